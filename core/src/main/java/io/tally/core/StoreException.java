@@ -1,0 +1,23 @@
+package io.tally.core;
+
+/**
+ * A store could not do what it was asked. Thrown by the built-in stores, wrapping the
+ * underlying cause (for example a {@link java.sql.SQLException}); components treat any
+ * exception from a store as a failed flush and keep the data for the next attempt.
+ */
+public class StoreException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param message what failed, never containing credentials
+   * @param cause the underlying exception
+   */
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** @param message what failed, never containing credentials */
+  public StoreException(String message) {
+    super(message);
+  }
+}

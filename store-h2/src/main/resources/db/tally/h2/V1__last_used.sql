@@ -1,0 +1,1 @@
+-- Tally schema (h2): last_used tables. Tables are named ${prefix}<name>.

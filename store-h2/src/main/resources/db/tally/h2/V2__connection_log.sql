@@ -1,0 +1,1 @@
+-- Tally schema (h2): connection_log tables. Tables are named ${prefix}<name>.

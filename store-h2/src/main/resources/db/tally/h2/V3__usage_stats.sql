@@ -1,0 +1,1 @@
+-- Tally schema (h2): usage_stats tables. Tables are named ${prefix}<name>.

@@ -1,0 +1,83 @@
+package io.tally.store.postgres;
+
+import io.tally.core.spi.SqlMigrations;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * Names and creates Tally's PostgreSQL tables. Every table is {@code <prefix><name>} (default
+ * prefix {@value #DEFAULT_TABLE_PREFIX}, so {@code tally_last_used}); the prefix is validated as
+ * an SQL identifier. {@link #migrate(DataSource)} applies the versioned files under
+ * {@code db/tally/postgres/} that the database lacks, serialised across replicas by an advisory
+ * lock, and is safe to run again. Immutable.
+ */
+public final class PostgresSchema {
+  /** The default table prefix: {@value}. */
+  public static final String DEFAULT_TABLE_PREFIX = "tally_";
+
+  /** The advisory-lock key that serialises migrations across replicas. */
+  static final long MIGRATION_LOCK_KEY = 0x7461_6c6c_796d_6967L; // "tallymig"
+
+  private static final PostgresSchema DEFAULT = new PostgresSchema(DEFAULT_TABLE_PREFIX);
+
+  private final String prefix;
+  private final SqlMigrations migrations;
+
+  private PostgresSchema(String prefix) {
+    this.prefix = prefix;
+    this.migrations =
+        SqlMigrations.builder("db/tally/postgres")
+            .migration(1, "last_used")
+            .migration(2, "connection_log")
+            .migration(3, "usage_stats")
+            .prefixPlaceholder("prefix", prefix)
+            .historyTable(prefix + "schema_history")
+            .lockStatement("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ")")
+            .classLoader(PostgresSchema.class.getClassLoader())
+            .build();
+  }
+
+  /** @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX} */
+  public static PostgresSchema defaults() {
+    return DEFAULT;
+  }
+
+  /**
+   * @param prefix the table prefix: empty, or letters, digits and underscores
+   * @return the schema whose tables start with {@code prefix}
+   * @throws IllegalArgumentException if the prefix is not a valid identifier
+   */
+  public static PostgresSchema withTablePrefix(String prefix) {
+    Objects.requireNonNull(prefix, "prefix");
+    return prefix.equals(DEFAULT_TABLE_PREFIX) ? DEFAULT : new PostgresSchema(prefix);
+  }
+
+  /** @return the table prefix */
+  public String tablePrefix() {
+    return prefix;
+  }
+
+  /**
+   * @param name a table's base name, e.g. {@code last_used}
+   * @return the full table name, e.g. {@code tally_last_used}
+   */
+  public String table(String name) {
+    return prefix + name;
+  }
+
+  /**
+   * Applies the missing migrations.
+   *
+   * @param dataSource the database
+   * @return the versions applied now (empty if up to date)
+   */
+  public List<Integer> migrate(DataSource dataSource) {
+    return migrations.migrate(dataSource);
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresSchema{prefix='" + prefix + "'}";
+  }
+}

@@ -1,0 +1,1 @@
+-- Tally schema (postgres): last_used tables. Tables are named ${prefix}<name>.

@@ -1,0 +1,1 @@
+-- Tally schema (postgres): connection_log tables. Tables are named ${prefix}<name>.

@@ -1,0 +1,1 @@
+-- Tally schema (postgres): usage_stats tables. Tables are named ${prefix}<name>.
