@@ -482,19 +482,72 @@ final class DefaultBatcher<T> implements Batcher<T> {
     flushPending(false);
   }
 
+  /**
+   * Flushes for {@code flush()} callers: everything pending plus what was queued when the
+   * request was seen (taken as the keyless bound allows, room freeing up as chunks are written).
+   */
   private void onFlushRequests() {
-    if (flushRequests.isEmpty()) {
+    List<CompletableFuture<FlushResult>> requests = new ArrayList<>();
+    CompletableFuture<FlushResult> f;
+    while ((f = flushRequests.poll()) != null) {
+      requests.add(f); // later requests wait for their own signal and flush
+    }
+    if (requests.isEmpty()) {
       return;
     }
     if (backingOff) {
       cancelRetryTask();
       backingOff = false;
     }
-    FlushResult result = flushPending(false);
-    CompletableFuture<FlushResult> f;
-    while ((f = flushRequests.poll()) != null) {
-      f.complete(result);
+    int budget = intake.size();
+    int rows = 0;
+    long nanos = 0;
+    FlushResult result = FlushResult.empty();
+    while (true) {
+      budget -= drainWithoutFlushing(budget);
+      if (pendingSize() == 0) {
+        if (result == FlushResult.empty()) {
+          rearmTimer();
+        }
+        break;
+      }
+      FlushResult r = flushPending(false);
+      if (!r.isSuccess()) {
+        result = r;
+        break;
+      }
+      rows += r.rows();
+      nanos += r.duration().toNanos();
+      result = FlushResult.success(rows, Duration.ofNanos(nanos));
+      if (budget <= 0) {
+        break;
+      }
     }
+    for (CompletableFuture<FlushResult> request : requests) {
+      request.complete(result);
+    }
+  }
+
+  /** Moves up to {@code max} queued items into the pending batch, within the keyless bound. */
+  private int drainWithoutFlushing(int max) {
+    int taken = 0;
+    while (taken < max) {
+      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - keyless.size());
+      if (room <= 0) {
+        break;
+      }
+      drainBuffer.clear();
+      int n = intake.drainTo(drainBuffer, room);
+      if (n == 0) {
+        break;
+      }
+      for (T item : drainBuffer) {
+        add(item);
+      }
+      drainBuffer.clear();
+      taken += n;
+    }
+    return taken;
   }
 
   /** Writes the pending batch in chunks of maxBatchSize; stops at the first failure. */
@@ -732,7 +785,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
     ComponentStats s = stats();
     if (s.droppedTotal() > 0) {
-      log.error("{}: closed; {} item(s) were not written: {}", name, s.droppedTotal(), s.dropped());
+      log.error(
+          "{}: closed; {} item(s) in all were never written: {}", name, s.droppedTotal(), s.dropped());
     } else {
       log.debug("{}: closed; {}", name, s);
     }
