@@ -13,6 +13,7 @@ import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.HealthPolicy;
 import io.tally.testkit.Await;
+import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.FaultyStore;
 import io.tally.testkit.InMemoryLastUsedStore;
 import io.tally.testkit.ManualClock;
@@ -60,19 +61,13 @@ class LastUsedTrackerTest {
     faulty.reset();
     for (LastUsedTracker<String> t : trackers) {
       t.close();
-      assertConserved(t.stats());
+      ConservationCheck.assertConserved(t.stats());
     }
     if (logs != null) {
       Logger logger = (Logger) LoggerFactory.getLogger(LastUsedTracker.class);
       logger.detachAppender(logs);
       logger.setLevel(oldLevel);
     }
-  }
-
-  static void assertConserved(ComponentStats s) {
-    assertThat(s.accepted())
-        .as("accepted == flushedRows + coalesced + pending + dropped in %s", s)
-        .isEqualTo(s.flushedRows() + s.coalesced() + s.pending() + s.droppedTotal());
   }
 
   private List<ILoggingEvent> captureLogs() {
