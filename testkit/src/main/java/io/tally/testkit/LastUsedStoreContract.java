@@ -125,7 +125,14 @@ public abstract class LastUsedStoreContract<K> {
         .isBetween(expected.truncatedTo(ChronoUnit.MILLIS), expected);
   }
 
-  private List<K> newKeys(int n) {
+  /**
+   * Returns {@code n} fresh ids; override to create them in bulk when {@link #newKey()} is slow
+   * (for example when each id needs a row inserted first).
+   *
+   * @param n how many
+   * @return {@code n} ids never returned before
+   */
+  protected List<K> newKeys(int n) {
     List<K> keys = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       keys.add(newKey());
