@@ -196,13 +196,18 @@ class PostgresLastUsedStoreContractTest {
   class UserTableLongKeys extends PgContract<Long> {
     private final PostgresLastUsedStore<Long> store;
 
+    private final String table = pg.schema() + ".accounts"; // schema-qualified on purpose
+
     UserTableLongKeys() {
-      super("app.accounts", "account_id", "seen_at");
-      exec(db, "CREATE SCHEMA IF NOT EXISTS app");
-      exec(db, "CREATE TABLE IF NOT EXISTS app.accounts (account_id bigint PRIMARY KEY, seen_at timestamptz)");
+      super(pg.schema() + ".accounts", "account_id", "seen_at");
+      exec(
+          db,
+          "CREATE TABLE IF NOT EXISTS "
+              + table
+              + " (account_id bigint PRIMARY KEY, seen_at timestamptz)");
       store =
           PostgresLastUsedStore.builder(db, Long.class)
-              .userTable("app.accounts", "account_id", "seen_at")
+              .userTable(table, "account_id", "seen_at")
               .build();
     }
 
@@ -224,7 +229,8 @@ class PostgresLastUsedStoreContractTest {
       }
       try (Connection c = db.getConnection();
           PreparedStatement ps =
-              c.prepareStatement("INSERT INTO app.accounts (account_id) SELECT unnest(?::bigint[])")) {
+              c.prepareStatement(
+                  "INSERT INTO " + table + " (account_id) SELECT unnest(?::bigint[])")) {
         ps.setArray(1, c.createArrayOf("int8", keys.toArray()));
         ps.executeUpdate();
       } catch (SQLException e) {
