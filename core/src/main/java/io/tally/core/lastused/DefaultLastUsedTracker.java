@@ -245,14 +245,28 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     }
   }
 
-  /** Moves every pending entry into a new map, each exactly once. */
+  /**
+   * Moves every pending entry into a new map, each exactly once. The map's iterator may meet an id
+   * twice (removed, then marked again and appended further along the same bin), so a second
+   * entry for an id folds into the first, keeping the later time, and counts as coalesced.
+   */
   private Map<K, Instant> drain() {
     Map<K, Instant> batch = new HashMap<>(Math.max(16, (int) (pending.mappingCount() * 4 / 3) + 1));
+    long folded = 0;
     for (K id : pending.keySet()) {
       Instant at = pending.remove(id);
       if (at != null) {
-        batch.put(id, at);
+        Instant earlier = batch.put(id, at);
+        if (earlier != null) {
+          folded++;
+          if (earlier.isAfter(at)) {
+            batch.put(id, earlier);
+          }
+        }
       }
+    }
+    if (folded > 0) {
+      coalesced.add(folded);
     }
     return batch;
   }
