@@ -462,4 +462,36 @@ class LastUsedTrackerTest {
       t.close();
     }
   }
+
+  @Test
+  void aCommitWhoseOutcomeWasLostIsWrittenAgainHarmlessly() {
+    LastUsedTracker<String> t = tracker();
+    t.markUsed("a", t0.plusSeconds(10));
+    faulty.commitThenThrowNext(1);
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED);
+    assertThat(memory.snapshot()).as("the store did commit").isEqualTo(Map.of("a", t0.plusSeconds(10)));
+
+    t.markUsed("a", t0.plusSeconds(2)); // older: folds into the kept entry
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
+
+    assertThat(memory.batches())
+        .containsExactly(Map.of("a", t0.plusSeconds(10)), Map.of("a", t0.plusSeconds(10)));
+    assertThat(t.stats().flushedRows()).isEqualTo(1);
+    assertThat(t.stats().coalesced()).isEqualTo(1);
+  }
+
+  @Test
+  void timerAndDurationsSurviveTheMonotonicClockOverflowing() {
+    ManualClock nearOverflow =
+        ManualClock.startingAt(ManualClock.DEFAULT_START, Long.MAX_VALUE - Duration.ofSeconds(5).toNanos());
+    LastUsedTracker<String> t = started(builder().clock(nearOverflow));
+    t.markUsed("a");
+    nearOverflow.advance(INTERVAL); // monotonic reading wraps past Long.MAX_VALUE
+    assertThat(memory.snapshot()).isEqualTo(Map.of("a", ManualClock.DEFAULT_START));
+    t.markUsed("b");
+    FlushResult r = t.flush();
+    assertThat(r.outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
+    assertThat(r.duration()).isEqualTo(Duration.ZERO);
+    assertThat(nearOverflow.pendingDelays()).containsExactly(INTERVAL);
+  }
 }
