@@ -11,6 +11,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.HealthPolicy;
+import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.FaultyStore;
 import io.tally.testkit.InMemoryUsageStatsStore;
 import io.tally.testkit.ManualClock;
@@ -28,11 +29,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 class UsageStatsTrackerTest {
   private static final Duration PERIOD = Duration.ofMinutes(30);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryUsageStatsStore memory = new InMemoryUsageStatsStore();
@@ -65,17 +69,14 @@ class UsageStatsTrackerTest {
   void tearDown() {
     faulty.reset();
     for (UsageStatsTracker t : trackers) {
-      t.close();
-      assertConserved(t.stats());
+      t.close(); // the conservation check runs after this
     }
     reporter.close();
     logger.detachAppender(logs);
   }
 
   private static void assertConserved(ComponentStats s) {
-    assertThat(s.accepted())
-        .as("accepted == flushedRows + coalesced + pending + dropped in %s", s)
-        .isEqualTo(s.flushedRows() + s.coalesced() + s.pending() + s.droppedTotal());
+    ConservationCheck.assertConserved(s);
   }
 
   private UsageStatsTracker tracker(UUID replica) {
@@ -84,7 +85,7 @@ class UsageStatsTrackerTest {
             .clock(clock)
             .flushListener((name, result) -> flushes.add(result))
             .build();
-    trackers.add(t);
+    trackers.add(conservation.watch(t));
     return t;
   }
 
@@ -347,7 +348,7 @@ class UsageStatsTrackerTest {
             .clock(clock)
             .flushTimeout(Duration.ofMillis(200))
             .build();
-    trackers.add(t);
+    trackers.add(conservation.watch(t));
     t.track(w1, u1, 5, 0);
     faulty.block();
 
@@ -433,7 +434,7 @@ class UsageStatsTrackerTest {
             .clock(clock)
             .shutdownTimeout(Duration.ofMillis(200))
             .build();
-    trackers.add(t);
+    trackers.add(conservation.watch(t));
     t.track(w1, u1, 1, 0);
     faulty.block();
 
@@ -485,7 +486,7 @@ class UsageStatsTrackerTest {
             .clock(clock)
             .healthPolicy(HealthPolicy.of(10, Duration.ofMinutes(2)))
             .build();
-    trackers.add(t);
+    trackers.add(conservation.watch(t));
     t.track(w1, u1, 1, 0);
     faulty.failing(true);
     clock.advance(Duration.ofMinutes(1));
@@ -505,7 +506,7 @@ class UsageStatsTrackerTest {
                 })
             .flushListener((name, r) -> flushes.add(r))
             .build();
-    trackers.add(t);
+    trackers.add(conservation.watch(t));
     t.track(w1, u1, 1, 0);
     t.flush();
     t.flush();
