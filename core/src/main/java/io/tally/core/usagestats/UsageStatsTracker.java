@@ -30,8 +30,8 @@ import java.util.UUID;
 public interface UsageStatsTracker extends TallyComponent {
 
   /**
-   * Records usage: one request batch of a workspace by a user. Cheap (a short lock, two set
-   * insertions and three additions), never blocks on I/O, safe from any thread.
+   * Records usage: one request batch of a workspace by a user. Cheap (a short lock held for two set
+   * insertions and a few additions), never blocks on I/O, safe from any thread.
    *
    * @param workspaceId the workspace used
    * @param userId the user who used it

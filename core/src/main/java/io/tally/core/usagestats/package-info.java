@@ -77,6 +77,14 @@
  * collection too; the unique counts are those of the ids flushed before the claim, and usage
  * still in a tracker's memory goes to the next period.
  *
+ * <h2>Cost</h2>
+ *
+ * A flush is a constant number of statements (PostgreSQL: lock, probe, row insert or update, one
+ * {@code unnest} insert for all members, sequence upsert), whatever its size. The members table
+ * holds, per period, one row per (replica, kind, id): at most the sum of the replicas' own unique
+ * counts, and each flush inserts only its delta. In memory a tracker holds its cumulative and
+ * delta sets, bounded by the number of distinct ids it sees in a period.
+ *
  * <h2>Statistics</h2>
  *
  * For the tracker, one item is one {@code track} call: {@code accepted} counts them,
