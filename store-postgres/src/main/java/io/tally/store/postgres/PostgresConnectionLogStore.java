@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -192,7 +193,7 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
   }
 
   private static String text(Instant t) {
-    return t == null ? null : t.toString();
+    return t == null ? null : t.truncatedTo(ChronoUnit.MICROS).toString(); // never rounded up
   }
 
   @Override
