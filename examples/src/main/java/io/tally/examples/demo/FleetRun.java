@@ -1,0 +1,309 @@
+package io.tally.examples.demo;
+
+import io.tally.core.Clock;
+import io.tally.core.ComponentStats;
+import io.tally.core.FlushResult;
+import io.tally.core.Tally;
+import io.tally.core.TallyConfig;
+import io.tally.core.TallyModule;
+import io.tally.core.usagestats.UsageStatsTracker;
+import io.tally.core.usagestats.UsageSummary;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One run of the demo: starts the replicas, drives the generators, collects a usage summary at
+ * every period boundary, simulates the database outage, stops everything and verifies.
+ *
+ * <p>At each period boundary the generators pause for a moment (a write lock they otherwise share
+ * as readers) so that every replica can flush and one replica can collect: the summary must then
+ * equal exactly what was tracked since the previous summary. A boundary where the database is
+ * down collects nothing; its usage is carried into the next summary, which must then cover both.
+ */
+final class FleetRun {
+  private final DemoOptions o;
+  private final PrintStream out;
+  private final Clock clock = Clock.system();
+  private final GroundTruth truth = new GroundTruth();
+  private final ReentrantReadWriteLock pause = new ReentrantReadWriteLock(true);
+  private final List<Tally> replicas = new ArrayList<>();
+  private final List<Path> jsonlFiles = new ArrayList<>();
+  private final List<PeriodCheck> periods = new ArrayList<>();
+  private GroundTruth.UsageRound carried = new GroundTruth.UsageRound();
+  private Instant lastClaimedPeriodEnd;
+  private int deferredRounds;
+  private int doubleReports;
+
+  /** One usage summary compared with the ground truth. */
+  static final class PeriodCheck {
+    final UsageSummary summary;
+    final long expectedWorkspaces;
+    final long expectedUsers;
+    final long expectedAllowed;
+    final long expectedDenied;
+
+    PeriodCheck(UsageSummary s, GroundTruth.UsageRound r) {
+      summary = s;
+      expectedWorkspaces = r.workspaces.size();
+      expectedUsers = r.users.size();
+      expectedAllowed = r.allowed.sum();
+      expectedDenied = r.denied.sum();
+    }
+
+    boolean ok() {
+      return summary.uniqueWorkspaces() == expectedWorkspaces
+          && summary.uniqueUsers() == expectedUsers
+          && summary.allowedRequests() == expectedAllowed
+          && summary.deniedRequests() == expectedDenied;
+    }
+  }
+
+  FleetRun(DemoOptions options, PrintStream out) {
+    this.o = options;
+    this.out = out;
+  }
+
+  /** @return the exit code: 0 when everything was verified */
+  int call() throws Exception {
+    Path workDir = Files.createTempDirectory("tally-demo-work-");
+    try (DemoDatabase db = DemoDatabase.open(o)) {
+      OutageSwitch outage = new OutageSwitch(db.dataSource());
+      say("Tally demo: " + o);
+      say("Database: " + db.description);
+      startReplicas(db, outage, workDir);
+      World world = new World(o.workspaces, o.users, o.seed);
+      Report.Run run = drive(world, outage);
+      closeReplicas();
+      Verifier verifier = new Verifier(db.dataSource(), db.tablePrefix);
+      Report report =
+          new Report(o, db.storeName, run, truth, aggregate(), periods, deferredRounds, doubleReports);
+      report.add(verifier.connectionLog(truth));
+      report.add(verifier.lastUsed(truth));
+      if (o.backends.contains("jsonl")) {
+        report.add(jsonlCheck());
+      }
+      report.print(out);
+      if (o.reportJson != null) {
+        Files.writeString(o.reportJson, report.toJson());
+        say("Wrote " + o.reportJson);
+      }
+      return report.verified() ? 0 : 1;
+    } finally {
+      closeReplicas();
+      for (Path p : jsonlFiles) {
+        Files.deleteIfExists(p);
+      }
+      Files.deleteIfExists(workDir);
+    }
+  }
+
+  private void startReplicas(DemoDatabase db, OutageSwitch outage, Path workDir) {
+    for (int i = 0; i < o.replicas; i++) {
+      Path jsonl = workDir.resolve("connections-" + i + ".jsonl");
+      jsonlFiles.add(jsonl);
+      TallyConfig config =
+          TallyConfig.builder()
+              .store(db.storeName)
+              .tablePrefix(db.tablePrefix)
+              .replicaId(new UUID(0x7a11L, i + 1))
+              .backends(o.backends)
+              // Short intervals so that a run of a few seconds shows many flushes.
+              .lastUsedFlushInterval(Duration.ofSeconds(1))
+              .usageStatsFlushInterval(Duration.ofSeconds(1))
+              .usageReportPeriod(o.period)
+              .batchFlushInterval(Duration.ofMillis(500))
+              // Keep retrying through the simulated outage: nothing may be given up.
+              .retryMaxAttempts(60)
+              .retryInitialBackoff(Duration.ofMillis(100))
+              .retryMaxBackoff(Duration.ofSeconds(1))
+              .set("tally.backend.jsonl.file", jsonl.toString())
+              .build();
+      replicas.add(Tally.start(TallyModule.builder(config).storeProvider(db.storeProvider(outage)).build()));
+    }
+  }
+
+  private Report.Run drive(World world, OutageSwitch outage) throws InterruptedException {
+    AtomicBoolean stop = new AtomicBoolean();
+    LongAdder sent = new LongAdder();
+    int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+    List<Generator> generators = new ArrayList<>();
+    List<Thread> running = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      Generator g =
+          new Generator(
+              replicas, world, truth, (double) o.rate / threads, pause.readLock(), stop, o.seed + 1 + i, sent);
+      generators.add(g);
+      Thread t = new Thread(g, "demo-agents-" + (i + 1));
+      t.setDaemon(true);
+      running.add(t);
+    }
+    long startNanos = clock.nanoTime();
+    Instant start = clock.now();
+    Instant end = start.plus(o.duration);
+    long outageStart = o.dbOutage.isZero() ? Long.MAX_VALUE : (o.duration.minus(o.dbOutage).toNanos() / 2);
+    long outageEnd = o.dbOutage.isZero() ? Long.MAX_VALUE : outageStart + o.dbOutage.toNanos();
+    Progress progress = new Progress(out, o, replicas, sent, outage);
+    running.forEach(Thread::start);
+    Instant boundary = nextBoundary(start);
+    while (true) {
+      long elapsed = clock.nanoTime() - startNanos;
+      outage.down(elapsed >= outageStart && elapsed < outageEnd);
+      progress.maybePrint(elapsed);
+      Instant now = clock.now();
+      if (!now.isBefore(boundary) && boundary.isBefore(end)) {
+        round();
+        boundary = boundary.plus(o.period);
+      }
+      if (!now.isBefore(end)) {
+        break;
+      }
+      LockSupport.parkNanos(2_000_000L);
+    }
+    outage.down(false);
+    stop.set(true);
+    for (Thread t : running) {
+      t.join(10_000);
+    }
+    long elapsedNanos = clock.nanoTime() - startNanos;
+    progress.finish(elapsedNanos);
+    // The last summary needs a period nobody has claimed yet.
+    Instant now = clock.now();
+    if (lastClaimedPeriodEnd != null && !periodEnd(now).isAfter(lastClaimedPeriodEnd)) {
+      say("Waiting for the next period boundary to collect the last usage summary...");
+      waitUntil(nextBoundary(now));
+    }
+    round();
+    if (carried.calls.sum() > 0) {
+      // The database may still be settling after an outage; try a few more boundaries.
+      for (int i = 0; i < 3 && carried.calls.sum() > 0; i++) {
+        waitUntil(nextBoundary(clock.now()));
+        round();
+      }
+    }
+    long errors = 0;
+    Throwable lastError = null;
+    for (Generator g : generators) {
+      errors += g.errors.sum();
+      if (g.lastError != null) {
+        lastError = g.lastError;
+      }
+    }
+    return new Report.Run(
+        elapsedNanos, generators, errors, lastError, outage.refusedConnections(), carried.calls.sum());
+  }
+
+  /** Pauses the generators, flushes every replica's usage, and lets one replica collect. */
+  private void round() {
+    pause.writeLock().lock();
+    try {
+      carried.absorb(truth.closeRound());
+      for (Tally replica : replicas) {
+        if (!flushAll(replica.usageStats())) {
+          deferredRounds++;
+          return; // the database is down: the usage stays in memory and goes with the next round
+        }
+      }
+      UsageSummary summary = null;
+      for (Tally replica : replicas) {
+        Optional<UsageSummary> s;
+        try {
+          s = replica.usageReporter().collectAndReset();
+        } catch (RuntimeException e) {
+          continue; // another replica may still succeed; if none does, the round is deferred
+        }
+        if (s.isPresent()) {
+          if (summary != null) {
+            doubleReports++;
+          }
+          summary = s.get();
+          lastClaimedPeriodEnd = summary.periodEnd();
+        }
+      }
+      if (summary == null) {
+        deferredRounds++;
+        return;
+      }
+      periods.add(new PeriodCheck(summary, carried));
+      carried = new GroundTruth.UsageRound();
+    } finally {
+      pause.writeLock().unlock();
+    }
+  }
+
+  private static boolean flushAll(UsageStatsTracker tracker) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      FlushResult r = tracker.flush();
+      if (!r.isSuccess()) {
+        return false;
+      }
+      if (tracker.stats().pending() == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void closeReplicas() {
+    for (int i = replicas.size() - 1; i >= 0; i--) {
+      replicas.get(i).close();
+    }
+  }
+
+  private List<ComponentStats> aggregate() {
+    List<ComponentStats> all = new ArrayList<>();
+    for (Tally t : replicas) {
+      all.addAll(t.stats());
+    }
+    return all;
+  }
+
+  private Verifier.Check jsonlCheck() throws IOException {
+    long lines = 0;
+    for (Path p : jsonlFiles) {
+      if (Files.exists(p)) {
+        try (var stream = Files.lines(p)) {
+          lines += stream.count();
+        }
+      }
+    }
+    long expected = truth.connectionEvents.sum();
+    return new Verifier.Check(
+        "jsonl lines",
+        expected,
+        lines,
+        Math.max(0, expected - lines),
+        Math.max(0, lines - expected),
+        0);
+  }
+
+  private Instant nextBoundary(Instant t) {
+    return periodEnd(t).plus(o.period);
+  }
+
+  private Instant periodEnd(Instant t) {
+    long p = o.period.toMillis();
+    return Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), p) * p);
+  }
+
+  private void waitUntil(Instant t) {
+    while (clock.now().isBefore(t)) {
+      LockSupport.parkNanos(5_000_000L);
+    }
+  }
+
+  private void say(String line) {
+    out.println(line);
+  }
+}

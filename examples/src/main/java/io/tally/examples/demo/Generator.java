@@ -1,0 +1,180 @@
+package io.tally.examples.demo;
+
+import io.tally.core.Clock;
+import io.tally.core.Tally;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One simulated slice of the fleet's agents: sends heartbeats ({@code markUsed}), boundary
+ * request reports ({@code track}) and connection sessions to randomly chosen replicas at a target
+ * rate, and records everything it sends in the {@link GroundTruth}.
+ *
+ * <p>Sessions are realistic on purpose: a connect and its disconnect often go to different
+ * replicas (so different batchers), some disconnects are sent before their connect arrives, and
+ * some events carry no connection id at all (they are stored as plain rows).
+ */
+final class Generator implements Runnable {
+  private static final int BATCH = 64; // events sent per pause-lock acquisition
+  private static final String[] AGENTS = {"main", "dev", "gpu"};
+
+  private final List<Tally> replicas;
+  private final World world;
+  private final GroundTruth truth;
+  private final double eventsPerSecond;
+  private final Lock pauseLock;
+  private final AtomicBoolean stop;
+  private final SplittableRandom random;
+  private final Clock clock = Clock.system();
+  final LatencyRecorder markUsedLatency = new LatencyRecorder();
+  final LatencyRecorder trackLatency = new LatencyRecorder();
+  final LatencyRecorder writeLatency = new LatencyRecorder();
+  final LongAdder sent;
+  final LongAdder errors = new LongAdder();
+  volatile Throwable lastError;
+
+  private final List<Open> open = new ArrayList<>();
+  private final List<Open> connectsLater = new ArrayList<>();
+
+  /** A session whose disconnect (or late connect) is still to be sent. */
+  private static final class Open {
+    final UUID connectionId;
+    final UUID workspaceId;
+    final String agent;
+    final Instant connectTime;
+
+    Open(UUID connectionId, UUID workspaceId, String agent, Instant connectTime) {
+      this.connectionId = connectionId;
+      this.workspaceId = workspaceId;
+      this.agent = agent;
+      this.connectTime = connectTime;
+    }
+  }
+
+  Generator(
+      List<Tally> replicas,
+      World world,
+      GroundTruth truth,
+      double eventsPerSecond,
+      Lock pauseLock,
+      AtomicBoolean stop,
+      long seed,
+      LongAdder sent) {
+    this.replicas = replicas;
+    this.world = world;
+    this.truth = truth;
+    this.eventsPerSecond = eventsPerSecond;
+    this.pauseLock = pauseLock;
+    this.stop = stop;
+    this.random = new SplittableRandom(seed);
+    this.sent = sent;
+  }
+
+  @Override
+  public void run() {
+    long start = clock.nanoTime();
+    long emitted = 0;
+    while (!stop.get()) {
+      pauseLock.lock();
+      try {
+        for (int i = 0; i < BATCH; i++) {
+          emitOne(emitted + i);
+        }
+      } catch (RuntimeException e) {
+        errors.increment();
+        lastError = e;
+      } finally {
+        pauseLock.unlock();
+      }
+      emitted += BATCH;
+      sent.add(BATCH);
+      // Pace to the target rate: sleep until this many events are due.
+      long dueAt = start + (long) (emitted * 1e9 / eventsPerSecond);
+      long wait = dueAt - clock.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+    }
+  }
+
+  private void emitOne(long n) {
+    Tally replica = replicas.get(random.nextInt(replicas.size()));
+    Instant now = clock.now().truncatedTo(ChronoUnit.MICROS);
+    boolean sample = (n & 15) == 0;
+    int kind = random.nextInt(10);
+    if (kind < 4) {
+      UUID workspace = world.workspace(random);
+      long t0 = sample ? clock.nanoTime() : 0;
+      replica.lastUsed().markUsed(workspace, now);
+      if (sample) {
+        markUsedLatency.record(clock.nanoTime() - t0);
+      }
+      truth.markUsed(workspace, now);
+    } else if (kind < 7) {
+      UUID workspace = world.workspace(random);
+      UUID user = world.user(random);
+      long allowed = random.nextInt(20);
+      long denied = random.nextInt(4);
+      long t0 = sample ? clock.nanoTime() : 0;
+      replica.usageStats().track(workspace, user, allowed, denied);
+      if (sample) {
+        trackLatency.record(clock.nanoTime() - t0);
+      }
+      truth.track(workspace, user, allowed, denied);
+    } else {
+      long t0 = sample ? clock.nanoTime() : 0;
+      connectionEvent(replica, now);
+      if (sample) {
+        writeLatency.record(clock.nanoTime() - t0);
+      }
+    }
+  }
+
+  private void connectionEvent(Tally replica, Instant now) {
+    int roll = random.nextInt(100);
+    if (roll < 5) {
+      // No connection id (e.g. a one-off web request): stored as its own row.
+      UUID workspace = world.workspace(random);
+      UUID eventId = UUID.randomUUID();
+      replica.connectionLog().write(
+          world.event(eventId, null, workspace, AGENTS[0], now, random.nextBoolean(), random));
+      truth.standalone(eventId);
+    } else if (!connectsLater.isEmpty() && roll < 15) {
+      // The connect of a session whose disconnect was sent first arrives late.
+      Open late = connectsLater.remove(connectsLater.size() - 1);
+      replica.connectionLog().write(
+          world.event(UUID.randomUUID(), late.connectionId, late.workspaceId, late.agent, late.connectTime, false, random));
+      truth.connect(late.connectionId, late.workspaceId, late.agent, late.connectTime);
+    } else if (open.size() < 200 && (open.isEmpty() || roll < 60)) {
+      UUID connectionId = UUID.randomUUID();
+      UUID workspace = world.workspace(random);
+      String agent = AGENTS[random.nextInt(AGENTS.length)];
+      if (roll < 25) {
+        // Disconnect first; its connect (earlier in time) follows later.
+        Instant connectTime = now.minusMillis(1 + random.nextInt(500));
+        replica.connectionLog().write(
+            world.event(UUID.randomUUID(), connectionId, workspace, agent, now, true, random));
+        truth.disconnect(connectionId, workspace, agent, now);
+        connectsLater.add(new Open(connectionId, workspace, agent, connectTime));
+      } else {
+        replica.connectionLog().write(
+            world.event(UUID.randomUUID(), connectionId, workspace, agent, now, false, random));
+        truth.connect(connectionId, workspace, agent, now);
+        open.add(new Open(connectionId, workspace, agent, now));
+      }
+    } else {
+      Open s = open.remove(random.nextInt(open.size()));
+      replica.connectionLog().write(
+          world.event(UUID.randomUUID(), s.connectionId, s.workspaceId, s.agent, now, true, random));
+      truth.disconnect(s.connectionId, s.workspaceId, s.agent, now);
+    }
+  }
+}
