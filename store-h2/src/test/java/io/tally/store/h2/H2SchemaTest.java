@@ -1,0 +1,44 @@
+package io.tally.store.h2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.UUID;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+
+class H2SchemaTest {
+
+  private static JdbcDataSource newDatabase() {
+    JdbcDataSource ds = new JdbcDataSource();
+    ds.setURL("jdbc:h2:mem:schema-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    return ds;
+  }
+
+  @Test
+  void migrateAppliesEveryVersionOnceAndIsSafeToRunAgain() throws Exception {
+    JdbcDataSource ds = newDatabase();
+    H2Schema schema = H2Schema.defaults();
+    assertThat(schema.migrate(ds)).containsExactly(1, 2, 3);
+    assertThat(schema.migrate(ds)).isEmpty();
+    try (Connection c = ds.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM tally_schema_history")) {
+      rs.next();
+      assertThat(rs.getInt(1)).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void prefixNamesEveryTableAndIsValidated() {
+    assertThat(H2Schema.withTablePrefix("acme_").table("last_used")).isEqualTo("acme_last_used");
+    assertThat(H2Schema.withTablePrefix("").table("last_used")).isEqualTo("last_used");
+    assertThatThrownBy(() -> H2Schema.withTablePrefix("x; DROP TABLE y"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("x; DROP TABLE y")
+        .hasMessageContaining("must match");
+  }
+}
