@@ -34,10 +34,14 @@ class TallyConfigTest {
     assertThat(c.lastUsedShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.lastUsedTimestampMode()).isEqualTo("EVENT_TIME");
     assertThat(c.usageStatsFlushInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(c.usageStatsFlushTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.usageStatsShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.usageReportPeriod()).isEqualTo(Duration.ofMinutes(30));
     assertThat(c.batchSize()).isEqualTo(1000);
     assertThat(c.batchFlushInterval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.batchQueueCapacity()).isEqualTo(1000);
+    assertThat(c.batchWriteTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.batchFlushTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.batchShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.retryMaxAttempts()).isEqualTo(3);
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofSeconds(1));
@@ -73,10 +77,14 @@ class TallyConfigTest {
     m.put("tally.last-used.shutdown-timeout", "PT3S");
     m.put("tally.last-used.timestamp-mode", "flush-time");
     m.put("tally.usage-stats.flush-interval", "2h");
+    m.put("tally.usage-stats.flush-timeout", "11s");
+    m.put("tally.usage-stats.shutdown-timeout", "12s");
     m.put("tally.usage-stats.report-period", "1d");
     m.put("tally.batch.size", "500");
     m.put("tally.batch.flush-interval", "1s");
     m.put("tally.batch.queue-capacity", "2000");
+    m.put("tally.batch.write-timeout", "13s");
+    m.put("tally.batch.flush-timeout", "14s");
     m.put("tally.batch.shutdown-timeout", "7s");
     m.put("tally.batch.retry.max-attempts", "0");
     m.put("tally.batch.retry.initial-backoff", "100ms");
@@ -90,6 +98,7 @@ class TallyConfigTest {
     m.put("tally.store.custom.schema", "tally");
     m.put("other.key", "ignored");
 
+    assertThat(m.keySet()).containsAll(TallyConfig.knownKeys());
     TallyConfig c = TallyConfig.from(m);
 
     assertThat(c.store()).isEqualTo("postgres");
@@ -108,10 +117,14 @@ class TallyConfigTest {
     assertThat(c.lastUsedShutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(c.lastUsedTimestampMode()).isEqualTo("FLUSH_TIME");
     assertThat(c.usageStatsFlushInterval()).isEqualTo(Duration.ofHours(2));
+    assertThat(c.usageStatsFlushTimeout()).isEqualTo(Duration.ofSeconds(11));
+    assertThat(c.usageStatsShutdownTimeout()).isEqualTo(Duration.ofSeconds(12));
     assertThat(c.usageReportPeriod()).isEqualTo(Duration.ofDays(1));
     assertThat(c.batchSize()).isEqualTo(500);
     assertThat(c.batchFlushInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.batchQueueCapacity()).isEqualTo(2000);
+    assertThat(c.batchWriteTimeout()).isEqualTo(Duration.ofSeconds(13));
+    assertThat(c.batchFlushTimeout()).isEqualTo(Duration.ofSeconds(14));
     assertThat(c.batchShutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
     assertThat(c.retryMaxAttempts()).isZero();
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofMillis(100));
@@ -160,10 +173,14 @@ class TallyConfigTest {
             .lastUsedFlushTimeout(Duration.ofSeconds(7))
             .lastUsedShutdownTimeout(Duration.ofSeconds(6))
             .usageStatsFlushInterval(Duration.ofSeconds(5))
+            .usageStatsFlushTimeout(Duration.ofSeconds(41))
+            .usageStatsShutdownTimeout(Duration.ofSeconds(42))
             .usageReportPeriod(Duration.ofMinutes(4))
             .batchSize(30)
             .batchFlushInterval(Duration.ofSeconds(2))
             .batchQueueCapacity(60)
+            .batchWriteTimeout(Duration.ofSeconds(43))
+            .batchFlushTimeout(Duration.ofSeconds(44))
             .batchShutdownTimeout(Duration.ofSeconds(1))
             .retryMaxAttempts(2)
             .retryInitialBackoff(Duration.ofMillis(10))
@@ -190,10 +207,14 @@ class TallyConfigTest {
     m.put("tally.last-used.flush-timeout", "7s");
     m.put("tally.last-used.shutdown-timeout", "6s");
     m.put("tally.usage-stats.flush-interval", "5s");
+    m.put("tally.usage-stats.flush-timeout", "41s");
+    m.put("tally.usage-stats.shutdown-timeout", "42s");
     m.put("tally.usage-stats.report-period", "4m");
     m.put("tally.batch.size", "30");
     m.put("tally.batch.flush-interval", "2s");
     m.put("tally.batch.queue-capacity", "60");
+    m.put("tally.batch.write-timeout", "43s");
+    m.put("tally.batch.flush-timeout", "44s");
     m.put("tally.batch.shutdown-timeout", "1s");
     m.put("tally.batch.retry.max-attempts", "2");
     m.put("tally.batch.retry.initial-backoff", "10ms");

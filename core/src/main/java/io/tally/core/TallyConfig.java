@@ -80,6 +80,10 @@ import java.util.regex.Pattern;
  *       <td>{@code event-time} (each id's own latest time) or {@code flush-time}</td></tr>
  *   <tr><td>{@code tally.usage-stats.flush-interval}</td><td>{@code tally.flush-interval}</td>
  *       <td>how often the usage-stats tracker writes</td></tr>
+ *   <tr><td>{@code tally.usage-stats.flush-timeout}</td><td>{@code 10s}</td>
+ *       <td>how long one usage-stats flush may take</td></tr>
+ *   <tr><td>{@code tally.usage-stats.shutdown-timeout}</td><td>{@code 10s}</td>
+ *       <td>bound on the usage-stats tracker's final flush at close</td></tr>
  *   <tr><td>{@code tally.usage-stats.report-period}</td><td>{@code 30m}</td>
  *       <td>the usage reporter's period</td></tr>
  *   <tr><td>{@code tally.batch.size}</td><td>{@value #DEFAULT_BATCH_SIZE}</td>
@@ -88,6 +92,10 @@ import java.util.regex.Pattern;
  *       <td>how often a partial connection-log batch is written</td></tr>
  *   <tr><td>{@code tally.batch.queue-capacity}</td><td>{@code tally.batch.size}</td>
  *       <td>events queued before {@code write} blocks (back-pressure)</td></tr>
+ *   <tr><td>{@code tally.batch.write-timeout}</td><td>{@code 5s}</td>
+ *       <td>how long {@code write} waits for room in a full queue before it throws</td></tr>
+ *   <tr><td>{@code tally.batch.flush-timeout}</td><td>{@code 10s}</td>
+ *       <td>how long one connection-log write to the database may take</td></tr>
  *   <tr><td>{@code tally.batch.shutdown-timeout}</td><td>{@code 10s}</td>
  *       <td>bound on draining the connection log at close</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-attempts}</td>
@@ -132,6 +140,8 @@ public final class TallyConfig {
   public static final Duration DEFAULT_REPORT_PERIOD = Duration.ofMinutes(30);
   /** The default connection-log batch size: {@value}. */
   public static final int DEFAULT_BATCH_SIZE = 1000;
+  /** The default wait for room in a full connection-log queue: 5 seconds. */
+  public static final Duration DEFAULT_BATCH_WRITE_TIMEOUT = Duration.ofSeconds(5);
   /** The default connection-log flush interval: 5 seconds. */
   public static final Duration DEFAULT_BATCH_FLUSH_INTERVAL = Duration.ofSeconds(5);
   /** The default number of retries of a failed connection-log batch: {@value}. */
@@ -218,6 +228,10 @@ public final class TallyConfig {
       register(choice("tally.last-used.timestamp-mode", "EVENT_TIME", "EVENT_TIME", "FLUSH_TIME"));
   private static final Key<Duration> USAGE_FLUSH_INTERVAL =
       register(duration("tally.usage-stats.flush-interval", null));
+  private static final Key<Duration> USAGE_FLUSH_TIMEOUT =
+      register(duration("tally.usage-stats.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
+  private static final Key<Duration> USAGE_SHUTDOWN_TIMEOUT =
+      register(duration("tally.usage-stats.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final Key<Duration> USAGE_REPORT_PERIOD =
       register(duration("tally.usage-stats.report-period", DEFAULT_REPORT_PERIOD));
   private static final Key<Integer> BATCH_SIZE =
@@ -226,6 +240,10 @@ public final class TallyConfig {
       register(duration("tally.batch.flush-interval", DEFAULT_BATCH_FLUSH_INTERVAL));
   private static final Key<Integer> BATCH_QUEUE_CAPACITY =
       register(integer("tally.batch.queue-capacity", null, 1));
+  private static final Key<Duration> BATCH_WRITE_TIMEOUT =
+      register(duration("tally.batch.write-timeout", DEFAULT_BATCH_WRITE_TIMEOUT));
+  private static final Key<Duration> BATCH_FLUSH_TIMEOUT =
+      register(duration("tally.batch.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
   private static final Key<Duration> BATCH_SHUTDOWN_TIMEOUT =
       register(duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final Key<Integer> RETRY_MAX_ATTEMPTS =
@@ -370,6 +388,11 @@ public final class TallyConfig {
     return b.build();
   }
 
+  /** @return every key Tally knows, in documentation order */
+  static Set<String> knownKeys() {
+    return Collections.unmodifiableSet(KEYS.keySet());
+  }
+
   /** @return the store provider's name */
   public String store() {
     return get(STORE);
@@ -450,6 +473,16 @@ public final class TallyConfig {
     return orElse(USAGE_FLUSH_INTERVAL, FLUSH_INTERVAL);
   }
 
+  /** @return how long one usage-stats flush may take */
+  public Duration usageStatsFlushTimeout() {
+    return get(USAGE_FLUSH_TIMEOUT);
+  }
+
+  /** @return the bound on the usage-stats tracker's final flush at close */
+  public Duration usageStatsShutdownTimeout() {
+    return get(USAGE_SHUTDOWN_TIMEOUT);
+  }
+
   /** @return the usage reporter's period */
   public Duration usageReportPeriod() {
     return get(USAGE_REPORT_PERIOD);
@@ -468,6 +501,16 @@ public final class TallyConfig {
   /** @return connection-log events queued before {@code write} blocks */
   public int batchQueueCapacity() {
     return values.containsKey(BATCH_QUEUE_CAPACITY) ? get(BATCH_QUEUE_CAPACITY) : batchSize();
+  }
+
+  /** @return how long a connection-log {@code write} waits for room in a full queue */
+  public Duration batchWriteTimeout() {
+    return get(BATCH_WRITE_TIMEOUT);
+  }
+
+  /** @return how long one connection-log write to the database may take */
+  public Duration batchFlushTimeout() {
+    return get(BATCH_FLUSH_TIMEOUT);
   }
 
   /** @return the bound on draining the connection log at close */
@@ -1080,6 +1123,26 @@ public final class TallyConfig {
     }
 
     /**
+     * @param usageStatsFlushTimeout {@code tally.usage-stats.flush-timeout}
+     * @return this
+     */
+    public Builder usageStatsFlushTimeout(Duration usageStatsFlushTimeout) {
+      return put(
+          USAGE_FLUSH_TIMEOUT,
+          Objects.requireNonNull(usageStatsFlushTimeout, "usageStatsFlushTimeout"));
+    }
+
+    /**
+     * @param usageStatsShutdownTimeout {@code tally.usage-stats.shutdown-timeout}
+     * @return this
+     */
+    public Builder usageStatsShutdownTimeout(Duration usageStatsShutdownTimeout) {
+      return put(
+          USAGE_SHUTDOWN_TIMEOUT,
+          Objects.requireNonNull(usageStatsShutdownTimeout, "usageStatsShutdownTimeout"));
+    }
+
+    /**
      * @param usageReportPeriod {@code tally.usage-stats.report-period}
      * @return this
      */
@@ -1111,6 +1174,24 @@ public final class TallyConfig {
      */
     public Builder batchQueueCapacity(int batchQueueCapacity) {
       return put(BATCH_QUEUE_CAPACITY, batchQueueCapacity);
+    }
+
+    /**
+     * @param batchWriteTimeout {@code tally.batch.write-timeout}
+     * @return this
+     */
+    public Builder batchWriteTimeout(Duration batchWriteTimeout) {
+      return put(
+          BATCH_WRITE_TIMEOUT, Objects.requireNonNull(batchWriteTimeout, "batchWriteTimeout"));
+    }
+
+    /**
+     * @param batchFlushTimeout {@code tally.batch.flush-timeout}
+     * @return this
+     */
+    public Builder batchFlushTimeout(Duration batchFlushTimeout) {
+      return put(
+          BATCH_FLUSH_TIMEOUT, Objects.requireNonNull(batchFlushTimeout, "batchFlushTimeout"));
     }
 
     /**
