@@ -1,0 +1,94 @@
+package io.tally.core.usagestats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tally.core.Health;
+import io.tally.testkit.FaultyStore;
+import io.tally.testkit.InMemoryUsageStatsStore;
+import io.tally.testkit.InjectedFault;
+import io.tally.testkit.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class UsageStatsReporterTest {
+  private final ManualClock clock = ManualClock.startingAt(Instant.parse("2026-01-01T10:17:00Z"));
+  private final InMemoryUsageStatsStore memory = new InMemoryUsageStatsStore();
+
+  @Test
+  void periodEndsAtNowTruncatedToThePeriodSinceTheEpoch() {
+    Duration half = Duration.ofMinutes(30);
+    assertThat(DefaultUsageStatsReporter.periodEnd(Instant.parse("2026-01-01T10:17:00Z"), half))
+        .isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
+    assertThat(DefaultUsageStatsReporter.periodEnd(Instant.parse("2026-01-01T10:30:00Z"), half))
+        .isEqualTo(Instant.parse("2026-01-01T10:30:00Z"));
+    assertThat(
+            DefaultUsageStatsReporter.periodEnd(
+                Instant.parse("2026-01-01T10:29:59.999999999Z"), half))
+        .isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
+    assertThat(
+            DefaultUsageStatsReporter.periodEnd(
+                Instant.parse("2026-01-01T10:17:00Z"), Duration.ofDays(1)))
+        .isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+    assertThat(DefaultUsageStatsReporter.periodEnd(Instant.parse("1969-12-31T23:50:00Z"), half))
+        .isEqualTo(Instant.parse("1969-12-31T23:30:00Z"));
+  }
+
+  @Test
+  void collectReportsThePeriodThatEndedLastOnce() {
+    UsageStatsReporter reporter = UsageStatsReporter.builder(memory).clock(clock).build();
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
+    t.track(UUID.randomUUID(), UUID.randomUUID(), 4, 5);
+    t.flush();
+
+    UsageSummary summary = reporter.collectAndReset().orElseThrow();
+
+    assertThat(summary.periodStart()).isEqualTo(Instant.parse("2026-01-01T09:30:00Z"));
+    assertThat(summary.periodEnd()).isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
+    assertThat(summary.periodDuration()).isEqualTo(UsageStatsReporter.Builder.DEFAULT_PERIOD);
+    assertThat(summary.allowedRequests()).isEqualTo(4);
+    assertThat(reporter.collectAndReset()).isEmpty();
+    clock.advance(Duration.ofMinutes(13));
+    assertThat(reporter.collectAndReset()).isPresent();
+    t.close();
+    reporter.close();
+  }
+
+  @Test
+  void aFailingStoreIsReportedCountedAndRetriable() {
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(memory);
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store()).clock(clock).build();
+    faulty.failNext(3);
+
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+    }
+
+    assertThat(reporter.stats().failedFlushes()).isEqualTo(3);
+    assertThat(reporter.health()).isEqualTo(Health.DEGRADED);
+    assertThat(reporter.collectAndReset()).isPresent();
+    assertThat(reporter.health()).isEqualTo(Health.HEALTHY);
+    assertThat(reporter.stats().accepted()).isZero();
+    reporter.close();
+    assertThatThrownBy(reporter::collectAndReset).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void builderValidatesOptions() {
+    assertThatThrownBy(() -> UsageStatsReporter.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("store");
+    assertThatThrownBy(() -> UsageStatsReporter.builder(memory).period(Duration.ZERO).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("period was PT0S but must be positive");
+    assertThatThrownBy(() -> UsageStatsReporter.builder(memory).reporterId("").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("reporterId was ''");
+    assertThat(UsageStatsReporter.builder(memory).build().period())
+        .isEqualTo(Duration.ofMinutes(30));
+  }
+}

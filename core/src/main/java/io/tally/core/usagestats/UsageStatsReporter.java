@@ -1,0 +1,142 @@
+package io.tally.core.usagestats;
+
+import io.tally.core.Clock;
+import io.tally.core.HealthPolicy;
+import io.tally.core.TallyComponent;
+import io.tally.core.internal.Checks;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Reports the usage of each period across every replica, once per period whichever replica asks.
+ *
+ * <pre>{@code
+ * UsageStatsReporter reporter = UsageStatsReporter.builder(store).period(Duration.ofMinutes(30)).build();
+ * reporter.collectAndReset().ifPresent(summary -> telemetry.send(summary));
+ * }</pre>
+ *
+ * <p>The period that ends at {@code now} truncated to the period length (counted from the epoch)
+ * is reported by the first {@link #collectAndReset()} after that end, on any replica; the store
+ * records the claim, so later calls for the same period, on any replica, return empty. The
+ * reporter has no timer of its own: call it from your telemetry schedule. Thread-safe.
+ */
+public interface UsageStatsReporter extends TallyComponent {
+
+  /**
+   * Claims the period that ended last and, if no replica claimed it before, sums every replica's
+   * row, counts unique workspaces and users exactly across replicas, deletes the rows (so every
+   * tracker starts a new period at its next flush) and returns the summary, all in one store
+   * transaction. Rows of replicas whose window started more than two periods ago (replicas that
+   * stopped, or periods nobody reported) are deleted without being counted, as in the reference.
+   * Runs on the caller's thread.
+   *
+   * @return the summary, or empty if this period was already reported (by this or another
+   *     replica)
+   * @throws RuntimeException what the store threw (counted in {@link #stats()} and logged); the
+   *     period was then not claimed unless the store committed before failing
+   * @throws IllegalStateException after {@link #close()}
+   */
+  Optional<UsageSummary> collectAndReset();
+
+  /** @return the reporting period */
+  Duration period();
+
+  /**
+   * Starts a builder.
+   *
+   * @param store the store the trackers write to
+   * @return the builder
+   * @throws NullPointerException if {@code store} is null
+   */
+  static Builder builder(UsageStatsStore store) {
+    return new Builder(store);
+  }
+
+  /** Builds a {@link UsageStatsReporter}; not thread-safe. */
+  final class Builder {
+    /** Default reporting period: 30 minutes. */
+    public static final Duration DEFAULT_PERIOD = Duration.ofMinutes(30);
+
+    /** Default component name: {@value}. */
+    public static final String DEFAULT_NAME = "usage-reporter";
+
+    final UsageStatsStore store;
+    Duration period = DEFAULT_PERIOD;
+    Clock clock = Clock.system();
+    HealthPolicy healthPolicy = HealthPolicy.defaults();
+    String name = DEFAULT_NAME;
+    String reporterId;
+
+    private Builder(UsageStatsStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param period the reporting period; positive (default 30 minutes)
+     * @return this
+     */
+    public Builder period(Duration period) {
+      this.period = Objects.requireNonNull(period, "period");
+      return this;
+    }
+
+    /**
+     * @param clock the source of time (default {@link Clock#system()})
+     * @return this
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param policy when {@link #health()} reports degraded or failing (default
+     *     {@link HealthPolicy#defaults()})
+     * @return this
+     */
+    public Builder healthPolicy(HealthPolicy policy) {
+      this.healthPolicy = Objects.requireNonNull(policy, "healthPolicy");
+      return this;
+    }
+
+    /**
+     * @param name the component name in stats and logs (default {@value #DEFAULT_NAME})
+     * @return this
+     */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /**
+     * @param reporterId recorded with each claim so operators can see who reported a period;
+     *     1 to 200 characters (default: a random UUID)
+     * @return this
+     */
+    public Builder reporterId(String reporterId) {
+      this.reporterId = Objects.requireNonNull(reporterId, "reporterId");
+      return this;
+    }
+
+    /**
+     * Validates the options and builds the reporter.
+     *
+     * @return the reporter
+     * @throws IllegalArgumentException if an option is invalid (the message names it)
+     */
+    public UsageStatsReporter build() {
+      Checks.positive(period, "period");
+      DefaultUsageStatsTracker.checkName(name);
+      if (reporterId == null) {
+        reporterId = UUID.randomUUID().toString();
+      }
+      if (reporterId.isEmpty() || reporterId.length() > 200) {
+        throw new IllegalArgumentException(
+            "reporterId was '" + reporterId + "' but must be 1 to 200 characters");
+      }
+      return new DefaultUsageStatsReporter(this);
+    }
+  }
+}

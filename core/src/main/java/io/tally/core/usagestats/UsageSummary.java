@@ -1,0 +1,65 @@
+package io.tally.core.usagestats;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The usage of one reporting period across every replica, returned by
+ * {@link UsageStatsReporter#collectAndReset()}. Immutable.
+ *
+ * <p>{@link #uniqueWorkspaces()} and {@link #uniqueUsers()} are exact across replicas: an id seen
+ * by several replicas counts once. The per-replica rows, whose unique counts are each replica's
+ * own, are in {@link #replicas()}; rows of replicas that stopped reporting (window start older
+ * than twice the period) are deleted without being counted and are not listed.
+ *
+ * @param uniqueWorkspaces distinct workspace ids across all counted replicas
+ * @param uniqueUsers distinct user ids across all counted replicas
+ * @param allowedRequests allowed requests summed over the counted replicas
+ * @param deniedRequests denied requests summed over the counted replicas
+ * @param periodStart the start of the reported period ({@code periodEnd - periodDuration})
+ * @param periodDuration the reporter's period length
+ * @param replicas the counted replicas' rows, ordered by replica id
+ */
+public record UsageSummary(
+    long uniqueWorkspaces,
+    long uniqueUsers,
+    long allowedRequests,
+    long deniedRequests,
+    Instant periodStart,
+    Duration periodDuration,
+    List<ReplicaUsage> replicas) {
+
+  /**
+   * Validates the arguments and copies the replica list.
+   *
+   * @throws NullPointerException if a time, the duration or the list is null
+   * @throws IllegalArgumentException if a count is negative or the duration is not positive
+   */
+  public UsageSummary {
+    Objects.requireNonNull(periodStart, "periodStart");
+    Objects.requireNonNull(periodDuration, "periodDuration");
+    replicas = List.copyOf(Objects.requireNonNull(replicas, "replicas"));
+    if (periodDuration.isZero() || periodDuration.isNegative()) {
+      throw new IllegalArgumentException(
+          "periodDuration was " + periodDuration + " but must be positive");
+    }
+    if (uniqueWorkspaces < 0 || uniqueUsers < 0 || allowedRequests < 0 || deniedRequests < 0) {
+      throw new IllegalArgumentException(
+          "counts must not be negative: uniqueWorkspaces="
+              + uniqueWorkspaces
+              + ", uniqueUsers="
+              + uniqueUsers
+              + ", allowedRequests="
+              + allowedRequests
+              + ", deniedRequests="
+              + deniedRequests);
+    }
+  }
+
+  /** @return the end of the reported period ({@code periodStart + periodDuration}) */
+  public Instant periodEnd() {
+    return periodStart.plus(periodDuration);
+  }
+}

@@ -1,0 +1,338 @@
+package io.tally.store.h2;
+
+import io.tally.core.StoreException;
+import io.tally.core.usagestats.FlushOutcome;
+import io.tally.core.usagestats.ReplicaUsage;
+import io.tally.core.usagestats.UsageFlush;
+import io.tally.core.usagestats.UsageStatsStore;
+import io.tally.core.usagestats.UsageSummary;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The {@link UsageStatsStore} on H2. The stats lock is the single row of
+ * {@code <prefix>usage_stats_lock}, selected {@code FOR UPDATE} at the start of every flush and
+ * collection transaction. Members are written with a batched {@code MERGE}. Every time written
+ * comes from the caller. Thread-safe.
+ *
+ * <p>Tables ({@code db/tally/h2/V3__usage_stats.sql}): {@code usage_stats} (one row per replica),
+ * {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each replica's
+ * last applied flush; the reset keeps it), {@code usage_stats_claims} (period end primary key)
+ * and {@code usage_stats_lock}.
+ */
+public final class H2UsageStatsStore implements UsageStatsStore {
+  private static final short WORKSPACE = 1;
+  private static final short USER = 2;
+
+  private final DataSource dataSource;
+  private final H2Schema schema;
+  private final String stats;
+  private final String members;
+  private final String sequence;
+  private final String claims;
+  private final String lock;
+
+  /**
+   * Creates the store over the default schema ({@link H2Schema#defaults()}).
+   *
+   * @param dataSource the database
+   */
+  public H2UsageStatsStore(DataSource dataSource) {
+    this(dataSource, H2Schema.defaults());
+  }
+
+  /**
+   * Creates the store.
+   *
+   * @param dataSource the database
+   * @param schema names the tables
+   */
+  public H2UsageStatsStore(DataSource dataSource, H2Schema schema) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.schema = Objects.requireNonNull(schema, "schema");
+    this.stats = schema.table("usage_stats");
+    this.members = schema.table("usage_stats_members");
+    this.sequence = schema.table("usage_stats_sequence");
+    this.claims = schema.table("usage_stats_claims");
+    this.lock = schema.table("usage_stats_lock");
+  }
+
+  /**
+   * Applies the schema's missing migrations; see {@link H2Schema#migrate(DataSource)}.
+   *
+   * @return the versions applied now
+   */
+  public List<Integer> migrate() {
+    return schema.migrate(dataSource);
+  }
+
+  @Override
+  public FlushOutcome flush(UsageFlush f) {
+    Objects.requireNonNull(f, "flush");
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(c, () -> flush(c, f));
+    } catch (SQLException e) {
+      throw new StoreException(
+          "flushing usage stats of replica " + f.replicaId() + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private FlushOutcome flush(Connection c, UsageFlush f) throws SQLException {
+    takeLock(c);
+    boolean exists;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT s.session_id, s.last_sequence, s.last_inserted,"
+                + " (SELECT COUNT(*) FROM " + stats + " WHERE replica_id = ?)"
+                + " FROM (VALUES (1)) v LEFT JOIN " + sequence + " s ON s.replica_id = ?")) {
+      ps.setObject(1, f.replicaId());
+      ps.setObject(2, f.replicaId());
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        UUID session = rs.getObject(1, UUID.class);
+        if (f.session().equals(session) && rs.getLong(2) >= f.sequence()) {
+          return FlushOutcome.alreadyApplied(rs.getBoolean(3));
+        }
+        exists = rs.getLong(4) > 0;
+      }
+    }
+    if (exists) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE " + stats + " SET unique_workspaces = ?, unique_users = ?,"
+                  + " allowed_requests = allowed_requests + ?, denied_requests = denied_requests + ?,"
+                  + " updated_at = ? WHERE replica_id = ?")) {
+        ps.setLong(1, f.cumulativeWorkspaces());
+        ps.setLong(2, f.cumulativeUsers());
+        ps.setLong(3, f.allowedRequests());
+        ps.setLong(4, f.deniedRequests());
+        ps.setObject(5, time(f.at()));
+        ps.setObject(6, f.replicaId());
+        ps.executeUpdate();
+      }
+    } else {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO " + stats + " (replica_id, window_start, unique_workspaces, unique_users,"
+                  + " allowed_requests, denied_requests, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        ps.setObject(1, f.replicaId());
+        ps.setObject(2, time(f.at()));
+        ps.setLong(3, f.workspaceIds().size());
+        ps.setLong(4, f.userIds().size());
+        ps.setLong(5, f.allowedRequests());
+        ps.setLong(6, f.deniedRequests());
+        ps.setObject(7, time(f.at()));
+        ps.executeUpdate();
+      }
+    }
+    if (!f.workspaceIds().isEmpty() || !f.userIds().isEmpty()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "MERGE INTO " + members + " (replica_id, kind, member_id) KEY (replica_id, kind, member_id)"
+                  + " VALUES (?, ?, ?)")) {
+        addMembers(ps, f.replicaId(), WORKSPACE, f.workspaceIds());
+        addMembers(ps, f.replicaId(), USER, f.userIds());
+        ps.executeBatch();
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "MERGE INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+                + " updated_at) KEY (replica_id) VALUES (?, ?, ?, ?, ?)")) {
+      ps.setObject(1, f.replicaId());
+      ps.setObject(2, f.session());
+      ps.setLong(3, f.sequence());
+      ps.setBoolean(4, !exists);
+      ps.setObject(5, time(f.at()));
+      ps.executeUpdate();
+    }
+    return FlushOutcome.applied(!exists);
+  }
+
+  private static void addMembers(PreparedStatement ps, UUID replica, short kind, Set<UUID> ids)
+      throws SQLException {
+    for (UUID id : ids) {
+      ps.setObject(1, replica);
+      ps.setShort(2, kind);
+      ps.setObject(3, id);
+      ps.addBatch();
+    }
+  }
+
+  @Override
+  public Optional<UsageSummary> collectAndReset(
+      Instant periodEnd, Duration period, Instant now, String claimedBy) {
+    Objects.requireNonNull(periodEnd, "periodEnd");
+    Objects.requireNonNull(period, "period");
+    Objects.requireNonNull(now, "now");
+    Objects.requireNonNull(claimedBy, "claimedBy");
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
+    } catch (SQLException e) {
+      throw new StoreException(
+          "collecting usage stats for the period ending " + periodEnd + " failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  private Optional<UsageSummary> collect(
+      Connection c, Instant periodEnd, Duration period, Instant now, String claimedBy)
+      throws SQLException {
+    takeLock(c);
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM " + claims + " WHERE period_end = ?")) {
+      ps.setObject(1, time(periodEnd));
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return Optional.empty();
+        }
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by) VALUES (?, ?, ?)")) {
+      ps.setObject(1, time(periodEnd));
+      ps.setObject(2, time(now));
+      ps.setString(3, claimedBy);
+      ps.executeUpdate();
+    }
+    Instant cutoff = now.minus(period.multipliedBy(2));
+    List<ReplicaUsage> counted = new ArrayList<>();
+    long allowed = 0;
+    long denied = 0;
+    for (ReplicaUsage row : readRows(c)) {
+      if (!row.windowStart().isBefore(cutoff)) {
+        counted.add(row);
+        allowed += row.allowedRequests();
+        denied += row.deniedRequests();
+      }
+    }
+    long workspaces = 0;
+    long users = 0;
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT m.kind, COUNT(DISTINCT m.member_id) FROM " + members + " m JOIN " + stats
+                + " r ON r.replica_id = m.replica_id WHERE r.window_start >= ? GROUP BY m.kind")) {
+      ps.setObject(1, time(cutoff));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          if (rs.getShort(1) == WORKSPACE) {
+            workspaces = rs.getLong(2);
+          } else if (rs.getShort(1) == USER) {
+            users = rs.getLong(2);
+          }
+        }
+      }
+    }
+    execute(c, "DELETE FROM " + members);
+    execute(c, "DELETE FROM " + stats);
+    Instant retained = now.minus(RETENTION);
+    deleteOlder(c, "DELETE FROM " + sequence + " WHERE updated_at < ?", retained);
+    deleteOlder(c, "DELETE FROM " + claims + " WHERE claimed_at < ?", retained);
+    return Optional.of(
+        new UsageSummary(
+            workspaces, users, allowed, denied, periodEnd.minus(period), period, counted));
+  }
+
+  @Override
+  public List<ReplicaUsage> replicaUsage() {
+    try (Connection c = dataSource.getConnection()) {
+      return readRows(c);
+    } catch (SQLException e) {
+      throw new StoreException("reading usage stats failed: " + e.getMessage(), e);
+    }
+  }
+
+  private List<ReplicaUsage> readRows(Connection c) throws SQLException {
+    List<ReplicaUsage> out = new ArrayList<>();
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
+                    + " denied_requests, updated_at FROM " + stats);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        out.add(
+            new ReplicaUsage(
+                rs.getObject(1, UUID.class),
+                rs.getObject(2, OffsetDateTime.class).toInstant(),
+                rs.getLong(3),
+                rs.getLong(4),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getObject(7, OffsetDateTime.class).toInstant()));
+      }
+    }
+    out.sort(Comparator.comparing(r -> r.replicaId().toString()));
+    return out;
+  }
+
+  private void takeLock(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT id FROM " + lock + " WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("the lock row of " + lock + " is missing; was migrate() run?");
+      }
+    }
+  }
+
+  private static void execute(Connection c, String sql) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.executeUpdate();
+    }
+  }
+
+  private static void deleteOlder(Connection c, String sql, Instant before) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setObject(1, time(before));
+      ps.executeUpdate();
+    }
+  }
+
+  private static OffsetDateTime time(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      T result = work.run();
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.rollback();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    } finally {
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  @Override
+  public String toString() {
+    return "H2UsageStatsStore{" + schema + '}';
+  }
+}
