@@ -1,0 +1,357 @@
+package io.tally.core.lastused;
+
+import io.tally.core.Clock;
+import io.tally.core.ComponentStats;
+import io.tally.core.FlushResult;
+import io.tally.core.Health;
+import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.FlushListeners;
+import io.tally.core.internal.TallyThreadFactory;
+import io.tally.core.internal.TimedCall;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link LastUsedTracker} implementation.
+ *
+ * <p>Implementation notes. Pending entries live in one {@link ConcurrentHashMap} that is never
+ * replaced. {@code markUsed} inserts with {@code putIfAbsent} or raises the time with a
+ * compare-and-set {@code replace}, so it knows whether it created an entry or folded into one
+ * (the {@code coalesced} counter) without locking. A flush drains the map key by key with
+ * {@code remove(key)}: each entry is moved exactly once, and a {@code markUsed} that races with
+ * the drain either lands in the entry before it is removed (and is written now) or creates a new
+ * entry after (and is written next time); nothing can fall between. A failed batch is folded
+ * back the same way, so the latest time per id wins. Flushes are serialised by
+ * {@link #flushLock}; the store is called on one I/O thread through {@link TimedCall}, so store
+ * calls never overlap either, even when one outlives its timeout.
+ */
+final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
+  private static final Logger log = LoggerFactory.getLogger(LastUsedTracker.class);
+
+  /** Placeholder time held in {@link TimestampMode#FLUSH_TIME}, where the flush sets the time. */
+  private static final Instant NO_TIME = Instant.EPOCH;
+
+  /** Real time, for the deadline that bounds {@link #close()} (a timeout, not a schedule). */
+  private static final Clock REAL_TIME = Clock.system();
+
+  private final LastUsedStore<K> store;
+  private final String name;
+  private final Clock clock;
+  private final Duration flushInterval;
+  private final Duration flushTimeout;
+  private final Duration shutdownTimeout;
+  private final boolean flushTime;
+  private final FailureTracker failures;
+  private final FlushListeners listeners;
+  private final ExecutorService io;
+
+  private final ConcurrentHashMap<K, Instant> pending = new ConcurrentHashMap<>();
+  private final ReentrantLock flushLock = new ReentrantLock();
+  private final Object timerLock = new Object();
+  private Clock.Cancellable timer; // guarded by timerLock
+  private volatile boolean closed;
+  private volatile boolean finished; // close() has counted what is left as dropped
+  private final AtomicBoolean closeStarted = new AtomicBoolean();
+
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder coalesced = new LongAdder();
+  private final AtomicLong flushedRows = new AtomicLong();
+  private final AtomicLong flushes = new AtomicLong();
+  private final AtomicLong failedFlushes = new AtomicLong();
+  private final AtomicLong droppedAtShutdown = new AtomicLong();
+  private volatile int inFlight; // entries drained by the running flush, not yet settled
+
+  DefaultLastUsedTracker(LastUsedTracker.Builder<K> b) {
+    this.store = b.store;
+    this.name = b.name;
+    this.clock = b.clock;
+    this.flushInterval = b.flushInterval;
+    this.flushTimeout = b.flushTimeout;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.flushTime = b.timestampMode == TimestampMode.FLUSH_TIME;
+    this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
+    this.listeners = new FlushListeners(name, b.listeners);
+    this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
+  }
+
+  void start() {
+    synchronized (timerLock) {
+      timer = clock.schedule(flushInterval, this::onTimer);
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void markUsed(K id) {
+    Objects.requireNonNull(id, "id");
+    checkOpen();
+    record(id, flushTime ? NO_TIME : clock.now());
+  }
+
+  @Override
+  public void markUsed(K id, Instant at) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(at, "at");
+    checkOpen();
+    record(id, flushTime ? NO_TIME : at);
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(name + " tracker is closed; markUsed is not accepted");
+    }
+  }
+
+  private void record(K id, Instant at) {
+    accepted.increment();
+    if (insertOrFold(id, at)) {
+      coalesced.increment();
+    }
+  }
+
+  /**
+   * Puts {@code at} for {@code id}, keeping the later of it and the time held.
+   *
+   * @return true if an entry was there (this time folded into it), false if one was created
+   */
+  private boolean insertOrFold(K id, Instant at) {
+    Instant prev = pending.get(id);
+    while (true) {
+      if (prev == null) {
+        prev = pending.putIfAbsent(id, at);
+        if (prev == null) {
+          return false;
+        }
+      } else if (!at.isAfter(prev) || pending.replace(id, prev, at)) {
+        return true;
+      } else {
+        prev = pending.get(id);
+      }
+    }
+  }
+
+  private void onTimer() {
+    try {
+      if (!closed) {
+        flush();
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("{}: the timer's flush failed unexpectedly; the timer goes on", name, e);
+    } finally {
+      synchronized (timerLock) {
+        if (!closed) {
+          timer = clock.schedule(flushInterval, this::onTimer);
+        }
+      }
+    }
+  }
+
+  @Override
+  public FlushResult flush() {
+    try {
+      flushLock.lockInterruptibly();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return FlushResult.failed(0, Duration.ZERO, e);
+    }
+    try {
+      if (closed) {
+        return FlushResult.empty();
+      }
+      return flushLocked(flushTimeout);
+    } finally {
+      flushLock.unlock();
+    }
+  }
+
+  /** One flush; the caller holds {@link #flushLock}. Never throws. */
+  private FlushResult flushLocked(Duration timeout) {
+    Map<K, Instant> batch = drain();
+    if (batch.isEmpty()) {
+      FlushResult empty = FlushResult.empty();
+      listeners.fire(empty);
+      return empty;
+    }
+    int rows = batch.size();
+    inFlight = rows;
+    if (flushTime) {
+      Instant now = clock.now();
+      batch.replaceAll((id, at) -> now);
+    }
+    Map<K, Instant> view = Collections.unmodifiableMap(batch);
+    long start = clock.nanoTime();
+    FlushResult result;
+    try {
+      TimedCall.call(
+          io,
+          () -> {
+            store.markUsed(view);
+            return null;
+          },
+          timeout);
+      Duration took = Duration.ofNanos(clock.nanoTime() - start);
+      flushedRows.addAndGet(rows);
+      flushes.incrementAndGet();
+      inFlight = 0;
+      failures.recordSuccess();
+      result = FlushResult.success(rows, took);
+      log.debug("{}: wrote {} entries in {}", name, rows, took);
+    } catch (TimeoutException e) {
+      result = FlushResult.timedOut(rows, timeout, e);
+      settleFailure(batch, "writing " + rows + " entries (timed out after " + timeout + ")", e);
+    } catch (Exception | Error e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      result = FlushResult.failed(rows, Duration.ofNanos(clock.nanoTime() - start), e);
+      settleFailure(batch, "writing " + rows + " entries", e);
+    }
+    listeners.fire(result);
+    return result;
+  }
+
+  private void settleFailure(Map<K, Instant> batch, String what, Throwable failure) {
+    long folded = 0;
+    for (Map.Entry<K, Instant> e : batch.entrySet()) {
+      if (insertOrFold(e.getKey(), e.getValue())) {
+        folded++;
+      }
+    }
+    coalesced.add(folded);
+    inFlight = 0;
+    failedFlushes.incrementAndGet();
+    failures.recordFailure(what, failure);
+    if (finished) {
+      dropRemaining(); // close() gave up waiting for this flush and has already counted
+    }
+  }
+
+  /**
+   * Moves every pending entry into a new map, each exactly once. The map's iterator may meet an id
+   * twice (removed, then marked again and appended further along the same bin), so a second
+   * entry for an id folds into the first, keeping the later time, and counts as coalesced.
+   */
+  private Map<K, Instant> drain() {
+    Map<K, Instant> batch = new HashMap<>(Math.max(16, (int) (pending.mappingCount() * 4 / 3) + 1));
+    long folded = 0;
+    for (K id : pending.keySet()) {
+      Instant at = pending.remove(id);
+      if (at != null) {
+        Instant earlier = batch.put(id, at);
+        if (earlier != null) {
+          folded++;
+          if (earlier.isAfter(at)) {
+            batch.put(id, earlier);
+          }
+        }
+      }
+    }
+    if (folded > 0) {
+      coalesced.add(folded);
+    }
+    return batch;
+  }
+
+  private void dropRemaining() {
+    int n = drain().size();
+    if (n > 0) {
+      droppedAtShutdown.addAndGet(n);
+      log.error(
+          "{}: dropped {} last-used entries that could not be written before shutdown"
+              + " (stats reason '{}')",
+          name,
+          n,
+          DROPPED_SHUTDOWN);
+    }
+  }
+
+  @Override
+  public ComponentStats stats() {
+    return ComponentStats.builder(name)
+        .accepted(accepted.sum())
+        .coalesced(coalesced.sum())
+        .flushedRows(flushedRows.get())
+        .flushes(flushes.get())
+        .failedFlushes(failedFlushes.get())
+        .dropped(DROPPED_SHUTDOWN, droppedAtShutdown.get())
+        .consecutiveFailures(failures.consecutiveFailures())
+        .lastSuccess(failures.lastSuccess())
+        .pending(pending.mappingCount() + inFlight)
+        .build();
+  }
+
+  @Override
+  public Health health() {
+    return failures.health();
+  }
+
+  @Override
+  public void close() {
+    if (!closeStarted.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = REAL_TIME.nanoTime() + shutdownTimeout.toNanos();
+    synchronized (timerLock) {
+      closed = true;
+      if (timer != null) {
+        timer.cancel();
+      }
+    }
+    boolean locked = false;
+    try {
+      locked = flushLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      if (locked) {
+        long remaining = deadline - REAL_TIME.nanoTime();
+        if (remaining > 0) {
+          flushLocked(Duration.ofNanos(remaining));
+        }
+      } else {
+        log.warn(
+            "{}: a running flush did not finish within the shutdown timeout {}",
+            name,
+            shutdownTimeout);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      finished = true;
+      if (locked) {
+        flushLock.unlock();
+      }
+      dropRemaining();
+      io.shutdownNow();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LastUsedTracker{name="
+        + name
+        + ", mode="
+        + (flushTime ? TimestampMode.FLUSH_TIME : TimestampMode.EVENT_TIME)
+        + ", flushInterval="
+        + flushInterval
+        + ", closed="
+        + closed
+        + '}';
+  }
+}

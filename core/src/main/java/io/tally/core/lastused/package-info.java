@@ -1,0 +1,49 @@
+/**
+ * Component 1: {@link io.tally.core.lastused.LastUsedTracker}, which de-bounces "id was used"
+ * events in memory and writes the latest time per id to a
+ * {@link io.tally.core.lastused.LastUsedStore} in one call per flush.
+ *
+ * <h2>Guarantees and choices</h2>
+ *
+ * <ul>
+ *   <li><b>Hot path.</b> {@code markUsed} is lock-free: a concurrent-map lookup plus an insert or
+ *       a compare-and-set, and two striped counters. It reads the clock only for
+ *       {@code markUsed(id)} in {@link io.tally.core.lastused.TimestampMode#EVENT_TIME}, never
+ *       logs and never waits on the store.
+ *   <li><b>Nothing lost to a racing flush.</b> A flush drains the pending map key by key
+ *       ({@code remove(key)}) instead of swapping maps, so a {@code markUsed} running at the same
+ *       moment either reaches this flush or stays for the next one.
+ *   <li><b>Single flight, serialised.</b> Flushes never overlap. A {@code flush()} called while
+ *       another flush runs waits for it and then flushes again, so its result covers every
+ *       {@code markUsed} that returned before the call. The timer re-arms after each flush ends
+ *       (fixed delay on the clock), so a slow store never causes flushes to pile up.
+ *   <li><b>Timeouts.</b> The store is called on one daemon thread ({@code tally-<name>-1}) and
+ *       waited for at most {@code flushTimeout} of real time; on timeout that call is interrupted
+ *       and its entries are kept. A store call that ignores the interrupt keeps the I/O thread,
+ *       so later flushes queue behind it and time out too (health turns DEGRADED, then FAILING)
+ *       rather than running two store calls at once. A call that commits after its timeout is
+ *       harmless: the entries are written again later and the store keeps the greater time.
+ *   <li><b>Failures.</b> A failed or timed-out batch folds back into the pending map (latest
+ *       time per id wins; an entry folded into a newer one counts as {@code coalesced}). The first
+ *       failure in a row logs WARN, the following ones ERROR with the consecutive count;
+ *       {@code health()} follows the {@link io.tally.core.HealthPolicy}. Nothing is ever dropped
+ *       while the tracker runs; memory grows with the number of distinct ids, not with the number
+ *       of calls.
+ *   <li><b>Close.</b> {@code close()} cancels the timer, waits for a running flush and makes a
+ *       final flush, all within {@code shutdownTimeout} of real time. Entries it could not write
+ *       are counted under {@code stats().dropped().get("shutdown")} and logged at ERROR with
+ *       their count. {@code flush()} after close returns {@code EMPTY} without calling the store;
+ *       {@code markUsed} after close throws {@link java.lang.IllegalStateException}. A
+ *       {@code markUsed} that passed its closed check just before {@code close()} may leave an
+ *       entry that shows as {@code pending} in the final stats.
+ *   <li><b>Flush-time mode.</b> In {@link io.tally.core.lastused.TimestampMode#FLUSH_TIME} every
+ *       id in a batch is written with the clock's time read when that flush starts; the times
+ *       passed to {@code markUsed(id, at)} are ignored.
+ *   <li><b>Stats.</b> {@code accepted == flushedRows + coalesced + pending + droppedTotal} holds
+ *       exactly whenever no {@code markUsed} or flush is running; a snapshot taken in the middle
+ *       of a flush may be off by the entries being moved.
+ *   <li><b>Listeners</b> see every flush the tracker makes, including {@code EMPTY} ones, on the
+ *       flushing thread.
+ * </ul>
+ */
+package io.tally.core.lastused;

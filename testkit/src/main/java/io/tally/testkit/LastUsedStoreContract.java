@@ -1,0 +1,299 @@
+package io.tally.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.tally.core.lastused.LastUsedStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tests every {@link LastUsedStore} must pass. Subclass it, say how to create the store, how
+ * to make a fresh id and how to read a stored time back, and JUnit runs the whole contract:
+ *
+ * <pre>{@code
+ * class MyStoreContractTest extends LastUsedStoreContract<UUID> {
+ *   private final MyStore store = new MyStore(dataSource);
+ *
+ *   protected LastUsedStore<UUID> createStore() { return store; }
+ *   protected UUID newKey() { return UUID.randomUUID(); }
+ *   protected Optional<Instant> storedTime(UUID id) { return store.read(id); }
+ * }
+ * }</pre>
+ *
+ * <p>The contract never assumes an empty database: every test works on ids from
+ * {@link #newKey()}, which must differ from every id returned before (in a store that updates an
+ * existing table, {@code newKey()} is also the place to insert the row the store will update).
+ *
+ * <p><b>Precision rule.</b> A store keeps at least millisecond precision and never rounds up: for
+ * a written time {@code t} the stored time {@code s} satisfies
+ * {@code t.truncatedTo(MILLIS) <= s <= t}. Every comparison here uses that rule (see
+ * {@link #assertStored(Object, Instant)}), so stores with millisecond, microsecond (PostgreSQL)
+ * or nanosecond precision all pass, and a store that rounds {@code .999999999} up to the next
+ * millisecond fails.
+ *
+ * @param <K> the id type
+ */
+public abstract class LastUsedStoreContract<K> {
+  /** The ids written by {@link #largeBatchInOneCall()}: {@value}. */
+  public static final int LARGE_BATCH = 10_000;
+
+  /** A fixed base time; the contract reads no clock. */
+  protected static final Instant BASE = Instant.parse("2026-03-01T12:00:00Z");
+
+  /** The store under test, from {@link #createStore()} before each test. */
+  protected LastUsedStore<K> store;
+
+  /** Creates the contract. */
+  protected LastUsedStoreContract() {}
+
+  /**
+   * Returns the store to test; called before each test. May return the same instance each time.
+   *
+   * @return the store
+   */
+  protected abstract LastUsedStore<K> createStore();
+
+  /**
+   * Returns an id never returned before, ready to be written by the store.
+   *
+   * @return a fresh id
+   */
+  protected abstract K newKey();
+
+  /**
+   * Reads back the time stored for {@code id}, bypassing the store's write path if possible.
+   *
+   * @param id the id
+   * @return the stored time, or empty if none is stored
+   */
+  protected abstract Optional<Instant> storedTime(K id);
+
+  /**
+   * Reads back many stored times; override to do it in one query when the contract's large
+   * batch is slow to read one id at a time.
+   *
+   * @param ids the ids
+   * @return id to stored time, for the ids that have one
+   */
+  protected Map<K, Instant> storedTimes(Collection<K> ids) {
+    Map<K, Instant> out = new HashMap<>();
+    for (K id : ids) {
+      storedTime(id).ifPresent(t -> out.put(id, t));
+    }
+    return out;
+  }
+
+  /** Calls {@link #createStore()}. */
+  @BeforeEach
+  protected void setUpStore() {
+    store = createStore();
+    assertThat(store).as("createStore()").isNotNull();
+  }
+
+  /**
+   * Asserts that {@code id} holds {@code expected} under the precision rule.
+   *
+   * @param id the id
+   * @param expected the time written last (the greatest written)
+   */
+  protected void assertStored(K id, Instant expected) {
+    Optional<Instant> stored = storedTime(id);
+    assertThat(stored).as("stored time of %s", id).isPresent();
+    assertWithinPrecision(id, stored.get(), expected);
+  }
+
+  private static void assertWithinPrecision(Object id, Instant stored, Instant expected) {
+    assertThat(stored)
+        .as("stored time of %s (expected %s, at least millisecond precision, never rounded up)",
+            id, expected)
+        .isBetween(expected.truncatedTo(ChronoUnit.MILLIS), expected);
+  }
+
+  /**
+   * Returns {@code n} fresh ids; override to create them in bulk when {@link #newKey()} is slow
+   * (for example when each id needs a row inserted first).
+   *
+   * @param n how many
+   * @return {@code n} ids never returned before
+   */
+  protected List<K> newKeys(int n) {
+    List<K> keys = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      keys.add(newKey());
+    }
+    return keys;
+  }
+
+  /** Written times read back, each id with its own time. */
+  @Test
+  protected void writesAndReadsBack() {
+    K a = newKey();
+    K b = newKey();
+    K c = newKey();
+    Map<K, Instant> batch = new LinkedHashMap<>();
+    batch.put(a, BASE);
+    batch.put(b, BASE.plusSeconds(1));
+    batch.put(c, BASE.plusMillis(2_500));
+    store.markUsed(batch);
+    assertStored(a, BASE);
+    assertStored(b, BASE.plusSeconds(1));
+    assertStored(c, BASE.plusMillis(2_500));
+  }
+
+  /** An id never written has no stored time, and writing others does not create it. */
+  @Test
+  protected void unwrittenIdHasNoTime() {
+    K written = newKey();
+    K other = newKey();
+    store.markUsed(Map.of(written, BASE));
+    assertThat(storedTime(other)).isEmpty();
+  }
+
+  /** A stored time never moves backwards, in separate calls and within one call. */
+  @Test
+  protected void timeNeverMovesBackwards() {
+    K a = newKey();
+    K b = newKey();
+    store.markUsed(Map.of(a, BASE.plusSeconds(10), b, BASE.plusSeconds(10)));
+    store.markUsed(Map.of(a, BASE.plusSeconds(5), b, BASE.plusSeconds(20)));
+    assertStored(a, BASE.plusSeconds(10));
+    assertStored(b, BASE.plusSeconds(20));
+    store.markUsed(Map.of(a, BASE.plusSeconds(10).minusMillis(1)));
+    assertStored(a, BASE.plusSeconds(10));
+  }
+
+  /** One call with {@value #LARGE_BATCH} ids writes every one of them. */
+  @Test
+  protected void largeBatchInOneCall() {
+    List<K> keys = newKeys(LARGE_BATCH);
+    Map<K, Instant> batch = new HashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      batch.put(keys.get(i), BASE.plusMillis(i));
+    }
+    store.markUsed(batch);
+    Map<K, Instant> stored = storedTimes(keys);
+    assertThat(stored).hasSize(LARGE_BATCH);
+    for (int i = 0; i < keys.size(); i++) {
+      assertWithinPrecision(keys.get(i), stored.get(keys.get(i)), BASE.plusMillis(i));
+    }
+  }
+
+  /** An empty map is accepted and changes nothing. */
+  @Test
+  protected void emptyMapIsNoOp() {
+    K a = newKey();
+    store.markUsed(Map.of(a, BASE));
+    assertThatCode(() -> store.markUsed(Map.of())).doesNotThrowAnyException();
+    assertStored(a, BASE);
+  }
+
+  /** Repeating a call (as after an unknown outcome) leaves the same result. */
+  @Test
+  protected void repeatedCallIsIdempotent() {
+    K a = newKey();
+    K b = newKey();
+    Map<K, Instant> batch = Map.of(a, BASE.plusSeconds(1), b, BASE.plusSeconds(2));
+    store.markUsed(batch);
+    store.markUsed(batch);
+    store.markUsed(batch);
+    assertStored(a, BASE.plusSeconds(1));
+    assertStored(b, BASE.plusSeconds(2));
+  }
+
+  /** Sub-millisecond times keep at least millisecond precision and are never rounded up. */
+  @Test
+  protected void keepsAtLeastMillisecondsAndNeverRoundsUp() {
+    K micros = newKey();
+    K nanos = newKey();
+    K almostNextMilli = newKey();
+    Instant t1 = BASE.plusNanos(123_456_000);
+    Instant t2 = BASE.plusNanos(123_456_789);
+    Instant t3 = BASE.plusNanos(999_999_999);
+    store.markUsed(Map.of(micros, t1, nanos, t2, almostNextMilli, t3));
+    assertStored(micros, t1);
+    assertStored(nanos, t2);
+    assertStored(almostNextMilli, t3);
+    assertThat(storedTime(almostNextMilli).orElseThrow())
+        .as("a time just before a whole second must not be rounded up to it")
+        .isBefore(BASE.plusSeconds(1));
+  }
+
+  /** Times far from now (the epoch's neighbourhood, the far future) round-trip. */
+  @Test
+  protected void keepsTimesFarFromNow() {
+    K old = newKey();
+    K future = newKey();
+    Instant t1 = Instant.parse("1970-01-01T00:00:01.001Z");
+    Instant t2 = Instant.parse("2999-12-31T23:59:59.999Z");
+    store.markUsed(Map.of(old, t1, future, t2));
+    assertStored(old, t1);
+    assertStored(future, t2);
+  }
+
+  /**
+   * Several callers writing the same ids at once (as replicas do) leave each id with the
+   * greatest time any of them wrote, and none of them fails.
+   *
+   * @throws Exception if a caller failed
+   */
+  @Test
+  protected void concurrentCallersKeepTheGreatestTime() throws Exception {
+    int threads = 4;
+    int rounds = 5;
+    List<K> keys = newKeys(200);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        futures.add(
+            pool.submit(
+                () -> {
+                  go.await(10, TimeUnit.SECONDS);
+                  // interleave: each thread writes its rounds in an order that crosses the others
+                  for (int r = 0; r < rounds; r++) {
+                    int round = thread % 2 == 0 ? r : rounds - 1 - r;
+                    Map<K, Instant> batch = new HashMap<>();
+                    for (int i = 0; i < keys.size(); i++) {
+                      batch.put(keys.get(i), time(round, thread, i, threads));
+                    }
+                    store.markUsed(batch);
+                  }
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> f : futures) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Map<K, Instant> stored = storedTimes(keys);
+    for (int i = 0; i < keys.size(); i++) {
+      Instant max = time(rounds - 1, threads - 1, i, threads);
+      assertWithinPrecision(keys.get(i), stored.get(keys.get(i)), max);
+    }
+  }
+
+  private static Instant time(int round, int thread, int key, int threads) {
+    return BASE.plus(Duration.ofSeconds((long) round * threads + thread)).plusMillis(key);
+  }
+}
