@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 
 class TallyConfigTest {
   private static final UUID REPLICA = UUID.fromString("8c1e6f8e-2a43-4a55-9d7e-0a4b1c2d3e4f");
@@ -32,7 +34,7 @@ class TallyConfigTest {
     assertThat(c.lastUsedFlushInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.lastUsedFlushTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.lastUsedShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.lastUsedTimestampMode()).isEqualTo("EVENT_TIME");
+    assertThat(c.lastUsedTimestampMode()).isEqualTo(TimestampMode.EVENT_TIME);
     assertThat(c.usageStatsFlushInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.usageStatsFlushTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.usageStatsShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -48,7 +50,7 @@ class TallyConfigTest {
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.defaults());
     assertThat(c.slogLogger()).isEqualTo("io.tally.connectionlog");
-    assertThat(c.slogLevel()).isEqualTo("INFO");
+    assertThat(c.slogLevel()).isEqualTo(Level.INFO);
     assertThat(c.slogRedactedFields()).isEmpty();
   }
 
@@ -115,7 +117,7 @@ class TallyConfigTest {
     assertThat(c.lastUsedFlushInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.lastUsedFlushTimeout()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.lastUsedShutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
-    assertThat(c.lastUsedTimestampMode()).isEqualTo("FLUSH_TIME");
+    assertThat(c.lastUsedTimestampMode()).isEqualTo(TimestampMode.FLUSH_TIME);
     assertThat(c.usageStatsFlushInterval()).isEqualTo(Duration.ofHours(2));
     assertThat(c.usageStatsFlushTimeout()).isEqualTo(Duration.ofSeconds(11));
     assertThat(c.usageStatsShutdownTimeout()).isEqualTo(Duration.ofSeconds(12));
@@ -131,7 +133,7 @@ class TallyConfigTest {
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofMinutes(1));
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.of(5, Duration.ofMinutes(10)));
     assertThat(c.slogLogger()).isEqualTo("audit");
-    assertThat(c.slogLevel()).isEqualTo("DEBUG");
+    assertThat(c.slogLevel()).isEqualTo(Level.DEBUG);
     assertThat(c.slogRedactedFields()).containsExactly("ip", "userAgent");
     assertThat(c.property("tally.backend.jsonl.file")).contains("/tmp/events.jsonl");
     assertThat(c.property("tally.store.custom.schema")).contains("tally");
@@ -187,7 +189,8 @@ class TallyConfigTest {
             .retryMaxBackoff(Duration.ofMillis(20))
             .healthPolicy(HealthPolicy.of(2, Duration.ofMinutes(1)))
             .slogLogger("audit")
-            .slogLevel("warn")
+            .slogLevel(Level.WARN)
+            .lastUsedTimestampMode(TimestampMode.FLUSH_TIME)
             .slogRedactedFields("ip")
             .build();
 
@@ -223,6 +226,7 @@ class TallyConfigTest {
     m.put("tally.health.failing-after", "1m");
     m.put("tally.backend.slog.logger", "audit");
     m.put("tally.backend.slog.level", "WARN");
+    m.put("tally.last-used.timestamp-mode", "FLUSH_TIME");
     m.put("tally.backend.slog.redacted-fields", "ip");
 
     assertThat(typed).isEqualTo(TallyConfig.from(m));
@@ -349,7 +353,7 @@ class TallyConfigTest {
     assertThat(c.flushInterval()).isEqualTo(Duration.ofSeconds(15)); // env over sysprop
     assertThat(c.batchSize()).isEqualTo(200); // sysprop over default
     assertThat(c.batchFlushInterval()).isEqualTo(Duration.ofSeconds(5)); // default
-    assertThat(c.lastUsedTimestampMode()).isEqualTo("FLUSH_TIME");
+    assertThat(c.lastUsedTimestampMode()).isEqualTo(TimestampMode.FLUSH_TIME);
     assertThat(c.property("tally.backend.jsonl.file")).contains("/from/env");
   }
 

@@ -1,5 +1,6 @@
 package io.tally.core;
 
+import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.event.Level;
 
 /**
  * Tally's configuration: which store and backends to use, how to reach the database and every
@@ -224,8 +226,13 @@ public final class TallyConfig {
       register(duration("tally.last-used.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
   private static final Key<Duration> LAST_USED_SHUTDOWN_TIMEOUT =
       register(duration("tally.last-used.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
-  private static final Key<String> LAST_USED_TIMESTAMP_MODE =
-      register(choice("tally.last-used.timestamp-mode", "EVENT_TIME", "EVENT_TIME", "FLUSH_TIME"));
+  private static final Key<TimestampMode> LAST_USED_TIMESTAMP_MODE =
+      register(
+          choice(
+              "tally.last-used.timestamp-mode",
+              TimestampMode.class,
+              TimestampMode.EVENT_TIME,
+              TimestampMode.values()));
   private static final Key<Duration> USAGE_FLUSH_INTERVAL =
       register(duration("tally.usage-stats.flush-interval", null));
   private static final Key<Duration> USAGE_FLUSH_TIMEOUT =
@@ -267,8 +274,8 @@ public final class TallyConfig {
               DEFAULT_SLOG_LOGGER,
               s -> !s.isEmpty(),
               "must not be empty"));
-  private static final Key<String> SLOG_LEVEL =
-      register(choice("tally.backend.slog.level", "INFO", "TRACE", "DEBUG", "INFO", "WARN", "ERROR"));
+  private static final Key<Level> SLOG_LEVEL =
+      register(choice("tally.backend.slog.level", Level.class, Level.INFO, Level.values()));
   private static final Key<List<String>> SLOG_REDACTED_FIELDS =
       register(
           list(
@@ -463,8 +470,8 @@ public final class TallyConfig {
     return get(LAST_USED_SHUTDOWN_TIMEOUT);
   }
 
-  /** @return the last-used tracker's timestamp mode, {@code EVENT_TIME} or {@code FLUSH_TIME} */
-  public String lastUsedTimestampMode() {
+  /** @return the last-used tracker's timestamp mode */
+  public TimestampMode lastUsedTimestampMode() {
     return get(LAST_USED_TIMESTAMP_MODE);
   }
 
@@ -543,8 +550,8 @@ public final class TallyConfig {
     return get(SLOG_LOGGER);
   }
 
-  /** @return the level of the {@code slog} backend's lines: TRACE, DEBUG, INFO, WARN or ERROR */
-  public String slogLevel() {
+  /** @return the level of the {@code slog} backend's lines */
+  public Level slogLevel() {
     return get(SLOG_LEVEL);
   }
 
@@ -833,28 +840,34 @@ public final class TallyConfig {
         false);
   }
 
-  private static Key<String> choice(String name, String defaultValue, String... allowed) {
-    Set<String> set = new LinkedHashSet<>(List.of(allowed));
-    List<String> spelled = new ArrayList<>();
-    for (String a : allowed) {
-      spelled.add(a.toLowerCase(Locale.ROOT).replace('_', '-'));
+  /** A key whose value is one constant of an enum, spelled in lower case with dashes. */
+  @SafeVarargs
+  private static <E extends Enum<E>> Key<E> choice(
+      String name, Class<E> type, E defaultValue, E... allowed) {
+    Map<String, E> byName = new LinkedHashMap<>();
+    for (E e : allowed) {
+      byName.put(spell(e), e);
     }
-    String ruleText = "must be one of " + String.join(", ", spelled);
+    String ruleText = "must be one of " + String.join(", ", byName.keySet());
     return new Key<>(
         name,
         s -> {
-          String v = s.toUpperCase(Locale.ROOT).replace('-', '_');
-          if (!set.contains(v)) {
+          E v = byName.get(s.toLowerCase(Locale.ROOT).replace('_', '-'));
+          if (v == null) {
             throw new IllegalArgumentException(ruleText);
           }
           return v;
         },
-        v -> v.toLowerCase(Locale.ROOT).replace('_', '-'),
-        String.class::cast,
+        TallyConfig::spell,
+        type::cast,
         defaultValue,
-        set::contains,
-        ruleText,
+        null,
+        null,
         false);
+  }
+
+  private static String spell(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static Key<List<String>> list(
@@ -1113,6 +1126,15 @@ public final class TallyConfig {
     }
 
     /**
+     * @param timestampMode {@code tally.last-used.timestamp-mode}
+     * @return this
+     */
+    public Builder lastUsedTimestampMode(TimestampMode timestampMode) {
+      return put(
+          LAST_USED_TIMESTAMP_MODE, Objects.requireNonNull(timestampMode, "timestampMode"));
+    }
+
+    /**
      * @param usageStatsFlushInterval {@code tally.usage-stats.flush-interval}
      * @return this
      */
@@ -1250,11 +1272,11 @@ public final class TallyConfig {
     }
 
     /**
-     * @param slogLevel {@code tally.backend.slog.level}: trace, debug, info, warn or error
+     * @param slogLevel {@code tally.backend.slog.level}
      * @return this
      */
-    public Builder slogLevel(String slogLevel) {
-      return set(SLOG_LEVEL.name, Objects.requireNonNull(slogLevel, "slogLevel"));
+    public Builder slogLevel(Level slogLevel) {
+      return put(SLOG_LEVEL, Objects.requireNonNull(slogLevel, "slogLevel"));
     }
 
     /**
