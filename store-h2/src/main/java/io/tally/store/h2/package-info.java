@@ -9,5 +9,10 @@
  * {@code TIMESTAMP(6) WITH TIME ZONE}, truncated to microseconds in Java because H2 would round
  * them up; ids in Tally's own {@code last_used} table are stored as text so one table holds UUID,
  * Long or String keys.
+ *
+ * <p>{@link io.tally.store.h2.H2ConnectionLogStore} writes a batch in one transaction with two
+ * batched {@code MERGE} statements (rows with a connection id matched on the unique key, the others
+ * on {@code id}, insert only); H2 treats NULL connection ids as distinct in the unique constraint,
+ * as PostgreSQL's partial index does.
  */
 package io.tally.store.h2;

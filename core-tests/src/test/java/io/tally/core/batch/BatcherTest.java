@@ -1,0 +1,540 @@
+package io.tally.core.batch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.tally.core.Clock;
+import io.tally.core.ComponentStats;
+import io.tally.core.FlushResult;
+import io.tally.core.Health;
+import io.tally.core.HealthPolicy;
+import io.tally.testkit.Await;
+import io.tally.testkit.ConservationCheck;
+import io.tally.testkit.FaultyStore;
+import io.tally.testkit.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+
+class BatcherTest {
+  @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
+
+  private final ManualClock clock = ManualClock.create();
+  private final RecordingStore<Item> store = new RecordingStore<>();
+  private final FaultyStore<BatchStore<Item>> faulty = FaultyStore.wrap(store);
+  private final List<Batcher<Item>> open = new ArrayList<>();
+  private final Logger batcherLog = (Logger) LoggerFactory.getLogger(Batcher.class);
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+  @BeforeEach
+  void captureLogs() {
+    logs.start();
+    batcherLog.addAppender(logs);
+  }
+
+  @AfterEach
+  void closeAll() {
+    faulty.reset();
+    open.forEach(Batcher::close);
+    batcherLog.detachAppender(logs);
+  }
+
+  private Batcher<Item> batcher(UnaryOperator<Batcher.Builder<Item>> options) {
+    Batcher<Item> b =
+        options.apply(Batcher.builder(faulty.store()).clock(clock).name("test-batcher")).build();
+    open.add(b);
+    return conservation.watch(b);
+  }
+
+  private static void awaitIdle(Batcher<?> b) {
+    Await.until("the batcher's worker is idle", ((DefaultBatcher<?>) b)::isIdle);
+  }
+
+  private static List<Item> items(int from, int to) {
+    List<Item> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(Item.keyless(i));
+    }
+    return out;
+  }
+
+  private List<String> errors() {
+    List<String> out = new ArrayList<>();
+    for (ILoggingEvent e : logs.list) {
+      if (e.getLevel() == Level.ERROR) {
+        out.add(e.getFormattedMessage());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void flushesWhenTheBatchReachesMaxBatchSize() {
+    Batcher<Item> b = batcher(o -> o.maxBatchSize(3));
+    items(0, 4).forEach(b::write);
+    Await.until("one batch", () -> store.batchCount() == 1);
+    awaitIdle(b);
+    assertThat(store.batches()).containsExactly(items(0, 3));
+    ComponentStats s = b.stats();
+    assertThat(s.accepted()).isEqualTo(4);
+    assertThat(s.flushedRows()).isEqualTo(3);
+    assertThat(s.flushes()).isEqualTo(1);
+    assertThat(s.pending()).isEqualTo(1);
+  }
+
+  @Test
+  void flushesWhenTheTimerFires() {
+    Batcher<Item> b = batcher(o -> o);
+    items(0, 2).forEach(b::write);
+    awaitIdle(b);
+    clock.advance(Duration.ofMillis(4_999));
+    awaitIdle(b);
+    assertThat(store.batchCount()).isZero();
+    clock.advance(Duration.ofMillis(1));
+    Await.until("the timer flush", () -> store.batchCount() == 1);
+    assertThat(store.batches()).containsExactly(items(0, 2));
+  }
+
+  @Test
+  void timerIsReArmedAfterEveryFlush() {
+    Batcher<Item> b = batcher(o -> o.maxBatchSize(2));
+    b.write(Item.keyless(0));
+    clock.advance(Duration.ofSeconds(5));
+    Await.until("first flush", () -> store.batchCount() == 1);
+    awaitIdle(b);
+    assertThat(clock.pendingDelays()).containsExactly(Duration.ofSeconds(5));
+
+    clock.advance(Duration.ofSeconds(3));
+    items(1, 3).forEach(b::write); // a size flush at t=8s re-arms the timer for t=13s
+    Await.until("size flush", () -> store.batchCount() == 2);
+    awaitIdle(b);
+    assertThat(clock.pendingDelays()).containsExactly(Duration.ofSeconds(5));
+
+    b.write(Item.keyless(3));
+    clock.advance(Duration.ofSeconds(4));
+    awaitIdle(b);
+    assertThat(store.batchCount()).isEqualTo(2);
+    clock.advance(Duration.ofSeconds(1));
+    Await.until("third flush", () -> store.batchCount() == 3);
+    assertThat(store.batches().get(2)).containsExactly(Item.keyless(3));
+  }
+
+  @Test
+  void closeFlushesEverythingWithoutAdvancingTheClock() {
+    Batcher<Item> b = batcher(o -> o.maxBatchSize(1000));
+    items(0, 5).forEach(b::write);
+    b.close();
+    assertThat(store.items()).isEqualTo(items(0, 5));
+    ComponentStats s = b.stats();
+    assertThat(s.flushedRows()).isEqualTo(5);
+    assertThat(s.pending()).isZero();
+    assertThat(s.droppedTotal()).isZero();
+    assertThat(clock.pendingTasks()).isZero();
+  }
+
+  @Test
+  void coalescesItemsWithTheSameKeyAsTheyArrive() {
+    Batcher<Item> b = batcher(o -> o.coalescing(Item.laterWins()));
+    b.write(new Item("a", 1));
+    b.write(new Item("b", 1));
+    b.write(new Item("a", 2));
+    b.write(Item.keyless(7));
+    b.write(Item.keyless(7));
+    assertThat(b.flush().rows()).isEqualTo(4);
+    assertThat(store.items())
+        .containsExactlyInAnyOrder(new Item("a", 2), new Item("b", 1), Item.keyless(7), Item.keyless(7));
+    assertThat(b.stats().coalesced()).isEqualTo(1);
+  }
+
+  @Test
+  void flushForcesAFlushAndReportsIt() {
+    Batcher<Item> b = batcher(o -> o);
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
+    items(0, 3).forEach(b::write);
+    FlushResult r = b.flush();
+    assertThat(r.outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
+    assertThat(r.rows()).isEqualTo(3);
+    assertThat(store.items()).isEqualTo(items(0, 3));
+  }
+
+  @Test
+  void transientFailureIsRetriedAfterTheBackoff() {
+    List<FlushResult> seen = new CopyOnWriteArrayList<>();
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .retryPolicy(
+                        RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(10), 2, 3)
+                            .withJitter(0))
+                    .flushListener((name, r) -> seen.add(r)));
+    faulty.failNext(1);
+    items(0, 2).forEach(b::write);
+    clock.advance(Duration.ofSeconds(5));
+    Await.until("the failed flush", () -> b.stats().failedFlushes() == 1);
+    awaitIdle(b);
+    assertThat(store.batchCount()).isZero();
+    assertThat(clock.pendingDelays()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(5));
+
+    clock.advance(Duration.ofMillis(999));
+    awaitIdle(b);
+    assertThat(store.batchCount()).isZero();
+    clock.advance(Duration.ofMillis(1));
+    Await.until("the retry", () -> store.batchCount() == 1);
+    awaitIdle(b);
+    assertThat(store.items()).isEqualTo(items(0, 2));
+    ComponentStats s = b.stats();
+    assertThat(s.retries()).isEqualTo(1);
+    assertThat(s.flushedRows()).isEqualTo(2);
+    assertThat(s.droppedTotal()).isZero();
+    assertThat(s.consecutiveFailures()).isZero();
+    assertThat(seen).extracting(FlushResult::outcome)
+        .containsExactly(FlushResult.Outcome.FAILED, FlushResult.Outcome.SUCCESS);
+  }
+
+  @Test
+  void backoffGrowsExponentially() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .flushInterval(Duration.ofHours(1))
+                    .retryPolicy(
+                        RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(3), 2, 5)
+                            .withJitter(0)));
+    faulty.failing(true);
+    b.write(Item.keyless(1));
+    b.flush();
+    List<Duration> delays = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      awaitIdle(b);
+      Duration next = clock.pendingDelays().get(0);
+      delays.add(next);
+      clock.advance(next);
+    }
+    assertThat(delays)
+        .containsExactly(
+            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(3));
+    faulty.failing(false);
+  }
+
+  @Test
+  void retriesExhaustedAreCountedAndLogged() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .retryPolicy(
+                        RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 2)
+                            .withJitter(0)));
+    faulty.failing(true);
+    items(0, 3).forEach(b::write);
+    clock.advance(Duration.ofSeconds(5));
+    Await.until("first failure", () -> b.stats().failedFlushes() == 1);
+    awaitIdle(b);
+    clock.advance(Duration.ofSeconds(1));
+    Await.until("second failure", () -> b.stats().failedFlushes() == 2);
+    awaitIdle(b);
+    clock.advance(Duration.ofSeconds(1));
+    Await.until("third failure", () -> b.stats().failedFlushes() == 3);
+    awaitIdle(b);
+    ComponentStats s = b.stats();
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_RETRIES_EXHAUSTED, 3L));
+    assertThat(s.retries()).isEqualTo(2);
+    assertThat(s.pending()).isZero();
+    assertThat(errors())
+        .anyMatch(m -> m.contains("dropped 3 item(s), reason retries_exhausted"));
+    faulty.failing(false);
+  }
+
+  @Test
+  void failedBatchFindingTheRetryQueueFullIsDropped() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .maxBatchSize(2)
+                    .retryQueueCapacity(1)
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+    faulty.failing(true);
+    items(0, 4).forEach(b::write);
+    Await.until("two failures", () -> b.stats().failedFlushes() == 2);
+    awaitIdle(b);
+    assertThat(b.stats().dropped()).isEqualTo(Map.of(Batcher.DROP_RETRY_QUEUE_FULL, 2L));
+    assertThat(errors()).anyMatch(m -> m.contains("reason retry_queue_full"));
+    faulty.failing(false);
+  }
+
+  @Test
+  void retryPolicyNoneDropsAFailedBatchAtOnce() {
+    Batcher<Item> b = batcher(o -> o.retryPolicy(RetryPolicy.none()));
+    faulty.failNext(1);
+    items(0, 2).forEach(b::write);
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED);
+    assertThat(b.stats().dropped()).isEqualTo(Map.of(Batcher.DROP_RETRIES_EXHAUSTED, 2L));
+  }
+
+  @Test
+  void closeGivesQueuedRetriesOneLastAttempt() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+    faulty.failNext(1);
+    items(0, 2).forEach(b::write);
+    assertThat(b.flush().isSuccess()).isFalse();
+    b.write(Item.keyless(2));
+    b.close();
+    assertThat(store.items()).containsExactlyElementsOf(items(0, 3));
+    ComponentStats s = b.stats();
+    assertThat(s.flushedRows()).isEqualTo(3);
+    assertThat(s.droppedTotal()).isZero();
+    assertThat(s.pending()).isZero();
+  }
+
+  @Test
+  void whatTheLastAttemptCannotWriteIsReportedAsClosed() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.retryMode(RetryMode.RETRY_QUEUE)
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+    faulty.failing(true);
+    items(0, 2).forEach(b::write);
+    b.flush();
+    b.write(Item.keyless(2));
+    b.close();
+    ComponentStats s = b.stats();
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_CLOSED, 3L));
+    assertThat(s.pending()).isZero();
+    assertThat(errors()).anyMatch(m -> m.contains("reason closed"));
+  }
+
+  @Test
+  void writeAfterCloseThrowsAtOnce() {
+    Batcher<Item> b = batcher(o -> o);
+    b.close();
+    b.close(); // idempotent
+    assertThatThrownBy(() -> b.write(Item.keyless(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(b.stats().accepted()).isZero();
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
+  }
+
+  @Test
+  void fullQueueBlocksTheWriterThenTimesOut() {
+    Batcher<Item> b =
+        batcher(o -> o.maxBatchSize(1).queueCapacity(2).writeTimeout(Duration.ofMillis(200)));
+    faulty.block();
+    b.write(Item.keyless(0));
+    faulty.awaitBlocked(1, Duration.ofSeconds(5)); // the worker is stuck writing item 0
+    b.write(Item.keyless(1));
+    b.write(Item.keyless(2)); // the queue is full now
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+    assertThatThrownBy(() -> b.write(Item.keyless(3)))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("queue stayed full");
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(b.stats().dropped()).isEqualTo(Map.of(Batcher.DROP_QUEUE_FULL, 1L));
+    assertThat(errors()).anyMatch(m -> m.contains("reason queue_full"));
+    faulty.release();
+    b.close();
+    assertThat(store.items()).containsExactlyElementsOf(items(0, 3));
+    assertThat(b.stats().flushedRows()).isEqualTo(3);
+  }
+
+  @Test
+  void storeBlockedForeverCannotMakeCloseExceedItsTimeout() {
+    Batcher<Item> b = batcher(o -> o.shutdownTimeout(Duration.ofMillis(500)));
+    faulty.block();
+    items(0, 2).forEach(b::write);
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+    b.close();
+    Duration took = Duration.ofNanos(real.nanoTime() - start);
+    assertThat(took).isLessThan(Duration.ofMillis(500 + 150));
+    ComponentStats s = b.stats();
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_SHUTDOWN_TIMEOUT, 2L));
+    assertThat(s.pending()).isZero();
+  }
+
+  @Test
+  void closeDuringAStuckFlushStillReturnsInTime() {
+    Batcher<Item> b = batcher(o -> o.shutdownTimeout(Duration.ofMillis(500)));
+    faulty.block();
+    items(0, 2).forEach(b::write);
+    clock.advance(Duration.ofSeconds(5));
+    faulty.awaitBlocked(1, Duration.ofSeconds(5));
+    b.write(Item.keyless(2));
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+    b.close();
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isLessThan(Duration.ofMillis(500 + 150));
+    ComponentStats s = b.stats();
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_SHUTDOWN_TIMEOUT, 3L));
+    assertThat(s.pending()).isZero();
+  }
+
+  @Test
+  void mergeBackLetsNewerDataWin() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(Item.laterWins())
+                    .retryPolicy(
+                        RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, 3)
+                            .withJitter(0)));
+    faulty.failNext(1);
+    b.write(new Item("k", 1));
+    b.write(Item.keyless(9));
+    clock.advance(Duration.ofSeconds(5));
+    Await.until("failed flush", () -> b.stats().failedFlushes() == 1);
+    b.write(new Item("k", 2));
+    awaitIdle(b);
+    clock.advance(Duration.ofSeconds(1));
+    Await.until("the retry", () -> store.batchCount() == 1);
+    awaitIdle(b);
+    assertThat(store.items()).containsExactlyInAnyOrder(new Item("k", 2), Item.keyless(9));
+    ComponentStats s = b.stats();
+    assertThat(s.coalesced()).isEqualTo(1);
+    assertThat(s.flushedRows()).isEqualTo(2);
+    assertThat(s.retries()).isEqualTo(1);
+  }
+
+  @Test
+  void mergeBackBoundsKeylessItemsAndBlocksIntakePastTheBound() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(Item.laterWins())
+                    .maxBatchSize(4)
+                    .maxPendingItems(8)
+                    .queueCapacity(4)
+                    .writeTimeout(Duration.ofMillis(300))
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+    faulty.failing(true);
+    int accepted = 0;
+    int rejected = 0;
+    for (int i = 0; i < 14; i++) {
+      try {
+        b.write(Item.keyless(i));
+        accepted++;
+      } catch (RejectedExecutionException e) {
+        rejected++;
+      }
+    }
+    awaitIdle(b);
+    // 8 keyless items held by the worker (the bound) + 4 in the full queue
+    assertThat(accepted).isEqualTo(12);
+    assertThat(rejected).isEqualTo(2);
+    ComponentStats s = b.stats();
+    assertThat(s.pending()).isEqualTo(12);
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_QUEUE_FULL, 2L));
+    assertThat(s.failedFlushes()).isEqualTo(1); // backing off: no flush hammers the store
+
+    faulty.failing(false);
+    assertThat(b.flush().rows()).isEqualTo(12);
+    assertThat(b.stats().pending()).isZero();
+    assertThat(store.batches()).allSatisfy(batch -> assertThat(batch).hasSizeLessThanOrEqualTo(4));
+  }
+
+  @Test
+  void mergeBackKeepsMemoryBoundedByDistinctKeys() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(Item.laterWins())
+                    .maxBatchSize(10)
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+    faulty.failing(true);
+    for (int i = 0; i < 1_000; i++) {
+      b.write(new Item("k" + (i % 20), i));
+    }
+    awaitIdle(b);
+    ComponentStats s = b.stats();
+    assertThat(s.pending()).isEqualTo(20);
+    assertThat(s.coalesced()).isEqualTo(980);
+    faulty.failing(false);
+    b.close();
+    assertThat(store.items()).hasSize(20).allSatisfy(item -> assertThat(item.value()).isGreaterThanOrEqualTo(980));
+  }
+
+  @Test
+  void healthDegradesAfterRepeatedFailures() {
+    Batcher<Item> b =
+        batcher(o -> o.retryPolicy(RetryPolicy.none()).healthPolicy(HealthPolicy.of(2, Duration.ofMinutes(5))));
+    faulty.failing(true);
+    b.write(Item.keyless(1));
+    b.flush();
+    assertThat(b.health()).isEqualTo(Health.HEALTHY);
+    b.write(Item.keyless(2));
+    b.flush();
+    assertThat(b.health()).isEqualTo(Health.DEGRADED);
+    faulty.failing(false);
+    b.write(Item.keyless(3));
+    b.flush();
+    assertThat(b.health()).isEqualTo(Health.HEALTHY);
+  }
+
+  @Test
+  void throwingListenerAndMergeRuleNeverStopTheWorker() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(
+                        Coalescing.of(
+                            Item::key,
+                            (x, y) -> {
+                              throw new IllegalStateException("boom");
+                            }))
+                    .flushListener(
+                        (name, r) -> {
+                          throw new IllegalStateException("listener boom");
+                        }));
+    b.write(new Item("a", 1));
+    b.write(new Item("a", 2));
+    assertThat(b.flush().rows()).isEqualTo(2);
+    assertThat(((DefaultBatcher<Item>) b).callbackFailures()).isEqualTo(1);
+  }
+
+  @Test
+  void builderRejectsBadValuesNamingThem() {
+    Batcher.Builder<Item> builder = Batcher.builder(store);
+    assertThatThrownBy(() -> builder.flushInterval(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("flushInterval was PT-1S but must be positive");
+    assertThatThrownBy(() -> builder.maxBatchSize(0))
+        .hasMessage("maxBatchSize was 0 but must be >= 1");
+    assertThatThrownBy(() -> builder.clock(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("clock");
+    assertThatThrownBy(() -> Batcher.builder(store).maxBatchSize(10).maxPendingItems(5).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxPendingItems was 5");
+    assertThatThrownBy(() -> Batcher.builder(null)).isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void workerThreadIsANamedDaemon() {
+    Batcher<Item> b = batcher(o -> o.name("named"));
+    assertThat(b.name()).isEqualTo("named");
+    assertThat(Thread.getAllStackTraces().keySet())
+        .anyMatch(t -> t.getName().equals("tally-named-1") && t.isDaemon());
+  }
+}

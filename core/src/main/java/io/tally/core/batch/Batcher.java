@@ -1,0 +1,356 @@
+package io.tally.core.batch;
+
+import io.tally.core.Clock;
+import io.tally.core.FlushListener;
+import io.tally.core.FlushResult;
+import io.tally.core.HealthPolicy;
+import io.tally.core.TallyComponent;
+import io.tally.core.backend.Backend;
+import io.tally.core.internal.Checks;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
+ * one worker thread, coalescing items with the same key on the way.
+ *
+ * <pre>{@code
+ * Batcher<ConnectionEvent> batcher = Batcher.builder(connectionLogStore)
+ *     .coalescing(ConnectionEvents.coalescing())
+ *     .clock(clock)
+ *     .build();                       // starts the worker and the flush timer
+ * batcher.write(event);               // a queue offer
+ * batcher.close();                    // writes what is left, within shutdownTimeout
+ * }</pre>
+ *
+ * <p><b>Intake.</b> {@link #write(Object)} puts the item on a bounded queue and returns. When
+ * the queue is full it waits up to {@code writeTimeout} for room, then throws
+ * {@link java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as
+ * dropped with reason {@value #DROP_QUEUE_FULL} (so the counters still add up), and the loss is
+ * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once.
+ *
+ * <p><b>Flushing.</b> The worker drains the queue into the pending batch, coalescing by key as
+ * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
+ * ({@code flushInterval}, from the {@link Clock}) fires. The timer task only wakes the worker;
+ * every store call is made by the worker (through an I/O thread bounded by
+ * {@code flushTimeout}), so store calls never overlap. Each flush re-arms the timer and takes
+ * the items out of the pending batch before the store call, so intake goes on meanwhile.
+ *
+ * <p><b>Failures.</b> See {@link RetryMode} and {@link RetryPolicy}: a failed batch is retried
+ * after a backoff taken from the clock (so a manual clock drives it), and given up only after
+ * the policy's attempts or deadline. Every item given up is counted by reason in
+ * {@link #stats()} ({@value #DROP_QUEUE_FULL}, {@value #DROP_RETRIES_EXHAUSTED},
+ * {@value #DROP_RETRY_QUEUE_FULL}, {@value #DROP_SHUTDOWN_TIMEOUT}, {@value #DROP_CLOSED}) and
+ * logged at ERROR with the count.
+ *
+ * <p><b>Closing.</b> {@link #close()} stops intake, drains the queue, gives each queued retry
+ * one last attempt, writes what is pending, all within {@code shutdownTimeout} of real time
+ * even if the store hangs; the final {@link #stats()} tell what was written and what was not.
+ *
+ * @param <T> the item type
+ */
+public interface Batcher<T> extends Backend<T>, TallyComponent {
+
+  /** Drop reason: a write found the queue full for {@code writeTimeout}. */
+  String DROP_QUEUE_FULL = "queue_full";
+
+  /** Drop reason: a batch failed every retry the policy allows, or passed its deadline. */
+  String DROP_RETRIES_EXHAUSTED = "retries_exhausted";
+
+  /** Drop reason: a failed batch found the retry queue full ({@link RetryMode#RETRY_QUEUE}). */
+  String DROP_RETRY_QUEUE_FULL = "retry_queue_full";
+
+  /** Drop reason: {@code close()} ran out of its shutdown timeout before the items were written. */
+  String DROP_SHUTDOWN_TIMEOUT = "shutdown_timeout";
+
+  /**
+   * Drop reason: the last write attempt made by {@code close()} failed, or an item raced with
+   * {@code close()} and reached the queue after the final drain (its writer got an
+   * {@link IllegalStateException}).
+   */
+  String DROP_CLOSED = "closed";
+
+  /**
+   * Starts a builder for a batcher in front of {@code store}.
+   *
+   * @param store where batches are written; must be idempotent (see {@link BatchStore})
+   * @param <T> the item type
+   * @return a builder with every option at its default
+   * @throws NullPointerException if {@code store} is null
+   */
+  static <T> Builder<T> builder(BatchStore<T> store) {
+    return new Builder<>(store);
+  }
+
+  /**
+   * Queues {@code item} for the next batch. Never waits on the store.
+   *
+   * @param item the item
+   * @throws NullPointerException if {@code item} is null
+   * @throws IllegalStateException if the batcher is closed (also when the write raced with
+   *     {@code close()} and its item could not be taken any more)
+   * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for
+   *     {@code writeTimeout} (the item is counted as dropped, reason {@value #DROP_QUEUE_FULL}),
+   *     or the waiting thread was interrupted (interrupt status kept; counted the same way)
+   */
+  @Override
+  void write(T item);
+
+  /**
+   * Flushes now: the worker drains the queue and writes everything pending, and this call waits
+   * for it (real time, bounded by twice the flush timeout).
+   *
+   * @return what the flush did: {@code EMPTY} when nothing was pending (or the batcher is
+   *     closed), {@code SUCCESS} with the rows written, or the first failure (the failed items
+   *     are handled as in any failed flush)
+   */
+  FlushResult flush();
+
+  /**
+   * Stops intake and writes what is left within the shutdown timeout; see the class comment.
+   * Idempotent; a second call waits for the first to finish (within the same bound).
+   */
+  @Override
+  void close();
+
+  /** Builds a {@link Batcher}; not thread-safe. Each setter checks its value at once. */
+  final class Builder<T> {
+    /** Default {@code maxBatchSize}: {@value}. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 1000;
+
+    /** Default {@code flushInterval}: 5 seconds. */
+    public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(5);
+
+    /** Default {@code writeTimeout} (how long a write waits for room in a full queue): 5 s. */
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Default {@code flushTimeout} (bound on one store call): 10 seconds. */
+    public static final Duration DEFAULT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default {@code shutdownTimeout}: 10 seconds. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Default {@code retryQueueCapacity} (failed batches held for retry): {@value}. */
+    public static final int DEFAULT_RETRY_QUEUE_CAPACITY = 10;
+
+    /** Default {@code maxPendingItems} is this many times {@code maxBatchSize}: {@value}. */
+    public static final int DEFAULT_MAX_PENDING_BATCHES = 10;
+
+    /** Default name: {@value}. */
+    public static final String DEFAULT_NAME = "batcher";
+
+    final BatchStore<T> store;
+    int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
+    int queueCapacity; // 0: maxBatchSize
+    Coalescing<T> coalescing = Coalescing.none();
+    RetryPolicy retryPolicy = RetryPolicy.defaults();
+    RetryMode retryMode; // null: by coalescing
+    int retryQueueCapacity = DEFAULT_RETRY_QUEUE_CAPACITY;
+    int maxPendingItems; // 0: DEFAULT_MAX_PENDING_BATCHES * maxBatchSize
+    Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
+    Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
+    Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    Clock clock = Clock.system();
+    HealthPolicy healthPolicy = HealthPolicy.defaults();
+    final List<FlushListener> listeners = new ArrayList<>();
+    String name = DEFAULT_NAME;
+
+    Builder(BatchStore<T> store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param n flush when the pending batch holds this many items; at least 1 (default
+     *     {@value #DEFAULT_MAX_BATCH_SIZE}). Also the largest batch handed to the store.
+     * @return this
+     */
+    public Builder<T> maxBatchSize(int n) {
+      this.maxBatchSize = Checks.atLeast(n, 1, "maxBatchSize");
+      return this;
+    }
+
+    /**
+     * @param interval flush at least this often (timer from the clock, re-armed after every
+     *     flush); positive (default 5 s)
+     * @return this
+     */
+    public Builder<T> flushInterval(Duration interval) {
+      this.flushInterval = Checks.positive(interval, "flushInterval");
+      return this;
+    }
+
+    /**
+     * @param n capacity of the intake queue; at least 1 (default: {@code maxBatchSize})
+     * @return this
+     */
+    public Builder<T> queueCapacity(int n) {
+      this.queueCapacity = Checks.atLeast(n, 1, "queueCapacity");
+      return this;
+    }
+
+    /**
+     * @param coalescing key and merge rule (default {@link Coalescing#none()})
+     * @return this
+     */
+    public Builder<T> coalescing(Coalescing<T> coalescing) {
+      this.coalescing = Objects.requireNonNull(coalescing, "coalescing");
+      return this;
+    }
+
+    /**
+     * @param policy how failed batches are retried (default {@link RetryPolicy#defaults()})
+     * @return this
+     */
+    public Builder<T> retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * @param mode what happens to a failed batch (default: {@link RetryMode#MERGE_BACK} when a
+     *     coalescing rule is set, {@link RetryMode#RETRY_QUEUE} otherwise)
+     * @return this
+     */
+    public Builder<T> retryMode(RetryMode mode) {
+      this.retryMode = Objects.requireNonNull(mode, "retryMode");
+      return this;
+    }
+
+    /**
+     * @param n failed batches held for retry in {@link RetryMode#RETRY_QUEUE}; at least 1
+     *     (default {@value #DEFAULT_RETRY_QUEUE_CAPACITY})
+     * @return this
+     */
+    public Builder<T> retryQueueCapacity(int n) {
+      this.retryQueueCapacity = Checks.atLeast(n, 1, "retryQueueCapacity");
+      return this;
+    }
+
+    /**
+     * @param n the most keyless items the pending batch may hold (they pile up when failed
+     *     batches merge back); when reached, the worker stops taking items from the queue, so
+     *     writes block as on a full queue. At least {@code maxBatchSize} (default
+     *     {@value #DEFAULT_MAX_PENDING_BATCHES} × {@code maxBatchSize})
+     * @return this
+     */
+    public Builder<T> maxPendingItems(int n) {
+      this.maxPendingItems = Checks.atLeast(n, 1, "maxPendingItems");
+      return this;
+    }
+
+    /**
+     * @param timeout how long {@code write} waits for room in a full queue before it throws;
+     *     zero or positive, real time (default 5 s)
+     * @return this
+     */
+    public Builder<T> writeTimeout(Duration timeout) {
+      this.writeTimeout = Checks.notNegative(timeout, "writeTimeout");
+      return this;
+    }
+
+    /**
+     * @param timeout bound on one store call, real time; a call that runs longer is interrupted
+     *     and counts as failed (default 10 s)
+     * @return this
+     */
+    public Builder<T> flushTimeout(Duration timeout) {
+      this.flushTimeout = Checks.positive(timeout, "flushTimeout");
+      return this;
+    }
+
+    /**
+     * @param timeout bound on {@code close()}, real time (default 10 s)
+     * @return this
+     */
+    public Builder<T> shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout = Checks.positive(timeout, "shutdownTimeout");
+      return this;
+    }
+
+    /**
+     * @param clock source of time, flush timer and retry backoff (default
+     *     {@link Clock#system()})
+     * @return this
+     */
+    public Builder<T> clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param policy when {@link #health()} turns degraded or failing (default
+     *     {@link HealthPolicy#defaults()})
+     * @return this
+     */
+    public Builder<T> healthPolicy(HealthPolicy policy) {
+      this.healthPolicy = Objects.requireNonNull(policy, "healthPolicy");
+      return this;
+    }
+
+    /**
+     * Adds a listener that sees every store call (flush or retry), on the worker thread.
+     *
+     * @param listener the listener
+     * @return this
+     */
+    public Builder<T> flushListener(FlushListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "flushListener"));
+      return this;
+    }
+
+    /**
+     * @param name the component's name in stats, logs and thread names ({@code tally-<name>-<n>});
+     *     letters, digits, {@code -}, {@code _} and {@code .} (default {@value #DEFAULT_NAME})
+     * @return this
+     */
+    public Builder<T> name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new IllegalArgumentException(
+            "name was '" + name + "' but must be 1 to 64 letters, digits, '.', '_' or '-'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Validates the options, starts the worker thread and arms the flush timer.
+     *
+     * @return the running batcher
+     * @throws IllegalArgumentException if {@code maxPendingItems < maxBatchSize}
+     */
+    public Batcher<T> build() {
+      if (maxPendingItems != 0 && maxPendingItems < maxBatchSize) {
+        throw new IllegalArgumentException(
+            "maxPendingItems was "
+                + maxPendingItems
+                + " but must be >= maxBatchSize ("
+                + maxBatchSize
+                + ")");
+      }
+      return DefaultBatcher.start(this);
+    }
+
+    int effectiveQueueCapacity() {
+      return queueCapacity == 0 ? maxBatchSize : queueCapacity;
+    }
+
+    int effectiveMaxPendingItems() {
+      if (maxPendingItems != 0) {
+        return maxPendingItems;
+      }
+      long n = (long) DEFAULT_MAX_PENDING_BATCHES * maxBatchSize;
+      return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    RetryMode effectiveRetryMode() {
+      if (retryMode != null) {
+        return retryMode;
+      }
+      return coalescing.isNone() ? RetryMode.RETRY_QUEUE : RetryMode.MERGE_BACK;
+    }
+  }
+}

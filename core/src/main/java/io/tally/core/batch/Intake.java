@@ -1,0 +1,203 @@
+package io.tally.core.batch;
+
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The batcher's bounded intake queue: an array ring under one lock (the same cost as an
+ * {@code ArrayBlockingQueue} offer), plus signal bits that wake the single consumer for timer,
+ * retry, flush and close events, so the consumer waits on one condition for all of them.
+ */
+final class Intake<T> {
+  static final int TIMER = 1;
+  static final int RETRY = 2;
+  static final int FLUSH = 4;
+  static final int CLOSE = 8;
+
+  private final Object[] items;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition work = lock.newCondition();
+  private final Condition notFull = lock.newCondition();
+  private int takeIndex;
+  private int putIndex;
+  private int count;
+  private int signals;
+  private boolean consumerWaiting;
+  private boolean consumerCanTake = true;
+  private boolean closed;
+
+  Intake(int capacity) {
+    this.items = new Object[capacity];
+  }
+
+  /** Adds {@code item} if there is room; never waits. */
+  boolean offer(T item) {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      if (count == items.length) {
+        return false;
+      }
+      enqueue(item);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Adds {@code item}, waiting up to {@code nanos} for room; false on timeout or after close. */
+  boolean offer(T item, long nanos) throws InterruptedException {
+    final ReentrantLock lock = this.lock;
+    lock.lockInterruptibly();
+    try {
+      while (count == items.length) {
+        if (nanos <= 0L || closed) {
+          return false;
+        }
+        nanos = notFull.awaitNanos(nanos);
+      }
+      enqueue(item);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void enqueue(T item) {
+    items[putIndex] = item;
+    if (++putIndex == items.length) {
+      putIndex = 0;
+    }
+    count++;
+    if (consumerWaiting && consumerCanTake) {
+      work.signal();
+    }
+  }
+
+  /** Moves up to {@code max} items into {@code out}; returns how many. */
+  int drainTo(List<T> out, int max) {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      int n = Math.min(max, count);
+      for (int i = 0; i < n; i++) {
+        @SuppressWarnings("unchecked") // only T is ever stored
+        T item = (T) items[takeIndex];
+        items[takeIndex] = null;
+        if (++takeIndex == items.length) {
+          takeIndex = 0;
+        }
+        out.add(item);
+      }
+      count -= n;
+      if (n > 0) {
+        notFull.signalAll();
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes this very item (by identity) if it is still queued. */
+  boolean removeExact(T item) {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      for (int i = 0, idx = takeIndex; i < count; i++) {
+        if (items[idx] == item) {
+          // shift the following items one slot back
+          int cur = idx;
+          for (int j = i; j < count - 1; j++) {
+            int next = cur + 1 == items.length ? 0 : cur + 1;
+            items[cur] = items[next];
+            cur = next;
+          }
+          items[cur] = null;
+          putIndex = cur;
+          count--;
+          notFull.signalAll();
+          return true;
+        }
+        if (++idx == items.length) {
+          idx = 0;
+        }
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sets signal bits and wakes the consumer. */
+  void signal(int bits) {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      signals |= bits;
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until a signal is set, or (when {@code canTake}) an item is queued; returns and clears
+   * the signal bits.
+   */
+  int awaitWork(boolean canTake) throws InterruptedException {
+    final ReentrantLock lock = this.lock;
+    lock.lockInterruptibly();
+    try {
+      consumerCanTake = canTake;
+      consumerWaiting = true;
+      try {
+        while (signals == 0 && !(canTake && count > 0)) {
+          work.await();
+        }
+      } finally {
+        consumerWaiting = false;
+        consumerCanTake = true;
+      }
+      int s = signals;
+      signals = 0;
+      return s;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes writers waiting for room give up, now and from now on. */
+  void close() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      closed = true;
+      notFull.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** True when the consumer waits with nothing to do (no signal, nothing it may take). */
+  boolean consumerIdle() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      return consumerWaiting && signals == 0 && !(consumerCanTake && count > 0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  int size() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      return count;
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,312 @@
+package io.tally.core.connectionlog;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * One connection-log event: a connection to a workspace agent opened or closed. After
+ * coalescing ({@link ConnectionEvents#coalescing()}) one event describes a whole session: its
+ * earliest connect time and its latest disconnect time. Immutable.
+ *
+ * <p>Build events with {@link #builder()}: {@link Builder#connect(Instant)} makes a
+ * {@code CONNECTED} event with {@code connectTime = time} and no disconnect time;
+ * {@link Builder#disconnect(Instant)} makes a {@code DISCONNECTED} event with
+ * {@code connectTime = disconnectTime = time} (a standalone disconnect; a stored row's connect
+ * time moves earlier when its connect arrives).
+ *
+ * <p>The canonical constructor checks:
+ *
+ * <ul>
+ *   <li>required (non-null): {@code id}, {@code time}, {@code organizationId},
+ *       {@code workspaceOwnerId}, {@code workspaceId}, {@code workspaceName}, {@code agentName},
+ *       {@code type}, {@code status}, {@code connectTime};
+ *   <li>optional (may be null): {@code code} ({@code 0} is distinct from null), {@code ip},
+ *       {@code userAgent}, {@code userId} (web events may have no user), {@code slugOrPort},
+ *       {@code connectionId} (web events have none; such events are never coalesced and are
+ *       stored as rows of their own), {@code disconnectReason}, {@code disconnectTime};
+ *   <li>{@code ip}, when present, must be an IPv4 or IPv6 host address literal such as
+ *       {@code "10.0.0.7"} or {@code "2001:db8::1"} (no host name, prefix length or zone): a
+ *       value the database would reject would fail every batch it is in, so it is refused here;
+ *   <li>{@code disconnectTime} is present exactly when {@code status} is {@code DISCONNECTED},
+ *       and is not before {@code connectTime}.
+ * </ul>
+ *
+ * <p>Times are stored by the built-in stores with microsecond precision.
+ *
+ * @param id the row id; when events coalesce, the winning event's id
+ * @param time when this event happened (connect or disconnect)
+ * @param organizationId the workspace's organization
+ * @param workspaceOwnerId the workspace's owner
+ * @param workspaceId the workspace
+ * @param workspaceName the workspace's name
+ * @param agentName the agent connected to
+ * @param type the kind of connection
+ * @param code an exit or status code, or null
+ * @param ip the client's address literal, or null
+ * @param userAgent the client's user agent, or null
+ * @param userId the connecting user, or null
+ * @param slugOrPort the app slug or the forwarded port, or null
+ * @param connectionId the session's id, or null when the event has none
+ * @param status connected or disconnected
+ * @param disconnectReason why the connection closed, or null
+ * @param connectTime the session's earliest known connect time
+ * @param disconnectTime the session's latest disconnect time, or null while connected
+ */
+public record ConnectionEvent(
+    UUID id,
+    Instant time,
+    UUID organizationId,
+    UUID workspaceOwnerId,
+    UUID workspaceId,
+    String workspaceName,
+    String agentName,
+    ConnectionType type,
+    Integer code,
+    String ip,
+    String userAgent,
+    UUID userId,
+    String slugOrPort,
+    UUID connectionId,
+    ConnectionStatus status,
+    String disconnectReason,
+    Instant connectTime,
+    Instant disconnectTime) {
+
+  /**
+   * Checks the event; see the class comment.
+   *
+   * @throws NullPointerException if a required field is null
+   * @throws IllegalArgumentException if {@code ip} is not an address literal, or the times do
+   *     not fit the status
+   */
+  public ConnectionEvent {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(organizationId, "organizationId");
+    Objects.requireNonNull(workspaceOwnerId, "workspaceOwnerId");
+    Objects.requireNonNull(workspaceId, "workspaceId");
+    Objects.requireNonNull(workspaceName, "workspaceName");
+    Objects.requireNonNull(agentName, "agentName");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(connectTime, "connectTime");
+    if (ip != null && !IpLiterals.isIpLiteral(ip)) {
+      throw new IllegalArgumentException(
+          "ip was '" + ip + "' but must be an IPv4 or IPv6 address literal");
+    }
+    if (status == ConnectionStatus.DISCONNECTED) {
+      if (disconnectTime == null) {
+        throw new IllegalArgumentException("a DISCONNECTED event needs a disconnectTime");
+      }
+      if (disconnectTime.isBefore(connectTime)) {
+        throw new IllegalArgumentException(
+            "disconnectTime was " + disconnectTime + " but must not be before connectTime " + connectTime);
+      }
+    } else if (disconnectTime != null) {
+      throw new IllegalArgumentException(
+          "disconnectTime was " + disconnectTime + " but a CONNECTED event has none");
+    }
+  }
+
+  /**
+   * Starts a builder. Unless {@link Builder#id(UUID)} is called, each event it builds gets a new
+   * random id.
+   *
+   * @return an empty builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return true for a {@code DISCONNECTED} event */
+  public boolean isDisconnect() {
+    return status == ConnectionStatus.DISCONNECTED;
+  }
+
+  /** @return a builder holding this event's descriptive fields (not its status or times) */
+  public Builder toBuilder() {
+    return new Builder()
+        .id(id)
+        .organizationId(organizationId)
+        .workspaceOwnerId(workspaceOwnerId)
+        .workspaceId(workspaceId)
+        .workspaceName(workspaceName)
+        .agentName(agentName)
+        .type(type)
+        .code(code)
+        .ip(ip)
+        .userAgent(userAgent)
+        .userId(userId)
+        .slugOrPort(slugOrPort)
+        .connectionId(connectionId)
+        .disconnectReason(disconnectReason);
+  }
+
+  ConnectionEvent withTimes(Instant newConnectTime, Instant newDisconnectTime) {
+    if (newConnectTime.equals(connectTime) && Objects.equals(newDisconnectTime, disconnectTime)) {
+      return this;
+    }
+    return new ConnectionEvent(
+        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, type,
+        code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
+        newConnectTime, newDisconnectTime);
+  }
+
+  /**
+   * Builds {@link ConnectionEvent}s; {@link #connect(Instant)} and {@link #disconnect(Instant)}
+   * finish an event and leave the builder as it was, so one builder can make a session's connect
+   * and disconnect. Not thread-safe.
+   */
+  public static final class Builder {
+    private UUID id;
+    private UUID organizationId;
+    private UUID workspaceOwnerId;
+    private UUID workspaceId;
+    private String workspaceName;
+    private String agentName;
+    private ConnectionType type;
+    private Integer code;
+    private String ip;
+    private String userAgent;
+    private UUID userId;
+    private String slugOrPort;
+    private UUID connectionId;
+    private String disconnectReason;
+
+    private Builder() {}
+
+    /** @param id the row id (default: a new random id per event) @return this */
+    public Builder id(UUID id) {
+      this.id = id;
+      return this;
+    }
+
+    /** @param organizationId the workspace's organization @return this */
+    public Builder organizationId(UUID organizationId) {
+      this.organizationId = organizationId;
+      return this;
+    }
+
+    /** @param workspaceOwnerId the workspace's owner @return this */
+    public Builder workspaceOwnerId(UUID workspaceOwnerId) {
+      this.workspaceOwnerId = workspaceOwnerId;
+      return this;
+    }
+
+    /** @param workspaceId the workspace @return this */
+    public Builder workspaceId(UUID workspaceId) {
+      this.workspaceId = workspaceId;
+      return this;
+    }
+
+    /** @param workspaceName the workspace's name @return this */
+    public Builder workspaceName(String workspaceName) {
+      this.workspaceName = workspaceName;
+      return this;
+    }
+
+    /** @param agentName the agent's name @return this */
+    public Builder agentName(String agentName) {
+      this.agentName = agentName;
+      return this;
+    }
+
+    /** @param type the kind of connection @return this */
+    public Builder type(ConnectionType type) {
+      this.type = type;
+      return this;
+    }
+
+    /** @param code an exit or status code, or null @return this */
+    public Builder code(Integer code) {
+      this.code = code;
+      return this;
+    }
+
+    /** @param ip the client's address literal, or null @return this */
+    public Builder ip(String ip) {
+      this.ip = ip;
+      return this;
+    }
+
+    /** @param userAgent the client's user agent, or null @return this */
+    public Builder userAgent(String userAgent) {
+      this.userAgent = userAgent;
+      return this;
+    }
+
+    /** @param userId the connecting user, or null @return this */
+    public Builder userId(UUID userId) {
+      this.userId = userId;
+      return this;
+    }
+
+    /** @param slugOrPort the app slug or forwarded port, or null @return this */
+    public Builder slugOrPort(String slugOrPort) {
+      this.slugOrPort = slugOrPort;
+      return this;
+    }
+
+    /** @param connectionId the session's id, or null @return this */
+    public Builder connectionId(UUID connectionId) {
+      this.connectionId = connectionId;
+      return this;
+    }
+
+    /** @param disconnectReason why the connection closed, or null @return this */
+    public Builder disconnectReason(String disconnectReason) {
+      this.disconnectReason = disconnectReason;
+      return this;
+    }
+
+    /**
+     * Builds a {@code CONNECTED} event at {@code time} ({@code connectTime = time}).
+     *
+     * @param time when the connection opened
+     * @return the event
+     * @throws NullPointerException if a required field is missing
+     * @throws IllegalArgumentException if a field is invalid
+     */
+    public ConnectionEvent connect(Instant time) {
+      return build(time, ConnectionStatus.CONNECTED, time, null);
+    }
+
+    /**
+     * Builds a {@code DISCONNECTED} event at {@code time}
+     * ({@code connectTime = disconnectTime = time}).
+     *
+     * @param time when the connection closed
+     * @return the event
+     * @throws NullPointerException if a required field is missing
+     * @throws IllegalArgumentException if a field is invalid
+     */
+    public ConnectionEvent disconnect(Instant time) {
+      return build(time, ConnectionStatus.DISCONNECTED, time, time);
+    }
+
+    private ConnectionEvent build(
+        Instant time, ConnectionStatus status, Instant connectTime, Instant disconnectTime) {
+      Objects.requireNonNull(time, "time");
+      return new ConnectionEvent(
+          id != null ? id : UUID.randomUUID(),
+          time,
+          organizationId,
+          workspaceOwnerId,
+          workspaceId,
+          workspaceName,
+          agentName,
+          type,
+          code,
+          ip,
+          userAgent,
+          userId,
+          slugOrPort,
+          connectionId,
+          status,
+          disconnectReason,
+          connectTime,
+          disconnectTime);
+    }
+  }
+}

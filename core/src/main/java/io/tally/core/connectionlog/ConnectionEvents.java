@@ -1,0 +1,117 @@
+package io.tally.core.connectionlog;
+
+import io.tally.core.batch.Coalescing;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The coalescing rules of the connection log, for the batcher and for stores.
+ *
+ * <p>Two events of one session (same {@code connectionId}) merge into one:
+ *
+ * <ol>
+ *   <li>the times always combine to the earliest {@code connectTime} and the latest
+ *       {@code disconnectTime}, whatever order the events arrive in (the reference lost an
+ *       earlier connect that arrived after its disconnect; this keeps it);
+ *   <li>a disconnect wins over a connect: the merged event has the disconnect's id, status,
+ *       code, reason and other fields;
+ *   <li>between two events of the same status the later {@code time} wins (on a tie, the one
+ *       that was pending first).
+ * </ol>
+ *
+ * <p>The winning event's id is the id of the row written. Events without a connection id are
+ * never coalesced.
+ */
+public final class ConnectionEvents {
+  private static final Coalescing<ConnectionEvent> COALESCING =
+      Coalescing.of(ConnectionEvent::connectionId, ConnectionEvents::merge);
+
+  private ConnectionEvents() {}
+
+  /**
+   * Returns the key and merge rule for a {@code Batcher<ConnectionEvent>}: key
+   * {@link ConnectionEvent#connectionId()} (null: never coalesced), merge
+   * {@link #merge(ConnectionEvent, ConnectionEvent)}.
+   *
+   * @return the rule (a shared immutable instance)
+   */
+  public static Coalescing<ConnectionEvent> coalescing() {
+    return COALESCING;
+  }
+
+  /**
+   * Merges two events of one session by the rules in the class comment.
+   *
+   * @param earlier the event that was pending first
+   * @param later the event that arrived after it
+   * @return the merged event
+   * @throws NullPointerException if an argument is null
+   */
+  public static ConnectionEvent merge(ConnectionEvent earlier, ConnectionEvent later) {
+    Objects.requireNonNull(earlier, "earlier");
+    Objects.requireNonNull(later, "later");
+    ConnectionEvent winner;
+    if (earlier.isDisconnect() != later.isDisconnect()) {
+      winner = later.isDisconnect() ? later : earlier;
+    } else {
+      winner = later.time().isAfter(earlier.time()) ? later : earlier;
+    }
+    Instant connect = min(earlier.connectTime(), later.connectTime());
+    Instant disconnect = max(earlier.disconnectTime(), later.disconnectTime());
+    return winner.withTimes(connect, disconnect);
+  }
+
+  /**
+   * Prepares a batch for a store that writes one row per session: events of one stored row
+   * (same {@code connectionId}, {@code workspaceId} and {@code agentName}) are merged with
+   * {@link #merge(ConnectionEvent, ConnectionEvent)} in batch order, and events without a
+   * connection id are kept once per {@code id} (the first). A single statement can then upsert
+   * the result without touching a row twice. Order: merged rows first, then the others.
+   *
+   * @param batch the events
+   * @return a new list; the same events when there was nothing to merge
+   */
+  public static List<ConnectionEvent> coalesceForStore(List<ConnectionEvent> batch) {
+    Objects.requireNonNull(batch, "batch");
+    Map<RowKey, ConnectionEvent> keyed = new LinkedHashMap<>();
+    List<ConnectionEvent> keyless = new ArrayList<>();
+    Set<UUID> keylessIds = new HashSet<>();
+    for (ConnectionEvent e : batch) {
+      if (e.connectionId() == null) {
+        if (keylessIds.add(e.id())) {
+          keyless.add(e);
+        }
+      } else {
+        keyed.merge(
+            new RowKey(e.connectionId(), e.workspaceId(), e.agentName()), e, ConnectionEvents::merge);
+      }
+    }
+    List<ConnectionEvent> out = new ArrayList<>(keyed.size() + keyless.size());
+    out.addAll(keyed.values());
+    out.addAll(keyless);
+    return out;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return b.isBefore(a) ? b : a;
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return b.isAfter(a) ? b : a;
+  }
+
+  private record RowKey(UUID connectionId, UUID workspaceId, String agentName) {}
+}

@@ -1,0 +1,254 @@
+package io.tally.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.connectionlog.ConnectionType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tests every {@link ConnectionLogStore} must pass. Subclass it in your store's tests:
+ *
+ * <pre>{@code
+ * class MyConnectionLogStoreTest extends ConnectionLogStoreContract {
+ *   @Override protected ConnectionLogStore createStore() {
+ *     truncateMyTable();
+ *     return new MyConnectionLogStore(dataSource);
+ *   }
+ *   @Override protected List<ConnectionLogRow> storedRows() {
+ *     return ConnectionLogRow.readAll(dataSource, "tally_connection_log");
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Times used are whole milliseconds, as databases keep at least microseconds.
+ */
+public abstract class ConnectionLogStoreContract {
+  /** The first event time the tests use. */
+  protected static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+
+  private ConnectionLogStore store;
+
+  /**
+   * Returns the store under test, with no rows; called before each test.
+   *
+   * @return an empty store
+   */
+  protected abstract ConnectionLogStore createStore();
+
+  /**
+   * Reads every stored row, for example with {@link ConnectionLogRow#readAll}.
+   *
+   * @return the rows, in any order
+   */
+  protected abstract List<ConnectionLogRow> storedRows();
+
+  /** Creates the store. */
+  @BeforeEach
+  void createStoreUnderTest() {
+    store = createStore();
+  }
+
+  /** @return the store created for the current test */
+  protected final ConnectionLogStore store() {
+    return store;
+  }
+
+  private List<ConnectionLogRow> rows() {
+    List<ConnectionLogRow> rows = new ArrayList<>(storedRows());
+    rows.sort(ConnectionLogRow.ORDER);
+    return rows;
+  }
+
+  /**
+   * @return a builder with every descriptive field set (ssh, a fresh connection id)
+   */
+  protected static ConnectionEvent.Builder session() {
+    return ConnectionEvent.builder()
+        .organizationId(UUID.randomUUID())
+        .workspaceOwnerId(UUID.randomUUID())
+        .workspaceId(UUID.randomUUID())
+        .workspaceName("dev")
+        .agentName("main")
+        .type(ConnectionType.SSH)
+        .ip("10.0.0.7")
+        .userAgent("OpenSSH_9.6")
+        .userId(UUID.randomUUID())
+        .connectionId(UUID.randomUUID());
+  }
+
+  private static Instant at(int seconds) {
+    return T0.plus(Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void emptyBatchWritesNothing() {
+    store.upsertBatch(List.of());
+    assertThat(rows()).isEmpty();
+  }
+
+  @Test
+  void connectInsertsOneRowWithoutDisconnect() {
+    ConnectionEvent c = session().connect(at(1));
+    store.upsertBatch(List.of(c));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(c));
+    assertThat(rows().get(0).disconnectTime()).isNull();
+  }
+
+  @Test
+  void everyFieldRoundTrips() {
+    ConnectionEvent ipv4 =
+        session().type(ConnectionType.PORT_FORWARDING).slugOrPort("8080").code(0).connect(at(1));
+    ConnectionEvent ipv6 =
+        session()
+            .type(ConnectionType.RECONNECTING_PTY)
+            .ip("2001:db8::1")
+            .userAgent(null)
+            .userId(null)
+            .disconnectReason("bye")
+            .code(137)
+            .disconnect(at(2));
+    ConnectionEvent bare =
+        session().type(ConnectionType.WORKSPACE_APP).ip(null).userAgent(null).userId(null)
+            .connectionId(null).slugOrPort("code-server").connect(at(3));
+    store.upsertBatch(List.of(ipv4, ipv6, bare));
+    assertThat(rows())
+        .containsExactly(ConnectionLogRow.of(ipv4), ConnectionLogRow.of(ipv6), ConnectionLogRow.of(bare));
+  }
+
+  @Test
+  void codeZeroIsDistinctFromNull() {
+    ConnectionEvent zero = session().code(0).disconnect(at(1));
+    ConnectionEvent none = session().code(null).disconnect(at(2));
+    store.upsertBatch(List.of(zero, none));
+    assertThat(rows()).extracting(ConnectionLogRow::code).containsExactly(0, null);
+  }
+
+  @Test
+  void connectThenDisconnectInLaterBatchesMakeOneRowWithBothTimes() {
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent c = s.connect(at(1));
+    ConnectionEvent d = s.disconnectReason("client closed").code(0).disconnect(at(9));
+    store.upsertBatch(List.of(c));
+    store.upsertBatch(List.of(d));
+    assertThat(rows())
+        .containsExactly(ConnectionLogRow.of(c).withSession(at(1), at(9), "client closed", 0));
+  }
+
+  @Test
+  void disconnectFirstThenEarlierConnectMovesConnectTimeBack() {
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent d = s.disconnectReason("timeout").code(1).disconnect(at(9));
+    ConnectionEvent c = s.disconnectReason(null).code(null).connect(at(1));
+    store.upsertBatch(List.of(d));
+    store.upsertBatch(List.of(c));
+    assertThat(rows())
+        .containsExactly(ConnectionLogRow.of(d).withSession(at(1), at(9), "timeout", 1));
+  }
+
+  @Test
+  void laterConnectNeverErasesADisconnectNorMovesConnectLater() {
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent c = s.connect(at(1));
+    ConnectionEvent d = s.disconnectReason("gone").code(2).disconnect(at(5));
+    ConnectionEvent lateConnect = s.disconnectReason(null).code(null).connect(at(7));
+    store.upsertBatch(List.of(c));
+    store.upsertBatch(List.of(d));
+    store.upsertBatch(List.of(lateConnect));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(c).withSession(at(1), at(5), "gone", 2));
+  }
+
+  @Test
+  void disconnectOnlyMovesLaterAndBringsItsReasonAndCode() {
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent c = s.connect(at(1));
+    ConnectionEvent later = s.disconnectReason("second").code(2).disconnect(at(8));
+    ConnectionEvent earlier = s.disconnectReason("first").code(1).disconnect(at(4));
+    store.upsertBatch(List.of(c));
+    store.upsertBatch(List.of(later));
+    store.upsertBatch(List.of(earlier));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(c).withSession(at(1), at(8), "second", 2));
+  }
+
+  @Test
+  void eventsOfOneRowInOneBatchAreMerged() {
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent d = s.disconnectReason("bye").code(0).disconnect(at(6));
+    ConnectionEvent c = s.disconnectReason(null).code(null).connect(at(2));
+    ConnectionEvent c2 = s.connect(at(3));
+    store.upsertBatch(List.of(d, c, c2));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(d).withSession(at(2), at(6), "bye", 0));
+  }
+
+  @Test
+  void eventsWithoutConnectionIdAreRowsOfTheirOwn() {
+    ConnectionEvent.Builder web = session().type(ConnectionType.WORKSPACE_APP).connectionId(null);
+    ConnectionEvent a = web.connect(at(1));
+    ConnectionEvent b = web.connect(at(2));
+    store.upsertBatch(List.of(a));
+    store.upsertBatch(List.of(b));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(a), ConnectionLogRow.of(b));
+  }
+
+  @Test
+  void sameConnectionIdInAnotherWorkspaceOrAgentIsAnotherRow() {
+    UUID conn = UUID.randomUUID();
+    ConnectionEvent a = session().connectionId(conn).connect(at(1));
+    ConnectionEvent b = session().connectionId(conn).connect(at(2));
+    ConnectionEvent c = a.toBuilder().id(UUID.randomUUID()).agentName("other").connect(at(3));
+    store.upsertBatch(List.of(a, b, c));
+    assertThat(rows()).hasSize(3);
+  }
+
+  @Test
+  void retriedBatchIsIdempotent() {
+    ConnectionEvent.Builder s = session();
+    List<ConnectionEvent> batch =
+        List.of(
+            s.connect(at(1)),
+            s.disconnectReason("bye").disconnect(at(4)),
+            session().connectionId(null).connect(at(2)),
+            session().connect(at(3)));
+    store.upsertBatch(batch);
+    List<ConnectionLogRow> once = rows();
+    store.upsertBatch(batch);
+    assertThat(rows()).isEqualTo(once).hasSize(3);
+  }
+
+  @Test
+  void batchCommittedThenReportedFailedIsSafeToRetry() {
+    FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap(store);
+    List<ConnectionEvent> batch =
+        List.of(session().connect(at(1)), session().connectionId(null).connect(at(2)));
+    faulty.commitThenThrowNext(1);
+    assertThatThrownBy(() -> faulty.store().upsertBatch(batch)).isInstanceOf(InjectedFault.class);
+    faulty.store().upsertBatch(batch);
+    assertThat(rows())
+        .containsExactly(ConnectionLogRow.of(batch.get(0)), ConnectionLogRow.of(batch.get(1)));
+  }
+
+  @Test
+  void largeBatchIsWritten() {
+    List<ConnectionEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      ConnectionEvent.Builder s = session();
+      batch.add(s.connect(at(i)));
+      if (i % 2 == 0) {
+        batch.add(s.disconnectReason("done").disconnect(at(i + 60)));
+      }
+    }
+    store.upsertBatch(batch);
+    List<ConnectionLogRow> rows = rows();
+    assertThat(rows).hasSize(2_000);
+    assertThat(rows).filteredOn(r -> r.disconnectTime() != null).hasSize(1_000)
+        .allSatisfy(r -> assertThat(Duration.between(r.connectTime(), r.disconnectTime())).isEqualTo(Duration.ofSeconds(60)));
+  }
+}
