@@ -49,7 +49,7 @@ class TallyConfigTest {
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.defaults());
-    assertThat(c.slogLogger()).isEqualTo("io.tally.connectionlog");
+    assertThat(c.slogLogger()).isEqualTo("io.tally.connection_log");
     assertThat(c.slogLevel()).isEqualTo(Level.INFO);
     assertThat(c.slogRedactedFields()).isEmpty();
   }
@@ -95,7 +95,7 @@ class TallyConfigTest {
     m.put("tally.health.failing-after", "10m");
     m.put("tally.backend.slog.logger", "audit");
     m.put("tally.backend.slog.level", "debug");
-    m.put("tally.backend.slog.redacted-fields", "ip,userAgent");
+    m.put("tally.backend.slog.redacted-fields", "ip,user_agent");
     m.put("tally.backend.jsonl.file", "/tmp/events.jsonl");
     m.put("tally.store.custom.schema", "tally");
     m.put("other.key", "ignored");
@@ -134,7 +134,7 @@ class TallyConfigTest {
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.of(5, Duration.ofMinutes(10)));
     assertThat(c.slogLogger()).isEqualTo("audit");
     assertThat(c.slogLevel()).isEqualTo(Level.DEBUG);
-    assertThat(c.slogRedactedFields()).containsExactly("ip", "userAgent");
+    assertThat(c.slogRedactedFields()).containsExactly("ip", "user_agent");
     assertThat(c.property("tally.backend.jsonl.file")).contains("/tmp/events.jsonl");
     assertThat(c.property("tally.store.custom.schema")).contains("tally");
     assertThat(c.property("tally.backend.slog.level")).contains("debug");

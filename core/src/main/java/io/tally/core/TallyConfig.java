@@ -118,7 +118,8 @@ import org.slf4j.event.Level;
  *       <td>the level of its log lines: {@code trace}, {@code debug}, {@code info}, {@code warn}
  *       or {@code error}</td></tr>
  *   <tr><td>{@code tally.backend.slog.redacted-fields}</td><td>(none)</td>
- *       <td>event fields the {@code slog} backend replaces by a mask, comma-separated</td></tr>
+ *       <td>event fields the {@code slog} backend logs as {@code [redacted]}, comma-separated,
+ *       as it names them ({@code ip}, {@code user_agent}, …)</td></tr>
  *   <tr><td>{@code tally.store.<name>.*}, {@code tally.backend.<name>.*}</td><td></td>
  *       <td>settings of a third-party provider, read with {@link #property(String)}</td></tr>
  * </table>
@@ -153,7 +154,7 @@ public final class TallyConfig {
   /** The default longest wait between retries: 30 seconds. */
   public static final Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofSeconds(30);
   /** The default logger of the {@code slog} backend: {@value}. */
-  public static final String DEFAULT_SLOG_LOGGER = "io.tally.connectionlog";
+  public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
   private static final String MASK = "****";
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
@@ -281,8 +282,8 @@ public final class TallyConfig {
           list(
               "tally.backend.slog.redacted-fields",
               List.of(),
-              l -> l.stream().allMatch(f -> f.matches("[A-Za-z][A-Za-z0-9]*")),
-              "must be a comma-separated list of event field names"));
+              l -> l.stream().allMatch(f -> f.matches("[a-z][a-z0-9_]*")),
+              "must be a comma-separated list of event field names such as ip or user_agent"));
 
   /** Known keys by their environment-variable form, e.g. TALLY_BATCH_SIZE. */
   private static final Map<String, Key<?>> KEYS_BY_VARIABLE = new HashMap<>();
