@@ -340,27 +340,44 @@ class TallyTest {
   @Test
   void aFailedStartClosesWhatHadStartedAndThrowsTheCause() {
     MemoryStores stores = new MemoryStores("memory");
-    BackendProvider broken =
-        new BackendProvider() {
-          @Override
-          public String name() {
-            return "broken";
-          }
-
-          @Override
-          public Backend<ConnectionEvent> create(ProviderContext context) {
-            throw new IllegalStateException("cannot reach the log service");
-          }
-        };
     TallyModule module =
         TallyModule.builder(config().backends("broken").build())
-            .loader(ProviderLoader.of(stores, broken))
+            .loader(ProviderLoader.of(stores, broken()))
             .build();
 
     assertThatThrownBy(() -> Tally.start(module, manualClock()))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("cannot reach the log service");
     assertThat(order).containsExactly("open memory", "migrate memory", "close memory");
+  }
+
+  @Test
+  void aBackendCreatedBeforeAFailingOneIsClosedToo() {
+    MemoryStores stores = new MemoryStores("memory");
+    TallyModule module =
+        TallyModule.builder(config().backends("rec", "broken").build())
+            .loader(ProviderLoader.of(stores, new Recording("rec"), broken()))
+            .build();
+
+    assertThatThrownBy(() -> Tally.start(module, manualClock()))
+        .hasMessage("cannot reach the log service");
+    assertThat(order)
+        .containsExactly(
+            "open memory", "migrate memory", "create rec", "close rec", "close memory");
+  }
+
+  private static BackendProvider broken() {
+    return new BackendProvider() {
+      @Override
+      public String name() {
+        return "broken";
+      }
+
+      @Override
+      public Backend<ConnectionEvent> create(ProviderContext context) {
+        throw new IllegalStateException("cannot reach the log service");
+      }
+    };
   }
 
   @Test

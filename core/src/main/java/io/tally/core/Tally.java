@@ -13,7 +13,10 @@ import io.tally.core.spi.Stores;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -115,13 +118,7 @@ public final class Tally implements AutoCloseable {
       s.run(injector);
     } catch (RuntimeException e) {
       RuntimeException failure = unwrap(e);
-      for (int i = s.started.size() - 1; i >= 0; i--) {
-        try {
-          s.started.get(i).resource.close();
-        } catch (Exception closing) {
-          failure.addSuppressed(closing);
-        }
-      }
+      s.undo(injector.getInstance(TallyModule.Created.class), failure);
       log.error("Tally failed to start; stopped what had started", failure);
       throw failure;
     }
@@ -267,6 +264,37 @@ public final class Tally implements AutoCloseable {
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
+      }
+    }
+
+    /**
+     * Closes, newest first, what a failed start created: backends and extra components that a
+     * provider made but no started fan-out or component list took over, then what was started.
+     */
+    void undo(TallyModule.Created created, RuntimeException failure) {
+      Set<Object> covered = Collections.newSetFromMap(new IdentityHashMap<>());
+      for (Started s : started) {
+        covered.add(s.resource);
+      }
+      if (connectionLog != null) {
+        covered.addAll(connectionLog.backends());
+      }
+      List<AutoCloseable> toClose = new ArrayList<>();
+      for (AutoCloseable c : created.items()) {
+        if (!covered.contains(c)) {
+          toClose.add(c);
+        }
+      }
+      for (int i = started.size() - 1; i >= 0; i--) {
+        toClose.add(started.get(i).resource);
+      }
+      Collections.reverse(toClose.subList(0, toClose.size() - started.size()));
+      for (AutoCloseable c : toClose) {
+        try {
+          c.close();
+        } catch (Exception closing) {
+          failure.addSuppressed(closing);
+        }
       }
     }
 

@@ -120,6 +120,7 @@ public final class TallyModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(TallyConfig.class).toInstance(config);
+    bind(Created.class).in(Scopes.SINGLETON);
     OptionalBinder.newOptionalBinder(binder(), Clock.class).setDefault().toInstance(Clock.system());
     Multibinder<Backend<ConnectionEvent>> backends = Multibinder.newSetBinder(binder(), BACKEND);
     for (BackendProvider provider : backendProviders) {
@@ -195,25 +196,51 @@ public final class TallyModule extends AbstractModule {
     return "TallyModule{store=" + storeProvider.name() + ", backends=" + backends + '}';
   }
 
+  /**
+   * What the configured backend and tracker providers created in one injector, so that a start
+   * that fails half-way through a set can close what the set never handed over.
+   */
+  static final class Created {
+    private final List<AutoCloseable> items = new ArrayList<>();
+
+    @Inject
+    Created() {}
+
+    synchronized <T extends AutoCloseable> T add(T item) {
+      items.add(item);
+      return item;
+    }
+
+    synchronized List<AutoCloseable> items() {
+      return List.copyOf(items);
+    }
+  }
+
   /** Creates one configured backend, when the backend set is first asked for. */
   private static final class CreatedBackend
       implements com.google.inject.Provider<Backend<ConnectionEvent>> {
     private final BackendProvider provider;
     private com.google.inject.Provider<ProviderContext> context;
+    private com.google.inject.Provider<Created> created;
 
     CreatedBackend(BackendProvider provider) {
       this.provider = provider;
     }
 
     @Inject
-    void context(com.google.inject.Provider<ProviderContext> context) {
+    void inject(
+        com.google.inject.Provider<ProviderContext> context,
+        com.google.inject.Provider<Created> created) {
       this.context = context;
+      this.created = created;
     }
 
     @Override
     public Backend<ConnectionEvent> get() {
-      return Objects.requireNonNull(
-          provider.create(context.get()), () -> provider.getClass().getName() + ".create(..)");
+      Backend<ConnectionEvent> backend =
+          Objects.requireNonNull(
+              provider.create(context.get()), () -> provider.getClass().getName() + ".create(..)");
+      return created.get().add(backend);
     }
   }
 
@@ -221,20 +248,26 @@ public final class TallyModule extends AbstractModule {
   private static final class CreatedComponent implements com.google.inject.Provider<TallyComponent> {
     private final TrackerProvider provider;
     private com.google.inject.Provider<ProviderContext> context;
+    private com.google.inject.Provider<Created> created;
 
     CreatedComponent(TrackerProvider provider) {
       this.provider = provider;
     }
 
     @Inject
-    void context(com.google.inject.Provider<ProviderContext> context) {
+    void inject(
+        com.google.inject.Provider<ProviderContext> context,
+        com.google.inject.Provider<Created> created) {
       this.context = context;
+      this.created = created;
     }
 
     @Override
     public TallyComponent get() {
-      return Objects.requireNonNull(
-          provider.create(context.get()), () -> provider.getClass().getName() + ".create(..)");
+      TallyComponent component =
+          Objects.requireNonNull(
+              provider.create(context.get()), () -> provider.getClass().getName() + ".create(..)");
+      return created.get().add(component);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tally.core.ComponentStats;
 import io.tally.core.ConfigException;
+import io.tally.core.StoreException;
 import io.tally.core.Tally;
 import io.tally.core.TallyConfig;
 import io.tally.core.TallyModule;
@@ -42,6 +43,35 @@ class DiscoveryTest {
         .containsExactly(
             "tally.store names 'mysql' but no StoreProvider has that name; found: h2, postgres",
             "tally.backends names 'kafka' but no BackendProvider has that name; found: db, slog");
+  }
+
+  @Test
+  void postgresWithoutAUrlOrDataSourceFailsToStart() {
+    TallyConfig config = TallyConfig.builder().store("postgres").build();
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> Tally.start(config));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.jdbc.url is required by the postgres store"
+                + " (or pass a DataSource: new PostgresStoreProvider(dataSource))");
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsTheStartWithoutShowingThePassword() {
+    TallyConfig config =
+        TallyConfig.builder()
+            .store("postgres")
+            .jdbcUrl("jdbc:postgresql://127.0.0.1:1/nowhere?connectTimeout=2")
+            .jdbcUser("app")
+            .jdbcPassword("secret-password")
+            .build();
+
+    StoreException e = catchThrowableOfType(StoreException.class, () -> Tally.start(config));
+
+    assertThat(e).hasMessage("cannot open the PostgreSQL pool (see tally.jdbc.*)");
+    assertThat(e.getCause()).isNotNull();
+    assertThat(String.valueOf(e.getCause().getMessage())).doesNotContain("secret-password");
   }
 
   @Test
