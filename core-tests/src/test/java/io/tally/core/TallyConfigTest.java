@@ -283,6 +283,7 @@ class TallyConfigTest {
             () ->
                 TallyConfig.builder()
                     .batchSize(0)
+                    .backends("db", "db")
                     .lastUsedFlushInterval(Duration.ofSeconds(-1))
                     .retryInitialBackoff(Duration.ofSeconds(10))
                     .retryMaxBackoff(Duration.ofSeconds(5))
@@ -290,6 +291,8 @@ class TallyConfigTest {
 
     assertThat(e.problems())
         .containsExactly(
+            "tally.backends was 'db,db' but must be a comma-separated list of distinct provider"
+                + " names (lower-case letters, digits, '-' and '_')",
             "tally.batch.retry.max-backoff was '5s' but must be >= tally.batch.retry.initial-backoff"
                 + " ('10s')",
             "tally.batch.size was '0' but must be >= 1",

@@ -952,7 +952,7 @@ public final class TallyConfig {
 
     private <T> Builder put(Key<T> key, T value) {
       values.put(key, value);
-      shown.put(key, String.valueOf(value));
+      shown.put(key, key.formatter.apply(value));
       problems.remove(key.name);
       return this;
     }
