@@ -1,0 +1,307 @@
+package io.tally.core;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Module;
+import com.google.inject.ProvisionException;
+import com.google.inject.util.Modules;
+import io.tally.core.backend.Backend;
+import io.tally.core.backend.FanOut;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.lastused.LastUsedTracker;
+import io.tally.core.spi.Stores;
+import io.tally.core.usagestats.UsageStatsReporter;
+import io.tally.core.usagestats.UsageStatsTracker;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tally, started: the three components wired to the configured store and backends, with one
+ * place to watch them and one call to stop them.
+ *
+ * <pre>{@code
+ * try (Tally tally = Tally.start(TallyConfig.fromEnvironment())) {
+ *   tally.lastUsed().markUsed(workspaceId);
+ *   tally.usageStats().track(workspaceId, userId, 1, 0);
+ *   tally.connectionLog().write(ConnectionEvent.connect(...));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
+ * (plus any override modules) and starts, in this order: the stores (then the migrations, if
+ * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
+ * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
+ * fails, what was started is closed again and the failure is thrown. {@link #close()} stops them
+ * in the reverse order. Thread-safe.
+ */
+public final class Tally implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Tally.class);
+
+  private final TallyConfig config;
+  private final LastUsedTracker<UUID> lastUsed;
+  private final UsageStatsTracker usageStats;
+  private final UsageStatsReporter usageReporter;
+  private final FanOut<ConnectionEvent> connectionLog;
+  private final List<TallyComponent> components;
+  private final List<Started> started;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Tally(Startup s) {
+    this.config = s.config;
+    this.lastUsed = s.lastUsed;
+    this.usageStats = s.usageStats;
+    this.usageReporter = s.usageReporter;
+    this.connectionLog = s.connectionLog;
+    this.components = List.copyOf(s.components);
+    this.started = List.copyOf(s.started);
+  }
+
+  /**
+   * Starts Tally with the providers found on the class path.
+   *
+   * @param config the configuration
+   * @return the started Tally; close it to stop
+   * @throws NullPointerException if {@code config} is null
+   * @throws ConfigException if a configured provider name is unknown or ambiguous
+   * @throws RuntimeException what a provider or component threw while starting (for example a
+   *     {@link StoreException} when the database cannot be reached)
+   */
+  public static Tally start(TallyConfig config) {
+    return start(TallyModule.create(config));
+  }
+
+  /**
+   * Starts Tally with the providers found on the class path and bindings replaced or added by
+   * {@code overrides} (through {@link Modules#override}), for example a manual clock or an extra
+   * backend.
+   *
+   * @param config the configuration
+   * @param overrides modules whose bindings win over {@link TallyModule}'s
+   * @return the started Tally; close it to stop
+   * @throws NullPointerException if an argument is null
+   * @throws ConfigException if a configured provider name is unknown or ambiguous
+   * @throws RuntimeException what a provider or component threw while starting
+   */
+  public static Tally start(TallyConfig config, Module... overrides) {
+    return start(TallyModule.create(config), overrides);
+  }
+
+  /**
+   * Starts Tally from a module built with {@link TallyModule#builder(TallyConfig)} (explicit
+   * providers, another loader), with bindings replaced or added by {@code overrides}.
+   *
+   * @param module the module
+   * @param overrides modules whose bindings win over the module's
+   * @return the started Tally; close it to stop
+   * @throws NullPointerException if an argument is null
+   * @throws RuntimeException what a provider or component threw while starting
+   */
+  public static Tally start(TallyModule module, Module... overrides) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(overrides, "overrides");
+    Injector injector = Guice.createInjector(Modules.override(module).with(overrides));
+    Startup s = new Startup(injector.getInstance(TallyConfig.class));
+    log.info(
+        "Tally starting: replica {}, store {}, backends {}",
+        s.config.replicaId(),
+        s.config.store(),
+        s.config.backends());
+    try {
+      s.run(injector);
+    } catch (RuntimeException e) {
+      RuntimeException failure = unwrap(e);
+      s.undo(injector.getInstance(TallyModule.Created.class), failure);
+      log.error("Tally failed to start; stopped what had started", failure);
+      throw failure;
+    }
+    log.info("Tally started: replica {}, config {}", s.config.replicaId(), s.config);
+    return new Tally(s);
+  }
+
+  private static RuntimeException unwrap(RuntimeException e) {
+    if (e instanceof ProvisionException && e.getCause() instanceof RuntimeException) {
+      return (RuntimeException) e.getCause();
+    }
+    return e;
+  }
+
+  /** @return the configuration Tally runs with */
+  public TallyConfig config() {
+    return config;
+  }
+
+  /** @return the tracker of last-used times, keyed by UUID */
+  public LastUsedTracker<UUID> lastUsed() {
+    return lastUsed;
+  }
+
+  /** @return this replica's usage-statistics tracker */
+  public UsageStatsTracker usageStats() {
+    return usageStats;
+  }
+
+  /** @return the reporter of each period's usage across replicas */
+  public UsageStatsReporter usageReporter() {
+    return usageReporter;
+  }
+
+  /**
+   * Returns the connection log: a {@link FanOut} over every configured backend (and any added to
+   * the Guice {@code Multibinder}).
+   *
+   * @return the connection log
+   */
+  public Backend<ConnectionEvent> connectionLog() {
+    return connectionLog;
+  }
+
+  /**
+   * Returns a snapshot of every component's counters, in start order: the backends that are
+   * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
+   * last-used}, {@code usage-stats}, {@code usage-reporter}, then the extra components.
+   *
+   * @return one snapshot per component; unmodifiable
+   */
+  public List<ComponentStats> stats() {
+    List<ComponentStats> out = new ArrayList<>(components.size());
+    for (TallyComponent c : components) {
+      out.add(c.stats());
+    }
+    return List.copyOf(out);
+  }
+
+  /** @return the worst health of every component; {@code HEALTHY} if all are */
+  public Health health() {
+    Health worst = Health.HEALTHY;
+    for (TallyComponent c : components) {
+      worst = worst.worst(c.health());
+    }
+    return worst;
+  }
+
+  /**
+   * Stops Tally: closes the extra components, the usage reporter, the usage-stats tracker, the
+   * last-used tracker, the connection log (each backend in turn) and the stores, in that order.
+   * Each component makes its final flush within its own shutdown timeout. A failure is logged and
+   * does not stop the rest; this method does not throw. Idempotent: only the first call does
+   * anything.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    int failures = 0;
+    for (int i = started.size() - 1; i >= 0; i--) {
+      Started s = started.get(i);
+      try {
+        s.resource.close();
+      } catch (Exception e) {
+        failures++;
+        log.error("Tally: closing {} failed", s.name, e);
+      }
+    }
+    if (failures == 0) {
+      log.info("Tally stopped: replica {}", config.replicaId());
+    } else {
+      log.error("Tally stopped with {} failure(s): replica {}", failures, config.replicaId());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Tally{replica=" + config.replicaId() + ", closed=" + closed.get() + '}';
+  }
+
+  /** Something started, to close in reverse order. */
+  private static final class Started {
+    final String name;
+    final AutoCloseable resource;
+
+    Started(String name, AutoCloseable resource) {
+      this.name = name;
+      this.resource = resource;
+    }
+  }
+
+  /** The start sequence and what it has started so far. */
+  private static final class Startup {
+    final TallyConfig config;
+    final List<Started> started = new ArrayList<>();
+    final List<TallyComponent> components = new ArrayList<>();
+    LastUsedTracker<UUID> lastUsed;
+    UsageStatsTracker usageStats;
+    UsageStatsReporter usageReporter;
+    FanOut<ConnectionEvent> connectionLog;
+
+    Startup(TallyConfig config) {
+      this.config = config;
+    }
+
+    void run(Injector injector) {
+      Stores stores = injector.getInstance(Stores.class);
+      started.add(new Started("stores", stores));
+      if (config.migrateOnStart()) {
+        stores.migrate();
+      }
+      connectionLog = injector.getInstance(TallyModule.FAN_OUT);
+      started.add(new Started("connection log", connectionLog));
+      for (Backend<ConnectionEvent> b : connectionLog.backends()) {
+        if (b instanceof TallyComponent) {
+          components.add((TallyComponent) b);
+        }
+      }
+      lastUsed = component(injector.getInstance(TallyModule.LAST_USED));
+      usageStats = component(injector.getInstance(UsageStatsTracker.class));
+      usageReporter = component(injector.getInstance(UsageStatsReporter.class));
+      for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
+        component(extra);
+      }
+    }
+
+    /**
+     * Closes, newest first, what a failed start created: backends and extra components that a
+     * provider made but no started fan-out or component list took over, then what was started.
+     */
+    void undo(TallyModule.Created created, RuntimeException failure) {
+      Set<Object> covered = Collections.newSetFromMap(new IdentityHashMap<>());
+      for (Started s : started) {
+        covered.add(s.resource);
+      }
+      if (connectionLog != null) {
+        covered.addAll(connectionLog.backends());
+      }
+      List<AutoCloseable> toClose = new ArrayList<>();
+      for (AutoCloseable c : created.items()) {
+        if (!covered.contains(c)) {
+          toClose.add(c);
+        }
+      }
+      for (int i = started.size() - 1; i >= 0; i--) {
+        toClose.add(started.get(i).resource);
+      }
+      Collections.reverse(toClose.subList(0, toClose.size() - started.size()));
+      for (AutoCloseable c : toClose) {
+        try {
+          c.close();
+        } catch (Exception closing) {
+          failure.addSuppressed(closing);
+        }
+      }
+    }
+
+    private <C extends TallyComponent> C component(C c) {
+      started.add(new Started(c.name(), c));
+      components.add(c);
+      return c;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.tally.core.internal;
+
+import io.tally.core.TallyConfig;
+import io.tally.core.backend.Backend;
+import io.tally.core.batch.Batcher;
+import io.tally.core.batch.RetryPolicy;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionEvents;
+import io.tally.core.spi.BackendProvider;
+import io.tally.core.spi.ProviderContext;
+
+/**
+ * The {@code db} backend: a {@link Batcher} over the configured store's connection-log store,
+ * coalescing by connection ({@link ConnectionEvents#coalescing()}), with the {@code tally.batch.*}
+ * settings. Its component name is {@value #COMPONENT}.
+ */
+public final class DbBackendProvider implements BackendProvider {
+  /** The provider's name: {@value}. */
+  public static final String NAME = "db";
+
+  /** The batcher's component name in stats and logs: {@value}. */
+  public static final String COMPONENT = "connection-log";
+
+  /** Retry backoff growth per attempt. */
+  private static final double BACKOFF_MULTIPLIER = 2.0;
+
+  /** Creates the provider; does nothing else. */
+  public DbBackendProvider() {}
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Backend<ConnectionEvent> create(ProviderContext context) {
+    TallyConfig c = context.config();
+    return Batcher.builder(context.stores().connectionLog())
+        .maxBatchSize(c.batchSize())
+        .flushInterval(c.batchFlushInterval())
+        .queueCapacity(c.batchQueueCapacity())
+        .coalescing(ConnectionEvents.coalescing())
+        .retryPolicy(
+            RetryPolicy.exponential(
+                c.retryInitialBackoff(),
+                c.retryMaxBackoff(),
+                BACKOFF_MULTIPLIER,
+                c.retryMaxAttempts()))
+        .writeTimeout(c.batchWriteTimeout())
+        .flushTimeout(c.batchFlushTimeout())
+        .shutdownTimeout(c.batchShutdownTimeout())
+        .healthPolicy(c.healthPolicy())
+        .clock(context.clock())
+        .name(COMPONENT)
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "DbBackendProvider{name=" + NAME + '}';
+  }
+}

@@ -1,0 +1,65 @@
+package io.tally.core.spi;
+
+import io.tally.core.Clock;
+import io.tally.core.TallyConfig;
+import java.util.Objects;
+
+/** What a provider gets to build its stores, backend or tracker from. */
+public interface ProviderContext {
+  /**
+   * Returns the configuration; a provider reads its own keys with {@link
+   * TallyConfig#property(String)}.
+   *
+   * @return the configuration
+   */
+  TallyConfig config();
+
+  /**
+   * Returns the opened stores.
+   *
+   * @return the stores, or {@code null} while the stores themselves are being opened
+   */
+  Stores stores();
+
+  /**
+   * Returns the clock every component must take its time and timers from.
+   *
+   * @return the clock
+   */
+  Clock clock();
+
+  /**
+   * Creates a context, for tests of a provider and for wiring without Guice.
+   *
+   * @param config the configuration
+   * @param stores the opened stores, or {@code null} for a {@link StoreProvider}
+   * @param clock the clock
+   * @return the context
+   * @throws NullPointerException if {@code config} or {@code clock} is null
+   */
+  static ProviderContext of(TallyConfig config, Stores stores, Clock clock) {
+    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(clock, "clock");
+    return new ProviderContext() {
+      @Override
+      public TallyConfig config() {
+        return config;
+      }
+
+      @Override
+      public Stores stores() {
+        return stores;
+      }
+
+      @Override
+      public Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public String toString() {
+        return "ProviderContext{stores=" + stores + ", clock=" + clock + '}';
+      }
+    };
+  }
+}

@@ -1,0 +1,32 @@
+package io.tally.core.spi;
+
+/**
+ * A named factory for a {@link Stores} bundle, found with {@link java.util.ServiceLoader}
+ * (register the class in {@code META-INF/services/io.tally.core.spi.StoreProvider}) and chosen
+ * by the {@code tally.store} setting.
+ *
+ * <p>Tally instantiates every provider on the class path to learn its name, but calls {@link
+ * #open} only on the configured one, so a constructor must be cheap and do no I/O. A provider
+ * needs a public no-argument constructor to be discovered; one with other constructors can be
+ * passed explicitly (see {@code TallyModule.Builder}), and then wins over a discovered provider
+ * of the same name.
+ */
+public interface StoreProvider {
+  /**
+   * Returns this provider's name, the value of {@code tally.store} that selects it.
+   *
+   * @return a short lower-case name such as {@code h2} or {@code postgres}; never changes
+   */
+  String name();
+
+  /**
+   * Opens the stores: creates the connection pool or database as configured. Called once, when
+   * Tally starts; migrations run afterwards through {@link Stores#migrate()} when {@code
+   * tally.migrate-on-start} is true.
+   *
+   * @param context the configuration and clock; {@link ProviderContext#stores()} is null here
+   * @return the opened stores, which Tally closes last when it stops
+   * @throws RuntimeException if the stores cannot be opened; Tally's start fails with it
+   */
+  Stores open(ProviderContext context);
+}

@@ -1,0 +1,102 @@
+package io.tally.store.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.tally.core.ConfigException;
+import io.tally.core.StoreException;
+import io.tally.core.TallyConfig;
+import io.tally.core.spi.ProviderContext;
+import io.tally.core.spi.StoreProvider;
+import io.tally.core.spi.Stores;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The {@code postgres} store provider: the PostgreSQL stores over a HikariCP pool.
+ *
+ * <p>Discovered through {@code META-INF/services}, it opens a pool named {@code tally} on {@code
+ * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at
+ * most {@code tally.jdbc.pool-size} connections; the pool is created when Tally starts and fails
+ * the start at once if the database cannot be reached. Tables are named with {@code
+ * tally.table-prefix}. Closing the stores closes the pool.
+ *
+ * <p>Constructed with a {@link DataSource} (your application's pool), it uses that instead and
+ * leaves it open; pass it to {@code TallyModule.builder(config).storeProvider(..)}, where it wins
+ * over the discovered one. The JDBC settings are then ignored.
+ */
+public final class PostgresStoreProvider implements StoreProvider {
+  /** The provider's name: {@value}. */
+  public static final String NAME = "postgres";
+
+  /** The name of the pool this provider creates: {@value}. */
+  public static final String POOL_NAME = "tally";
+
+  private final DataSource dataSource;
+
+  /** Creates the provider that opens its own pool when asked; does no I/O. */
+  public PostgresStoreProvider() {
+    this.dataSource = null;
+  }
+
+  /**
+   * Creates the provider that uses {@code dataSource} and never closes it.
+   *
+   * @param dataSource the PostgreSQL database
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public PostgresStoreProvider(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Stores open(ProviderContext context) {
+    TallyConfig config = context.config();
+    PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
+    if (dataSource != null) {
+      return stores(dataSource, schema, () -> {});
+    }
+    String url =
+        config
+            .jdbcUrl()
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        List.of(
+                            "tally.jdbc.url is required by the postgres store"
+                                + " (or pass a DataSource: new PostgresStoreProvider(dataSource))")));
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName(POOL_NAME);
+    hikari.setJdbcUrl(url);
+    config.jdbcUser().ifPresent(hikari::setUsername);
+    config.jdbcPassword().ifPresent(hikari::setPassword);
+    hikari.setMaximumPoolSize(config.poolSize());
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e);
+    }
+    return stores(pool, schema, pool::close);
+  }
+
+  private static Stores stores(DataSource ds, PostgresSchema schema, AutoCloseable onClose) {
+    return Stores.of(
+        PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
+        new PostgresUsageStatsStore(ds, schema),
+        new PostgresConnectionLogStore(ds, schema),
+        () -> schema.migrate(ds),
+        onClose);
+  }
+
+  @Override
+  public String toString() {
+    return "PostgresStoreProvider{" + (dataSource == null ? "own pool" : "given DataSource") + '}';
+  }
+}
