@@ -57,7 +57,9 @@ final class DemoDatabase implements AutoCloseable {
     if (o.jdbcUrl == null) {
       Path dir = Files.createTempDirectory("tally-demo-");
       JdbcConnectionPool pool =
-          JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("tally"), "sa", "");
+          // async: H2's interrupt-safe file channel. Tally interrupts a store call that exceeds
+          // its timeout; with the default NIO channel an interrupt closes the whole database.
+          JdbcConnectionPool.create("jdbc:h2:async:" + dir.resolve("tally"), "sa", "");
       pool.setMaxConnections(32);
       return new DemoDatabase(
           "h2", "tally_", "H2 (embedded file in " + dir + ")", pool, pool::dispose, dir, false);
@@ -98,16 +100,24 @@ final class DemoDatabase implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws SQLException, IOException {
     try {
       if (dropTables) {
         dropDemoTables();
       }
     } finally {
-      pool.close();
+      closePool();
       if (tempDir != null) {
         deleteRecursively(tempDir);
       }
+    }
+  }
+
+  private void closePool() {
+    try {
+      pool.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the demo's connection pool failed", e);
     }
   }
 

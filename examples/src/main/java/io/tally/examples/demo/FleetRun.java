@@ -164,7 +164,8 @@ final class FleetRun {
       Instant now = clock.now();
       if (!now.isBefore(boundary) && boundary.isBefore(end)) {
         round();
-        boundary = boundary.plus(o.period);
+        // A slow round (the database down) may have passed further boundaries: skip to the next.
+        boundary = nextBoundary(clock.now());
       }
       if (!now.isBefore(end)) {
         break;
@@ -215,6 +216,8 @@ final class FleetRun {
           return; // the database is down: the usage stays in memory and goes with the next round
         }
       }
+      // Every replica tries; the database lets one claim the period, the others get nothing. (A
+      // round that runs across a boundary may let a second replica claim the next, empty, period.)
       UsageSummary summary = null;
       for (Tally replica : replicas) {
         Optional<UsageSummary> s;
@@ -223,12 +226,14 @@ final class FleetRun {
         } catch (RuntimeException e) {
           continue; // another replica may still succeed; if none does, the round is deferred
         }
-        if (s.isPresent()) {
-          if (summary != null) {
-            doubleReports++;
-          }
+        if (s.isEmpty()) {
+          continue;
+        }
+        lastClaimedPeriodEnd = s.get().periodEnd();
+        if (summary == null || isEmpty(summary)) {
           summary = s.get();
-          lastClaimedPeriodEnd = summary.periodEnd();
+        } else if (!isEmpty(s.get()) || s.get().periodEnd().equals(summary.periodEnd())) {
+          doubleReports++; // two summaries of one period, or usage counted twice
         }
       }
       if (summary == null) {
@@ -240,6 +245,10 @@ final class FleetRun {
     } finally {
       pause.writeLock().unlock();
     }
+  }
+
+  private static boolean isEmpty(UsageSummary s) {
+    return s.allowedRequests() == 0 && s.deniedRequests() == 0 && s.uniqueWorkspaces() == 0;
   }
 
   private static boolean flushAll(UsageStatsTracker tracker) {

@@ -39,7 +39,8 @@ final class OutageSwitch implements DataSource {
   private void check() throws SQLException {
     if (down.get()) {
       refused.incrementAndGet();
-      throw new SQLTransientConnectionException("simulated database outage (demo --db-outage)");
+      throw new SQLTransientConnectionException(
+          "simulated database outage (demo --db-outage)", "08001");
     }
   }
 
