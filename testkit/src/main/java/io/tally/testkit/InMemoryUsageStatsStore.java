@@ -89,7 +89,7 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
     long allowed = 0;
     long denied = 0;
     for (ReplicaUsage row : rows.values()) {
-      if (row.windowStart().isBefore(cutoff)) {
+      if (row.updatedAt().isBefore(cutoff)) {
         continue; // a replica that stopped reporting: deleted below, not counted
       }
       counted.add(row);

@@ -282,6 +282,25 @@ public abstract class UsageStatsStoreContract {
   }
 
   @Test
+  void aLiveReplicaWhosePeriodBeganLongAgoStillCounts() {
+    // Nobody collected for three periods (say the database was down), but the replica kept
+    // flushing: its row is live, so its usage must be counted, not discarded as a dead replica's.
+    UUID replica = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    store.flush(flush(replica, session, 1, ids(2), ids(1), 2, 1, 10, 1, T0));
+    Instant now = T0.plus(PERIOD.multipliedBy(3));
+    store.flush(flush(replica, session, 2, ids(1), ids(1), 3, 2, 5, 2, now.minusSeconds(1)));
+
+    UsageSummary summary = collect(now).orElseThrow();
+
+    assertThat(summary.allowedRequests()).isEqualTo(15);
+    assertThat(summary.deniedRequests()).isEqualTo(3);
+    assertThat(summary.uniqueWorkspaces()).isEqualTo(3);
+    assertThat(summary.uniqueUsers()).isEqualTo(2);
+    assertThat(summary.replicas()).extracting(ReplicaUsage::replicaId).containsExactly(replica);
+  }
+
+  @Test
   void collectWithNoRowsReturnsAnEmptySummary() {
     UsageSummary summary = collect(T0).orElseThrow();
 

@@ -28,8 +28,8 @@ public interface UsageStatsReporter extends TallyComponent {
    * Claims the period that ended last and, if no replica claimed it before, sums every replica's
    * row, counts unique workspaces and users exactly across replicas, deletes the rows (so every
    * tracker starts a new period at its next flush) and returns the summary, all in one store
-   * transaction. Rows of replicas whose window started more than two periods ago (replicas that
-   * stopped, or periods nobody reported) are deleted without being counted, as in the reference.
+   * transaction. Rows of replicas that have not flushed for more than two periods (replicas that
+   * stopped) are deleted without being counted.
    * Runs on the caller's thread.
    *
    * @return the summary, or empty if this period was already reported (by this or another

@@ -43,10 +43,10 @@ public interface UsageStatsStore {
   /**
    * Claims the period ending at {@code periodEnd} and, if the claim is new, reports and starts a
    * new period, all in one transaction holding the stats lock: it records the claim, sums the
-   * request counters of every replica row whose window start is not before
+   * request counters of every replica row last updated not before
    * {@code now - 2 * period}, counts the distinct workspace and user ids those replicas recorded,
    * deletes every replica row and member (rows older than the cut-off are deleted without being
-   * counted: their replica stopped reporting or nobody reported for two periods), and deletes
+   * counted: their replica stopped flushing), and deletes
    * sequence rows and claims older than {@link #RETENTION}. Sequence rows of live replicas are
    * kept.
    *

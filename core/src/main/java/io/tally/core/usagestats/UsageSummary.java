@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * <p>{@link #uniqueWorkspaces()} and {@link #uniqueUsers()} are exact across replicas: an id seen
  * by several replicas counts once. The per-replica rows, whose unique counts are each replica's
- * own, are in {@link #replicas()}; rows of replicas that stopped reporting (window start older
+ * own, are in {@link #replicas()}; rows of replicas that stopped flushing (not updated for more
  * than twice the period) are deleted without being counted and are not listed.
  *
  * @param uniqueWorkspaces distinct workspace ids across all counted replicas

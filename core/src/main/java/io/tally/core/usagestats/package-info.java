@@ -70,9 +70,11 @@
  * The reporter's period ends at {@code now} truncated to the period length since the epoch;
  * {@code periodStart = periodEnd - period}. The store records a claim keyed by the period end in
  * the same transaction that sums and deletes the rows, so exactly one
- * {@code collectAndReset()} per period, on any replica, returns a summary. Rows whose window
- * start is older than twice the period are deleted without being counted (as in the reference):
- * they belong to replicas that stopped or to periods nobody reported. Sequence rows and claims
+ * {@code collectAndReset()} per period, on any replica, returns a summary. Rows not updated for
+ * more than twice the period are deleted without being counted: they belong to replicas that
+ * stopped. (The reference judges a row by its window start instead; that also discards a live
+ * replica's usage whenever the reporter missed two periods, for example during a database
+ * outage, so Tally judges it by the time of the replica's last flush.) Sequence rows and claims
  * older than {@link io.tally.core.usagestats.UsageStatsStore#RETENTION} are deleted by the
  * collection too; the unique counts are those of the ids flushed before the claim, and usage
  * still in a tracker's memory goes to the next period.

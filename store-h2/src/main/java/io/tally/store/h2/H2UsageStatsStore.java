@@ -215,7 +215,7 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     long allowed = 0;
     long denied = 0;
     for (ReplicaUsage row : readRows(c)) {
-      if (!row.windowStart().isBefore(cutoff)) {
+      if (!row.updatedAt().isBefore(cutoff)) {
         counted.add(row);
         allowed += row.allowedRequests();
         denied += row.deniedRequests();
@@ -226,7 +226,7 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT m.kind, COUNT(DISTINCT m.member_id) FROM " + members + " m JOIN " + stats
-                + " r ON r.replica_id = m.replica_id WHERE r.window_start >= ? GROUP BY m.kind")) {
+                + " r ON r.replica_id = m.replica_id WHERE r.updated_at >= ? GROUP BY m.kind")) {
       ps.setObject(1, time(cutoff));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

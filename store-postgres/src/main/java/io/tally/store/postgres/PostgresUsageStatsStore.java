@@ -111,7 +111,7 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
             + " denied_requests, updated_at FROM " + stats;
     this.distinctSql =
         "SELECT m.kind, COUNT(DISTINCT m.member_id) FROM " + members + " m JOIN " + stats
-            + " r ON r.replica_id = m.replica_id WHERE r.window_start >= ? GROUP BY m.kind";
+            + " r ON r.replica_id = m.replica_id WHERE r.updated_at >= ? GROUP BY m.kind";
     this.deleteMembersSql = "DELETE FROM " + members;
     this.deleteRowsSql = "DELETE FROM " + stats;
     this.pruneSequenceSql = "DELETE FROM " + sequence + " WHERE updated_at < ?";
@@ -233,7 +233,7 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     long allowed = 0;
     long denied = 0;
     for (ReplicaUsage row : readRows(c)) {
-      if (!row.windowStart().isBefore(cutoff)) {
+      if (!row.updatedAt().isBefore(cutoff)) {
         counted.add(row);
         allowed += row.allowedRequests();
         denied += row.deniedRequests();
