@@ -27,7 +27,7 @@ class DiscoveryTest {
         .containsExactlyInAnyOrder("h2", "postgres");
     assertThat(loader.load(BackendProvider.class))
         .extracting(BackendProvider::name)
-        .containsExactlyInAnyOrder("db", "slog");
+        .containsExactlyInAnyOrder("db", "slog", "jsonl");
     assertThat(loader.load(TrackerProvider.class)).isEmpty();
   }
 
@@ -42,7 +42,7 @@ class DiscoveryTest {
     assertThat(e.problems())
         .containsExactly(
             "tally.store names 'mysql' but no StoreProvider has that name; found: h2, postgres",
-            "tally.backends names 'kafka' but no BackendProvider has that name; found: db, slog");
+            "tally.backends names 'kafka' but no BackendProvider has that name; found: db, jsonl, slog");
   }
 
   @Test
