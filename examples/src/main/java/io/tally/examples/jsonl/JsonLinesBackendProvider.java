@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * writing to {@code tally.backend.jsonl.file} (default {@code tally-connections.jsonl}).
  * Registered in {@code META-INF/services/io.tally.core.spi.BackendProvider}.
  */
+// tag::provider[]
 public final class JsonLinesBackendProvider implements BackendProvider {
   @Override
   public String name() {
@@ -23,3 +24,4 @@ public final class JsonLinesBackendProvider implements BackendProvider {
     return new JsonLinesBackend(Path.of(file));
   }
 }
+// end::provider[]
