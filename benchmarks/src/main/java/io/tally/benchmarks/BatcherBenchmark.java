@@ -1,6 +1,7 @@
 package io.tally.benchmarks;
 
 import io.tally.core.batch.Batcher;
+import io.tally.core.batch.Coalescing;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionType;
@@ -21,11 +22,13 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * {@code Batcher<ConnectionEvent>.write(event)} (with {@code ConnectionEvents.coalescing()})
@@ -45,11 +48,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Not final: JMH subclasses benchmark classes in its generated code.
  */
+@State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
 public class BatcherBenchmark {
   static final ConnectionEvent[] EVENTS = events(Keys.WORKSPACES);
 
@@ -59,8 +63,23 @@ public class BatcherBenchmark {
   /** How long a peer's writer waits for room in a full queue: the batcher's default writeTimeout. */
   static final long WRITE_TIMEOUT_NANOS = Batcher.Builder.DEFAULT_WRITE_TIMEOUT.toNanos();
 
+  /**
+   * Work a writer does between two writes ({@code Blackhole.consumeCPU} tokens). At 0 (the
+   * default) writers outrun every consumer, so each figure is the consumer's throughput per
+   * item; with {@code -p think=N} the consumer keeps up, and a figure minus {@code thinkOnly}'s
+   * is what one write costs the caller.
+   */
+  @Param({"0"})
+  public int think;
+
   /** Creates the benchmark; JMH instantiates it. */
   public BatcherBenchmark() {}
+
+  private void pause() {
+    if (think > 0) {
+      Blackhole.consumeCPU(think);
+    }
+  }
 
   private static ConnectionEvent[] events(int n) {
     UUID[] workspaces = Keys.uuids(Keys.WORKSPACES, 4);
@@ -95,6 +114,14 @@ public class BatcherBenchmark {
   /** The batcher under test, shared by all benchmark threads. */
   @State(Scope.Benchmark)
   public static class Tally {
+    /** The batcher's maxBatchSize (its default); vary with {@code -p maxBatchSize=...}. */
+    @Param({"1000"})
+    public int maxBatchSize;
+
+    /** Whether to coalesce by connection id; {@code -p coalesce=false} isolates that cost. */
+    @Param({"true"})
+    public boolean coalesce;
+
     Batcher<ConnectionEvent> batcher;
 
     /** Creates the state; JMH instantiates it. */
@@ -105,7 +132,9 @@ public class BatcherBenchmark {
     public void start() {
       batcher =
           Batcher.<ConnectionEvent>builder(batch -> {})
-              .coalescing(ConnectionEvents.coalescing())
+              .maxBatchSize(maxBatchSize)
+              .queueCapacity(CAPACITY)
+              .coalescing(coalesce ? ConnectionEvents.coalescing() : Coalescing.none())
               .flushInterval(Keys.FLUSH_INTERVAL)
               .name("bench")
               .build();
@@ -210,6 +239,7 @@ public class BatcherBenchmark {
    */
   @Benchmark
   public void tally(Tally s, ThreadCursor c) {
+    pause();
     s.batcher.write(EVENTS[c.next()]);
   }
 
@@ -223,6 +253,7 @@ public class BatcherBenchmark {
    */
   @Benchmark
   public boolean arrayBlockingQueue(ArrayQueue s, ThreadCursor c) throws InterruptedException {
+    pause();
     return s.offer(EVENTS[c.next()]);
   }
 
@@ -236,6 +267,19 @@ public class BatcherBenchmark {
    */
   @Benchmark
   public boolean linkedBlockingQueue(LinkedQueue s, ThreadCursor c) throws InterruptedException {
+    pause();
     return s.offer(EVENTS[c.next()]);
+  }
+
+  /**
+   * The writer's own loop without a write: the baseline to subtract when {@code think > 0}.
+   *
+   * @param c this thread's cursor
+   * @return the event that would be written
+   */
+  @Benchmark
+  public ConnectionEvent thinkOnly(ThreadCursor c) {
+    pause();
+    return EVENTS[c.next()];
   }
 }
