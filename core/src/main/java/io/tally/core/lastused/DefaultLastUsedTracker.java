@@ -126,6 +126,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     if (insertOrFold(id, at)) {
       coalesced.increment();
     }
+    if (finished) {
+      // close() finished while this call ran (between checkOpen() and the insert): its last
+      // drain may have missed this entry, so drop what is left here. The drains remove entry by
+      // entry, so whichever of the two drains meets the entry counts it, exactly once.
+      dropRemaining();
+      throw new IllegalStateException(
+          name + " tracker was closed while markUsed ran; the entry was dropped (reason '"
+              + DROPPED_SHUTDOWN + "')");
+    }
   }
 
   /**

@@ -57,7 +57,9 @@ public interface LastUsedTracker<K> extends TallyComponent {
    *
    * @param id the id that was used
    * @throws NullPointerException if {@code id} is null
-   * @throws IllegalStateException if the tracker is closed
+   * @throws IllegalStateException if the tracker is closed, also when {@link #close()} finished
+   *     while this call ran (the mark then counts as accepted and as dropped, reason
+   *     {@value #DROPPED_SHUTDOWN}, so it is never left pending silently)
    */
   void markUsed(K id);
 
@@ -68,7 +70,7 @@ public interface LastUsedTracker<K> extends TallyComponent {
    * @param id the id that was used
    * @param at when it was used
    * @throws NullPointerException if {@code id} or {@code at} is null
-   * @throws IllegalStateException if the tracker is closed
+   * @throws IllegalStateException if the tracker is closed (see {@link #markUsed(Object)})
    */
   void markUsed(K id, Instant at);
 
