@@ -510,7 +510,43 @@ class BatcherTest {
     b.write(new Item("a", 1));
     b.write(new Item("a", 2));
     assertThat(b.flush().rows()).isEqualTo(2);
-    assertThat(((DefaultBatcher<Item>) b).callbackFailures()).isEqualTo(1);
+    assertThat(b.stats().callbackFailures()).isEqualTo(2); // the merge rule once, the listener once
+  }
+
+  @Test
+  void errorsFromListenerKeyAndMergeRuleAreCountedAndNeverKillTheWorker() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(
+                        Coalescing.of(
+                            item -> {
+                              if (item.value() < 0) {
+                                throw new AssertionError("key bug");
+                              }
+                              return item.key();
+                            },
+                            (x, y) -> {
+                              throw new AssertionError("merge bug");
+                            }))
+                    .flushListener(
+                        (name, r) -> {
+                          throw new AssertionError("listener bug");
+                        }));
+    b.write(new Item("a", 1));
+    b.write(new Item("a", 2)); // the merge rule throws: both are kept
+    b.write(new Item("b", -1)); // the key function throws: kept as keyless
+    assertThat(b.flush().rows()).isEqualTo(3);
+    b.write(new Item("c", 3)); // the worker is alive: later writes and flushes still work
+    assertThat(b.flush().rows()).isEqualTo(1);
+    assertThat(store.items())
+        .containsExactly(new Item("a", 1), new Item("a", 2), new Item("b", -1), new Item("c", 3));
+    ComponentStats s = b.stats();
+    assertThat(s.callbackFailures()).isEqualTo(4); // merge, key, and the listener twice
+    assertThat(s.flushedRows()).isEqualTo(4);
+    assertThat(errors()) // the first failure is logged, then every 1000th
+        .containsExactly(
+            "test-batcher: the coalescing merge rule threw (1 failures so far); the item is kept uncoalesced");
   }
 
   @Test

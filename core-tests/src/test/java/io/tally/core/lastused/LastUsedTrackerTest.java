@@ -477,19 +477,21 @@ class LastUsedTrackerTest {
                 .name("workspaces")
                 .flushListener(
                     (component, result) -> {
-                      throw new IllegalStateException("listener bug");
+                      throw new AssertionError("listener bug"); // an Error, not an exception
                     })
                 .flushListener(
                     (component, result) -> {
                       names.add(component);
                       seen.add(result);
                     }));
-    t.flush();
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
     t.markUsed("a", t0);
     t.markUsed("b", t0);
     faulty.failNext(1);
-    t.flush();
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED);
     clock.advance(INTERVAL);
+    assertThat(clock.pendingDelays()).containsExactly(INTERVAL); // the timer goes on
+    assertThat(t.stats().callbackFailures()).isEqualTo(3);
 
     assertThat(seen)
         .extracting(FlushResult::outcome)

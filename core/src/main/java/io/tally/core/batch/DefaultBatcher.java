@@ -5,6 +5,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
@@ -268,7 +269,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
               .retries(retries)
               .consecutiveFailures(failures.consecutiveFailures())
               .lastSuccess(failures.lastSuccess())
-              .pending(intake.size() + held);
+              .pending(intake.size() + held)
+              .callbackFailures(callbackFailures + listeners.failures());
       for (Map.Entry<String, Long> e : dropped.entrySet()) {
         s.dropped(e.getKey(), e.getValue());
       }
@@ -279,13 +281,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** True when the worker waits with nothing to do; for tests (with Await). */
   boolean isIdle() {
     return intake.consumerIdle() || terminated.getCount() == 0;
-  }
-
-  /** @return how many user callbacks (key, merge) threw; for tests */
-  long callbackFailures() {
-    synchronized (counters) {
-      return callbackFailures;
-    }
   }
 
   @Override
@@ -420,7 +415,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private Object keyOf(T item) {
     try {
       return coalescing.key(item);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
       callbackFailed("the coalescing key function", e);
       return null;
     }
@@ -429,13 +425,14 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private T mergeOf(T earlier, T later) {
     try {
       return coalescing.merge(earlier, later);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
       callbackFailed("the coalescing merge rule", e);
       return null;
     }
   }
 
-  private void callbackFailed(String what, RuntimeException e) {
+  private void callbackFailed(String what, Throwable e) {
     long n;
     synchronized (counters) {
       n = ++callbackFailures;

@@ -36,7 +36,9 @@
  *       items not written because the shutdown time ran out are {@code shutdown_timeout}.
  *   <li><b>Callbacks.</b> A key function that throws makes the item keyless; a merge rule that
  *       throws keeps both items; both are logged (first and every 1000th) and never stop the
- *       worker. Flush listeners are guarded the same way.
+ *       worker. Flush listeners are guarded the same way. "Throws" includes an {@link Error}
+ *       such as an {@link AssertionError}; only a {@link VirtualMachineError} passes through.
+ *       Every such failure is counted in {@code stats().callbackFailures()}.
  * </ul>
  */
 package io.tally.core.batch;

@@ -305,6 +305,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
         .consecutiveFailures(failures.consecutiveFailures())
         .lastSuccess(failures.lastSuccess())
         .pending(pending.mappingCount() + inFlight)
+        .callbackFailures(listeners.failures())
         .build();
   }
 

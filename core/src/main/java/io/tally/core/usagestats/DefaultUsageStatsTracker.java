@@ -5,6 +5,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
@@ -164,6 +165,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
             .retries(retries.get())
             .consecutiveFailures(failures.consecutiveFailures())
             .lastSuccess(failures.lastSuccess())
+            .callbackFailures(listeners.failures())
             .coalesced(0);
     synchronized (lock) {
       b.accepted(accepted)
@@ -255,8 +257,9 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       } finally {
         flushLock.unlock();
       }
-    } catch (RuntimeException e) {
-      log.error("{}: scheduled flush threw unexpectedly", name, e);
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
+      log.error("{}: scheduled flush threw unexpectedly; the timer goes on", name, e);
     } finally {
       arm();
     }
@@ -385,7 +388,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return e;
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      Fatal.rethrowIfFatal(e); // a store that throws an AssertionError is a failed flush too
       return e;
     }
     inDoubt = null;
