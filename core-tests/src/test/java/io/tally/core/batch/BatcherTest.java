@@ -21,7 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -389,6 +392,80 @@ class BatcherTest {
     ComponentStats s = b.stats();
     assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_SHUTDOWN_TIMEOUT, 3L));
     assertThat(s.pending()).isZero();
+  }
+
+  @Test
+  void storeCallsNeverOverlapEvenWhenOneIgnoresItsTimeout() throws Exception {
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger maxInside = new AtomicInteger();
+    AtomicInteger started = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    List<List<Item>> written = new CopyOnWriteArrayList<>();
+    BatchStore<Item> stubborn =
+        batch -> {
+          maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          try {
+            if (started.incrementAndGet() == 1) {
+              awaitIgnoringInterrupts(release); // like a JDBC socket read
+            }
+            written.add(List.copyOf(batch));
+          } finally {
+            inside.decrementAndGet();
+          }
+        };
+    Batcher<Item> b =
+        conservation.watch(
+            Batcher.builder(stubborn)
+                .clock(clock)
+                .name("stubborn")
+                .retryMode(RetryMode.RETRY_QUEUE)
+                .retryPolicy(
+                    RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3))
+                .flushTimeout(Duration.ofMillis(200))
+                .build());
+    open.add(b);
+
+    b.write(Item.keyless(1));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.TIMED_OUT); // still running
+    b.write(Item.keyless(2));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.TIMED_OUT); // queued, cancelled
+    assertThat(started.get()).isEqualTo(1);
+
+    release.countDown();
+    Await.until("the stubborn call returned", () -> inside.get() == 0 && written.size() == 1);
+    ComponentStats before = b.stats();
+    assertThat(before.pending()).isEqualTo(2); // both kept for retry
+    assertThat(before.failedFlushes()).isEqualTo(2);
+    b.close(); // the last attempts write both retry batches
+
+    assertThat(maxInside.get()).isEqualTo(1);
+    // the cancelled call never ran: the store saw item 1 (late), then the two retries
+    assertThat(written)
+        .containsExactly(List.of(Item.keyless(1)), List.of(Item.keyless(1)), List.of(Item.keyless(2)));
+    ComponentStats s = b.stats();
+    assertThat(s.flushedRows()).isEqualTo(2);
+    assertThat(s.droppedTotal()).isZero();
+    assertThat(s.pending()).isZero();
+  }
+
+  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          if (latch.await(10, TimeUnit.SECONDS)) {
+            return;
+          }
+          throw new IllegalStateException("never released");
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Test

@@ -23,8 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,8 +39,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation notes. Application threads only offer to the {@link Intake}. One worker
  * thread owns everything else (pending batch, retry queue, timers) and makes every store call,
- * through a small I/O pool so each call can be bounded in real time ({@link TimedCall}); so store
- * calls never overlap (single-flight) and no lock is held across I/O. Timer and retry tasks
+ * through one I/O thread so each call can be bounded in real time ({@link TimedCall}). Store
+ * calls never overlap, even after a timeout: a call that outlives its timeout keeps the I/O
+ * thread, the next call queues behind it and, if its own time runs out while it waits, is
+ * cancelled before it starts (its items are kept like those of any failed call). No lock is held
+ * across I/O. Timer and retry tasks
  * scheduled on the {@link Clock} only set a signal bit on the intake and return; with a manual
  * clock, {@code advance()} therefore hands the work to the worker, and tests wait for the worker
  * to become idle. The flush timer is re-armed when a flush starts (before the store call).
@@ -50,7 +53,6 @@ import org.slf4j.LoggerFactory;
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
   private static final int DRAIN_CHUNK = 256;
-  private static final int IO_THREADS = 4;
 
   private final String name;
   private final BatchStore<T> store;
@@ -123,14 +125,17 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
+    // One I/O thread: a store call that outlives its timeout (JDBC ignores interrupts) keeps it,
+    // and the next call queues behind it instead of overlapping on a second thread.
     this.io =
         new ThreadPoolExecutor(
-            0,
-            IO_THREADS,
+            1,
+            1,
             30,
             TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
+            new LinkedBlockingQueue<>(),
             new TallyThreadFactory(name + "-io"));
+    this.io.allowCoreThreadTimeOut(true);
     this.worker = new TallyThreadFactory(name).newThread(this::run);
   }
 

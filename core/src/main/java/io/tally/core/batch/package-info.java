@@ -10,8 +10,11 @@
  *   <li><b>Threads.</b> One worker thread per batcher drains the queue, coalesces, flushes and
  *       retries; it is the only caller of the store, so store calls never overlap (the
  *       reference ran its retries on a second goroutine, concurrently with flushes). Each store
- *       call runs on a small I/O pool ({@code tally-<name>-io-<n>}) and is bounded in real time
- *       by {@code flushTimeout}. Clock tasks (flush timer, retry backoff) only wake the worker,
+ *       call runs on one I/O thread ({@code tally-<name>-io-<n>}) and is bounded in real time
+ *       by {@code flushTimeout}. A call that outlives its timeout (JDBC drivers often ignore
+ *       interrupts) keeps that thread; the next call waits behind it and, if its own timeout
+ *       passes first, is cancelled without ever starting, its items kept for a retry. So store
+ *       calls never overlap, not even after a timeout. Clock tasks (flush timer, retry backoff) only wake the worker,
  *       so nothing writes on a timer thread; with a manual clock, {@code advance()} hands the
  *       work over and the worker does it right after.
  *   <li><b>Timer.</b> The flush timer is re-armed when a flush starts, so flushes happen at
