@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -337,6 +338,48 @@ class BatcherTest {
         .hasMessageContaining("closed");
     assertThat(b.stats().accepted()).isZero();
     assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
+  }
+
+  @Test
+  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose() throws Exception {
+    int writers = 4;
+    for (int round = 0; round < 10; round++) {
+      RecordingStore<Item> recording = new RecordingStore<>();
+      Batcher<Item> b =
+          Batcher.builder(recording).clock(clock).name("race").maxBatchSize(64).build();
+      CountDownLatch started = new CountDownLatch(writers);
+      List<CompletableFuture<List<Item>>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int base = w * 1_000_000;
+        done.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  List<Item> returned = new ArrayList<>();
+                  started.countDown();
+                  for (int i = 0; ; i++) {
+                    Item item = Item.keyless(base + i);
+                    try {
+                      b.write(item);
+                    } catch (IllegalStateException closed) {
+                      return returned;
+                    }
+                    returned.add(item);
+                  }
+                }));
+      }
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      b.close();
+      List<Item> returned = new ArrayList<>();
+      for (CompletableFuture<List<Item>> f : done) {
+        returned.addAll(f.get(10, TimeUnit.SECONDS));
+      }
+      assertThat(recording.items()).as("round %d", round).containsExactlyInAnyOrderElementsOf(returned);
+      ComponentStats s = b.stats();
+      assertThat(s.accepted()).as("round %d", round).isEqualTo(returned.size());
+      assertThat(s.flushedRows()).isEqualTo(returned.size());
+      assertThat(s.dropped()).isEmpty();
+      assertThat(s.pending()).isZero();
+    }
   }
 
   @Test

@@ -29,7 +29,8 @@ import java.util.Objects;
  * the queue is full it waits up to {@code writeTimeout} for room, then throws
  * {@link java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as
  * dropped with reason {@value #DROP_QUEUE_FULL} (so the counters still add up), and the loss is
- * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once.
+ * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once
+ * (the item is neither accepted nor counted).
  *
  * <p><b>Flushing.</b> The worker drains the queue into the pending batch, coalescing by key as
  * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
@@ -65,11 +66,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
   /** Drop reason: {@code close()} ran out of its shutdown timeout before the items were written. */
   String DROP_SHUTDOWN_TIMEOUT = "shutdown_timeout";
 
-  /**
-   * Drop reason: the last write attempt made by {@code close()} failed, or an item raced with
-   * {@code close()} and reached the queue after the final drain (its writer got an
-   * {@link IllegalStateException}).
-   */
+  /** Drop reason: the last write attempt made by {@code close()} failed. */
   String DROP_CLOSED = "closed";
 
   /**
@@ -89,8 +86,10 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
    *
    * @param item the item
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalStateException if the batcher is closed (also when the write raced with
-   *     {@code close()} and its item could not be taken any more)
+   * @throws IllegalStateException if the batcher is closed, also when {@code close()} began
+   *     while this call waited for room; the item was then not taken and is not counted. A
+   *     write that returns normally was queued before {@code close()} stopped intake, so
+   *     {@code close()} writes it or reports it in {@link #stats()}
    * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for
    *     {@code writeTimeout} (the item is counted as dropped, reason {@value #DROP_QUEUE_FULL}),
    *     or the waiting thread was interrupted (interrupt status kept; counted the same way)

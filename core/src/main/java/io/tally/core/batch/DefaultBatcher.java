@@ -151,38 +151,36 @@ final class DefaultBatcher<T> implements Batcher<T> {
   @Override
   public void write(T item) {
     Objects.requireNonNull(item, "item");
-    if (closed) {
+    int r = intake.offer(item);
+    if (r == Intake.FULL) {
+      r = offerSlowly(item);
+    }
+    if (r == Intake.CLOSED) {
+      // The intake refuses offers under its lock once closed, so an item is either queued
+      // before the worker's final drain (which runs after intake.close()) or refused here.
       throw new IllegalStateException(name + " is closed");
     }
     accepted.increment();
-    if (!intake.offer(item)) {
-      offerSlowly(item);
-    }
-    if (closed && intake.removeExact(item)) {
-      // raced with close(): the final drain may have passed; take the item back
-      dropUnheld(DROP_CLOSED, 1, "a write raced with close()");
-      throw new IllegalStateException(name + " is closed");
-    }
   }
 
-  private void offerSlowly(T item) {
-    boolean queued;
+  /** Waits for room; returns OFFERED or CLOSED, or counts the item as dropped and throws. */
+  private int offerSlowly(T item) {
+    int r;
     try {
-      queued = intake.offer(item, writeTimeout.toNanos());
+      r = intake.offer(item, writeTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      accepted.increment();
       dropUnheld(DROP_QUEUE_FULL, 1, "a write waiting for room in the full queue was interrupted");
       throw new RejectedExecutionException(name + ": interrupted while the queue was full", e);
     }
-    if (!queued) {
-      if (closed) {
-        dropUnheld(DROP_CLOSED, 1, "a write waiting for room in the full queue saw close()");
-        throw new IllegalStateException(name + " is closed");
-      }
+    if (r == Intake.FULL) {
+      accepted.increment();
       dropUnheld(DROP_QUEUE_FULL, 1, "the queue stayed full for writeTimeout " + writeTimeout);
       throw new RejectedExecutionException(
           name + ": the queue stayed full for writeTimeout " + writeTimeout + "; the item is dropped");
     }
+    return r;
   }
 
   @Override
@@ -235,19 +233,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
-    }
-    sweepQueue();
-  }
-
-  /** Counts items that reached the queue after the worker's final drain. */
-  private void sweepQueue() {
-    List<T> left = new ArrayList<>();
-    while (intake.drainTo(left, Integer.MAX_VALUE) > 0) {
-      // drained
-    }
-    if (!left.isEmpty()) {
-      dropUnheld(DROP_CLOSED, left.size(), "written while close() ran, after the final drain");
     }
   }
 
@@ -763,6 +748,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   // ------------------------------------------------------------ shutdown
 
   private void shutdown() {
+    intake.close(); // before the final drain: from here on every write is refused
     if (timerTask != null) {
       timerTask.cancel();
       timerTask = null;
@@ -773,11 +759,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
     while (!retryQueue.isEmpty()) {
       lastAttempt(retryQueue.poll().items);
     }
-    while (pendingSize() > 0) {
-      lastAttempt(takeChunk(maxBatchSize));
-    }
-    // writes that raced with close() and got in after the drain above
-    takeEverything();
     while (pendingSize() > 0) {
       lastAttempt(takeChunk(maxBatchSize));
     }
