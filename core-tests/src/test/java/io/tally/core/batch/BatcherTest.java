@@ -383,6 +383,65 @@ class BatcherTest {
   }
 
   @Test
+  void everyStatsSnapshotBalancesWhileWritesAndFlushesRun() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    RecordingStore<Item> recording = new RecordingStore<>();
+    BatchStore<Item> flaky =
+        batch -> {
+          if (calls.incrementAndGet() % 3 == 0) {
+            throw new IllegalStateException("every third call fails: its batch merges back");
+          }
+          recording.upsertBatch(batch);
+        };
+    Batcher<Item> b =
+        conservation.watch(
+            Batcher.builder(flaky)
+                .clock(clock)
+                .name("snapshots")
+                .maxBatchSize(100)
+                .coalescing(Item.laterWins())
+                .retryPolicy(
+                    RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 1_000))
+                .build());
+    open.add(b);
+    int writers = 3;
+    int perWriter = 20_000;
+    CountDownLatch writing = new CountDownLatch(writers);
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int offset = w;
+      done.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < perWriter; i++) {
+                    b.write(i % 7 == 0 ? Item.keyless(i) : new Item("k" + (i % 500), offset));
+                  }
+                } finally {
+                  writing.countDown();
+                }
+              }));
+    }
+    CompletableFuture<Void> flusher =
+        CompletableFuture.runAsync(
+            () -> {
+              while (writing.getCount() > 0) {
+                b.flush(); // forces flushes, also during the merge-back backoff
+              }
+            });
+    int snapshots = 0;
+    while (writing.getCount() > 0 || snapshots < 1_000) {
+      ConservationCheck.assertConserved(b.stats()); // every snapshot, taken mid-flight
+      snapshots++;
+    }
+    for (CompletableFuture<Void> f : done) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    flusher.get(30, TimeUnit.SECONDS);
+    assertThat(b.stats().accepted()).isEqualTo((long) writers * perWriter);
+  }
+
+  @Test
   void fullQueueBlocksTheWriterThenTimesOut() {
     Batcher<Item> b =
         batcher(o -> o.maxBatchSize(1).queueCapacity(2).writeTimeout(Duration.ofMillis(200)));

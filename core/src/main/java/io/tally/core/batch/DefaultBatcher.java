@@ -30,7 +30,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,9 +83,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private volatile long workerDeadline;
   private volatile long closeDeadline;
 
-  // Counters. accepted is bumped by writers; the rest under `counters`.
-  private final LongAdder accepted = new LongAdder();
+  // Counters, under `counters`. Accepted items are counted by the intake as they enter it;
+  // items leave the intake only through drain(), which moves them into `held` under `counters`,
+  // and stats() reads the intake's counts under `counters` too, so every snapshot balances.
   private final Object counters = new Object();
+  /** Writes refused after being accepted (queue full): counted with their drop, atomically. */
+  private long rejected;
   private long coalesced;
   private long flushedRows;
   private long flushes;
@@ -160,7 +162,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
       // before the worker's final drain (which runs after intake.close()) or refused here.
       throw new IllegalStateException(name + " is closed");
     }
-    accepted.increment();
   }
 
   /** Waits for room; returns OFFERED or CLOSED, or counts the item as dropped and throws. */
@@ -170,13 +171,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
       r = intake.offer(item, writeTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      accepted.increment();
-      dropUnheld(DROP_QUEUE_FULL, 1, "a write waiting for room in the full queue was interrupted");
+      reject("a write waiting for room in the full queue was interrupted");
       throw new RejectedExecutionException(name + ": interrupted while the queue was full", e);
     }
     if (r == Intake.FULL) {
-      accepted.increment();
-      dropUnheld(DROP_QUEUE_FULL, 1, "the queue stayed full for writeTimeout " + writeTimeout);
+      reject("the queue stayed full for writeTimeout " + writeTimeout);
       throw new RejectedExecutionException(
           name + ": the queue stayed full for writeTimeout " + writeTimeout + "; the item is dropped");
     }
@@ -249,9 +248,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
   @Override
   public ComponentStats stats() {
     synchronized (counters) {
+      Intake.Counts queue = intake.counts(); // the worker cannot drain while we hold counters
       ComponentStats.Builder s =
           ComponentStats.builder(name)
-              .accepted(accepted.sum())
+              .accepted(queue.offered() + rejected)
               .coalesced(coalesced)
               .flushedRows(flushedRows)
               .flushes(flushes)
@@ -259,7 +259,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
               .retries(retries)
               .consecutiveFailures(failures.consecutiveFailures())
               .lastSuccess(failures.lastSuccess())
-              .pending(intake.size() + held)
+              .pending(queue.queued() + held)
               .callbackFailures(callbackFailures + listeners.failures());
       for (Map.Entry<String, Long> e : dropped.entrySet()) {
         s.dropped(e.getKey(), e.getValue());
@@ -345,7 +345,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
         return;
       }
       drainBuffer.clear();
-      if (intake.drainTo(drainBuffer, room) == 0) {
+      if (drain(drainBuffer, room) == 0) {
         return;
       }
       for (T item : drainBuffer) {
@@ -358,26 +358,36 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * Moves up to {@code max} queued items into {@code out}, counting them as held in the same
+   * step, so that no snapshot sees them neither queued nor held.
+   */
+  private int drain(List<T> out, int max) {
+    synchronized (counters) {
+      int n = intake.drainTo(out, max);
+      held += n;
+      return n;
+    }
+  }
+
+  /** Adds a drained (already held) item to the pending batch. */
   private void add(T item) {
     Object key = keyOf(item);
     if (key == null) {
       keyless.add(item);
-      count(1, 0);
       return;
     }
     T existing = keyed.get(key);
     if (existing == null) {
       keyed.put(key, item);
-      count(1, 0);
       return;
     }
     T merged = mergeOf(existing, item);
     if (merged == null) {
       keyless.add(item); // the rule threw: write both rather than lose one
-      count(1, 0);
     } else {
       keyed.put(key, merged);
-      count(0, 1);
+      count(-1, 1);
     }
   }
 
@@ -524,7 +534,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
         break;
       }
       drainBuffer.clear();
-      int n = intake.drainTo(drainBuffer, room);
+      int n = drain(drainBuffer, room);
       if (n == 0) {
         break;
       }
@@ -777,7 +787,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   private void takeEverything() {
     List<T> all = new ArrayList<>();
-    intake.drainTo(all, Integer.MAX_VALUE);
+    drain(all, Integer.MAX_VALUE);
     for (T item : all) {
       add(item);
     }
@@ -832,16 +842,18 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Counts {@code n} dropped items that never reached the worker (rejected or stranded writes)
-   * and logs at ERROR: the first and then every 100th, since each caller also got an exception.
+   * Counts a write refused because the queue stayed full: accepted and dropped
+   * ({@value Batcher#DROP_QUEUE_FULL}) in one step. Logs at ERROR the first and then every 100th,
+   * since each caller also got an exception.
    */
-  private void dropUnheld(String reason, int n, String why) {
+  private void reject(String why) {
     long total;
     synchronized (counters) {
-      total = dropped.merge(reason, (long) n, Long::sum);
+      rejected++;
+      total = dropped.merge(DROP_QUEUE_FULL, 1L, Long::sum);
     }
-    if (total == n || total / 100 != (total - n) / 100) {
-      logDrop(reason, n, why, total, null);
+    if (total == 1 || total % 100 == 0) {
+      logDrop(DROP_QUEUE_FULL, 1, why, total, null);
     }
   }
 

@@ -33,6 +33,7 @@ final class Intake<T> {
   private int takeIndex;
   private int putIndex;
   private int count;
+  private long offered; // items ever queued, counted under the lock as they enter
   private int signals;
   private boolean consumerWaiting;
   private boolean consumerCanTake = true;
@@ -96,6 +97,7 @@ final class Intake<T> {
       putIndex = 0;
     }
     count++;
+    offered++;
     if (consumerWaiting && consumerCanTake) {
       work.signal();
     }
@@ -186,6 +188,23 @@ final class Intake<T> {
       lock.unlock();
     }
   }
+
+  /**
+   * Reads, under the lock, how many items were ever queued and how many are queued now, so the
+   * two agree with each other (and, taken while the consumer cannot drain, with its counters).
+   */
+  Counts counts() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      return new Counts(offered, count);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Items ever queued, and queued now. */
+  record Counts(long offered, int queued) {}
 
   int size() {
     final ReentrantLock lock = this.lock;

@@ -19,11 +19,14 @@
  *       work over and the worker does it right after.
  *   <li><b>Timer.</b> The flush timer is re-armed when a flush starts, so flushes happen at
  *       most {@code flushInterval} apart measured from the start of the previous one.
- *   <li><b>Counting.</b> {@code accepted} counts every {@code write} that got past the null and
- *       closed checks. A write rejected after {@code writeTimeout} is therefore counted as
- *       accepted and as dropped ({@code queue_full}), although its caller got an exception: the
- *       conservation rule {@code accepted == flushedRows + coalesced + pending + droppedTotal}
- *       holds at every quiet moment. {@code pending} counts the queue, the pending batch, the
+ *   <li><b>Counting.</b> {@code accepted} counts every item the queue took (counted under the
+ *       queue's lock as it enters), plus every write refused after {@code writeTimeout}, which is
+ *       counted as accepted and as dropped ({@code queue_full}) in one step although its caller
+ *       got an exception. A write refused because the batcher is closed is not counted. Items
+ *       leave the queue only into the worker's custody, counted in the same step, and
+ *       {@code stats()} reads the queue under the same lock: the conservation rule
+ *       {@code accepted == flushedRows + coalesced + pending + droppedTotal} holds in every
+ *       snapshot, also one taken while writes and flushes run. {@code pending} counts the queue, the pending batch, the
  *       retry queue and the batch being written. {@code retries} counts store calls made for a
  *       retry.
  *   <li><b>Retry queue mode.</b> Only the head of the retry queue is retried; after it succeeds

@@ -88,7 +88,10 @@ public interface LastUsedTracker<K> extends TallyComponent {
 
   /**
    * Returns this tracker's counters. They keep {@code accepted == flushedRows + coalesced +
-   * pending + droppedTotal}; exactly so whenever no call is running.
+   * pending + droppedTotal} exactly in every snapshot taken while no {@code markUsed} call is
+   * running, also in the middle of a flush (the flush moves its counters under the lock this
+   * method reads them under). A {@code markUsed} running at the moment of the snapshot may be
+   * counted as accepted a moment before its entry shows as pending: the hot path takes no lock.
    *
    * @return an immutable snapshot
    */
