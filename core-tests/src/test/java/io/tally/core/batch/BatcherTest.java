@@ -634,6 +634,57 @@ class BatcherTest {
   }
 
   @Test
+  void mergeBackBoundsAllPendingItemsWhateverTheKeysAndBlocksWritersPastTheBound() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(Item.laterWins())
+                    .maxBatchSize(10)
+                    .maxPendingItems(10)
+                    .queueCapacity(10)
+                    .writeTimeout(Duration.ofMillis(100))
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+    faulty.failing(true);
+    b.write(new Item("k0", 0));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED); // backing off now
+    for (int i = 1; i < 10; i++) {
+      b.write(new Item("k" + i, i)); // the pending batch reaches the bound: 10 distinct keys
+    }
+    b.write(new Item("k5", 50)); // at the bound, but its key is pending: it merges
+    for (int i = 10; i < 20; i++) {
+      b.write(new Item("k" + i, i)); // new keys: they stay queued and fill the queue
+    }
+    awaitIdle(b);
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+    assertThatThrownBy(() -> b.write(new Item("k20", 20)))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("queue stayed full");
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+    assertThatThrownBy(() -> b.write(new Item("k3", 30))) // would merge, but waits behind k10
+        .isInstanceOf(RejectedExecutionException.class);
+    awaitIdle(b);
+
+    ComponentStats s = b.stats();
+    assertThat(s.accepted()).isEqualTo(23);
+    assertThat(s.coalesced()).isEqualTo(1);
+    // exactly maxPendingItems (10) held by the worker plus queueCapacity (10) queued
+    assertThat(s.pending()).isEqualTo(20);
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_QUEUE_FULL, 2L));
+    assertThat(s.failedFlushes()).isEqualTo(1);
+
+    faulty.failing(false);
+    assertThat(b.flush().rows()).isEqualTo(20);
+    List<Item> expected = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      expected.add(new Item("k" + i, i == 5 ? 50 : i));
+    }
+    assertThat(store.items()).containsExactlyElementsOf(expected);
+    assertThat(store.batches()).hasSize(2);
+    assertThat(b.stats().pending()).isZero();
+  }
+
+  @Test
   void mergeBackKeepsMemoryBoundedByDistinctKeys() {
     Batcher<Item> b =
         batcher(

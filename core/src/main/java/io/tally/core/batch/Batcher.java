@@ -229,11 +229,16 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param n the most keyless items the pending batch may hold (they pile up when failed
-     *     batches merge back); when reached, the worker stops taking items from the queue, so
-     *     writes block as on a full queue. At least {@code maxBatchSize} (default
+     * Bounds the pending batch: the most items (keyed and keyless together, a batch being
+     * written included) it may hold. Items pile up there while failed batches wait for their
+     * backoff ({@link RetryMode#MERGE_BACK}). At the bound the worker takes a queued item only if
+     * it merges into a pending item with the same key; otherwise it stops taking items, so
+     * writes block and then fail with {@value Batcher#DROP_QUEUE_FULL}, as on a full queue.
+     *
+     * @param n at least {@code maxBatchSize}, checked by {@link #build()} (default
      *     {@value #DEFAULT_MAX_PENDING_BATCHES} × {@code maxBatchSize})
      * @return this
+     * @throws IllegalArgumentException if {@code n < 1}
      */
     public Builder<T> maxPendingItems(int n) {
       this.maxPendingItems = Checks.atLeast(n, 1, "maxPendingItems");

@@ -104,6 +104,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final ArrayDeque<T> keyless = new ArrayDeque<>();
   private final ArrayDeque<RetryBatch<T>> retryQueue = new ArrayDeque<>();
   private final List<T> drainBuffer = new ArrayList<>(DRAIN_CHUNK);
+  /** The queue's head, looked at with the pending batch full, that could not merge; or null. */
+  private T blockedHead;
+  /** The last item whose key was computed while it was still queued, and that key. */
+  private T peeked;
+  private Object peekedKey;
   private Clock.Cancellable timerTask;
   private Clock.Cancellable retryTask;
   private boolean backingOff; // MERGE_BACK: a failed flush waits for its backoff
@@ -333,17 +338,25 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * True when the worker should wake for queued items: there is room in the pending batch, or
+   * the queue's head has not been looked at since the batch reached the bound.
+   */
   private boolean canTake() {
-    return keyless.size() < maxPendingItems;
+    return pendingSize() < maxPendingItems || blockedHead == null;
   }
 
   /** Moves queued items into the pending batch, flushing at maxBatchSize. */
   private void drainIntake() {
     while (true) {
-      int room = Math.min(DRAIN_CHUNK, maxPendingItems - keyless.size());
+      int room = Math.min(DRAIN_CHUNK, maxPendingItems - pendingSize());
       if (room <= 0) {
+        if (mergeHeadAtBound()) {
+          continue;
+        }
         return;
       }
+      blockedHead = null;
       drainBuffer.clear();
       if (drain(drainBuffer, room) == 0) {
         return;
@@ -370,9 +383,56 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * With the pending batch at {@code maxPendingItems}, takes the queue's head only if it merges
+   * into a pending item (so it does not grow the batch); otherwise leaves it queued and marks it
+   * {@link #blockedHead}, so intake stays blocked until a flush makes room. Only this thread
+   * takes from the queue, so the head it looked at is the one it takes.
+   *
+   * @return true if the head was taken and merged
+   */
+  private boolean mergeHeadAtBound() {
+    if (blockedHead != null) {
+      return false;
+    }
+    T head = intake.peek();
+    if (head == null) {
+      return false;
+    }
+    Object key = keyOfOnce(head);
+    T existing = key == null ? null : keyed.get(key);
+    T merged = existing == null ? null : mergeOf(existing, head);
+    if (merged == null) {
+      blockedHead = head;
+      return false;
+    }
+    drainBuffer.clear();
+    drain(drainBuffer, 1); // the head looked at above
+    drainBuffer.clear();
+    peeked = null;
+    keyed.put(key, merged);
+    count(-1, 1);
+    return true;
+  }
+
+  /** The key of {@code item}, computed once even if the item was looked at while queued. */
+  private Object keyOfOnce(T item) {
+    if (item != peeked) {
+      peeked = item;
+      peekedKey = keyOf(item);
+    }
+    return peekedKey;
+  }
+
   /** Adds a drained (already held) item to the pending batch. */
   private void add(T item) {
-    Object key = keyOf(item);
+    Object key;
+    if (item == peeked) {
+      key = peekedKey;
+      peeked = null;
+    } else {
+      key = keyOf(item);
+    }
     if (key == null) {
       keyless.add(item);
       return;
@@ -481,7 +541,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   /**
    * Flushes for {@code flush()} callers: everything pending plus what was queued when the
-   * request was seen (taken as the keyless bound allows, room freeing up as chunks are written).
+   * request was seen (taken as {@code maxPendingItems} allows, room freeing up as chunks are written).
    */
   private void onFlushRequests() {
     List<CompletableFuture<FlushResult>> requests = new ArrayList<>();
@@ -525,14 +585,15 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Moves up to {@code max} queued items into the pending batch, within the keyless bound. */
+  /** Moves up to {@code max} queued items into the pending batch, within maxPendingItems. */
   private int drainWithoutFlushing(int max) {
     int taken = 0;
     while (taken < max) {
-      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - keyless.size());
+      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - pendingSize());
       if (room <= 0) {
         break;
       }
+      blockedHead = null;
       drainBuffer.clear();
       int n = drain(drainBuffer, room);
       if (n == 0) {
@@ -550,6 +611,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** Writes the pending batch in chunks of maxBatchSize; stops at the first failure. */
   private FlushResult flushPending(boolean retry) {
     rearmTimer();
+    blockedHead = null; // the batch changes: look at the queue's head again
     if (pendingSize() == 0) {
       return FlushResult.empty();
     }

@@ -128,6 +128,19 @@ final class Intake<T> {
     }
   }
 
+  /** Returns the oldest queued item without taking it, or null if the queue is empty. */
+  T peek() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      @SuppressWarnings("unchecked") // only T is ever stored
+      T head = count == 0 ? null : (T) items[takeIndex];
+      return head;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Sets signal bits and wakes the consumer. */
   void signal(int bits) {
     final ReentrantLock lock = this.lock;

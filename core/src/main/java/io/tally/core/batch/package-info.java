@@ -36,7 +36,12 @@
  *       flushes: after {@code maxAttempts} failed retries, or past the deadline counted from the
  *       first failure of the run, the failed batch is dropped ({@code retries_exhausted})
  *       instead of merging back, and the next flush starts a new run. While a backoff runs,
- *       neither size nor timer flushes happen; {@code flush()} forces one.
+ *       neither size nor timer flushes happen; {@code flush()} forces one. Memory stays bounded
+ *       whatever the keys: the pending batch holds at most {@code maxPendingItems} items (keyed
+ *       and keyless together); at the bound only a queued item that merges into a pending one
+ *       with its key is taken, anything else waits in the queue, so writers get backpressure
+ *       ({@code queue_full} after {@code writeTimeout}) as on a full queue. Items keep their
+ *       order: an item that would merge but waits behind a new key is not taken ahead of it.
  *   <li><b>Closing.</b> The last attempts are made in this order: retry queue (older data),
  *       then the pending batch. A last attempt that fails drops its items as {@code closed};
  *       items not written because the shutdown time ran out are {@code shutdown_timeout}.
