@@ -144,14 +144,30 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        rollbackQuietly(c, auto, e);
         throw e;
-      } finally {
-        c.setAutoCommit(auto);
       }
+      c.setAutoCommit(auto);
     } catch (SQLException e) {
       throw new StoreException(
           "upserting " + rows.size() + " connection-log rows into " + table + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Rolls back after {@code failure} and restores the auto-commit mode; a failure of either is
+   * added to {@code failure} as suppressed, so the original exception is the one thrown.
+   */
+  private static void rollbackQuietly(Connection c, boolean autoCommit, Exception failure) {
+    try {
+      c.rollback();
+    } catch (SQLException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      c.setAutoCommit(autoCommit);
+    } catch (SQLException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 

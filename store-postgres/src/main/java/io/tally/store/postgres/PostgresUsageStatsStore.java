@@ -315,20 +315,26 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
+    T result;
     try {
-      T result = work.run();
+      result = work.run();
       c.commit();
-      return result;
     } catch (SQLException | RuntimeException e) {
+      // neither a failing rollback nor a failing reset may replace the original failure
       try {
         c.rollback();
-      } catch (SQLException suppressed) {
+      } catch (SQLException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      try {
+        c.setAutoCommit(autoCommit);
+      } catch (SQLException | RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
     }
+    c.setAutoCommit(autoCommit);
+    return result;
   }
 
   @FunctionalInterface
