@@ -3,10 +3,13 @@ package io.tally.store.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +33,51 @@ class H2SchemaTest {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(3);
     }
+  }
+
+  @Test
+  void migrateHandsTheConnectionBackWithItsOwnAutoCommitMode() throws Exception {
+    JdbcDataSource ds = newDatabase();
+    try (Connection physical = ds.getConnection()) {
+      physical.setAutoCommit(false); // as a pool configured with autoCommit=false hands it out
+      DataSource pool = onePooledConnection(physical);
+      assertThat(H2Schema.defaults().migrate(pool)).containsExactly(1, 2, 3);
+      assertThat(physical.getAutoCommit()).isFalse();
+      assertThat(H2Schema.defaults().migrate(pool)).isEmpty(); // nothing to apply: same answer
+      assertThat(physical.getAutoCommit()).isFalse();
+      physical.setAutoCommit(true);
+      assertThat(H2Schema.withTablePrefix("other_").migrate(pool)).containsExactly(1, 2, 3);
+      assertThat(physical.getAutoCommit()).isTrue();
+    }
+  }
+
+  /** A data source that always hands out {@code physical}, and whose close() keeps it open. */
+  private static DataSource onePooledConnection(Connection physical) {
+    Connection pooled =
+        (Connection)
+            Proxy.newProxyInstance(
+                H2SchemaTest.class.getClassLoader(),
+                new Class<?>[] {Connection.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("close")) {
+                    return null;
+                  }
+                  try {
+                    return method.invoke(physical, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    return (DataSource)
+        Proxy.newProxyInstance(
+            H2SchemaTest.class.getClassLoader(),
+            new Class<?>[] {DataSource.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("getConnection")) {
+                return pooled;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
   }
 
   @Test
