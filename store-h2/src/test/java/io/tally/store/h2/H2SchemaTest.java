@@ -3,12 +3,17 @@ package io.tally.store.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -88,5 +93,45 @@ class H2SchemaTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x; DROP TABLE y")
         .hasMessageContaining("must match");
+  }
+
+  @Test
+  void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
+    // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
+    // shortens them as needed to keep them unique
+    Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
+    String longest = "";
+    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats")) {
+      try (InputStream in =
+          H2Schema.class.getClassLoader().getResourceAsStream("db/tally/h2/" + file + ".sql")) {
+        assertThat(in).as(file).isNotNull();
+        Matcher m = derived.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        while (m.find()) {
+          if (m.group(1).length() > longest.length()) {
+            longest = m.group(1);
+          }
+        }
+      }
+    }
+    assertThat(longest).isEqualTo(H2Schema.LONGEST_DERIVED_NAME);
+    assertThat(H2Schema.MAX_TABLE_PREFIX_LENGTH)
+        .isEqualTo(H2Schema.MAX_IDENTIFIER_LENGTH - longest.length())
+        .isEqualTo(32);
+  }
+
+  @Test
+  void rejectsAPrefixThatWouldMakeADerivedNameTooLong() {
+    String longest = "p".repeat(32);
+    assertThat(H2Schema.withTablePrefix(longest).table("last_used")).isEqualTo(longest + "last_used");
+    String tooLong = "p".repeat(33);
+    assertThatThrownBy(() -> H2Schema.withTablePrefix(tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "prefix was '"
+                + tooLong
+                + "' (33 characters) but must be at most 32: the longest derived name, "
+                + tooLong
+                + "connection_log_connect_time_idx, would exceed the 63-character identifier"
+                + " limit of PostgreSQL");
   }
 }
