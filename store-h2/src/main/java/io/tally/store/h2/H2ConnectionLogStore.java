@@ -150,7 +150,9 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
       c.setAutoCommit(auto);
     } catch (SQLException e) {
       throw new StoreException(
-          "upserting " + rows.size() + " connection-log rows into " + table + " failed: " + e.getMessage(), e);
+          "upserting " + rows.size() + " connection-log rows into table " + table + " failed (SQLState "
+              + e.getSQLState() + ")",
+          e);
     }
   }
 

@@ -87,7 +87,9 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> flush(c, f));
     } catch (SQLException e) {
       throw new StoreException(
-          "flushing usage stats of replica " + f.replicaId() + " failed: " + e.getMessage(), e);
+          "flushing usage stats of replica " + f.replicaId() + " into table " + stats
+              + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -184,7 +186,8 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
-          "collecting usage stats for the period ending " + periodEnd + " failed: " + e.getMessage(),
+          "collecting usage stats for the period ending " + periodEnd + " from table " + stats
+              + " failed (SQLState " + e.getSQLState() + ")",
           e);
     }
   }
@@ -253,7 +256,9 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     try (Connection c = dataSource.getConnection()) {
       return readRows(c);
     } catch (SQLException e) {
-      throw new StoreException("reading usage stats failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "reading usage stats from table " + stats + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 

@@ -1,17 +1,21 @@
 package io.tally.store.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionType;
+import io.tally.core.usagestats.UsageFlush;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -93,5 +97,30 @@ class H2FailurePathsTest {
     assertThat(cause.getSuppressed())
         .extracting(Throwable::getMessage)
         .containsExactly("rollback failed", "auto-commit reset failed");
+  }
+
+  @Test
+  void messagesNameTheTableAndSqlStateButNeverCopyTheDriversMessage() {
+    JdbcDataSource ds = h2(); // nothing migrated: every statement fails
+    assertThatThrownBy(() -> new H2ConnectionLogStore(ds).upsertBatch(List.of(event())))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("upserting 1 connection-log rows into table tally_connection_log failed"
+            + " (SQLState 42S04)")
+        .hasCauseInstanceOf(SQLException.class);
+    H2UsageStatsStore stats = new H2UsageStatsStore(ds);
+    UUID replica = new UUID(0, 7);
+    UsageFlush flush =
+        new UsageFlush(replica, new UUID(0, 8), 1, Set.of(), Set.of(), 0, 0, 1, 0, T0);
+    assertThatThrownBy(() -> stats.flush(flush))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("flushing usage stats of replica " + replica
+            + " into table tally_usage_stats failed (SQLState 42S04)");
+    assertThatThrownBy(() -> stats.collectAndReset(T0, Duration.ofMinutes(30), T0, "me"))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("collecting usage stats for the period ending " + T0
+            + " from table tally_usage_stats failed (SQLState 42S04)");
+    assertThatThrownBy(stats::replicaUsage)
+        .isInstanceOf(StoreException.class)
+        .hasMessage("reading usage stats from table tally_usage_stats failed (SQLState 42S04)");
   }
 }

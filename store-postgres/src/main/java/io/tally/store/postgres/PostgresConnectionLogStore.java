@@ -191,7 +191,9 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
       }
     } catch (SQLException e) {
       throw new StoreException(
-          "upserting " + n + " connection-log rows into " + table + " failed: " + e.getMessage(), e);
+          "upserting " + n + " connection-log rows into table " + table + " failed (SQLState "
+              + e.getSQLState() + ")",
+          e);
     }
   }
 

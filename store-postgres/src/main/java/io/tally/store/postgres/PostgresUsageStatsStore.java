@@ -43,6 +43,7 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
 
   private final DataSource dataSource;
   private final PostgresSchema schema;
+  private final String statsTable;
   private final long lockKey;
   private final String lockSql;
   private final String probeSql;
@@ -77,6 +78,7 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = Objects.requireNonNull(schema, "schema");
     String stats = schema.table("usage_stats");
+    this.statsTable = stats;
     String members = schema.table("usage_stats_members");
     String sequence = schema.table("usage_stats_sequence");
     String claims = schema.table("usage_stats_claims");
@@ -134,7 +136,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> flush(c, f));
     } catch (SQLException e) {
       throw new StoreException(
-          "flushing usage stats of replica " + f.replicaId() + " failed: " + e.getMessage(), e);
+          "flushing usage stats of replica " + f.replicaId() + " into table " + statsTable
+              + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -211,7 +215,8 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
-          "collecting usage stats for the period ending " + periodEnd + " failed: " + e.getMessage(),
+          "collecting usage stats for the period ending " + periodEnd + " from table " + statsTable
+              + " failed (SQLState " + e.getSQLState() + ")",
           e);
     }
   }
@@ -268,7 +273,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     try (Connection c = dataSource.getConnection()) {
       return readRows(c);
     } catch (SQLException e) {
-      throw new StoreException("reading usage stats failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "reading usage stats from table " + statsTable + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 

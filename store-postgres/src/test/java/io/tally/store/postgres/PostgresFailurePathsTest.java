@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionType;
+import io.tally.core.usagestats.UsageFlush;
 import io.tally.testkit.PostgresDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -15,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
@@ -116,5 +118,29 @@ class PostgresFailurePathsTest {
             : List.of(keyless2, keyless1);
     assertThat(PostgresConnectionLogStore.lockOrder(List.of(keyless1, a, keyless2, b, c, d)))
         .containsExactly(d, c, b, a, expectedKeyless.get(0), expectedKeyless.get(1));
+  }
+
+  @Test
+  void messagesNameTheTableAndSqlStateButNeverCopyTheDriversMessage() {
+    PostgresSchema absent = PostgresSchema.withTablePrefix("missing_");
+    assertThatThrownBy(
+            () ->
+                new PostgresConnectionLogStore(pg.dataSource(), absent)
+                    .upsertBatch(List.of(event(UUID.randomUUID(), UUID.randomUUID(), "a"))))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("upserting 1 connection-log rows into table missing_connection_log failed"
+            + " (SQLState 42P01)")
+        .hasCauseInstanceOf(SQLException.class);
+    PostgresUsageStatsStore stats = new PostgresUsageStatsStore(pg.dataSource(), absent);
+    UUID replica = new UUID(0, 7);
+    UsageFlush flush =
+        new UsageFlush(replica, new UUID(0, 8), 1, Set.of(), Set.of(), 0, 0, 1, 0, T0);
+    assertThatThrownBy(() -> stats.flush(flush))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("flushing usage stats of replica " + replica
+            + " into table missing_usage_stats failed (SQLState 42P01)");
+    assertThatThrownBy(stats::replicaUsage)
+        .isInstanceOf(StoreException.class)
+        .hasMessage("reading usage stats from table missing_usage_stats failed (SQLState 42P01)");
   }
 }
