@@ -107,7 +107,11 @@ class LastUsedTrackerConcurrencyTest {
       for (Future<Integer> f : flushers) {
         flushes += f.get(30, TimeUnit.SECONDS);
       }
-      assertThat(flushes).isGreaterThanOrEqualTo(CHUNKS);
+      // A bound, not an exact count: the flushers loop until the writers finish, so how often
+      // they call flush() depends on scheduling. The gate guarantees the bound: chunk c of every
+      // writer starts only after store call c began, and only the flushers call the store while
+      // the writers run, so the last chunk (CHUNKS - 1) waited for CHUNKS - 1 flush() calls.
+      assertThat(flushes).isGreaterThanOrEqualTo(CHUNKS - 1);
     } finally {
       pool.shutdownNow();
     }
@@ -135,6 +139,9 @@ class LastUsedTrackerConcurrencyTest {
     assertThat(wrong).as("ids lost or stored with a time other than their maximum").isEmpty();
     assertThat(stored.keySet()).isEqualTo(expected.keySet());
     assertThat(overlapped).as("store calls overlapped").isFalse();
+    // A bound, not an exact count (scheduling decides how many flushes ran): CHUNKS - 1 store
+    // calls began before the last chunk was written (the gate), and that chunk's marks, made
+    // after the call that released it had drained the map, needed at least one more.
     assertThat(calls.get()).as("flushes ran during the writes").isGreaterThanOrEqualTo(CHUNKS);
 
     ComponentStats s = tracker.stats();
