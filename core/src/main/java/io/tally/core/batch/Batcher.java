@@ -99,7 +99,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
 
   /**
    * Flushes now: the worker drains the queue and writes everything pending, and this call waits
-   * for it (real time, bounded by twice the flush timeout).
+   * for it (real time, bounded by twice the flush timeout). After {@link #close()} it does nothing
+   * and returns {@link FlushResult#empty()}.
    *
    * @return what the flush did: {@code EMPTY} when nothing was pending (or the batcher is
    *     closed), {@code SUCCESS} with the rows written, or the first failure (the failed items
@@ -307,16 +308,13 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
 
     /**
      * @param name the component's name in stats, logs and thread names ({@code tally-<name>-<n>});
-     *     letters, digits, {@code -}, {@code _} and {@code .} (default {@value #DEFAULT_NAME})
+     *     1 to 40 letters, digits, {@code -} or {@code _} (default {@value #DEFAULT_NAME})
      * @return this
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if it breaks that rule
      */
     public Builder<T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new IllegalArgumentException(
-            "name was '" + name + "' but must be 1 to 64 letters, digits, '.', '_' or '-'");
-      }
-      this.name = name;
+      this.name = Checks.name(name);
       return this;
     }
 

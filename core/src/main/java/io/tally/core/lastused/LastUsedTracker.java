@@ -242,7 +242,8 @@ public interface LastUsedTracker<K> extends TallyComponent {
     /**
      * Sets the component's name, used in stats, logs, listener calls and thread names.
      *
-     * @param name not blank; default {@value #DEFAULT_NAME}
+     * @param name 1 to 40 letters, digits, {@code -} or {@code _}, checked by {@link #build()};
+     *     default {@value #DEFAULT_NAME}
      * @return this
      * @throws NullPointerException if null
      */
@@ -256,15 +257,13 @@ public interface LastUsedTracker<K> extends TallyComponent {
      *
      * @return the running tracker
      * @throws IllegalArgumentException naming the option and value, if a duration is not
-     *     positive or the name is blank
+     *     positive or the name breaks its rule
      */
     public LastUsedTracker<K> build() {
       Checks.positive(flushInterval, "flushInterval");
       Checks.positive(flushTimeout, "flushTimeout");
       Checks.positive(shutdownTimeout, "shutdownTimeout");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name was '" + name + "' but must not be blank");
-      }
+      Checks.name(name);
       DefaultLastUsedTracker<K> tracker = new DefaultLastUsedTracker<>(this);
       tracker.start();
       return tracker;

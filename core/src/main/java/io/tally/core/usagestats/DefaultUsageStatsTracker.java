@@ -91,14 +91,6 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
   }
 
-  static String checkName(String name) {
-    if (!name.matches("[A-Za-z0-9_-]{1,63}")) {
-      throw new IllegalArgumentException(
-          "name was '" + name + "' but must be 1 to 63 letters, digits, '-' or '_'");
-    }
-    return name;
-  }
-
   void start() {
     arm();
   }
@@ -130,14 +122,14 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   public FlushResult flush() {
     synchronized (lock) {
       if (closed) {
-        throw new IllegalStateException(name + " is closed");
+        return FlushResult.empty(); // as every component: close() made the final flush
       }
     }
     flushLock.lock();
     try {
       synchronized (lock) {
         if (finished) {
-          throw new IllegalStateException(name + " is closed");
+          return FlushResult.empty();
         }
       }
       return flushLocked(null);
