@@ -72,6 +72,35 @@ public final class H2UsageStatsStore implements UsageStatsStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link H2Schema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static H2UsageStatsStore create(DataSource dataSource) {
+    return new H2UsageStatsStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its tables.
+   *
+   * @param dataSource the database
+   * @param schema names the tables
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static H2UsageStatsStore create(DataSource dataSource, H2Schema schema) {
+    return new H2UsageStatsStore(dataSource, schema);
+  }
+
+  /** @return the main table written, one row per replica, e.g. {@code tally_usage_stats} */
+  public String table() {
+    return stats;
+  }
+
+  /**
    * Applies the schema's missing migrations; see {@link H2Schema#migrate(DataSource)}.
    *
    * @return the versions applied now

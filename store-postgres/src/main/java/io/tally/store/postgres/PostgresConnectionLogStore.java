@@ -113,6 +113,30 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link PostgresSchema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static PostgresConnectionLogStore create(DataSource dataSource) {
+    return new PostgresConnectionLogStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its table.
+   *
+   * @param dataSource the database
+   * @param schema names the table
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static PostgresConnectionLogStore create(DataSource dataSource, PostgresSchema schema) {
+    return new PostgresConnectionLogStore(dataSource, schema);
+  }
+
+  /**
    * Applies the missing migrations of the schema (all Tally tables).
    *
    * @return the versions applied now

@@ -121,6 +121,35 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link PostgresSchema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static PostgresUsageStatsStore create(DataSource dataSource) {
+    return new PostgresUsageStatsStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its tables.
+   *
+   * @param dataSource the database
+   * @param schema names the tables
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static PostgresUsageStatsStore create(DataSource dataSource, PostgresSchema schema) {
+    return new PostgresUsageStatsStore(dataSource, schema);
+  }
+
+  /** @return the main table written, one row per replica, e.g. {@code tally_usage_stats} */
+  public String table() {
+    return statsTable;
+  }
+
+  /**
    * Applies the schema's missing migrations; see {@link PostgresSchema#migrate(DataSource)}.
    *
    * @return the versions applied now
