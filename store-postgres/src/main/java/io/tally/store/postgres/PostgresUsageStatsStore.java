@@ -25,8 +25,12 @@ import javax.sql.DataSource;
 
 /**
  * The {@link UsageStatsStore} on PostgreSQL. The stats lock is a transaction-level advisory lock
- * ({@code pg_advisory_xact_lock}) whose key is derived from the stats table's name, so stores
- * with different table prefixes do not wait for each other. A flush is a constant number of
+ * ({@code pg_advisory_xact_lock(int, int)}) whose keys are a fixed class and the hash of the
+ * stats table's schema-qualified name ({@code hashtext(current_schema() || '.' || table)},
+ * computed by the server, so the schema is the one the unqualified table resolves to). Stores
+ * with different table prefixes, or in different database schemas, do not wait for each other;
+ * the locks are still per database, so a hash collision can only make two unrelated stores
+ * take turns, never break one. A flush is a constant number of
  * statements whatever its size: lock, probe (sequence and row), insert or update of the row, one
  * {@code INSERT … SELECT unnest(?::uuid[])} for all members, and the sequence upsert. Every time
  * written comes from the caller. Thread-safe.
@@ -39,12 +43,16 @@ import javax.sql.DataSource;
 public final class PostgresUsageStatsStore implements UsageStatsStore {
   private static final short WORKSPACE = 1;
   private static final short USER = 2;
-  private static final long LOCK_BASE = 0x7461_6c6c_7573_0000L; // "tallyus" + table-name hash
+  /**
+   * The first key of the two-key advisory lock ("talu"); the second is the hash of the
+   * schema-qualified stats table. Two-key advisory locks do not share a key space with the
+   * one-key (bigint) locks, such as the migration lock.
+   */
+  static final int LOCK_CLASS = 0x7461_6c75;
 
   private final DataSource dataSource;
   private final PostgresSchema schema;
   private final String statsTable;
-  private final long lockKey;
   private final String lockSql;
   private final String probeSql;
   private final String insertSql;
@@ -82,8 +90,10 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     String members = schema.table("usage_stats_members");
     String sequence = schema.table("usage_stats_sequence");
     String claims = schema.table("usage_stats_claims");
-    this.lockKey = LOCK_BASE ^ (stats.hashCode() & 0xffff_ffffL);
-    this.lockSql = "SELECT pg_advisory_xact_lock(?)";
+    // The schema is resolved by the server (the search path's first schema, where the
+    // unqualified table lives), so stores in different schemas take different locks.
+    this.lockSql =
+        "SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", hashtext(current_schema() || '.' || ?))";
     this.probeSql =
         "SELECT s.session_id, s.last_sequence, s.last_inserted,"
             + " EXISTS (SELECT 1 FROM " + stats + " WHERE replica_id = ?)"
@@ -328,9 +338,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     return out;
   }
 
-  private void takeLock(Connection c) throws SQLException {
+  void takeLock(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(lockSql)) {
-      ps.setLong(1, lockKey);
+      ps.setString(1, statsTable);
       ps.execute();
     }
   }
