@@ -27,6 +27,7 @@ public final class ComponentStats {
   private final int consecutiveFailures;
   private final Instant lastSuccess;
   private final long pending;
+  private final long callbackFailures;
 
   private ComponentStats(Builder b) {
     this.component = b.component;
@@ -40,6 +41,7 @@ public final class ComponentStats {
     this.consecutiveFailures = b.consecutiveFailures;
     this.lastSuccess = b.lastSuccess;
     this.pending = b.pending;
+    this.callbackFailures = b.callbackFailures;
   }
 
   /**
@@ -116,6 +118,17 @@ public final class ComponentStats {
     return pending;
   }
 
+  /**
+   * Returns how many calls into user callbacks other than the store threw: flush listeners, and
+   * for a batcher its coalescing key function and merge rule. Each failure was caught (the
+   * component went on working) and logged; this counter makes them visible.
+   *
+   * @return callback calls that threw, since the component was built
+   */
+  public long callbackFailures() {
+    return callbackFailures;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ComponentStats)) {
@@ -132,14 +145,15 @@ public final class ComponentStats {
         && dropped.equals(s.dropped)
         && consecutiveFailures == s.consecutiveFailures
         && Objects.equals(lastSuccess, s.lastSuccess)
-        && pending == s.pending;
+        && pending == s.pending
+        && callbackFailures == s.callbackFailures;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         component, accepted, coalesced, flushedRows, flushes, failedFlushes, retries, dropped,
-        consecutiveFailures, lastSuccess, pending);
+        consecutiveFailures, lastSuccess, pending, callbackFailures);
   }
 
   @Override
@@ -165,6 +179,8 @@ public final class ComponentStats {
         + lastSuccess
         + ", pending="
         + pending
+        + ", callbackFailures="
+        + callbackFailures
         + '}';
   }
 
@@ -181,6 +197,7 @@ public final class ComponentStats {
     private int consecutiveFailures;
     private Instant lastSuccess;
     private long pending;
+    private long callbackFailures;
 
     private Builder(String component) {
       this.component = Objects.requireNonNull(component, "component");
@@ -252,6 +269,12 @@ public final class ComponentStats {
     /** @param n items held in memory @return this */
     public Builder pending(long n) {
       this.pending = n;
+      return this;
+    }
+
+    /** @param n user callback calls that threw (listeners, key, merge rule) @return this */
+    public Builder callbackFailures(long n) {
+      this.callbackFailures = n;
       return this;
     }
 

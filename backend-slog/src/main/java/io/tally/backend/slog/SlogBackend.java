@@ -6,7 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -26,9 +26,14 @@ import org.slf4j.spi.LoggingEventBuilder;
  * <p>Fields named in {@link Builder#redact(String...)} are logged with the value
  * {@value #REDACTED}. {@link #write(ConnectionEvent)} never throws for a non-null event: if the
  * logging back end throws, the failure is counted ({@link #failures()}) and swallowed, since a
- * log line must never break the caller's request. Thread-safe.
+ * log line must never break the caller's request; it is reported at ERROR through the logger
+ * {@code io.tally.backend.slog.SlogBackend} (not the audit logger), the first time and then
+ * every 1000th, with the exception. Thread-safe.
  */
 public final class SlogBackend implements Backend<ConnectionEvent> {
+  /** Reports this backend's own failures; never the audit logger the events go to. */
+  private static final Logger log = LoggerFactory.getLogger(SlogBackend.class);
+
   /** The message of every event: {@value}. */
   public static final String MESSAGE = "connection_log";
 
@@ -66,7 +71,7 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
   private final Logger logger;
   private final Level level;
   private final boolean[] redacted = new boolean[FIELDS.size()];
-  private final LongAdder failures = new LongAdder();
+  private final AtomicLong failures = new AtomicLong();
 
   private SlogBackend(Builder b) {
     this.logger = LoggerFactory.getLogger(b.loggerName);
@@ -124,8 +129,27 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
       add(b, 16, event.connectTime());
       add(b, 17, event.disconnectTime());
       b.log();
-    } catch (RuntimeException e) {
-      failures.increment();
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError) {
+        throw (VirtualMachineError) e;
+      }
+      failed(e);
+    }
+  }
+
+  private void failed(Throwable e) {
+    long n = failures.incrementAndGet();
+    if (n == 1 || n % 1000 == 0) {
+      try {
+        log.error(
+            "connection-log events could not be logged to '{}' ({} failures so far; the events"
+                + " are lost for this backend)",
+            logger.getName(),
+            n,
+            e);
+      } catch (RuntimeException ignored) {
+        // the logging back end itself is broken; the count above still tells
+      }
     }
   }
 
@@ -143,7 +167,7 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
 
   /** @return how many events the logging back end failed to take */
   public long failures() {
-    return failures.sum();
+    return failures.get();
   }
 
   @Override

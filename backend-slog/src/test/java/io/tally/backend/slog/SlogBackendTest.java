@@ -8,8 +8,11 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.spi.FilterReply;
 import ch.qos.logback.core.status.Status;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
@@ -19,6 +22,7 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -132,23 +136,89 @@ class SlogBackendTest {
   }
 
   @Test
-  void neverThrowsWhenTheLoggingBackEndThrows() {
+  void neverThrowsWhenTheLoggingBackEndThrowsAndReportsTheFirstAndEvery1000thFailure() {
     Logger logger = (Logger) LoggerFactory.getLogger("broken.connections");
-    AppenderBase<ILoggingEvent> broken =
-        new AppenderBase<>() {
-          @Override
-          protected void append(ILoggingEvent eventObject) {
-            throw new IllegalStateException("disk full");
-          }
-        };
-    broken.start();
+    IllegalStateException diskFull = new IllegalStateException("disk full");
+    // AppenderBase would swallow the exception itself; a bare Appender lets it reach write()
+    Appender<ILoggingEvent> broken = new ThrowingAppender(diskFull);
     logger.addAppender(broken);
+    logger.setLevel(ch.qos.logback.classic.Level.INFO);
+    Logger own = (Logger) LoggerFactory.getLogger(SlogBackend.class);
+    ListAppender<ILoggingEvent> reports = new ListAppender<>();
+    reports.start();
+    own.addAppender(reports);
     try {
       SlogBackend backend = SlogBackend.builder().loggerName("broken.connections").build();
       backend.write(event());
       FanOut.of(backend).write(event());
+      for (int i = 2; i < 1_000; i++) {
+        backend.write(event());
+      }
+      assertThat(backend.failures()).isEqualTo(1_000);
+      assertThat(reports.list).hasSize(2);
+      ILoggingEvent first = reports.list.get(0);
+      assertThat(first.getLevel()).isEqualTo(ch.qos.logback.classic.Level.ERROR);
+      assertThat(first.getLoggerName()).isEqualTo(SlogBackend.class.getName());
+      assertThat(first.getFormattedMessage())
+          .isEqualTo(
+              "connection-log events could not be logged to 'broken.connections' (1 failures so"
+                  + " far; the events are lost for this backend)");
+      assertThat(first.getThrowableProxy().getMessage()).isEqualTo("disk full");
+      assertThat(reports.list.get(1).getFormattedMessage()).contains("(1000 failures so far");
     } finally {
       logger.detachAppender(broken);
+      logger.setLevel(null);
+      own.detachAppender(reports);
+    }
+  }
+
+  /** An appender that throws from doAppend, which AppenderBase would have caught. */
+  private static final class ThrowingAppender extends ContextAwareBase
+      implements Appender<ILoggingEvent> {
+    private final RuntimeException failure;
+
+    ThrowingAppender(RuntimeException failure) {
+      this.failure = failure;
+    }
+
+    @Override
+    public void doAppend(ILoggingEvent event) {
+      throw failure;
+    }
+
+    @Override
+    public String getName() {
+      return "throwing";
+    }
+
+    @Override
+    public void setName(String name) {}
+
+    @Override
+    public void start() {}
+
+    @Override
+    public void stop() {}
+
+    @Override
+    public boolean isStarted() {
+      return true;
+    }
+
+    @Override
+    public void addFilter(Filter<ILoggingEvent> newFilter) {}
+
+    @Override
+    public void clearAllFilters() {}
+
+    @Override
+    public List<Filter<ILoggingEvent>> getCopyOfAttachedFiltersList() {
+      return List.of();
+    }
+
+    @Override
+    public FilterReply getFilterChainDecision(ILoggingEvent event) {
+      return FilterReply.NEUTRAL;
     }
   }
 

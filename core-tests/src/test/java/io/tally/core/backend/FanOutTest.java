@@ -69,6 +69,34 @@ class FanOutTest {
   }
 
   @Test
+  void anErrorFromOneBackendNeitherStopsTheOthersNorEscapesAlone() {
+    AssertionError bug = new AssertionError("backend bug");
+    Recorder after = new Recorder(null);
+    Backend<String> broken =
+        new Backend<>() {
+          @Override
+          public void write(String event) {
+            throw bug;
+          }
+
+          @Override
+          public void close() {
+            throw bug;
+          }
+        };
+    FanOut<String> fan = FanOut.of(broken, after);
+    assertThatThrownBy(() -> fan.write("x"))
+        .isInstanceOf(BackendException.class)
+        .hasMessage("1 of 2 backends failed to write")
+        .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(bug));
+    assertThat(after.events).containsExactly("x");
+    assertThatThrownBy(fan::close)
+        .isInstanceOf(BackendException.class)
+        .hasMessage("1 of 2 backends failed to close");
+    assertThat(after.closes).isEqualTo(1);
+  }
+
+  @Test
   void closeClosesEveryBackendAndReportsEveryFailure() {
     RuntimeException boom = new IllegalStateException("boom");
     Recorder a = new Recorder(boom);

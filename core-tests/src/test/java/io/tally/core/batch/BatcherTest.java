@@ -20,8 +20,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -337,6 +341,107 @@ class BatcherTest {
   }
 
   @Test
+  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose() throws Exception {
+    int writers = 4;
+    for (int round = 0; round < 10; round++) {
+      RecordingStore<Item> recording = new RecordingStore<>();
+      Batcher<Item> b =
+          Batcher.builder(recording).clock(clock).name("race").maxBatchSize(64).build();
+      CountDownLatch started = new CountDownLatch(writers);
+      List<CompletableFuture<List<Item>>> done = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        int base = w * 1_000_000;
+        done.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  List<Item> returned = new ArrayList<>();
+                  started.countDown();
+                  for (int i = 0; ; i++) {
+                    Item item = Item.keyless(base + i);
+                    try {
+                      b.write(item);
+                    } catch (IllegalStateException closed) {
+                      return returned;
+                    }
+                    returned.add(item);
+                  }
+                }));
+      }
+      assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+      b.close();
+      List<Item> returned = new ArrayList<>();
+      for (CompletableFuture<List<Item>> f : done) {
+        returned.addAll(f.get(10, TimeUnit.SECONDS));
+      }
+      assertThat(recording.items()).as("round %d", round).containsExactlyInAnyOrderElementsOf(returned);
+      ComponentStats s = b.stats();
+      assertThat(s.accepted()).as("round %d", round).isEqualTo(returned.size());
+      assertThat(s.flushedRows()).isEqualTo(returned.size());
+      assertThat(s.dropped()).isEmpty();
+      assertThat(s.pending()).isZero();
+    }
+  }
+
+  @Test
+  void everyStatsSnapshotBalancesWhileWritesAndFlushesRun() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    RecordingStore<Item> recording = new RecordingStore<>();
+    BatchStore<Item> flaky =
+        batch -> {
+          if (calls.incrementAndGet() % 3 == 0) {
+            throw new IllegalStateException("every third call fails: its batch merges back");
+          }
+          recording.upsertBatch(batch);
+        };
+    Batcher<Item> b =
+        conservation.watch(
+            Batcher.builder(flaky)
+                .clock(clock)
+                .name("snapshots")
+                .maxBatchSize(100)
+                .coalescing(Item.laterWins())
+                .retryPolicy(
+                    RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 1_000))
+                .build());
+    open.add(b);
+    int writers = 3;
+    int perWriter = 20_000;
+    CountDownLatch writing = new CountDownLatch(writers);
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (int w = 0; w < writers; w++) {
+      int offset = w;
+      done.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  for (int i = 0; i < perWriter; i++) {
+                    b.write(i % 7 == 0 ? Item.keyless(i) : new Item("k" + (i % 500), offset));
+                  }
+                } finally {
+                  writing.countDown();
+                }
+              }));
+    }
+    CompletableFuture<Void> flusher =
+        CompletableFuture.runAsync(
+            () -> {
+              while (writing.getCount() > 0) {
+                b.flush(); // forces flushes, also during the merge-back backoff
+              }
+            });
+    int snapshots = 0;
+    while (writing.getCount() > 0 || snapshots < 1_000) {
+      ConservationCheck.assertConserved(b.stats()); // every snapshot, taken mid-flight
+      snapshots++;
+    }
+    for (CompletableFuture<Void> f : done) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    flusher.get(30, TimeUnit.SECONDS);
+    assertThat(b.stats().accepted()).isEqualTo((long) writers * perWriter);
+  }
+
+  @Test
   void fullQueueBlocksTheWriterThenTimesOut() {
     Batcher<Item> b =
         batcher(o -> o.maxBatchSize(1).queueCapacity(2).writeTimeout(Duration.ofMillis(200)));
@@ -389,6 +494,80 @@ class BatcherTest {
     ComponentStats s = b.stats();
     assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_SHUTDOWN_TIMEOUT, 3L));
     assertThat(s.pending()).isZero();
+  }
+
+  @Test
+  void storeCallsNeverOverlapEvenWhenOneIgnoresItsTimeout() throws Exception {
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger maxInside = new AtomicInteger();
+    AtomicInteger started = new AtomicInteger();
+    CountDownLatch release = new CountDownLatch(1);
+    List<List<Item>> written = new CopyOnWriteArrayList<>();
+    BatchStore<Item> stubborn =
+        batch -> {
+          maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+          try {
+            if (started.incrementAndGet() == 1) {
+              awaitIgnoringInterrupts(release); // like a JDBC socket read
+            }
+            written.add(List.copyOf(batch));
+          } finally {
+            inside.decrementAndGet();
+          }
+        };
+    Batcher<Item> b =
+        conservation.watch(
+            Batcher.builder(stubborn)
+                .clock(clock)
+                .name("stubborn")
+                .retryMode(RetryMode.RETRY_QUEUE)
+                .retryPolicy(
+                    RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3))
+                .flushTimeout(Duration.ofMillis(200))
+                .build());
+    open.add(b);
+
+    b.write(Item.keyless(1));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.TIMED_OUT); // still running
+    b.write(Item.keyless(2));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.TIMED_OUT); // queued, cancelled
+    assertThat(started.get()).isEqualTo(1);
+
+    release.countDown();
+    Await.until("the stubborn call returned", () -> inside.get() == 0 && written.size() == 1);
+    ComponentStats before = b.stats();
+    assertThat(before.pending()).isEqualTo(2); // both kept for retry
+    assertThat(before.failedFlushes()).isEqualTo(2);
+    b.close(); // the last attempts write both retry batches
+
+    assertThat(maxInside.get()).isEqualTo(1);
+    // the cancelled call never ran: the store saw item 1 (late), then the two retries
+    assertThat(written)
+        .containsExactly(List.of(Item.keyless(1)), List.of(Item.keyless(1)), List.of(Item.keyless(2)));
+    ComponentStats s = b.stats();
+    assertThat(s.flushedRows()).isEqualTo(2);
+    assertThat(s.droppedTotal()).isZero();
+    assertThat(s.pending()).isZero();
+  }
+
+  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          if (latch.await(10, TimeUnit.SECONDS)) {
+            return;
+          }
+          throw new IllegalStateException("never released");
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   @Test
@@ -455,6 +634,57 @@ class BatcherTest {
   }
 
   @Test
+  void mergeBackBoundsAllPendingItemsWhateverTheKeysAndBlocksWritersPastTheBound() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(Item.laterWins())
+                    .maxBatchSize(10)
+                    .maxPendingItems(10)
+                    .queueCapacity(10)
+                    .writeTimeout(Duration.ofMillis(100))
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+    faulty.failing(true);
+    b.write(new Item("k0", 0));
+    assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED); // backing off now
+    for (int i = 1; i < 10; i++) {
+      b.write(new Item("k" + i, i)); // the pending batch reaches the bound: 10 distinct keys
+    }
+    b.write(new Item("k5", 50)); // at the bound, but its key is pending: it merges
+    for (int i = 10; i < 20; i++) {
+      b.write(new Item("k" + i, i)); // new keys: they stay queued and fill the queue
+    }
+    awaitIdle(b);
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+    assertThatThrownBy(() -> b.write(new Item("k20", 20)))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("queue stayed full");
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+    assertThatThrownBy(() -> b.write(new Item("k3", 30))) // would merge, but waits behind k10
+        .isInstanceOf(RejectedExecutionException.class);
+    awaitIdle(b);
+
+    ComponentStats s = b.stats();
+    assertThat(s.accepted()).isEqualTo(23);
+    assertThat(s.coalesced()).isEqualTo(1);
+    // exactly maxPendingItems (10) held by the worker plus queueCapacity (10) queued
+    assertThat(s.pending()).isEqualTo(20);
+    assertThat(s.dropped()).isEqualTo(Map.of(Batcher.DROP_QUEUE_FULL, 2L));
+    assertThat(s.failedFlushes()).isEqualTo(1);
+
+    faulty.failing(false);
+    assertThat(b.flush().rows()).isEqualTo(20);
+    List<Item> expected = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      expected.add(new Item("k" + i, i == 5 ? 50 : i));
+    }
+    assertThat(store.items()).containsExactlyElementsOf(expected);
+    assertThat(store.batches()).hasSize(2);
+    assertThat(b.stats().pending()).isZero();
+  }
+
+  @Test
   void mergeBackKeepsMemoryBoundedByDistinctKeys() {
     Batcher<Item> b =
         batcher(
@@ -472,7 +702,11 @@ class BatcherTest {
     assertThat(s.coalesced()).isEqualTo(980);
     faulty.failing(false);
     b.close();
-    assertThat(store.items()).hasSize(20).allSatisfy(item -> assertThat(item.value()).isGreaterThanOrEqualTo(980));
+    List<Item> latest = new ArrayList<>();
+    for (int k = 0; k < 20; k++) {
+      latest.add(new Item("k" + k, 980 + k)); // the last write of key k(i % 20) was i = 980 + k
+    }
+    assertThat(store.items()).containsExactlyInAnyOrderElementsOf(latest);
   }
 
   @Test
@@ -510,7 +744,43 @@ class BatcherTest {
     b.write(new Item("a", 1));
     b.write(new Item("a", 2));
     assertThat(b.flush().rows()).isEqualTo(2);
-    assertThat(((DefaultBatcher<Item>) b).callbackFailures()).isEqualTo(1);
+    assertThat(b.stats().callbackFailures()).isEqualTo(2); // the merge rule once, the listener once
+  }
+
+  @Test
+  void errorsFromListenerKeyAndMergeRuleAreCountedAndNeverKillTheWorker() {
+    Batcher<Item> b =
+        batcher(
+            o ->
+                o.coalescing(
+                        Coalescing.of(
+                            item -> {
+                              if (item.value() < 0) {
+                                throw new AssertionError("key bug");
+                              }
+                              return item.key();
+                            },
+                            (x, y) -> {
+                              throw new AssertionError("merge bug");
+                            }))
+                    .flushListener(
+                        (name, r) -> {
+                          throw new AssertionError("listener bug");
+                        }));
+    b.write(new Item("a", 1));
+    b.write(new Item("a", 2)); // the merge rule throws: both are kept
+    b.write(new Item("b", -1)); // the key function throws: kept as keyless
+    assertThat(b.flush().rows()).isEqualTo(3);
+    b.write(new Item("c", 3)); // the worker is alive: later writes and flushes still work
+    assertThat(b.flush().rows()).isEqualTo(1);
+    assertThat(store.items())
+        .containsExactly(new Item("a", 1), new Item("a", 2), new Item("b", -1), new Item("c", 3));
+    ComponentStats s = b.stats();
+    assertThat(s.callbackFailures()).isEqualTo(4); // merge, key, and the listener twice
+    assertThat(s.flushedRows()).isEqualTo(4);
+    assertThat(errors()) // the first failure is logged, then every 1000th
+        .containsExactly(
+            "test-batcher: the coalescing merge rule threw (1 failures so far); the item is kept uncoalesced");
   }
 
   @Test

@@ -74,7 +74,7 @@ class LastUsedTrackerBuilderTest {
   void rejectsBlankName() {
     assertThatThrownBy(() -> LastUsedTracker.builder(store).clock(clock).name(" ").build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("name was ' ' but must not be blank");
+        .hasMessage("name was ' ' but must be 1 to 40 letters, digits, '-' or '_'");
   }
 
   @Test

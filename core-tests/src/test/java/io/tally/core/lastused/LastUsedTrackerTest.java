@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
@@ -24,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -348,6 +351,82 @@ class LastUsedTrackerTest {
   }
 
   @Test
+  void markUsedThatRacesWithCloseIsDroppedCountedAndRejected() throws Exception {
+    List<ILoggingEvent> events = captureLogs();
+    CountDownLatch inClock = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    AtomicReference<LastUsedTracker<String>> racing = new AtomicReference<>();
+    CompletableFuture<RuntimeException> outcome = new CompletableFuture<>();
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                racing.get().markUsed("late");
+                outcome.complete(null);
+              } catch (RuntimeException e) {
+                outcome.complete(e);
+              }
+            },
+            "racing-writer");
+    // A clock that holds the writer between markUsed's closed check and its insert.
+    Clock gate =
+        new Clock() {
+          @Override
+          public Instant now() {
+            if (Thread.currentThread() == writer) {
+              inClock.countDown();
+              awaitQuietly(resume);
+            }
+            return clock.now();
+          }
+
+          @Override
+          public long nanoTime() {
+            return clock.nanoTime();
+          }
+
+          @Override
+          public Cancellable schedule(Duration delay, Runnable task) {
+            return clock.schedule(delay, task);
+          }
+        };
+    LastUsedTracker<String> t = started(builder().clock(gate));
+    racing.set(t);
+    writer.start();
+    assertThat(inClock.await(5, TimeUnit.SECONDS)).isTrue();
+
+    t.close(); // the writer passed the closed check; close() finds nothing to write
+    resume.countDown();
+    writer.join(5_000);
+
+    assertThat(outcome.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    ComponentStats s = t.stats();
+    assertThat(s.accepted()).isEqualTo(1);
+    assertThat(s.pending()).isZero();
+    assertThat(s.dropped()).isEqualTo(Map.of(LastUsedTracker.DROPPED_SHUTDOWN, 1L));
+    assertThat(faulty.calls()).isZero();
+    assertThat(events)
+        .filteredOn(e -> e.getLevel() == Level.ERROR)
+        .extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly(
+            "last-used: dropped 1 last-used entries that could not be written before shutdown"
+                + " (stats reason 'shutdown')");
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      if (!latch.await(5, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("not released in time");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void closeWithABlockedStoreReturnsInTimeAndReportsTheDrop() {
     List<ILoggingEvent> events = captureLogs();
     LastUsedTracker<String> t = started(builder().shutdownTimeout(Duration.ofMillis(300)));
@@ -398,19 +477,21 @@ class LastUsedTrackerTest {
                 .name("workspaces")
                 .flushListener(
                     (component, result) -> {
-                      throw new IllegalStateException("listener bug");
+                      throw new AssertionError("listener bug"); // an Error, not an exception
                     })
                 .flushListener(
                     (component, result) -> {
                       names.add(component);
                       seen.add(result);
                     }));
-    t.flush();
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
     t.markUsed("a", t0);
     t.markUsed("b", t0);
     faulty.failNext(1);
-    t.flush();
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED);
     clock.advance(INTERVAL);
+    assertThat(clock.pendingDelays()).containsExactly(INTERVAL); // the timer goes on
+    assertThat(t.stats().callbackFailures()).isEqualTo(3);
 
     assertThat(seen)
         .extracting(FlushResult::outcome)

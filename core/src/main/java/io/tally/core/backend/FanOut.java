@@ -1,5 +1,6 @@
 package io.tally.core.backend;
 
+import io.tally.core.internal.Fatal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -7,7 +8,9 @@ import java.util.Objects;
 /**
  * A {@link Backend} that hands every event to each of several backends, in order.
  *
- * <p>A backend that throws never stops the others: {@link #write(Object)} calls every backend,
+ * <p>A backend that throws (an exception or an {@link Error} such as an {@link AssertionError};
+ * only a {@link VirtualMachineError} passes straight through) never stops the others:
+ * {@link #write(Object)} calls every backend,
  * then, if any failed, throws one {@link BackendException} carrying every failure as a
  * suppressed exception. {@link #close()} closes every backend the same way (in order, all of
  * them, then one {@code BackendException} for every failure). Immutable and thread-safe if the
@@ -82,7 +85,8 @@ public final class FanOut<T> implements Backend<T> {
     for (Backend<T> backend : backends) {
       try {
         backend.write(event);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Fatal.rethrowIfFatal(e);
         if (failures == null) {
           failures = new ArrayList<>(2);
         }
@@ -106,7 +110,8 @@ public final class FanOut<T> implements Backend<T> {
     for (Backend<T> backend : backends) {
       try {
         backend.close();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Fatal.rethrowIfFatal(e);
         if (failures == null) {
           failures = new ArrayList<>(2);
         }

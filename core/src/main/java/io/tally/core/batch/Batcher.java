@@ -29,7 +29,8 @@ import java.util.Objects;
  * the queue is full it waits up to {@code writeTimeout} for room, then throws
  * {@link java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as
  * dropped with reason {@value #DROP_QUEUE_FULL} (so the counters still add up), and the loss is
- * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once.
+ * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once
+ * (the item is neither accepted nor counted).
  *
  * <p><b>Flushing.</b> The worker drains the queue into the pending batch, coalescing by key as
  * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
@@ -65,11 +66,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
   /** Drop reason: {@code close()} ran out of its shutdown timeout before the items were written. */
   String DROP_SHUTDOWN_TIMEOUT = "shutdown_timeout";
 
-  /**
-   * Drop reason: the last write attempt made by {@code close()} failed, or an item raced with
-   * {@code close()} and reached the queue after the final drain (its writer got an
-   * {@link IllegalStateException}).
-   */
+  /** Drop reason: the last write attempt made by {@code close()} failed. */
   String DROP_CLOSED = "closed";
 
   /**
@@ -89,8 +86,10 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
    *
    * @param item the item
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalStateException if the batcher is closed (also when the write raced with
-   *     {@code close()} and its item could not be taken any more)
+   * @throws IllegalStateException if the batcher is closed, also when {@code close()} began
+   *     while this call waited for room; the item was then not taken and is not counted. A
+   *     write that returns normally was queued before {@code close()} stopped intake, so
+   *     {@code close()} writes it or reports it in {@link #stats()}
    * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for
    *     {@code writeTimeout} (the item is counted as dropped, reason {@value #DROP_QUEUE_FULL}),
    *     or the waiting thread was interrupted (interrupt status kept; counted the same way)
@@ -100,7 +99,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
 
   /**
    * Flushes now: the worker drains the queue and writes everything pending, and this call waits
-   * for it (real time, bounded by twice the flush timeout).
+   * for it (real time, bounded by twice the flush timeout). After {@link #close()} it does nothing
+   * and returns {@link FlushResult#empty()}.
    *
    * @return what the flush did: {@code EMPTY} when nothing was pending (or the batcher is
    *     closed), {@code SUCCESS} with the rows written, or the first failure (the failed items
@@ -230,11 +230,16 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param n the most keyless items the pending batch may hold (they pile up when failed
-     *     batches merge back); when reached, the worker stops taking items from the queue, so
-     *     writes block as on a full queue. At least {@code maxBatchSize} (default
+     * Bounds the pending batch: the most items (keyed and keyless together, a batch being
+     * written included) it may hold. Items pile up there while failed batches wait for their
+     * backoff ({@link RetryMode#MERGE_BACK}). At the bound the worker takes a queued item only if
+     * it merges into a pending item with the same key; otherwise it stops taking items, so
+     * writes block and then fail with {@value Batcher#DROP_QUEUE_FULL}, as on a full queue.
+     *
+     * @param n at least {@code maxBatchSize}, checked by {@link #build()} (default
      *     {@value #DEFAULT_MAX_PENDING_BATCHES} × {@code maxBatchSize})
      * @return this
+     * @throws IllegalArgumentException if {@code n < 1}
      */
     public Builder<T> maxPendingItems(int n) {
       this.maxPendingItems = Checks.atLeast(n, 1, "maxPendingItems");
@@ -303,16 +308,13 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
 
     /**
      * @param name the component's name in stats, logs and thread names ({@code tally-<name>-<n>});
-     *     letters, digits, {@code -}, {@code _} and {@code .} (default {@value #DEFAULT_NAME})
+     *     1 to 40 letters, digits, {@code -} or {@code _} (default {@value #DEFAULT_NAME})
      * @return this
+     * @throws NullPointerException if null
+     * @throws IllegalArgumentException if it breaks that rule
      */
     public Builder<T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
-        throw new IllegalArgumentException(
-            "name was '" + name + "' but must be 1 to 64 letters, digits, '.', '_' or '-'");
-      }
-      this.name = name;
+      this.name = Checks.name(name);
       return this;
     }
 

@@ -5,6 +5,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
@@ -22,14 +23,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +38,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Implementation notes. Application threads only offer to the {@link Intake}. One worker
  * thread owns everything else (pending batch, retry queue, timers) and makes every store call,
- * through a small I/O pool so each call can be bounded in real time ({@link TimedCall}); so store
- * calls never overlap (single-flight) and no lock is held across I/O. Timer and retry tasks
+ * through one I/O thread so each call can be bounded in real time ({@link TimedCall}). Store
+ * calls never overlap, even after a timeout: a call that outlives its timeout keeps the I/O
+ * thread, the next call queues behind it and, if its own time runs out while it waits, is
+ * cancelled before it starts (its items are kept like those of any failed call). No lock is held
+ * across I/O. Timer and retry tasks
  * scheduled on the {@link Clock} only set a signal bit on the intake and return; with a manual
  * clock, {@code advance()} therefore hands the work to the worker, and tests wait for the worker
  * to become idle. The flush timer is re-armed when a flush starts (before the store call).
@@ -49,7 +52,6 @@ import org.slf4j.LoggerFactory;
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
   private static final int DRAIN_CHUNK = 256;
-  private static final int IO_THREADS = 4;
 
   private final String name;
   private final BatchStore<T> store;
@@ -81,9 +83,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private volatile long workerDeadline;
   private volatile long closeDeadline;
 
-  // Counters. accepted is bumped by writers; the rest under `counters`.
-  private final LongAdder accepted = new LongAdder();
+  // Counters, under `counters`. Accepted items are counted by the intake as they enter it;
+  // items leave the intake only through drain(), which moves them into `held` under `counters`,
+  // and stats() reads the intake's counts under `counters` too, so every snapshot balances.
   private final Object counters = new Object();
+  /** Writes refused after being accepted (queue full): counted with their drop, atomically. */
+  private long rejected;
   private long coalesced;
   private long flushedRows;
   private long flushes;
@@ -99,6 +104,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final ArrayDeque<T> keyless = new ArrayDeque<>();
   private final ArrayDeque<RetryBatch<T>> retryQueue = new ArrayDeque<>();
   private final List<T> drainBuffer = new ArrayList<>(DRAIN_CHUNK);
+  /** The queue's head, looked at with the pending batch full, that could not merge; or null. */
+  private T blockedHead;
+  /** The last item whose key was computed while it was still queued, and that key. */
+  private T peeked;
+  private Object peekedKey;
   private Clock.Cancellable timerTask;
   private Clock.Cancellable retryTask;
   private boolean backingOff; // MERGE_BACK: a failed flush waits for its backoff
@@ -122,14 +132,17 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
+    // One I/O thread: a store call that outlives its timeout (JDBC ignores interrupts) keeps it,
+    // and the next call queues behind it instead of overlapping on a second thread.
     this.io =
         new ThreadPoolExecutor(
-            0,
-            IO_THREADS,
+            1,
+            1,
             30,
             TimeUnit.SECONDS,
-            new SynchronousQueue<>(),
+            new LinkedBlockingQueue<>(),
             new TallyThreadFactory(name + "-io"));
+    this.io.allowCoreThreadTimeOut(true);
     this.worker = new TallyThreadFactory(name).newThread(this::run);
   }
 
@@ -145,38 +158,33 @@ final class DefaultBatcher<T> implements Batcher<T> {
   @Override
   public void write(T item) {
     Objects.requireNonNull(item, "item");
-    if (closed) {
-      throw new IllegalStateException(name + " is closed");
+    int r = intake.offer(item);
+    if (r == Intake.FULL) {
+      r = offerSlowly(item);
     }
-    accepted.increment();
-    if (!intake.offer(item)) {
-      offerSlowly(item);
-    }
-    if (closed && intake.removeExact(item)) {
-      // raced with close(): the final drain may have passed; take the item back
-      dropUnheld(DROP_CLOSED, 1, "a write raced with close()");
+    if (r == Intake.CLOSED) {
+      // The intake refuses offers under its lock once closed, so an item is either queued
+      // before the worker's final drain (which runs after intake.close()) or refused here.
       throw new IllegalStateException(name + " is closed");
     }
   }
 
-  private void offerSlowly(T item) {
-    boolean queued;
+  /** Waits for room; returns OFFERED or CLOSED, or counts the item as dropped and throws. */
+  private int offerSlowly(T item) {
+    int r;
     try {
-      queued = intake.offer(item, writeTimeout.toNanos());
+      r = intake.offer(item, writeTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      dropUnheld(DROP_QUEUE_FULL, 1, "a write waiting for room in the full queue was interrupted");
+      reject("a write waiting for room in the full queue was interrupted");
       throw new RejectedExecutionException(name + ": interrupted while the queue was full", e);
     }
-    if (!queued) {
-      if (closed) {
-        dropUnheld(DROP_CLOSED, 1, "a write waiting for room in the full queue saw close()");
-        throw new IllegalStateException(name + " is closed");
-      }
-      dropUnheld(DROP_QUEUE_FULL, 1, "the queue stayed full for writeTimeout " + writeTimeout);
+    if (r == Intake.FULL) {
+      reject("the queue stayed full for writeTimeout " + writeTimeout);
       throw new RejectedExecutionException(
           name + ": the queue stayed full for writeTimeout " + writeTimeout + "; the item is dropped");
     }
+    return r;
   }
 
   @Override
@@ -229,19 +237,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return;
-    }
-    sweepQueue();
-  }
-
-  /** Counts items that reached the queue after the worker's final drain. */
-  private void sweepQueue() {
-    List<T> left = new ArrayList<>();
-    while (intake.drainTo(left, Integer.MAX_VALUE) > 0) {
-      // drained
-    }
-    if (!left.isEmpty()) {
-      dropUnheld(DROP_CLOSED, left.size(), "written while close() ran, after the final drain");
     }
   }
 
@@ -258,9 +253,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
   @Override
   public ComponentStats stats() {
     synchronized (counters) {
+      Intake.Counts queue = intake.counts(); // the worker cannot drain while we hold counters
       ComponentStats.Builder s =
           ComponentStats.builder(name)
-              .accepted(accepted.sum())
+              .accepted(queue.offered() + rejected)
               .coalesced(coalesced)
               .flushedRows(flushedRows)
               .flushes(flushes)
@@ -268,7 +264,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
               .retries(retries)
               .consecutiveFailures(failures.consecutiveFailures())
               .lastSuccess(failures.lastSuccess())
-              .pending(intake.size() + held);
+              .pending(queue.queued() + held)
+              .callbackFailures(callbackFailures + listeners.failures());
       for (Map.Entry<String, Long> e : dropped.entrySet()) {
         s.dropped(e.getKey(), e.getValue());
       }
@@ -279,13 +276,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** True when the worker waits with nothing to do; for tests (with Await). */
   boolean isIdle() {
     return intake.consumerIdle() || terminated.getCount() == 0;
-  }
-
-  /** @return how many user callbacks (key, merge) threw; for tests */
-  long callbackFailures() {
-    synchronized (counters) {
-      return callbackFailures;
-    }
   }
 
   @Override
@@ -348,19 +338,27 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * True when the worker should wake for queued items: there is room in the pending batch, or
+   * the queue's head has not been looked at since the batch reached the bound.
+   */
   private boolean canTake() {
-    return keyless.size() < maxPendingItems;
+    return pendingSize() < maxPendingItems || blockedHead == null;
   }
 
   /** Moves queued items into the pending batch, flushing at maxBatchSize. */
   private void drainIntake() {
     while (true) {
-      int room = Math.min(DRAIN_CHUNK, maxPendingItems - keyless.size());
+      int room = Math.min(DRAIN_CHUNK, maxPendingItems - pendingSize());
       if (room <= 0) {
+        if (mergeHeadAtBound()) {
+          continue;
+        }
         return;
       }
+      blockedHead = null;
       drainBuffer.clear();
-      if (intake.drainTo(drainBuffer, room) == 0) {
+      if (drain(drainBuffer, room) == 0) {
         return;
       }
       for (T item : drainBuffer) {
@@ -373,26 +371,83 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /**
+   * Moves up to {@code max} queued items into {@code out}, counting them as held in the same
+   * step, so that no snapshot sees them neither queued nor held.
+   */
+  private int drain(List<T> out, int max) {
+    synchronized (counters) {
+      int n = intake.drainTo(out, max);
+      held += n;
+      return n;
+    }
+  }
+
+  /**
+   * With the pending batch at {@code maxPendingItems}, takes the queue's head only if it merges
+   * into a pending item (so it does not grow the batch); otherwise leaves it queued and marks it
+   * {@link #blockedHead}, so intake stays blocked until a flush makes room. Only this thread
+   * takes from the queue, so the head it looked at is the one it takes.
+   *
+   * @return true if the head was taken and merged
+   */
+  private boolean mergeHeadAtBound() {
+    if (blockedHead != null) {
+      return false;
+    }
+    T head = intake.peek();
+    if (head == null) {
+      return false;
+    }
+    Object key = keyOfOnce(head);
+    T existing = key == null ? null : keyed.get(key);
+    T merged = existing == null ? null : mergeOf(existing, head);
+    if (merged == null) {
+      blockedHead = head;
+      return false;
+    }
+    drainBuffer.clear();
+    drain(drainBuffer, 1); // the head looked at above
+    drainBuffer.clear();
+    peeked = null;
+    keyed.put(key, merged);
+    count(-1, 1);
+    return true;
+  }
+
+  /** The key of {@code item}, computed once even if the item was looked at while queued. */
+  private Object keyOfOnce(T item) {
+    if (item != peeked) {
+      peeked = item;
+      peekedKey = keyOf(item);
+    }
+    return peekedKey;
+  }
+
+  /** Adds a drained (already held) item to the pending batch. */
   private void add(T item) {
-    Object key = keyOf(item);
+    Object key;
+    if (item == peeked) {
+      key = peekedKey;
+      peeked = null;
+    } else {
+      key = keyOf(item);
+    }
     if (key == null) {
       keyless.add(item);
-      count(1, 0);
       return;
     }
     T existing = keyed.get(key);
     if (existing == null) {
       keyed.put(key, item);
-      count(1, 0);
       return;
     }
     T merged = mergeOf(existing, item);
     if (merged == null) {
       keyless.add(item); // the rule threw: write both rather than lose one
-      count(1, 0);
     } else {
       keyed.put(key, merged);
-      count(0, 1);
+      count(-1, 1);
     }
   }
 
@@ -420,7 +475,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private Object keyOf(T item) {
     try {
       return coalescing.key(item);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
       callbackFailed("the coalescing key function", e);
       return null;
     }
@@ -429,13 +485,14 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private T mergeOf(T earlier, T later) {
     try {
       return coalescing.merge(earlier, later);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
       callbackFailed("the coalescing merge rule", e);
       return null;
     }
   }
 
-  private void callbackFailed(String what, RuntimeException e) {
+  private void callbackFailed(String what, Throwable e) {
     long n;
     synchronized (counters) {
       n = ++callbackFailures;
@@ -484,7 +541,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   /**
    * Flushes for {@code flush()} callers: everything pending plus what was queued when the
-   * request was seen (taken as the keyless bound allows, room freeing up as chunks are written).
+   * request was seen (taken as {@code maxPendingItems} allows, room freeing up as chunks are written).
    */
   private void onFlushRequests() {
     List<CompletableFuture<FlushResult>> requests = new ArrayList<>();
@@ -528,16 +585,17 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Moves up to {@code max} queued items into the pending batch, within the keyless bound. */
+  /** Moves up to {@code max} queued items into the pending batch, within maxPendingItems. */
   private int drainWithoutFlushing(int max) {
     int taken = 0;
     while (taken < max) {
-      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - keyless.size());
+      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - pendingSize());
       if (room <= 0) {
         break;
       }
+      blockedHead = null;
       drainBuffer.clear();
-      int n = intake.drainTo(drainBuffer, room);
+      int n = drain(drainBuffer, room);
       if (n == 0) {
         break;
       }
@@ -553,6 +611,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** Writes the pending batch in chunks of maxBatchSize; stops at the first failure. */
   private FlushResult flushPending(boolean retry) {
     rearmTimer();
+    blockedHead = null; // the batch changes: look at the queue's head again
     if (pendingSize() == 0) {
       return FlushResult.empty();
     }
@@ -761,6 +820,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   // ------------------------------------------------------------ shutdown
 
   private void shutdown() {
+    intake.close(); // before the final drain: from here on every write is refused
     if (timerTask != null) {
       timerTask.cancel();
       timerTask = null;
@@ -771,11 +831,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
     while (!retryQueue.isEmpty()) {
       lastAttempt(retryQueue.poll().items);
     }
-    while (pendingSize() > 0) {
-      lastAttempt(takeChunk(maxBatchSize));
-    }
-    // writes that raced with close() and got in after the drain above
-    takeEverything();
     while (pendingSize() > 0) {
       lastAttempt(takeChunk(maxBatchSize));
     }
@@ -794,7 +849,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   private void takeEverything() {
     List<T> all = new ArrayList<>();
-    intake.drainTo(all, Integer.MAX_VALUE);
+    drain(all, Integer.MAX_VALUE);
     for (T item : all) {
       add(item);
     }
@@ -849,16 +904,18 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * Counts {@code n} dropped items that never reached the worker (rejected or stranded writes)
-   * and logs at ERROR: the first and then every 100th, since each caller also got an exception.
+   * Counts a write refused because the queue stayed full: accepted and dropped
+   * ({@value Batcher#DROP_QUEUE_FULL}) in one step. Logs at ERROR the first and then every 100th,
+   * since each caller also got an exception.
    */
-  private void dropUnheld(String reason, int n, String why) {
+  private void reject(String why) {
     long total;
     synchronized (counters) {
-      total = dropped.merge(reason, (long) n, Long::sum);
+      rejected++;
+      total = dropped.merge(DROP_QUEUE_FULL, 1L, Long::sum);
     }
-    if (total == n || total / 100 != (total - n) / 100) {
-      logDrop(reason, n, why, total, null);
+    if (total == 1 || total % 100 == 0) {
+      logDrop(DROP_QUEUE_FULL, 1, why, total, null);
     }
   }
 

@@ -8,8 +8,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * The batcher's bounded intake queue: an array ring under one lock (the same cost as an
  * {@code ArrayBlockingQueue} offer), plus signal bits that wake the single consumer for timer,
  * retry, flush and close events, so the consumer waits on one condition for all of them.
+ *
+ * <p>Once {@link #close()} ran, every offer fails with {@link #CLOSED}; the check is made under
+ * the queue's lock, so an item is either in the queue before {@code close()} (and a drain after
+ * {@code close()} sees it) or refused. Nothing can slip in after the consumer's final drain.
  */
 final class Intake<T> {
+  /** {@code offer} result: the item is queued. */
+  static final int OFFERED = 0;
+  /** {@code offer} result: the queue is full (or stayed full for the whole wait). */
+  static final int FULL = 1;
+  /** {@code offer} result: the intake is closed; the item was not taken. */
+  static final int CLOSED = 2;
+
   static final int TIMER = 1;
   static final int RETRY = 2;
   static final int FLUSH = 4;
@@ -22,6 +33,7 @@ final class Intake<T> {
   private int takeIndex;
   private int putIndex;
   private int count;
+  private long offered; // items ever queued, counted under the lock as they enter
   private int signals;
   private boolean consumerWaiting;
   private boolean consumerCanTake = true;
@@ -31,34 +43,49 @@ final class Intake<T> {
     this.items = new Object[capacity];
   }
 
-  /** Adds {@code item} if there is room; never waits. */
-  boolean offer(T item) {
+  /**
+   * Adds {@code item} if there is room; never waits.
+   *
+   * @return {@link #OFFERED}, {@link #FULL} or {@link #CLOSED}
+   */
+  int offer(T item) {
     final ReentrantLock lock = this.lock;
     lock.lock();
     try {
+      if (closed) {
+        return CLOSED;
+      }
       if (count == items.length) {
-        return false;
+        return FULL;
       }
       enqueue(item);
-      return true;
+      return OFFERED;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Adds {@code item}, waiting up to {@code nanos} for room; false on timeout or after close. */
-  boolean offer(T item, long nanos) throws InterruptedException {
+  /**
+   * Adds {@code item}, waiting up to {@code nanos} for room.
+   *
+   * @return {@link #OFFERED}, {@link #FULL} (no room in time) or {@link #CLOSED} (closed before
+   *     or while waiting)
+   */
+  int offer(T item, long nanos) throws InterruptedException {
     final ReentrantLock lock = this.lock;
     lock.lockInterruptibly();
     try {
-      while (count == items.length) {
-        if (nanos <= 0L || closed) {
-          return false;
+      while (!closed && count == items.length) {
+        if (nanos <= 0L) {
+          return FULL;
         }
         nanos = notFull.awaitNanos(nanos);
       }
+      if (closed) {
+        return CLOSED;
+      }
       enqueue(item);
-      return true;
+      return OFFERED;
     } finally {
       lock.unlock();
     }
@@ -70,6 +97,7 @@ final class Intake<T> {
       putIndex = 0;
     }
     count++;
+    offered++;
     if (consumerWaiting && consumerCanTake) {
       work.signal();
     }
@@ -100,31 +128,14 @@ final class Intake<T> {
     }
   }
 
-  /** Removes this very item (by identity) if it is still queued. */
-  boolean removeExact(T item) {
+  /** Returns the oldest queued item without taking it, or null if the queue is empty. */
+  T peek() {
     final ReentrantLock lock = this.lock;
     lock.lock();
     try {
-      for (int i = 0, idx = takeIndex; i < count; i++) {
-        if (items[idx] == item) {
-          // shift the following items one slot back
-          int cur = idx;
-          for (int j = i; j < count - 1; j++) {
-            int next = cur + 1 == items.length ? 0 : cur + 1;
-            items[cur] = items[next];
-            cur = next;
-          }
-          items[cur] = null;
-          putIndex = cur;
-          count--;
-          notFull.signalAll();
-          return true;
-        }
-        if (++idx == items.length) {
-          idx = 0;
-        }
-      }
-      return false;
+      @SuppressWarnings("unchecked") // only T is ever stored
+      T head = count == 0 ? null : (T) items[takeIndex];
+      return head;
     } finally {
       lock.unlock();
     }
@@ -168,7 +179,7 @@ final class Intake<T> {
     }
   }
 
-  /** Makes writers waiting for room give up, now and from now on. */
+  /** Refuses every offer from now on and makes writers waiting for room give up. Idempotent. */
   void close() {
     final ReentrantLock lock = this.lock;
     lock.lock();
@@ -190,6 +201,23 @@ final class Intake<T> {
       lock.unlock();
     }
   }
+
+  /**
+   * Reads, under the lock, how many items were ever queued and how many are queued now, so the
+   * two agree with each other (and, taken while the consumer cannot drain, with its counters).
+   */
+  Counts counts() {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      return new Counts(offered, count);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Items ever queued, and queued now. */
+  record Counts(long offered, int queued) {}
 
   int size() {
     final ReentrantLock lock = this.lock;

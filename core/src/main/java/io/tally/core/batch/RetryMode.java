@@ -12,9 +12,15 @@ public enum RetryMode {
 
   /**
    * The failed batch merges back into the pending batch by key, so newer data for a key wins
-   * (through the merge rule) and memory is bounded by the number of distinct keys, plus
-   * {@code maxPendingItems} keyless items; past that bound intake blocks as when the queue is
-   * full. The next flush waits for the retry backoff. The default with a coalescing rule.
+   * (through the merge rule). The next flush waits for the retry backoff. The default with a
+   * coalescing rule.
+   *
+   * <p>Memory is bounded: the pending batch (keyed and keyless items together, including a
+   * batch being written) never holds more than {@code maxPendingItems} items. At the bound the
+   * worker takes the queue's head only if it merges into a pending item with the same key (which
+   * does not grow the batch); otherwise it stops taking items, the queue fills, and writers block
+   * for {@code writeTimeout} and then fail with {@code queue_full}, exactly as when the queue is
+   * full. So at most {@code maxPendingItems + queueCapacity} items are held in memory.
    */
   MERGE_BACK
 }

@@ -11,8 +11,16 @@
  *   <li>{@code ip} must be an address literal and is checked when the event is made, so that
  *       one bad value cannot make a whole batch fail in the database again and again.
  *       {@code userId} is optional (web events may have no user), as in the reference.
- *   <li>The batcher's coalescing key is the connection id alone (ids are fresh per session);
- *       stores key rows by {@code (connectionId, workspaceId, agentName)}, the unique index.
+ *   <li>The batcher's coalescing key ({@link io.tally.core.connectionlog.ConnectionEvents#coalescing()})
+ *       is the connection id alone, while the stores key rows by
+ *       {@code (connectionId, workspaceId, agentName)}, their unique index. The two agree
+ *       because, as in the reference, a connection id is generated for one session of one
+ *       agent: it is unique to one workspace and agent, so events with the same connection id
+ *       always belong to the same row. Should two agents ever send the same id, the batcher
+ *       would merge their events into one and only the winner's row would be written; a custom
+ *       {@link io.tally.core.batch.Coalescing} keyed on the full row key avoids that for such
+ *       sources. The stores' own pre-merge ({@code ConnectionEvents.coalesceForStore}) always
+ *       uses the full row key.
  *   <li>On equal times between two events of the same status, the one pending first wins (as in
  *       the reference).
  * </ul>

@@ -2,10 +2,38 @@ package io.tally.core.internal;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /** Argument checks whose messages name the bad value and the rule it broke. */
 public final class Checks {
+  /** The longest component name: {@value}. */
+  public static final int MAX_NAME_LENGTH = 40;
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1," + MAX_NAME_LENGTH + "}");
+
   private Checks() {}
+
+  /**
+   * Checks a component name, the one rule of every builder: 1 to {@value #MAX_NAME_LENGTH}
+   * letters, digits, {@code -} or {@code _} (it appears in thread names, logs and metrics).
+   *
+   * @param name the name to check
+   * @return {@code name}
+   * @throws NullPointerException if name is null
+   * @throws IllegalArgumentException naming the value and the rule, if it breaks the rule
+   */
+  public static String name(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "name was '"
+              + name
+              + "' but must be 1 to "
+              + MAX_NAME_LENGTH
+              + " letters, digits, '-' or '_'");
+    }
+    return name;
+  }
 
   /**
    * @param value the duration to check

@@ -9,9 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls a fixed list of {@link FlushListener}s, guarding each: a listener that throws is counted
- * and logged (the first failure and then every 1000th, so a broken listener cannot flood the
- * log), and the others still run.
+ * Calls a fixed list of {@link FlushListener}s, guarding each: a listener that throws (an
+ * exception or an {@link Error} such as an {@link AssertionError}; only a
+ * {@link VirtualMachineError} passes through) is counted and logged (the first failure and then
+ * every 1000th, so a broken listener cannot flood the log), and the others still run.
  */
 public final class FlushListeners {
   private static final Logger log = LoggerFactory.getLogger(FlushListeners.class);
@@ -34,7 +35,8 @@ public final class FlushListeners {
     for (FlushListener listener : listeners) {
       try {
         listener.onFlush(component, result);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        Fatal.rethrowIfFatal(e);
         long n = failures.incrementAndGet();
         if (n == 1 || n % 1000 == 0) {
           log.warn("{}: flush listener {} threw ({} failures so far)", component, listener, n, e);

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs a store call on an I/O thread and waits for it at most a real-time timeout, so a store
  * that hangs cannot hold a flush (or {@code close()}) forever. On timeout the call is
- * interrupted.
+ * cancelled: interrupted if it runs, and never started if it still waits in the executor's queue
+ * (behind an earlier call that ignored its interrupt), so with a single-thread executor two store
+ * calls never overlap.
  */
 public final class TimedCall {
   private TimedCall() {}

@@ -70,11 +70,17 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
 
   private final LongAdder accepted = new LongAdder();
   private final LongAdder coalesced = new LongAdder();
-  private final AtomicLong flushedRows = new AtomicLong();
   private final AtomicLong flushes = new AtomicLong();
   private final AtomicLong failedFlushes = new AtomicLong();
-  private final AtomicLong droppedAtShutdown = new AtomicLong();
-  private volatile int inFlight; // entries drained by the running flush, not yet settled
+  /**
+   * Guards the flush-side moves between counters: draining entries into a batch (and counting
+   * them in flight), settling a batch (written, or folded back) and dropping at shutdown.
+   * {@link #stats()} reads under it, so a snapshot never sees entries half moved.
+   */
+  private final Object statsLock = new Object();
+  private long flushedRows; // guarded by statsLock
+  private long droppedAtShutdown; // guarded by statsLock
+  private long inFlight; // guarded by statsLock: entries drained by the running flush, unsettled
 
   DefaultLastUsedTracker(LastUsedTracker.Builder<K> b) {
     this.store = b.store;
@@ -125,6 +131,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     accepted.increment();
     if (insertOrFold(id, at)) {
       coalesced.increment();
+    }
+    if (finished) {
+      // close() finished while this call ran (between checkOpen() and the insert): its last
+      // drain may have missed this entry, so drop what is left here. The drains remove entry by
+      // entry, so whichever of the two drains meets the entry counts it, exactly once.
+      dropRemaining();
+      throw new IllegalStateException(
+          name + " tracker was closed while markUsed ran; the entry was dropped (reason '"
+              + DROPPED_SHUTDOWN + "')");
     }
   }
 
@@ -185,14 +200,17 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
 
   /** One flush; the caller holds {@link #flushLock}. Never throws. */
   private FlushResult flushLocked(Duration timeout) {
-    Map<K, Instant> batch = drain();
+    Map<K, Instant> batch;
+    synchronized (statsLock) {
+      batch = drain();
+      inFlight = batch.size();
+    }
     if (batch.isEmpty()) {
       FlushResult empty = FlushResult.empty();
       listeners.fire(empty);
       return empty;
     }
     int rows = batch.size();
-    inFlight = rows;
     if (flushTime) {
       Instant now = clock.now();
       batch.replaceAll((id, at) -> now);
@@ -209,9 +227,11 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
           },
           timeout);
       Duration took = Duration.ofNanos(clock.nanoTime() - start);
-      flushedRows.addAndGet(rows);
+      synchronized (statsLock) {
+        flushedRows += rows;
+        inFlight = 0;
+      }
       flushes.incrementAndGet();
-      inFlight = 0;
       failures.recordSuccess();
       result = FlushResult.success(rows, took);
       log.debug("{}: wrote {} entries in {}", name, rows, took);
@@ -230,14 +250,16 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   private void settleFailure(Map<K, Instant> batch, String what, Throwable failure) {
-    long folded = 0;
-    for (Map.Entry<K, Instant> e : batch.entrySet()) {
-      if (insertOrFold(e.getKey(), e.getValue())) {
-        folded++;
+    synchronized (statsLock) {
+      long folded = 0;
+      for (Map.Entry<K, Instant> e : batch.entrySet()) {
+        if (insertOrFold(e.getKey(), e.getValue())) {
+          folded++;
+        }
       }
+      coalesced.add(folded);
+      inFlight = 0;
     }
-    coalesced.add(folded);
-    inFlight = 0;
     failedFlushes.incrementAndGet();
     failures.recordFailure(what, failure);
     if (finished) {
@@ -246,7 +268,8 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /**
-   * Moves every pending entry into a new map, each exactly once. The map's iterator may meet an id
+   * Moves every pending entry into a new map, each exactly once; the caller holds
+   * {@link #statsLock} and counts the result (in flight, or dropped). The map's iterator may meet an id
    * twice (removed, then marked again and appended further along the same bin), so a second
    * entry for an id folds into the first, keeping the later time, and counts as coalesced.
    */
@@ -272,9 +295,12 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   private void dropRemaining() {
-    int n = drain().size();
+    int n;
+    synchronized (statsLock) {
+      n = drain().size();
+      droppedAtShutdown += n;
+    }
     if (n > 0) {
-      droppedAtShutdown.addAndGet(n);
       log.error(
           "{}: dropped {} last-used entries that could not be written before shutdown"
               + " (stats reason '{}')",
@@ -286,17 +312,21 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
 
   @Override
   public ComponentStats stats() {
-    return ComponentStats.builder(name)
-        .accepted(accepted.sum())
-        .coalesced(coalesced.sum())
-        .flushedRows(flushedRows.get())
-        .flushes(flushes.get())
-        .failedFlushes(failedFlushes.get())
-        .dropped(DROPPED_SHUTDOWN, droppedAtShutdown.get())
-        .consecutiveFailures(failures.consecutiveFailures())
-        .lastSuccess(failures.lastSuccess())
-        .pending(pending.mappingCount() + inFlight)
-        .build();
+    ComponentStats.Builder b =
+        ComponentStats.builder(name)
+            .flushes(flushes.get())
+            .failedFlushes(failedFlushes.get())
+            .consecutiveFailures(failures.consecutiveFailures())
+            .lastSuccess(failures.lastSuccess())
+            .callbackFailures(listeners.failures());
+    synchronized (statsLock) {
+      return b.accepted(accepted.sum())
+          .coalesced(coalesced.sum())
+          .flushedRows(flushedRows)
+          .dropped(DROPPED_SHUTDOWN, droppedAtShutdown)
+          .pending(pending.mappingCount() + inFlight)
+          .build();
+    }
   }
 
   @Override

@@ -57,7 +57,9 @@ public interface LastUsedTracker<K> extends TallyComponent {
    *
    * @param id the id that was used
    * @throws NullPointerException if {@code id} is null
-   * @throws IllegalStateException if the tracker is closed
+   * @throws IllegalStateException if the tracker is closed, also when {@link #close()} finished
+   *     while this call ran (the mark then counts as accepted and as dropped, reason
+   *     {@value #DROPPED_SHUTDOWN}, so it is never left pending silently)
    */
   void markUsed(K id);
 
@@ -68,7 +70,7 @@ public interface LastUsedTracker<K> extends TallyComponent {
    * @param id the id that was used
    * @param at when it was used
    * @throws NullPointerException if {@code id} or {@code at} is null
-   * @throws IllegalStateException if the tracker is closed
+   * @throws IllegalStateException if the tracker is closed (see {@link #markUsed(Object)})
    */
   void markUsed(K id, Instant at);
 
@@ -86,7 +88,10 @@ public interface LastUsedTracker<K> extends TallyComponent {
 
   /**
    * Returns this tracker's counters. They keep {@code accepted == flushedRows + coalesced +
-   * pending + droppedTotal}; exactly so whenever no call is running.
+   * pending + droppedTotal} exactly in every snapshot taken while no {@code markUsed} call is
+   * running, also in the middle of a flush (the flush moves its counters under the lock this
+   * method reads them under). A {@code markUsed} running at the moment of the snapshot may be
+   * counted as accepted a moment before its entry shows as pending: the hot path takes no lock.
    *
    * @return an immutable snapshot
    */
@@ -237,7 +242,8 @@ public interface LastUsedTracker<K> extends TallyComponent {
     /**
      * Sets the component's name, used in stats, logs, listener calls and thread names.
      *
-     * @param name not blank; default {@value #DEFAULT_NAME}
+     * @param name 1 to 40 letters, digits, {@code -} or {@code _}, checked by {@link #build()};
+     *     default {@value #DEFAULT_NAME}
      * @return this
      * @throws NullPointerException if null
      */
@@ -251,15 +257,13 @@ public interface LastUsedTracker<K> extends TallyComponent {
      *
      * @return the running tracker
      * @throws IllegalArgumentException naming the option and value, if a duration is not
-     *     positive or the name is blank
+     *     positive or the name breaks its rule
      */
     public LastUsedTracker<K> build() {
       Checks.positive(flushInterval, "flushInterval");
       Checks.positive(flushTimeout, "flushTimeout");
       Checks.positive(shutdownTimeout, "shutdownTimeout");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("name was '" + name + "' but must not be blank");
-      }
+      Checks.name(name);
       DefaultLastUsedTracker<K> tracker = new DefaultLastUsedTracker<>(this);
       tracker.start();
       return tracker;

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each file runs in its own transaction together with its history row, after the optional
  * lock statement (PostgreSQL: an advisory lock), so replicas that start together apply each file
- * once. Running {@link #migrate(DataSource)} again applies nothing. Files may contain
+ * once. Running {@link #migrate(DataSource)} again applies nothing. The connection's auto-commit
+ * mode is restored when it is done, so a pooled connection goes back as it came. Files may contain
  * {@code ${name}} placeholders, replaced by values validated as SQL identifiers. Statements are
  * separated by a semicolon at the end of a line; lines starting with {@code --} are comments.
  * Immutable and thread-safe.
@@ -75,14 +76,28 @@ public final class SqlMigrations {
     Objects.requireNonNull(dataSource, "dataSource");
     List<Integer> applied = new ArrayList<>();
     try (Connection c = dataSource.getConnection()) {
-      ensureHistoryTable(c);
-      for (Map.Entry<Integer, String> m : migrations.entrySet()) {
-        if (applyIfMissing(c, m.getKey(), m.getValue())) {
-          applied.add(m.getKey());
+      boolean autoCommit = c.getAutoCommit(); // restored at the end: the pool expects it back
+      try {
+        ensureHistoryTable(c);
+        for (Map.Entry<Integer, String> m : migrations.entrySet()) {
+          if (applyIfMissing(c, m.getKey(), m.getValue())) {
+            applied.add(m.getKey());
+          }
         }
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.setAutoCommit(autoCommit);
+        } catch (SQLException | RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
       }
+      c.setAutoCommit(autoCommit);
     } catch (SQLException e) {
-      throw new StoreException("migrating " + location + " failed: " + e.getMessage(), e);
+      // the cause stays attached; its message may hold a database URL or values, so it is not
+      // copied into ours
+      throw new StoreException(
+          "migrating " + location + " failed (SQLState " + e.getSQLState() + ")", e);
     }
     if (!applied.isEmpty()) {
       log.info("Applied {} migration(s) {} from {}", applied.size(), applied, location);
@@ -96,8 +111,7 @@ public final class SqlMigrations {
   }
 
   private void ensureHistoryTable(Connection c) throws SQLException {
-    boolean auto = c.getAutoCommit();
-    c.setAutoCommit(true);
+    c.setAutoCommit(true); // migrate() restores the connection's own mode at the end
     try (Statement s = c.createStatement()) {
       s.execute(
           "CREATE TABLE IF NOT EXISTS "
@@ -108,8 +122,6 @@ public final class SqlMigrations {
       if (!historyTableExists(c)) {
         throw e;
       }
-    } finally {
-      c.setAutoCommit(auto);
     }
   }
 
@@ -156,10 +168,12 @@ public final class SqlMigrations {
       c.commit();
       return true;
     } catch (SQLException | RuntimeException e) {
-      c.rollback();
+      try {
+        c.rollback();
+      } catch (SQLException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed); // never replaces the failure that caused the rollback
+      }
       throw e;
-    } finally {
-      c.setAutoCommit(true);
     }
   }
 

@@ -5,6 +5,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
@@ -90,14 +91,6 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
   }
 
-  static String checkName(String name) {
-    if (!name.matches("[A-Za-z0-9_-]{1,63}")) {
-      throw new IllegalArgumentException(
-          "name was '" + name + "' but must be 1 to 63 letters, digits, '-' or '_'");
-    }
-    return name;
-  }
-
   void start() {
     arm();
   }
@@ -129,14 +122,14 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   public FlushResult flush() {
     synchronized (lock) {
       if (closed) {
-        throw new IllegalStateException(name + " is closed");
+        return FlushResult.empty(); // as every component: close() made the final flush
       }
     }
     flushLock.lock();
     try {
       synchronized (lock) {
         if (finished) {
-          throw new IllegalStateException(name + " is closed");
+          return FlushResult.empty();
         }
       }
       return flushLocked(null);
@@ -164,6 +157,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
             .retries(retries.get())
             .consecutiveFailures(failures.consecutiveFailures())
             .lastSuccess(failures.lastSuccess())
+            .callbackFailures(listeners.failures())
             .coalesced(0);
     synchronized (lock) {
       b.accepted(accepted)
@@ -255,8 +249,9 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       } finally {
         flushLock.unlock();
       }
-    } catch (RuntimeException e) {
-      log.error("{}: scheduled flush threw unexpectedly", name, e);
+    } catch (RuntimeException | Error e) {
+      Fatal.rethrowIfFatal(e);
+      log.error("{}: scheduled flush threw unexpectedly; the timer goes on", name, e);
     } finally {
       arm();
     }
@@ -385,7 +380,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return e;
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      Fatal.rethrowIfFatal(e); // a store that throws an AssertionError is a failed flush too
       return e;
     }
     inDoubt = null;

@@ -102,7 +102,8 @@ public interface UsageStatsReporter extends TallyComponent {
     }
 
     /**
-     * @param name the component name in stats and logs (default {@value #DEFAULT_NAME})
+     * @param name the component name in stats and logs (default {@value #DEFAULT_NAME}); 1 to
+     *     40 letters, digits, {@code -} or {@code _}, checked by {@link #build()}
      * @return this
      */
     public Builder name(String name) {
@@ -128,7 +129,7 @@ public interface UsageStatsReporter extends TallyComponent {
      */
     public UsageStatsReporter build() {
       Checks.positive(period, "period");
-      DefaultUsageStatsTracker.checkName(name);
+      Checks.name(name);
       if (reporterId == null) {
         reporterId = UUID.randomUUID().toString();
       }

@@ -48,8 +48,9 @@ public interface UsageStatsTracker extends TallyComponent {
    * then writes what was tracked since the previous flush, if anything. Waits for a flush already
    * in progress first; flushes never overlap.
    *
+   * <p>After {@link #close()} it does nothing and returns {@link FlushResult#empty()}.
+   *
    * @return what the flush did ({@link FlushResult#rows()} counts {@code track} calls written)
-   * @throws IllegalStateException after {@link #close()}
    */
   FlushResult flush();
 
@@ -158,7 +159,8 @@ public interface UsageStatsTracker extends TallyComponent {
 
     /**
      * @param name the component name in stats, logs and thread names (default
-     *     {@value #DEFAULT_NAME}); letters, digits, {@code -} and {@code _}
+     *     {@value #DEFAULT_NAME}); 1 to 40 letters, digits, {@code -} or {@code _}, checked by
+     *     {@link #build()}
      * @return this
      */
     public Builder name(String name) {
@@ -176,7 +178,7 @@ public interface UsageStatsTracker extends TallyComponent {
       Checks.positive(flushInterval, "flushInterval");
       Checks.positive(flushTimeout, "flushTimeout");
       Checks.positive(shutdownTimeout, "shutdownTimeout");
-      DefaultUsageStatsTracker.checkName(name);
+      Checks.name(name);
       DefaultUsageStatsTracker tracker = new DefaultUsageStatsTracker(this);
       tracker.start();
       return tracker;

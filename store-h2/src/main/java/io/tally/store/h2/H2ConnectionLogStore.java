@@ -98,6 +98,30 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link H2Schema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static H2ConnectionLogStore create(DataSource dataSource) {
+    return new H2ConnectionLogStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its table.
+   *
+   * @param dataSource the database
+   * @param schema names the table
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static H2ConnectionLogStore create(DataSource dataSource, H2Schema schema) {
+    return new H2ConnectionLogStore(dataSource, schema);
+  }
+
+  /**
    * Applies the missing migrations of the schema (all Tally tables).
    *
    * @return the versions applied now
@@ -144,14 +168,32 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
         }
         c.commit();
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        rollbackQuietly(c, auto, e);
         throw e;
-      } finally {
-        c.setAutoCommit(auto);
       }
+      c.setAutoCommit(auto);
     } catch (SQLException e) {
       throw new StoreException(
-          "upserting " + rows.size() + " connection-log rows into " + table + " failed: " + e.getMessage(), e);
+          "upserting " + rows.size() + " connection-log rows into table " + table + " failed (SQLState "
+              + e.getSQLState() + ")",
+          e);
+    }
+  }
+
+  /**
+   * Rolls back after {@code failure} and restores the auto-commit mode; a failure of either is
+   * added to {@code failure} as suppressed, so the original exception is the one thrown.
+   */
+  private static void rollbackQuietly(Connection c, boolean autoCommit, Exception failure) {
+    try {
+      c.rollback();
+    } catch (SQLException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      c.setAutoCommit(autoCommit);
+    } catch (SQLException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 

@@ -101,6 +101,38 @@ public final class H2LastUsedStore<K> implements LastUsedStore<K> {
   }
 
   /**
+   * Creates a store writing Tally's own table of the default schema
+   * ({@link H2Schema#defaults()}); the same as {@code builder(dataSource, keyType).build()}.
+   *
+   * @param dataSource the database
+   * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
+   * @param <K> the key type
+   * @return the store; call {@link #migrate()} once to create its table
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key type is not supported
+   */
+  public static <K> H2LastUsedStore<K> create(DataSource dataSource, Class<K> keyType) {
+    return builder(dataSource, keyType).build();
+  }
+
+  /**
+   * Creates a store writing Tally's own table of {@code schema}; the same as
+   * {@code builder(dataSource, keyType).schema(schema).build()}.
+   *
+   * @param dataSource the database
+   * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
+   * @param schema names the table
+   * @param <K> the key type
+   * @return the store; call {@link #migrate()} once to create its table
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key type is not supported
+   */
+  public static <K> H2LastUsedStore<K> create(
+      DataSource dataSource, Class<K> keyType, H2Schema schema) {
+    return builder(dataSource, keyType).schema(schema).build();
+  }
+
+  /**
    * Starts building a store.
    *
    * @param dataSource where to connect

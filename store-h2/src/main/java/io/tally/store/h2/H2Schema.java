@@ -17,6 +17,21 @@ public final class H2Schema {
   /** The default table prefix: {@value}. */
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
 
+  /**
+   * The longest name the migrations ({@code db/tally/h2/V1..V3}) derive from the prefix,
+   * indexes and constraints included: {@value}. A test checks it against the SQL files.
+   */
+  static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
+
+  /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
+  static final int MAX_IDENTIFIER_LENGTH = 63;
+
+  /**
+   * The longest table prefix: {@value} characters, so that {@code <prefix>}{@value
+   * #LONGEST_DERIVED_NAME} fits in {@value #MAX_IDENTIFIER_LENGTH} characters (H2 itself allows longer names; the limit is PostgreSQL's, so that one prefix works on both).
+   */
+  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
+
   private static final H2Schema DEFAULT = new H2Schema(DEFAULT_TABLE_PREFIX);
 
   private final String prefix;
@@ -41,12 +56,29 @@ public final class H2Schema {
   }
 
   /**
-   * @param prefix the table prefix: empty, or letters, digits and underscores
+   * @param prefix the table prefix: empty, or letters, digits and underscores, at most
+   *     {@value #MAX_TABLE_PREFIX_LENGTH} characters
    * @return the schema whose tables start with {@code prefix}
-   * @throws IllegalArgumentException if the prefix is not a valid identifier
+   * @throws IllegalArgumentException if the prefix is not a valid identifier, or so long that a
+   *     derived name would exceed {@value #MAX_IDENTIFIER_LENGTH} characters
    */
   public static H2Schema withTablePrefix(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
+    if (prefix.length() > MAX_TABLE_PREFIX_LENGTH) {
+      throw new IllegalArgumentException(
+          "prefix was '"
+              + prefix
+              + "' ("
+              + prefix.length()
+              + " characters) but must be at most "
+              + MAX_TABLE_PREFIX_LENGTH
+              + ": the longest derived name, "
+              + prefix
+              + LONGEST_DERIVED_NAME
+              + ", would exceed the "
+              + MAX_IDENTIFIER_LENGTH
+              + "-character identifier limit of PostgreSQL");
+    }
     return prefix.equals(DEFAULT_TABLE_PREFIX) ? DEFAULT : new H2Schema(prefix);
   }
 

@@ -72,6 +72,35 @@ public final class H2UsageStatsStore implements UsageStatsStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link H2Schema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static H2UsageStatsStore create(DataSource dataSource) {
+    return new H2UsageStatsStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its tables.
+   *
+   * @param dataSource the database
+   * @param schema names the tables
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static H2UsageStatsStore create(DataSource dataSource, H2Schema schema) {
+    return new H2UsageStatsStore(dataSource, schema);
+  }
+
+  /** @return the main table written, one row per replica, e.g. {@code tally_usage_stats} */
+  public String table() {
+    return stats;
+  }
+
+  /**
    * Applies the schema's missing migrations; see {@link H2Schema#migrate(DataSource)}.
    *
    * @return the versions applied now
@@ -87,7 +116,9 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> flush(c, f));
     } catch (SQLException e) {
       throw new StoreException(
-          "flushing usage stats of replica " + f.replicaId() + " failed: " + e.getMessage(), e);
+          "flushing usage stats of replica " + f.replicaId() + " into table " + stats
+              + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -184,7 +215,8 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
-          "collecting usage stats for the period ending " + periodEnd + " failed: " + e.getMessage(),
+          "collecting usage stats for the period ending " + periodEnd + " from table " + stats
+              + " failed (SQLState " + e.getSQLState() + ")",
           e);
     }
   }
@@ -253,7 +285,9 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     try (Connection c = dataSource.getConnection()) {
       return readRows(c);
     } catch (SQLException e) {
-      throw new StoreException("reading usage stats failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "reading usage stats from table " + stats + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -310,20 +344,26 @@ public final class H2UsageStatsStore implements UsageStatsStore {
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
+    T result;
     try {
-      T result = work.run();
+      result = work.run();
       c.commit();
-      return result;
     } catch (SQLException | RuntimeException e) {
+      // neither a failing rollback nor a failing reset may replace the original failure
       try {
         c.rollback();
-      } catch (SQLException suppressed) {
+      } catch (SQLException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      try {
+        c.setAutoCommit(autoCommit);
+      } catch (SQLException | RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
     }
+    c.setAutoCommit(autoCommit);
+    return result;
   }
 
   @FunctionalInterface

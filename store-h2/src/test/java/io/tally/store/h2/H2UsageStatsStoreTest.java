@@ -49,6 +49,6 @@ class H2UsageStatsStoreTest extends UsageStatsStoreContract {
 
     assertThatThrownBy(unmigrated::replicaUsage)
         .isInstanceOf(StoreException.class)
-        .hasMessageStartingWith("reading usage stats failed");
+        .hasMessageStartingWith("reading usage stats from table none_usage_stats failed (SQLState ");
   }
 }

@@ -4,12 +4,13 @@ import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -27,7 +28,10 @@ import javax.sql.DataSource;
  * Events without a connection id go through {@code ON CONFLICT (id) DO NOTHING}, so a retried
  * batch inserts nothing twice. Events of one row are merged first
  * ({@link ConnectionEvents#coalesceForStore(List)}), because {@code ON CONFLICT} cannot touch a
- * row twice in one statement. Unnest was measured against COPY into a staging table; see
+ * row twice in one statement. Rows are sent in one order (connection key, then id), so
+ * concurrent batches from several replicas lock the rows they share in the same order and
+ * cannot deadlock. With auto-commit off the statement is committed, or rolled back on failure,
+ * so a pooled connection never goes back in an aborted transaction. Unnest was measured against COPY into a staging table; see
  * {@code docs/benchmarks.md}. Thread-safe.
  */
 public final class PostgresConnectionLogStore implements ConnectionLogStore {
@@ -38,6 +42,12 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
   private static final String NEWER_DISCONNECT =
       "EXCLUDED.disconnect_time IS NOT NULL AND (r.disconnect_time IS NULL"
           + " OR EXCLUDED.disconnect_time > r.disconnect_time)";
+
+  /** The element type of each array parameter, in the order of {@link #COLUMNS}. */
+  private static final String[] ARRAY_TYPES = {
+    "uuid", "text", "uuid", "uuid", "uuid", "text", "text", "text", "int4", "text", "text", "uuid",
+    "text", "uuid", "text", "text"
+  };
 
   private final DataSource dataSource;
   private final PostgresSchema schema;
@@ -103,6 +113,30 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link PostgresSchema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static PostgresConnectionLogStore create(DataSource dataSource) {
+    return new PostgresConnectionLogStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its table.
+   *
+   * @param dataSource the database
+   * @param schema names the table
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static PostgresConnectionLogStore create(DataSource dataSource, PostgresSchema schema) {
+    return new PostgresConnectionLogStore(dataSource, schema);
+  }
+
+  /**
    * Applies the missing migrations of the schema (all Tally tables).
    *
    * @return the versions applied now
@@ -122,7 +156,7 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
     if (batch.isEmpty()) {
       return;
     }
-    List<ConnectionEvent> rows = ConnectionEvents.coalesceForStore(batch);
+    List<ConnectionEvent> rows = lockOrder(ConnectionEvents.coalesceForStore(batch));
     int n = rows.size();
     UUID[] id = new UUID[n];
     String[] connectTime = new String[n];
@@ -159,38 +193,59 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
       disconnectTime[i] = text(e.disconnectTime());
       disconnectReason[i] = e.disconnectReason();
     }
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      Array[] arrays = {
-        c.createArrayOf("uuid", id),
-        c.createArrayOf("text", connectTime),
-        c.createArrayOf("uuid", organizationId),
-        c.createArrayOf("uuid", workspaceOwnerId),
-        c.createArrayOf("uuid", workspaceId),
-        c.createArrayOf("text", workspaceName),
-        c.createArrayOf("text", agentName),
-        c.createArrayOf("text", type),
-        c.createArrayOf("int4", code),
-        c.createArrayOf("text", ip),
-        c.createArrayOf("text", userAgent),
-        c.createArrayOf("uuid", userId),
-        c.createArrayOf("text", slugOrPort),
-        c.createArrayOf("uuid", connectionId),
-        c.createArrayOf("text", disconnectTime),
-        c.createArrayOf("text", disconnectReason)
-      };
-      for (int i = 0; i < arrays.length; i++) {
-        ps.setArray(i + 1, arrays[i]);
-      }
-      ps.executeQuery().close();
-      if (!c.getAutoCommit()) {
-        c.commit();
+    Object[][] columns = {
+      id, connectTime, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
+      type, code, ip, userAgent, userId, slugOrPort, connectionId, disconnectTime, disconnectReason
+    };
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < columns.length; i++) {
+          ps.setArray(i + 1, c.createArrayOf(ARRAY_TYPES[i], columns[i]));
+        }
+        ps.executeQuery().close();
+        if (!autoCommit) {
+          c.commit();
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!autoCommit) {
+          rollbackQuietly(c, e); // never hand a pooled connection back in an aborted transaction
+        }
+        throw e;
       }
     } catch (SQLException e) {
       throw new StoreException(
-          "upserting " + n + " connection-log rows into " + table + " failed: " + e.getMessage(), e);
+          "upserting " + n + " connection-log rows into table " + table + " failed (SQLState "
+              + e.getSQLState() + ")",
+          e);
     }
   }
+
+  private static void rollbackQuietly(Connection c, Exception failure) {
+    try {
+      c.rollback();
+    } catch (SQLException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Orders rows so that concurrent batches lock the rows they share in one order (no deadlock
+   * between replicas): rows with a connection id by {@code (connectionId, workspaceId,
+   * agentName)}, the unique index, then rows without one by {@code id}.
+   */
+  static List<ConnectionEvent> lockOrder(List<ConnectionEvent> rows) {
+    List<ConnectionEvent> sorted = new ArrayList<>(rows);
+    sorted.sort(LOCK_ORDER);
+    return sorted;
+  }
+
+  private static final Comparator<ConnectionEvent> LOCK_ORDER =
+      Comparator.comparing(
+              ConnectionEvent::connectionId, Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(ConnectionEvent::workspaceId)
+          .thenComparing(ConnectionEvent::agentName)
+          .thenComparing(ConnectionEvent::id);
 
   private static String text(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MICROS).toString(); // never rounded up

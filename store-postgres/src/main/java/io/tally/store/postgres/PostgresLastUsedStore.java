@@ -89,6 +89,38 @@ public final class PostgresLastUsedStore<K> implements LastUsedStore<K> {
   }
 
   /**
+   * Creates a store writing Tally's own table of the default schema
+   * ({@link PostgresSchema#defaults()}); the same as {@code builder(dataSource, keyType).build()}.
+   *
+   * @param dataSource the database
+   * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
+   * @param <K> the key type
+   * @return the store; call {@link #migrate()} once to create its table
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key type is not supported
+   */
+  public static <K> PostgresLastUsedStore<K> create(DataSource dataSource, Class<K> keyType) {
+    return builder(dataSource, keyType).build();
+  }
+
+  /**
+   * Creates a store writing Tally's own table of {@code schema}; the same as
+   * {@code builder(dataSource, keyType).schema(schema).build()}.
+   *
+   * @param dataSource the database
+   * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
+   * @param schema names the table
+   * @param <K> the key type
+   * @return the store; call {@link #migrate()} once to create its table
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if the key type is not supported
+   */
+  public static <K> PostgresLastUsedStore<K> create(
+      DataSource dataSource, Class<K> keyType, PostgresSchema schema) {
+    return builder(dataSource, keyType).schema(schema).build();
+  }
+
+  /**
    * Starts building a store.
    *
    * @param dataSource where to connect

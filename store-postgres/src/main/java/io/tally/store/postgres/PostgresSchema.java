@@ -16,6 +16,21 @@ public final class PostgresSchema {
   /** The default table prefix: {@value}. */
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
 
+  /**
+   * The longest name the migrations ({@code db/tally/postgres/V1..V3}) derive from the prefix,
+   * indexes and constraints included: {@value}. A test checks it against the SQL files.
+   */
+  static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
+
+  /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
+  static final int MAX_IDENTIFIER_LENGTH = 63;
+
+  /**
+   * The longest table prefix: {@value} characters, so that {@code <prefix>}{@value
+   * #LONGEST_DERIVED_NAME} fits in {@value #MAX_IDENTIFIER_LENGTH} characters (PostgreSQL truncates longer identifiers silently, so two derived names could collide).
+   */
+  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
+
   /** The advisory-lock key that serialises migrations across replicas. */
   static final long MIGRATION_LOCK_KEY = 0x7461_6c6c_796d_6967L; // "tallymig"
 
@@ -44,12 +59,29 @@ public final class PostgresSchema {
   }
 
   /**
-   * @param prefix the table prefix: empty, or letters, digits and underscores
+   * @param prefix the table prefix: empty, or letters, digits and underscores, at most
+   *     {@value #MAX_TABLE_PREFIX_LENGTH} characters
    * @return the schema whose tables start with {@code prefix}
-   * @throws IllegalArgumentException if the prefix is not a valid identifier
+   * @throws IllegalArgumentException if the prefix is not a valid identifier, or so long that a
+   *     derived name would exceed {@value #MAX_IDENTIFIER_LENGTH} characters
    */
   public static PostgresSchema withTablePrefix(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
+    if (prefix.length() > MAX_TABLE_PREFIX_LENGTH) {
+      throw new IllegalArgumentException(
+          "prefix was '"
+              + prefix
+              + "' ("
+              + prefix.length()
+              + " characters) but must be at most "
+              + MAX_TABLE_PREFIX_LENGTH
+              + ": the longest derived name, "
+              + prefix
+              + LONGEST_DERIVED_NAME
+              + ", would exceed the "
+              + MAX_IDENTIFIER_LENGTH
+              + "-character identifier limit of PostgreSQL");
+    }
     return prefix.equals(DEFAULT_TABLE_PREFIX) ? DEFAULT : new PostgresSchema(prefix);
   }
 

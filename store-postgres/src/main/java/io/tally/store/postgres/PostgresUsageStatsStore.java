@@ -25,8 +25,12 @@ import javax.sql.DataSource;
 
 /**
  * The {@link UsageStatsStore} on PostgreSQL. The stats lock is a transaction-level advisory lock
- * ({@code pg_advisory_xact_lock}) whose key is derived from the stats table's name, so stores
- * with different table prefixes do not wait for each other. A flush is a constant number of
+ * ({@code pg_advisory_xact_lock(int, int)}) whose keys are a fixed class and the hash of the
+ * stats table's schema-qualified name ({@code hashtext(current_schema() || '.' || table)},
+ * computed by the server, so the schema is the one the unqualified table resolves to). Stores
+ * with different table prefixes, or in different database schemas, do not wait for each other;
+ * the locks are still per database, so a hash collision can only make two unrelated stores
+ * take turns, never break one. A flush is a constant number of
  * statements whatever its size: lock, probe (sequence and row), insert or update of the row, one
  * {@code INSERT … SELECT unnest(?::uuid[])} for all members, and the sequence upsert. Every time
  * written comes from the caller. Thread-safe.
@@ -39,11 +43,16 @@ import javax.sql.DataSource;
 public final class PostgresUsageStatsStore implements UsageStatsStore {
   private static final short WORKSPACE = 1;
   private static final short USER = 2;
-  private static final long LOCK_BASE = 0x7461_6c6c_7573_0000L; // "tallyus" + table-name hash
+  /**
+   * The first key of the two-key advisory lock ("talu"); the second is the hash of the
+   * schema-qualified stats table. Two-key advisory locks do not share a key space with the
+   * one-key (bigint) locks, such as the migration lock.
+   */
+  static final int LOCK_CLASS = 0x7461_6c75;
 
   private final DataSource dataSource;
   private final PostgresSchema schema;
-  private final long lockKey;
+  private final String statsTable;
   private final String lockSql;
   private final String probeSql;
   private final String insertSql;
@@ -77,11 +86,14 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.schema = Objects.requireNonNull(schema, "schema");
     String stats = schema.table("usage_stats");
+    this.statsTable = stats;
     String members = schema.table("usage_stats_members");
     String sequence = schema.table("usage_stats_sequence");
     String claims = schema.table("usage_stats_claims");
-    this.lockKey = LOCK_BASE ^ (stats.hashCode() & 0xffff_ffffL);
-    this.lockSql = "SELECT pg_advisory_xact_lock(?)";
+    // The schema is resolved by the server (the search path's first schema, where the
+    // unqualified table lives), so stores in different schemas take different locks.
+    this.lockSql =
+        "SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", hashtext(current_schema() || '.' || ?))";
     this.probeSql =
         "SELECT s.session_id, s.last_sequence, s.last_inserted,"
             + " EXISTS (SELECT 1 FROM " + stats + " WHERE replica_id = ?)"
@@ -119,6 +131,35 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
   }
 
   /**
+   * Creates the store on the default schema ({@link PostgresSchema#defaults()}); the same as the
+   * one-argument constructor, in the {@code create} form every Tally store offers.
+   *
+   * @param dataSource the database
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public static PostgresUsageStatsStore create(DataSource dataSource) {
+    return new PostgresUsageStatsStore(dataSource);
+  }
+
+  /**
+   * Creates the store on {@code schema}, which names its tables.
+   *
+   * @param dataSource the database
+   * @param schema names the tables
+   * @return the store; call {@link #migrate()} once to create its tables
+   * @throws NullPointerException if an argument is null
+   */
+  public static PostgresUsageStatsStore create(DataSource dataSource, PostgresSchema schema) {
+    return new PostgresUsageStatsStore(dataSource, schema);
+  }
+
+  /** @return the main table written, one row per replica, e.g. {@code tally_usage_stats} */
+  public String table() {
+    return statsTable;
+  }
+
+  /**
    * Applies the schema's missing migrations; see {@link PostgresSchema#migrate(DataSource)}.
    *
    * @return the versions applied now
@@ -134,7 +175,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> flush(c, f));
     } catch (SQLException e) {
       throw new StoreException(
-          "flushing usage stats of replica " + f.replicaId() + " failed: " + e.getMessage(), e);
+          "flushing usage stats of replica " + f.replicaId() + " into table " + statsTable
+              + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -211,7 +254,8 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
-          "collecting usage stats for the period ending " + periodEnd + " failed: " + e.getMessage(),
+          "collecting usage stats for the period ending " + periodEnd + " from table " + statsTable
+              + " failed (SQLState " + e.getSQLState() + ")",
           e);
     }
   }
@@ -268,7 +312,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     try (Connection c = dataSource.getConnection()) {
       return readRows(c);
     } catch (SQLException e) {
-      throw new StoreException("reading usage stats failed: " + e.getMessage(), e);
+      throw new StoreException(
+          "reading usage stats from table " + statsTable + " failed (SQLState " + e.getSQLState() + ")",
+          e);
     }
   }
 
@@ -292,9 +338,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     return out;
   }
 
-  private void takeLock(Connection c) throws SQLException {
+  void takeLock(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(lockSql)) {
-      ps.setLong(1, lockKey);
+      ps.setString(1, statsTable);
       ps.execute();
     }
   }
@@ -315,20 +361,26 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false);
+    T result;
     try {
-      T result = work.run();
+      result = work.run();
       c.commit();
-      return result;
     } catch (SQLException | RuntimeException e) {
+      // neither a failing rollback nor a failing reset may replace the original failure
       try {
         c.rollback();
-      } catch (SQLException suppressed) {
+      } catch (SQLException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      try {
+        c.setAutoCommit(autoCommit);
+      } catch (SQLException | RuntimeException suppressed) {
         e.addSuppressed(suppressed);
       }
       throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
     }
+    c.setAutoCommit(autoCommit);
+    return result;
   }
 
   @FunctionalInterface

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.testkit.PostgresDatabase;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -14,6 +16,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -62,5 +66,61 @@ class PostgresSchemaTest {
     assertThatThrownBy(() -> PostgresSchema.withTablePrefix("1abc"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'1abc'");
+  }
+
+  @Test
+  void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
+    // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
+    // shortens them as needed to keep them unique
+    Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
+    String longest = "";
+    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats")) {
+      try (InputStream in =
+          PostgresSchema.class.getClassLoader().getResourceAsStream("db/tally/postgres/" + file + ".sql")) {
+        assertThat(in).as(file).isNotNull();
+        Matcher m = derived.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        while (m.find()) {
+          if (m.group(1).length() > longest.length()) {
+            longest = m.group(1);
+          }
+        }
+      }
+    }
+    assertThat(longest).isEqualTo(PostgresSchema.LONGEST_DERIVED_NAME);
+    assertThat(PostgresSchema.MAX_TABLE_PREFIX_LENGTH)
+        .isEqualTo(PostgresSchema.MAX_IDENTIFIER_LENGTH - longest.length())
+        .isEqualTo(32);
+  }
+
+  @Test
+  void rejectsAPrefixThatWouldMakeADerivedNameTooLong() {
+    String longest = "p".repeat(32);
+    assertThat(PostgresSchema.withTablePrefix(longest).table("last_used")).isEqualTo(longest + "last_used");
+    String tooLong = "p".repeat(33);
+    assertThatThrownBy(() -> PostgresSchema.withTablePrefix(tooLong))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "prefix was '"
+                + tooLong
+                + "' (33 characters) but must be at most 32: the longest derived name, "
+                + tooLong
+                + "connection_log_connect_time_idx, would exceed the 63-character identifier"
+                + " limit of PostgreSQL");
+  }
+
+  @Test
+  void aPrefixOfTheLongestLengthKeepsEveryDerivedNameWhole() throws Exception {
+    String prefix = "x".repeat(PostgresSchema.MAX_TABLE_PREFIX_LENGTH);
+    PostgresSchema.withTablePrefix(prefix).migrate(pg.dataSource());
+    try (Connection c = pg.dataSource().getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT indexname FROM pg_indexes WHERE indexname = '"
+                    + prefix
+                    + "connection_log_connect_time_idx'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).hasSize(63);
+    }
   }
 }
