@@ -2,6 +2,7 @@ package io.tally.core.connectionlog;
 
 import io.tally.core.batch.Coalescing;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -114,4 +115,22 @@ public final class ConnectionEvents {
   }
 
   private record RowKey(UUID connectionId, UUID workspaceId, String agentName) {}
+
+  /**
+   * The order in which a store should write a batch's rows: by the row key ({@code connectionId},
+   * nulls last, then {@code workspaceId}, {@code agentName}), then by {@code id}. Writers that
+   * all lock rows in this one order cannot deadlock one another.
+   *
+   * @return the comparator
+   */
+  public static Comparator<ConnectionEvent> rowOrder() {
+    return ROW_ORDER;
+  }
+
+  private static final Comparator<ConnectionEvent> ROW_ORDER =
+      Comparator.comparing(
+              ConnectionEvent::connectionId, Comparator.nullsLast(Comparator.naturalOrder()))
+          .thenComparing(ConnectionEvent::workspaceId)
+          .thenComparing(ConnectionEvent::agentName)
+          .thenComparing(ConnectionEvent::id);
 }

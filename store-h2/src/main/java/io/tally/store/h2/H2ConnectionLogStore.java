@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -141,43 +142,48 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
     if (batch.isEmpty()) {
       return;
     }
-    List<ConnectionEvent> rows = ConnectionEvents.coalesceForStore(batch);
-    try (Connection c = dataSource.getConnection()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try (PreparedStatement keyed = c.prepareStatement(keyedSql);
-          PreparedStatement keyless = c.prepareStatement(keylessSql)) {
-        int nKeyed = 0;
-        int nKeyless = 0;
-        for (ConnectionEvent e : rows) {
-          if (e.connectionId() != null) {
-            bind(keyed, e);
-            keyed.addBatch();
-            nKeyed++;
-          } else {
-            bind(keyless, e);
-            keyless.addBatch();
-            nKeyless++;
-          }
-        }
-        if (nKeyed > 0) {
-          keyed.executeBatch();
-        }
-        if (nKeyless > 0) {
-          keyless.executeBatch();
-        }
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, auto, e);
-        throw e;
-      }
-      c.setAutoCommit(auto);
+    List<ConnectionEvent> rows = new ArrayList<>(ConnectionEvents.coalesceForStore(batch));
+    rows.sort(ConnectionEvents.rowOrder()); // one lock order for every writer: no deadlocks between batches
+    try {
+      H2Writes.run(dataSource, table, c -> upsert(c, rows));
     } catch (SQLException e) {
       throw new StoreException(
           "upserting " + rows.size() + " connection-log rows into table " + table + " failed (SQLState "
               + e.getSQLState() + ")",
           e);
     }
+  }
+
+  private void upsert(Connection c, List<ConnectionEvent> rows) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try (PreparedStatement keyed = c.prepareStatement(keyedSql);
+        PreparedStatement keyless = c.prepareStatement(keylessSql)) {
+      int nKeyed = 0;
+      int nKeyless = 0;
+      for (ConnectionEvent e : rows) {
+        if (e.connectionId() != null) {
+          bind(keyed, e);
+          keyed.addBatch();
+          nKeyed++;
+        } else {
+          bind(keyless, e);
+          keyless.addBatch();
+          nKeyless++;
+        }
+      }
+      if (nKeyed > 0) {
+        keyed.executeBatch();
+      }
+      if (nKeyless > 0) {
+        keyless.executeBatch();
+      }
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c, auto, e);
+      throw e;
+    }
+    c.setAutoCommit(auto);
   }
 
   /**

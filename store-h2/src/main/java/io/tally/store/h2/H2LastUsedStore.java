@@ -15,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -37,24 +36,14 @@ import javax.sql.DataSource;
  * </ul>
  *
  * <p>Keys are {@link UUID}, {@link Long} or {@link String}. Times are written with microsecond
- * precision, truncated (never rounded up). The statement is atomic; when it loses a race with a
- * concurrent writer inserting the same new id (duplicate key) or hits a deadlock, it is run again,
- * up to {@value #MAX_ATTEMPTS} times in all. A failure is thrown as a {@link StoreException} naming
- * the table. Thread-safe; holds no connection between calls.
+ * precision, truncated (never rounded up). The statement is atomic. Writers of one table in one
+ * JVM take turns, and a conflict with a writer elsewhere (duplicate key, deadlock, lock timeout) is
+ * retried a few times (see {@code H2Writes}). A failure is thrown as a {@link StoreException}
+ * naming the table. Thread-safe; holds no connection between calls.
  *
  * @param <K> the key type
  */
 public final class H2LastUsedStore<K> implements LastUsedStore<K> {
-  /**
-   * How often one batch is tried when it fails for a reason a retry fixes: a concurrent
-   * {@code MERGE} that inserted the same new id first (H2's {@code MERGE} does not lock the
-   * missing row, so the loser fails with a duplicate key and the retry updates instead), or a
-   * deadlock.
-   */
-  static final int MAX_ATTEMPTS = 5;
-
-  private static final Set<String> RETRYABLE = Set.of("23505", "40001");
-
   private final DataSource dataSource;
   private final H2Schema schema;
   private final KeyKind kind;
@@ -189,48 +178,34 @@ public final class H2LastUsedStore<K> implements LastUsedStore<K> {
               Objects.requireNonNull(row.getValue(), "time").truncatedTo(ChronoUnit.MICROS),
               ZoneOffset.UTC);
     }
-    SQLException failure = null;
-    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      try {
-        execute(ids, times);
-        return;
-      } catch (SQLException e) {
-        if (failure != null) {
-          e.addSuppressed(failure);
-        }
-        failure = e;
-        if (!RETRYABLE.contains(e.getSQLState())) {
-          break;
-        }
-      }
+    try {
+      H2Writes.run(dataSource, table, c -> execute(c, ids, times));
+    } catch (SQLException failure) {
+      throw new StoreException(
+          "marking "
+              + n
+              + " ids used in table "
+              + table
+              + " failed (SQLState "
+              + failure.getSQLState()
+              + ")",
+          failure);
     }
-    throw new StoreException(
-        "marking "
-            + n
-            + " ids used in table "
-            + table
-            + " failed (SQLState "
-            + failure.getSQLState()
-            + ")",
-        failure);
   }
-
-  private void execute(Object[] ids, Object[] times) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setObject(1, ids);
-        ps.setObject(2, times);
-        ps.executeUpdate();
-        if (!autoCommit) {
-          c.commit();
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (!autoCommit) {
-          rollbackQuietly(c, e);
-        }
-        throw e;
+  private void execute(Connection c, Object[] ids, Object[] times) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setObject(1, ids);
+      ps.setObject(2, times);
+      ps.executeUpdate();
+      if (!autoCommit) {
+        c.commit();
       }
+    } catch (SQLException | RuntimeException e) {
+      if (!autoCommit) {
+        rollbackQuietly(c, e);
+      }
+      throw e;
     }
   }
 

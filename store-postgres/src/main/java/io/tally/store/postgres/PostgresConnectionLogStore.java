@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -236,16 +235,9 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
    */
   static List<ConnectionEvent> lockOrder(List<ConnectionEvent> rows) {
     List<ConnectionEvent> sorted = new ArrayList<>(rows);
-    sorted.sort(LOCK_ORDER);
+    sorted.sort(ConnectionEvents.rowOrder());
     return sorted;
   }
-
-  private static final Comparator<ConnectionEvent> LOCK_ORDER =
-      Comparator.comparing(
-              ConnectionEvent::connectionId, Comparator.nullsLast(Comparator.naturalOrder()))
-          .thenComparing(ConnectionEvent::workspaceId)
-          .thenComparing(ConnectionEvent::agentName)
-          .thenComparing(ConnectionEvent::id);
 
   private static String text(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MICROS).toString(); // never rounded up
