@@ -42,7 +42,9 @@ class ReadmeSnippetsTest {
             "examples/src/main/java/io/tally/examples/quickstart/PlainJavaQuickstart.java#plain-java",
             "examples/src/main/java/io/tally/examples/quickstart/GuiceQuickstart.java#guice",
             "examples/src/test/java/io/tally/examples/testing/TestkitExampleTest.java#testkit",
-            "examples/src/test/java/io/tally/examples/testing/MyStoreContractTest.java#contract");
+            "examples/src/test/java/io/tally/examples/testing/MyStoreContractTest.java#contract",
+            "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackend.java#backend",
+            "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackendProvider.java#provider");
   }
 
   /** The lines between the tag's markers, with their common indentation removed. */

@@ -1,5 +1,6 @@
 package io.tally.examples.demo;
 
+import io.tally.core.ConfigException;
 import java.io.PrintStream;
 
 /**
@@ -43,6 +44,12 @@ public final class DemoMain {
     }
     try {
       return new FleetRun(options, out).call();
+    } catch (ConfigException e) {
+      // e.g. --backends naming a backend that is not on the class path
+      err.println("tally-demo: " + e.getMessage());
+      err.println();
+      err.println(DemoOptions.USAGE);
+      return 2;
     } catch (Exception e) {
       err.println("tally-demo: the run failed: " + e);
       e.printStackTrace(err);

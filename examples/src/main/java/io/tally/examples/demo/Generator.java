@@ -83,10 +83,11 @@ final class Generator implements Runnable {
     long start = clock.nanoTime();
     long emitted = 0;
     while (!stop.get()) {
+      int done = 0;
       pauseLock.lock();
       try {
-        for (int i = 0; i < BATCH; i++) {
-          emitOne(emitted + i);
+        for (; done < BATCH; done++) {
+          emitOne(emitted + done);
         }
       } catch (RuntimeException e) {
         errors.increment();
@@ -94,8 +95,8 @@ final class Generator implements Runnable {
       } finally {
         pauseLock.unlock();
       }
-      emitted += BATCH;
-      sent.add(BATCH);
+      emitted += BATCH; // pace by attempts, so a failing call does not speed the others up
+      sent.add(done);
       // Pace to the target rate: sleep until this many events are due.
       long dueAt = start + (long) (emitted * 1e9 / eventsPerSecond);
       long wait = dueAt - clock.nanoTime();
@@ -142,39 +143,42 @@ final class Generator implements Runnable {
     int roll = random.nextInt(100);
     if (roll < 5) {
       // No connection id (e.g. a one-off web request): stored as its own row.
-      UUID workspace = world.workspace(random);
       UUID eventId = UUID.randomUUID();
       replica.connectionLog().write(
-          world.event(eventId, null, workspace, AGENTS[0], now, random.nextBoolean(), random));
+          world.event(eventId, null, world.workspace(random), AGENTS[0], now, random.nextBoolean(), random));
       truth.standalone(eventId);
     } else if (!connectsLater.isEmpty() && roll < 15) {
       // The connect of a session whose disconnect was sent first arrives late.
       Open late = connectsLater.remove(connectsLater.size() - 1);
-      replica.connectionLog().write(
-          world.event(UUID.randomUUID(), late.connectionId, late.workspaceId, late.agent, late.connectTime, false, random));
-      truth.connect(late.connectionId, late.workspaceId, late.agent, late.connectTime);
+      send(replica, late.connectionId, late.workspaceId, late.agent, late.connectTime, false);
     } else if (open.size() < 200 && (open.isEmpty() || roll < 60)) {
       UUID connectionId = UUID.randomUUID();
       UUID workspace = world.workspace(random);
       String agent = AGENTS[random.nextInt(AGENTS.length)];
       if (roll < 25) {
         // Disconnect first; its connect (earlier in time) follows later.
-        Instant connectTime = now.minusMillis(1 + random.nextInt(500));
-        replica.connectionLog().write(
-            world.event(UUID.randomUUID(), connectionId, workspace, agent, now, true, random));
-        truth.disconnect(connectionId, workspace, agent, now);
-        connectsLater.add(new Open(connectionId, workspace, agent, connectTime));
+        send(replica, connectionId, workspace, agent, now, true);
+        connectsLater.add(
+            new Open(connectionId, workspace, agent, now.minusMillis(1 + random.nextInt(500))));
       } else {
-        replica.connectionLog().write(
-            world.event(UUID.randomUUID(), connectionId, workspace, agent, now, false, random));
-        truth.connect(connectionId, workspace, agent, now);
+        send(replica, connectionId, workspace, agent, now, false);
         open.add(new Open(connectionId, workspace, agent, now));
       }
     } else {
       Open s = open.remove(random.nextInt(open.size()));
-      replica.connectionLog().write(
-          world.event(UUID.randomUUID(), s.connectionId, s.workspaceId, s.agent, now, true, random));
-      truth.disconnect(s.connectionId, s.workspaceId, s.agent, now);
+      send(replica, s.connectionId, s.workspaceId, s.agent, now, true);
+    }
+  }
+
+  /** Writes one event of a session and records it: only what {@code write} accepted counts. */
+  private void send(
+      Tally replica, UUID connectionId, UUID workspace, String agent, Instant at, boolean disconnect) {
+    UUID eventId = UUID.randomUUID();
+    replica.connectionLog().write(world.event(eventId, connectionId, workspace, agent, at, disconnect, random));
+    if (disconnect) {
+      truth.disconnect(eventId, connectionId, workspace, agent, at);
+    } else {
+      truth.connect(eventId, connectionId, workspace, agent, at);
     }
   }
 }

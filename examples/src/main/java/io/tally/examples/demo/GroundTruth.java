@@ -51,6 +51,8 @@ final class GroundTruth {
   final Map<UUID, Instant> lastUsed = new ConcurrentHashMap<>();
   final Map<UUID, Session> sessions = new ConcurrentHashMap<>();
   final Set<UUID> standaloneEventIds = ConcurrentHashMap.newKeySet();
+  /** The id of every connection event sent, as text (what the jsonl backend writes). */
+  final Set<String> connectionEventIds = ConcurrentHashMap.newKeySet();
   final LongAdder markUsedCalls = new LongAdder();
   final LongAdder trackCalls = new LongAdder();
   final LongAdder connectionEvents = new LongAdder();
@@ -76,8 +78,9 @@ final class GroundTruth {
     r.calls.increment();
   }
 
-  void connect(UUID connectionId, UUID workspaceId, String agentName, Instant at) {
+  void connect(UUID eventId, UUID connectionId, UUID workspaceId, String agentName, Instant at) {
     connectionEvents.increment();
+    connectionEventIds.add(eventId.toString());
     sessions.compute(
         connectionId,
         (id, s) -> {
@@ -89,8 +92,9 @@ final class GroundTruth {
         });
   }
 
-  void disconnect(UUID connectionId, UUID workspaceId, String agentName, Instant at) {
+  void disconnect(UUID eventId, UUID connectionId, UUID workspaceId, String agentName, Instant at) {
     connectionEvents.increment();
+    connectionEventIds.add(eventId.toString());
     sessions.compute(
         connectionId,
         (id, s) -> {
@@ -108,6 +112,7 @@ final class GroundTruth {
 
   void standalone(UUID eventId) {
     connectionEvents.increment();
+    connectionEventIds.add(eventId.toString());
     standaloneEventIds.add(eventId);
   }
 

@@ -18,6 +18,7 @@ final class Report {
     final Throwable lastWriteError;
     final long refusedConnections;
     final long unreportedUsageCalls;
+    final boolean generatorsStuck;
 
     Run(
         long elapsedNanos,
@@ -25,13 +26,15 @@ final class Report {
         long writeErrors,
         Throwable lastWriteError,
         long refusedConnections,
-        long unreportedUsageCalls) {
+        long unreportedUsageCalls,
+        boolean generatorsStuck) {
       this.elapsedNanos = elapsedNanos;
       this.generators = generators;
       this.writeErrors = writeErrors;
       this.lastWriteError = lastWriteError;
       this.refusedConnections = refusedConnections;
       this.unreportedUsageCalls = unreportedUsageCalls;
+      this.generatorsStuck = generatorsStuck;
     }
   }
 
@@ -143,7 +146,8 @@ final class Report {
         && duplicated() == 0
         && droppedByTally() == 0
         && periodsOk()
-        && run.writeErrors == 0;
+        && run.writeErrors == 0
+        && !run.generatorsStuck;
   }
 
   double eventsPerSecond() {
@@ -160,9 +164,9 @@ final class Report {
           e.getKey(), t.accepted, t.flushedRows, t.flushes, t.coalesced, t.retries, t.failedFlushes, t.dropped);
     }
     out.println();
-    out.printf("events sent      %,d (markUsed %,d, track %,d, connection %,d) in %.1fs = %,.0f events/s%n",
+    out.printf("events sent      %,d (markUsed %,d, track %,d, connection %,d) in %.1fs = %,.0f events/s (target %,d)%n",
         truth.events(), truth.markUsedCalls.sum(), truth.trackCalls.sum(), truth.connectionEvents.sum(),
-        run.elapsedNanos / 1e9, eventsPerSecond());
+        run.elapsedNanos / 1e9, eventsPerSecond(), o.rate);
     Map<String, long[]> latency = latencies();
     for (Map.Entry<String, long[]> e : latency.entrySet()) {
       out.printf("hot path         %-9s p50 %,6d ns   p99 %,8d ns%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
@@ -202,6 +206,9 @@ final class Report {
     if (run.unreportedUsageCalls > 0) {
       out.printf("  FAIL %,d track calls were never summarised%n", run.unreportedUsageCalls);
     }
+    if (run.generatorsStuck) {
+      out.println("  FAIL a generator thread was still inside a hot-path call 30 s after the end");
+    }
     if (run.writeErrors > 0) {
       out.printf("  FAIL %,d hot-path calls threw; last: %s%n", run.writeErrors, run.lastWriteError);
     }
@@ -239,6 +246,7 @@ final class Report {
     root.put("duplicated", duplicated());
     root.put("verified", verified());
     root.put("eventsPerSecond", Math.round(eventsPerSecond()));
+    root.put("targetEventsPerSecond", o.rate);
     root.put("dbOutageMs", o.dbOutage.toMillis());
     root.put("durationMs", run.elapsedNanos / 1_000_000);
     root.put("backends", o.backends);

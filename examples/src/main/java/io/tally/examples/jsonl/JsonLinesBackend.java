@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
  * A custom connection-log backend: appends each event to a file as one JSON object per line.
  * Everything a backend needs is {@link #write} and, if it holds resources, {@link #close}.
  */
+// tag::backend[]
 public final class JsonLinesBackend implements Backend<ConnectionEvent> {
   private final BufferedWriter out;
 
@@ -60,6 +61,8 @@ public final class JsonLinesBackend implements Backend<ConnectionEvent> {
       throw new UncheckedIOException("closing the jsonl file failed", ex);
     }
   }
+
+  // end::backend[]
 
   private static StringBuilder field(StringBuilder line, String name, Object value) {
     line.append('"').append(name).append("\":");

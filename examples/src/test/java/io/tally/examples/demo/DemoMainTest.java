@@ -88,6 +88,20 @@ class DemoMainTest {
   }
 
   @Test
+  void anUnknownBackendIsABadFlag() throws Exception {
+    Result r = run("--backends", "db,nope", "--duration", "1s", "--quiet");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("nope").contains("found:").contains("Usage: java -jar tally-demo.jar");
+  }
+
+  @Test
+  void withoutTheDbBackendTheConnectionRowsAreNotChecked() throws Exception {
+    Result r = run("--backends", "jsonl", "--duration", "2s", "--period", "2s", "--rate", "1000", "--quiet");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).doesNotContain("connection rows").contains("OK   jsonl lines");
+  }
+
+  @Test
   void helpPrintsUsageAndExitsZero() throws Exception {
     Result r = run("--help");
     assertThat(r.exitCode()).isZero();

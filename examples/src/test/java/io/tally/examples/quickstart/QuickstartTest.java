@@ -2,6 +2,7 @@ package io.tally.examples.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.core.Health;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ManualClock;
@@ -51,7 +52,7 @@ class QuickstartTest {
     String url = "jdbc:h2:mem:guice-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
     RecordingBackend<ConnectionEvent> mine = RecordingBackend.create();
 
-    GuiceQuickstart.run(url, mine);
+    assertThat(GuiceQuickstart.run(url, mine)).isEqualTo(Health.HEALTHY);
 
     JdbcDataSource ds = h2(url);
     assertThat(mine.count()).isEqualTo(1);
