@@ -15,6 +15,11 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.Map;
+import java.util.TreeMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -140,11 +145,38 @@ public class BatcherBenchmark {
               .build();
     }
 
-    /** Closes the batcher and prints its counters. */
+    /**
+     * Closes the batcher and prints its counters, and the CPU time its threads used per accepted
+     * event over the whole trial (warm-up included). Unlike ns/op, CPU time does not count the
+     * time a thread waits for a CPU, so it stays comparable when the machine is busy.
+     */
     @TearDown(Level.Trial)
     public void stop() {
+      Map<String, Long> cpu = cpuNanosByThreadGroup();
       batcher.close();
+      long accepted = batcher.stats().accepted();
       System.out.println("\n" + batcher.stats());
+      StringBuilder line = new StringBuilder("CPU ns per accepted event:");
+      cpu.forEach(
+          (group, nanos) -> line.append(String.format(" %s=%.1f", group, (double) nanos / accepted)));
+      System.out.println(line);
+    }
+
+    /** CPU nanos of Tally's threads, by name without the trailing number ("tally-bench-io"). */
+    private static Map<String, Long> cpuNanosByThreadGroup() {
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      Map<String, Long> byGroup = new TreeMap<>();
+      for (ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+        if (info == null || !info.getThreadName().startsWith("tally-")) {
+          continue;
+        }
+        long nanos = mx.getThreadCpuTime(info.getThreadId());
+        if (nanos > 0) {
+          String group = info.getThreadName().replaceAll("-\\d+$", "");
+          byGroup.merge(group, nanos, Long::sum);
+        }
+      }
+      return byGroup;
     }
   }
 

@@ -137,6 +137,29 @@ class BatcherTest {
   }
 
   @Test
+  void aSizeFlushPostponesTheTimerAlsoWhenTheOldTimerFiresWhileTheWorkerIsBusy() {
+    Batcher<Item> b = batcher(o -> o.maxBatchSize(2));
+    clock.advance(Duration.ofSeconds(3));
+    faulty.block();
+    items(0, 2).forEach(b::write); // a size flush at t=3s: the timer flush is now due at t=8s
+    faulty.awaitBlocked(1, Duration.ofSeconds(5));
+    clock.advance(Duration.ofSeconds(2)); // t=5s: the task armed at t=0 fires during the flush
+    b.write(Item.keyless(2));
+    faulty.release();
+    Await.until("size flush", () -> store.batchCount() == 1);
+    awaitIdle(b);
+    assertThat(store.batchCount()).isEqualTo(1); // no timer flush at t=5s
+    assertThat(clock.pendingDelays()).containsExactly(Duration.ofSeconds(3));
+
+    clock.advance(Duration.ofMillis(2_999));
+    awaitIdle(b);
+    assertThat(store.batchCount()).isEqualTo(1);
+    clock.advance(Duration.ofMillis(1)); // t=8s
+    Await.until("timer flush", () -> store.batchCount() == 2);
+    assertThat(store.batches().get(1)).containsExactly(Item.keyless(2));
+  }
+
+  @Test
   void closeFlushesEverythingWithoutAdvancingTheClock() {
     Batcher<Item> b = batcher(o -> o.maxBatchSize(1000));
     items(0, 5).forEach(b::write);

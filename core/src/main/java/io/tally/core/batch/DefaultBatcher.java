@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * across I/O. Timer and retry tasks
  * scheduled on the {@link Clock} only set a signal bit on the intake and return; with a manual
  * clock, {@code advance()} therefore hands the work to the worker, and tests wait for the worker
- * to become idle. The flush timer is re-armed when a flush starts (before the store call).
+ * to become idle. The flush timer is re-armed when a flush starts (before the store call); after
+ * a size-triggered flush only its deadline moves, and the clock task follows when it fires or
+ * when the worker is about to wait, so a busy worker does not cancel and schedule a task per batch.
  * {@code close()} interrupts the worker if it is still inside a store call when the shutdown
  * time is nearly spent, so a store that never returns cannot hold {@code close()}.
  */
@@ -109,7 +111,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** The last item whose key was computed while it was still queued, and that key. */
   private T peeked;
   private Object peekedKey;
+  /** The flush timer's clock task, until the worker handles its signal; null when not armed. */
   private Clock.Cancellable timerTask;
+  /** Clock nanos when the timer flush is due: flushInterval after the last flush started. */
+  private long timerDeadline;
+  /** True when a size flush moved timerDeadline past the time timerTask is armed for. */
+  private boolean timerStale;
   private Clock.Cancellable retryTask;
   private boolean backingOff; // MERGE_BACK: a failed flush waits for its backoff
   private int streakFailures; // MERGE_BACK: failed flushes since the last success
@@ -148,6 +155,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   static <T> DefaultBatcher<T> start(Batcher.Builder<T> builder) {
     DefaultBatcher<T> b = new DefaultBatcher<>(builder);
+    b.timerDeadline = b.clock.nanoTime() + b.flushInterval.toNanos();
     b.timerTask = b.clock.schedule(b.flushInterval, b::timerFired); // armed before build() returns
     b.worker.start();
     return b;
@@ -334,7 +342,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
       if (closeStarted.get()) {
         return;
       }
-      signals = intake.awaitWork(canTake());
+      boolean canTake = canTake();
+      if (timerStale && !intake.hasWork(canTake)) {
+        moveStaleTimer(); // about to wait: arm the timer for the deadline the last flush set
+      }
+      signals = intake.awaitWork(canTake);
     }
   }
 
@@ -364,7 +376,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       for (T item : drainBuffer) {
         add(item);
         if (!backingOff && pendingSize() >= maxBatchSize) {
-          flushPending(false);
+          flushPending(false, true);
         }
       }
       drainBuffer.clear();
@@ -524,17 +536,53 @@ final class DefaultBatcher<T> implements Batcher<T> {
     return chunk;
   }
 
+  /** A flush starts: re-arms the timer for flushInterval from now. */
   private void rearmTimer() {
     if (timerTask != null) {
       timerTask.cancel();
     }
+    timerStale = false;
+    timerDeadline = clock.nanoTime() + flushInterval.toNanos();
     timerTask = closed ? null : clock.schedule(flushInterval, this::timerFired);
   }
 
-  private void onTimer() {
-    if (backingOff) {
-      timerTask = null; // the retry flush re-arms it
+  /**
+   * A size-triggered flush starts: the timer flush is now due flushInterval from now, but the
+   * armed clock task is left alone (cancelling and scheduling one per batch costs the worker and
+   * wakes the clock's thread). The task is moved to the new deadline when it fires, or when the
+   * worker is about to wait, whichever comes first; so the timer still flushes exactly
+   * flushInterval after the last flush started.
+   */
+  private void deferTimer() {
+    if (timerTask == null) {
+      rearmTimer(); // not armed (a merge-back backoff ended with this flush)
       return;
+    }
+    timerDeadline = clock.nanoTime() + flushInterval.toNanos();
+    timerStale = true;
+  }
+
+  /** Arms the timer for timerDeadline instead of the earlier time it was armed for. */
+  private void moveStaleTimer() {
+    timerStale = false;
+    if (closed || !timerTask.cancel()) {
+      return; // it already fired: onTimer sees that the deadline moved
+    }
+    long left = Math.max(0, timerDeadline - clock.nanoTime());
+    timerTask = clock.schedule(Duration.ofNanos(left), this::timerFired);
+  }
+
+  private void onTimer() {
+    timerTask = null; // the task that signalled has run
+    timerStale = false;
+    long left = timerDeadline - clock.nanoTime();
+    if (left > 0 && !closed) {
+      // a size flush since the task was armed moved the deadline: wait for it
+      timerTask = clock.schedule(Duration.ofNanos(left), this::timerFired);
+      return;
+    }
+    if (backingOff) {
+      return; // the retry flush re-arms it
     }
     flushPending(false);
   }
@@ -608,9 +656,23 @@ final class DefaultBatcher<T> implements Batcher<T> {
     return taken;
   }
 
-  /** Writes the pending batch in chunks of maxBatchSize; stops at the first failure. */
+  /** {@link #flushPending(boolean, boolean)} for a flush the batch size did not trigger. */
   private FlushResult flushPending(boolean retry) {
-    rearmTimer();
+    return flushPending(retry, false);
+  }
+
+  /**
+   * Writes the pending batch in chunks of maxBatchSize; stops at the first failure.
+   *
+   * @param retry whether the first store call is a retry
+   * @param bySize whether the batch reached maxBatchSize (the timer's task is then moved lazily)
+   */
+  private FlushResult flushPending(boolean retry, boolean bySize) {
+    if (bySize) {
+      deferTimer();
+    } else {
+      rearmTimer();
+    }
     blockedHead = null; // the batch changes: look at the queue's head again
     if (pendingSize() == 0) {
       return FlushResult.empty();

@@ -154,6 +154,20 @@ final class Intake<T> {
   }
 
   /**
+   * True when {@link #awaitWork(boolean)} would return at once: a signal is set, or (when
+   * {@code canTake}) an item is queued.
+   */
+  boolean hasWork(boolean canTake) {
+    final ReentrantLock lock = this.lock;
+    lock.lock();
+    try {
+      return signals != 0 || (canTake && count > 0);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Waits until a signal is set, or (when {@code canTake}) an item is queued; returns and clears
    * the signal bits.
    */

@@ -18,7 +18,10 @@
  *       so nothing writes on a timer thread; with a manual clock, {@code advance()} hands the
  *       work over and the worker does it right after.
  *   <li><b>Timer.</b> The flush timer is re-armed when a flush starts, so flushes happen at
- *       most {@code flushInterval} apart measured from the start of the previous one.
+ *       most {@code flushInterval} apart measured from the start of the previous one. After a
+ *       size-triggered flush only the deadline moves at once; the clock task is moved to it when
+ *       it fires early or when the worker is about to wait, so a busy worker does not cancel and
+ *       schedule a clock task per batch.
  *   <li><b>Counting.</b> {@code accepted} counts every item the queue took (counted under the
  *       queue's lock as it enters), plus every write refused after {@code writeTimeout}, which is
  *       counted as accepted and as dropped ({@code queue_full}) in one step although its caller
