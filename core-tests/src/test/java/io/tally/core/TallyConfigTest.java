@@ -55,6 +55,36 @@ class TallyConfigTest {
   }
 
   @Test
+  void withoutTallyStoreTheJdbcUrlsSchemeChoosesTheStore() {
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").build().store())
+        .isEqualTo("postgres");
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:h2:mem:x").build().store()).isEqualTo("h2");
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:mysql://db/app").build().store())
+        .isEqualTo("h2");
+    assertThat(TallyConfig.builder().build().store()).isEqualTo("h2");
+    TallyConfig fromMap = TallyConfig.from(Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"));
+    assertThat(fromMap.store()).isEqualTo("postgres");
+    assertThat(fromMap.property("tally.store")).contains("postgres");
+    assertThat(
+            TallyConfig.fromEnvironment(
+                    Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"), Map.of())
+                .store())
+        .isEqualTo("postgres");
+  }
+
+  @Test
+  void anExplicitTallyStoreWinsOverTheJdbcUrl() {
+    assertThat(
+            TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").store("h2").build().store())
+        .isEqualTo("h2");
+    assertThat(
+            TallyConfig.from(
+                    Map.of("tally.jdbc.url", "jdbc:h2:mem:x", "tally.store", "postgres"))
+                .store())
+        .isEqualTo("postgres");
+  }
+
+  @Test
   void randomReplicaIdPerConfiguration() {
     assertThat(TallyConfig.builder().build().replicaId())
         .isNotEqualTo(TallyConfig.builder().build().replicaId());

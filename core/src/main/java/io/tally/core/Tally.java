@@ -9,6 +9,7 @@ import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.lastused.LastUsedTracker;
+import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.Stores;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * (plus any override modules) and starts, in this order: the stores (then the migrations, if
  * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
  * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
- * fails, what was started is closed again and the failure is thrown. {@link #close()} stops them
+ * fails, what was started is closed again and the failure is thrown; when a message in the
+ * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
+ * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops them
  * in the reverse order. Thread-safe.
  */
 public final class Tally implements AutoCloseable {
@@ -119,8 +122,10 @@ public final class Tally implements AutoCloseable {
     } catch (RuntimeException e) {
       RuntimeException failure = unwrap(e);
       s.undo(injector.getInstance(TallyModule.Created.class), failure);
-      log.error("Tally failed to start; stopped what had started", failure);
-      throw failure;
+      // A driver's message can quote the JDBC URL (with its password): never log or throw that.
+      RuntimeException safe = JdbcUrls.withoutSecrets(failure, s.config);
+      log.error("Tally failed to start; stopped what had started", safe);
+      throw safe;
     }
     log.info("Tally started: replica {}, config {}", s.config.replicaId(), s.config);
     return new Tally(s);

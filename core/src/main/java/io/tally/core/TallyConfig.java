@@ -1,6 +1,7 @@
 package io.tally.core;
 
 import io.tally.core.lastused.TimestampMode;
+import io.tally.core.spi.JdbcUrls;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -49,8 +50,11 @@ import org.slf4j.event.Level;
  * <table>
  *   <caption>Keys</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code tally.store}</td><td>{@code h2}</td>
- *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's)</td></tr>
+ *   <tr><td>{@code tally.store}</td><td>from {@code tally.jdbc.url}: {@code postgres} for
+ *       {@code jdbc:postgresql:}, else {@code h2}</td>
+ *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's); set it
+ *       for any other database. A built-in store refuses a URL of another database's scheme,
+ *       naming the scheme it needs but never showing the URL</td></tr>
  *   <tr><td>{@code tally.backends}</td><td>{@code db}</td>
  *       <td>connection-log backend providers, comma-separated ({@code db}, {@code slog}, …); may
  *       be empty</td></tr>
@@ -125,7 +129,7 @@ import org.slf4j.event.Level;
  * </table>
  */
 public final class TallyConfig {
-  /** The default store provider: {@value}. */
+  /** The store provider used when {@code tally.store} is not set and no JDBC URL names one: {@value}. */
   public static final String DEFAULT_STORE = "h2";
   /** The default backend providers: {@value}. */
   public static final String DEFAULT_BACKENDS = "db";
@@ -157,13 +161,12 @@ public final class TallyConfig {
   public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
   private static final String MASK = "****";
+  private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d{1,18})(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  private static final Pattern SECRET_PROPERTY =
-      Pattern.compile(".*(password|secret|token|credential).*", Pattern.CASE_INSENSITIVE);
   private static final String STORE_PROPERTIES = "tally.store.";
   private static final String BACKEND_PROPERTIES = "tally.backend.";
   private static final String RESERVED = "tally.test.";
@@ -304,7 +307,10 @@ public final class TallyConfig {
   private TallyConfig(Builder b, UUID replicaId) {
     Map<Key<?>, Object> v = new HashMap<>();
     for (Key<?> key : KEYS.values()) {
-      Object value = b.values.containsKey(key) ? b.values.get(key) : key.defaultValue;
+      Object value =
+          b.values.containsKey(key)
+              ? b.values.get(key)
+              : key == STORE ? inferStore((String) b.values.get(JDBC_URL)) : key.defaultValue;
       if (value != null) {
         v.put(key, value);
       }
@@ -313,6 +319,19 @@ public final class TallyConfig {
     this.values = Collections.unmodifiableMap(v);
     this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
     this.propertyNames = Collections.unmodifiableMap(new TreeMap<>(b.propertyNames));
+  }
+
+  /**
+   * The store to use when {@code tally.store} is not set: the one the JDBC URL's scheme names.
+   *
+   * @param jdbcUrl the configured URL, or null
+   * @return {@code postgres} for a {@code jdbc:postgresql:} URL, else {@value #DEFAULT_STORE}
+   */
+  private static String inferStore(String jdbcUrl) {
+    if (jdbcUrl != null && jdbcUrl.startsWith(POSTGRES_SCHEME)) {
+      return "postgres";
+    }
+    return DEFAULT_STORE;
   }
 
   /** @return a builder with every key at its default */
@@ -401,7 +420,13 @@ public final class TallyConfig {
     return Collections.unmodifiableSet(KEYS.keySet());
   }
 
-  /** @return the store provider's name */
+  /**
+   * Returns the store provider's name: {@code tally.store} when it is set; otherwise the store the
+   * JDBC URL's scheme names ({@code postgres} for {@code jdbc:postgresql:}, {@code h2} for {@code
+   * jdbc:h2:}), and {@value #DEFAULT_STORE} for any other URL or without one.
+   *
+   * @return the store provider's name
+   */
   public String store() {
     return get(STORE);
   }
@@ -619,37 +644,20 @@ public final class TallyConfig {
       sb.append(sep)
           .append(name)
           .append('=')
-          .append(SECRET_PROPERTY.matcher(name).matches() ? MASK : properties.get(e.getKey()));
+          .append(JdbcUrls.isSecretName(name) ? MASK : properties.get(e.getKey()));
       sep = ", ";
     }
     return sb.append('}').toString();
   }
 
   /**
-   * Returns a JDBC URL safe to log: without user information, parameters or properties.
+   * Returns a JDBC URL safe to log: see {@link JdbcUrls#redact(String)}.
    *
    * @param url a JDBC URL
-   * @return the URL up to its first {@code ?} or {@code ;}, with any {@code user:password@}
-   *     removed
+   * @return the URL without user information, parameters or properties
    */
   static String redactUrl(String url) {
-    String s = url;
-    int cut = indexOfAny(s, '?', ';');
-    if (cut >= 0) {
-      s = s.substring(0, cut) + "?…";
-    }
-    int at = s.indexOf('@');
-    int slashes = s.indexOf("//");
-    if (at >= 0 && slashes >= 0 && at > slashes) {
-      s = s.substring(0, slashes + 2) + "…@" + s.substring(at + 1);
-    }
-    return s;
-  }
-
-  private static int indexOfAny(String s, char a, char b) {
-    int i = s.indexOf(a);
-    int j = s.indexOf(b);
-    return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    return JdbcUrls.redact(url);
   }
 
   private <T> T get(Key<T> key) {
