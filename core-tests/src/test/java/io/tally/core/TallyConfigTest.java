@@ -442,6 +442,59 @@ class TallyConfigTest {
   }
 
   @Test
+  void providerSettingsNamedLikeSecretsAreMasked() {
+    TallyConfig c =
+        TallyConfig.builder()
+            .set("tally.store.custom.api-key", "k1")
+            .set("tally.store.custom.apikey", "k2")
+            .set("tally.backend.custom.auth-token", "k3")
+            .set("tally.backend.custom.pass", "k4")
+            .set("tally.backend.custom.db-pwd", "k5")
+            .set("tally.backend.custom.Client-Secret", "k6")
+            .set("tally.backend.custom.oauth", "k7")
+            .set("tally.store.custom.SSLKEY", "k8")
+            .set("tally.store.custom.region", "eu")
+            .build();
+
+    assertThat(c.toString())
+        .doesNotContain("k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8")
+        .contains(
+            "tally.store.custom.api-key=****",
+            "tally.store.custom.apikey=****",
+            "tally.backend.custom.auth-token=****",
+            "tally.backend.custom.pass=****",
+            "tally.backend.custom.db-pwd=****",
+            "tally.backend.custom.Client-Secret=****",
+            "tally.backend.custom.oauth=****",
+            "tally.store.custom.SSLKEY=****",
+            "tally.store.custom.region=eu");
+  }
+
+  @Test
+  void urlsAreShownWithoutUserInformationOrParameters() {
+    assertThat(TallyConfig.redactUrl("jdbc:oracle:thin:scott/tiger@db.example:1521:orcl"))
+        .isEqualTo("jdbc:oracle:…@db.example:1521:orcl");
+    assertThat(TallyConfig.redactUrl("jdbc:oracle:thin:scott/tiger@//db.example:1521/svc"))
+        .isEqualTo("jdbc:oracle:…@//db.example:1521/svc");
+    assertThat(TallyConfig.redactUrl("jdbc:postgresql://bob:p@ss@db.example/app"))
+        .isEqualTo("jdbc:postgresql://…@db.example/app");
+    assertThat(TallyConfig.redactUrl("jdbc:mysql://db.example/app?user=bob&password=tiger"))
+        .isEqualTo("jdbc:mysql://db.example/app?…");
+    assertThat(TallyConfig.redactUrl("jdbc:sqlserver://db.example;user=bob;password=tiger"))
+        .isEqualTo("jdbc:sqlserver://db.example?…");
+    assertThat(TallyConfig.redactUrl("scott/tiger@db.example")).isEqualTo("…@db.example");
+    assertThat(TallyConfig.redactUrl("jdbc:h2:mem:tally")).isEqualTo("jdbc:h2:mem:tally");
+    assertThat(
+            TallyConfig.builder()
+                .jdbcUrl("jdbc:oracle:thin:scott/tiger@db.example:1521:orcl")
+                .store("oracle")
+                .build()
+                .toString())
+        .doesNotContain("tiger")
+        .contains("tally.jdbc.url=jdbc:oracle:…@db.example:1521:orcl");
+  }
+
+  @Test
   void badPasswordValuesAreNeverEchoed() {
     ConfigException e =
         catchThrowableOfType(

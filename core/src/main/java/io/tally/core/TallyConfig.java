@@ -68,7 +68,8 @@ import org.slf4j.event.Level;
  *       <td>prefix of every table name; empty or an SQL identifier</td></tr>
  *   <tr><td>{@code tally.jdbc.url}</td><td>(none)</td>
  *       <td>the database's JDBC URL; without it the {@code h2} store uses a private in-memory
- *       database and the {@code postgres} store needs a {@code DataSource} passed to it</td></tr>
+ *       database and the {@code postgres} store needs a {@code DataSource} passed to it. Shown and
+ *       logged only without parameters and user information</td></tr>
  *   <tr><td>{@code tally.jdbc.user}</td><td>(none)</td><td>the database user</td></tr>
  *   <tr><td>{@code tally.jdbc.password}</td><td>(none)</td>
  *       <td>the database password; never shown by {@link #toString()} nor logged</td></tr>
@@ -125,7 +126,10 @@ import org.slf4j.event.Level;
  *       <td>event fields the {@code slog} backend logs as {@code [redacted]}, comma-separated,
  *       as it names them ({@code ip}, {@code user_agent}, …)</td></tr>
  *   <tr><td>{@code tally.store.<name>.*}, {@code tally.backend.<name>.*}</td><td></td>
- *       <td>settings of a third-party provider, read with {@link #property(String)}</td></tr>
+ *       <td>settings of a third-party provider, read with {@link #property(String)}; {@link
+ *       #toString()} shows as {@code ****} those whose key contains {@code password}, {@code
+ *       secret}, {@code token}, {@code credential}, {@code key}, {@code auth}, {@code pass} or
+ *       {@code pwd}</td></tr>
  * </table>
  */
 public final class TallyConfig {
@@ -621,8 +625,9 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information, and provider settings whose key mentions a password, secret, token or credential
-   * as {@code ****}.
+   * information ({@link JdbcUrls#redact(String)}), and as {@code ****} the provider settings whose
+   * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
+   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link JdbcUrls#isSecretName(String)}).
    */
   @Override
   public String toString() {

@@ -90,6 +90,32 @@ class JdbcUrlsTest {
   }
 
   @Test
+  void userInformationWithoutSlashesIsASecretToo() {
+    TallyConfig oracle =
+        TallyConfig.builder()
+            .store("oracle")
+            .jdbcUrl("jdbc:oracle:thin:scott/tiger@db.example:1521:orcl?apikey=k-123")
+            .build();
+    RuntimeException failure =
+        new IllegalStateException("ORA-01017: invalid username/password scott/tiger, key k-123");
+
+    assertThat(JdbcUrls.withoutSecrets(failure, oracle))
+        .hasMessage("java.lang.IllegalStateException: ORA-01017: invalid username/password ****, key ****");
+  }
+
+  @Test
+  void secretNames() {
+    assertThat(JdbcUrls.isSecretName("tally.store.x.api-key")).isTrue();
+    assertThat(JdbcUrls.isSecretName("APIKEY")).isTrue();
+    assertThat(JdbcUrls.isSecretName("auth-token")).isTrue();
+    assertThat(JdbcUrls.isSecretName("passwd")).isTrue();
+    assertThat(JdbcUrls.isSecretName("PWD")).isTrue();
+    assertThat(JdbcUrls.isSecretName("credentials")).isTrue();
+    assertThat(JdbcUrls.isSecretName("region")).isFalse();
+    assertThat(JdbcUrls.isSecretName("user")).isFalse();
+  }
+
+  @Test
   void redactDropsParametersAndUserInformation() {
     assertThat(JdbcUrls.redact("jdbc:postgresql://bob:p@ss@db:5432/app?password=x"))
         .isEqualTo("jdbc:postgresql://…@db:5432/app?…");

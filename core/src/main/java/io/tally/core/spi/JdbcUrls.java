@@ -28,7 +28,8 @@ public final class JdbcUrls {
   private static final String MASK = "****";
   private static final Pattern SUBPROTOCOL = Pattern.compile("jdbc:[A-Za-z0-9]{1,20}:");
   private static final Pattern SECRET_NAME =
-      Pattern.compile(".*(password|secret|token|credential).*", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          ".*(password|secret|token|credential|key|auth|pass|pwd).*", Pattern.CASE_INSENSITIVE);
 
   private JdbcUrls() {}
 
@@ -36,7 +37,9 @@ public final class JdbcUrls {
    * Tells whether a setting or a URL parameter holds a secret, judging by its name.
    *
    * @param name a key or parameter name, e.g. {@code tally.store.custom.api-token}
-   * @return whether {@code name} mentions a password, secret, token or credential, in any case
+   * @return whether {@code name} contains {@code password}, {@code secret}, {@code token}, {@code
+   *     credential}, {@code key}, {@code auth}, {@code pass} or {@code pwd}, in any case (so
+   *     {@code api-key}, {@code apikey}, {@code auth-token} and {@code PWD} do)
    * @throws NullPointerException if {@code name} is null
    */
   public static boolean isSecretName(String name) {
@@ -80,7 +83,10 @@ public final class JdbcUrls {
    *
    * @param url a JDBC URL
    * @return the URL up to its first {@code ?} or {@code ;} (then {@code ?…}), with the user
-   *     information before an {@code @} replaced by {@code …}
+   *     information before its last {@code @} replaced by {@code …}: what follows {@code //} when
+   *     that comes before the {@code @} ({@code jdbc:postgresql://…@host/db}), else what follows
+   *     the {@code jdbc:<subprotocol>:} ({@code jdbc:oracle:…@host:1521:orcl} for {@code
+   *     jdbc:oracle:thin:scott/tiger@host:1521:orcl})
    * @throws NullPointerException if {@code url} is null
    */
   public static String redact(String url) {
@@ -101,9 +107,8 @@ public final class JdbcUrls {
   /**
    * Returns a failure safe to log and throw. When no message in its chain (causes and suppressed
    * exceptions) shows {@code config}'s JDBC URL (unless {@link #redact(String)} leaves it as it
-   * is), the password, the URL's user information or a
-   * URL parameter whose name mentions a password, secret, token or credential, that is {@code
-   * failure} itself. Otherwise it is a copy, a {@link StoreException} with the same stack traces,
+   * is), the password, the URL's user information or the value of a URL parameter whose name
+   * {@linkplain #isSecretName(String) holds a secret}, that is {@code failure} itself. Otherwise it is a copy, a {@link StoreException} with the same stack traces,
    * in which every such text is replaced: the URL by {@link #redact(String)}, the rest by {@code
    * ****}; a copied cause's message starts with the original exception's class name.
    *
@@ -141,14 +146,15 @@ public final class JdbcUrls {
 
   /**
    * Where the user information ending at {@code at} starts: after {@code //} when that comes
-   * first, else -1 (nothing to strip).
+   * first, else after {@code jdbc:<subprotocol>:}, else at the start.
    */
   private static int userInfoStart(String url, int at) {
     int slashes = url.indexOf("//");
     if (slashes >= 0 && slashes < at) {
       return slashes + 2;
     }
-    return -1;
+    Matcher m = SUBPROTOCOL.matcher(url);
+    return m.lookingAt() && m.end() <= at ? m.end() : 0;
   }
 
   /** The secret parts of a JDBC URL: user information and secret parameters' values. */
