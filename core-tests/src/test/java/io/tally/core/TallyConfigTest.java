@@ -367,6 +367,53 @@ class TallyConfigTest {
   }
 
   @Test
+  void durationsBeyondWhatADurationHoldsAreBadValuesNotArithmeticErrors() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("tally.flush-interval", "999999999999999999d");
+    m.put("tally.batch.flush-timeout", "99999999999999999999999ms");
+    m.put("tally.last-used.flush-interval", "-999999999999999999d");
+    m.put("tally.batch.size", "0");
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> TallyConfig.from(m));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.batch.flush-timeout was '99999999999999999999999ms' but must be at most 365d",
+            "tally.batch.size was '0' but must be >= 1",
+            "tally.flush-interval was '999999999999999999d' but must be at most 365d",
+            "tally.last-used.flush-interval was '-999999999999999999d' but must be positive");
+    assertThatThrownBy(() -> TallyConfig.parseDuration("999999999999999999d"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage("must be at most 365d");
+  }
+
+  @Test
+  void everyDurationIsAtMost365Days() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("tally.flush-interval", "200000d");
+    m.put("tally.usage-stats.report-period", "366d");
+    m.put("tally.health.failing-after", "PT8761H");
+    m.put("tally.batch.retry.max-backoff", "365d");
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> TallyConfig.from(m));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.flush-interval was '200000d' but must be at most 365d",
+            "tally.health.failing-after was 'PT8761H' but must be at most 365d",
+            "tally.usage-stats.report-period was '366d' but must be at most 365d");
+    ConfigException typed =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> TallyConfig.builder().flushInterval(Duration.ofDays(200000)).build());
+    assertThat(typed.problems())
+        .containsExactly("tally.flush-interval was '200000d' but must be at most 365d");
+    assertThat(TallyConfig.builder().batchShutdownTimeout(TallyConfig.MAX_DURATION).build()
+            .batchShutdownTimeout())
+        .isEqualTo(Duration.ofDays(365));
+  }
+
+  @Test
   void environmentBeatsSystemPropertiesWhichBeatDefaults() {
     Map<String, String> sys =
         Map.of(

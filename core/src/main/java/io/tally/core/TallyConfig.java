@@ -45,7 +45,9 @@ import org.slf4j.event.Level;
  * password.
  *
  * <p>Durations are written {@code 250ms}, {@code 5s}, {@code 1m}, {@code 2h}, {@code 1d} or in
- * ISO-8601 ({@code PT5S}); lists are comma-separated; booleans are {@code true} or {@code false}.
+ * ISO-8601 ({@code PT5S}); every duration must be positive and at most {@code 365d} ({@link
+ * #MAX_DURATION}), for example {@code tally.flush-interval was '200000d' but must be at most
+ * 365d}. Lists are comma-separated; booleans are {@code true} or {@code false}.
  *
  * <table>
  *   <caption>Keys</caption>
@@ -164,11 +166,18 @@ public final class TallyConfig {
   /** The default logger of the {@code slog} backend: {@value}. */
   public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
+  /**
+   * The longest duration any setting accepts: 365 days. Longer ones are refused rather than
+   * overflowing a scheduler's nanosecond arithmetic.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
+
   private static final String MASK = "****";
   private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
+  private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
-  private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d{1,18})(ms|s|m|h|d)");
+  private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   private static final String STORE_PROPERTIES = "tally.store.";
@@ -728,18 +737,24 @@ public final class TallyConfig {
   static Duration parseDuration(String text) {
     Matcher m = SHORT_DURATION.matcher(text);
     if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
+      try {
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+          case "ms":
+            return Duration.ofMillis(n);
+          case "s":
+            return Duration.ofSeconds(n);
+          case "m":
+            return Duration.ofMinutes(n);
+          case "h":
+            return Duration.ofHours(n);
+          default:
+            return Duration.ofDays(n);
+        }
+      } catch (ArithmeticException | NumberFormatException e) {
+        // beyond what a Duration (or a long) holds: far outside the rule, on one side or the other
+        throw new IllegalArgumentException(
+            m.group(1).startsWith("-") ? "must be positive" : TOO_LONG, e);
       }
     }
     try {
@@ -837,9 +852,16 @@ public final class TallyConfig {
         TallyConfig::formatDuration,
         Duration.class::cast,
         defaultValue,
-        d -> !d.isZero() && !d.isNegative(),
-        "must be positive",
+        TallyConfig::durationRule,
         false);
+  }
+
+  /** @return the rule {@code d} breaks, or null: positive and at most {@link #MAX_DURATION} */
+  private static String durationRule(Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      return "must be positive";
+    }
+    return d.compareTo(MAX_DURATION) > 0 ? TOO_LONG : null;
   }
 
   private static Key<Integer> integer(String name, Integer defaultValue, int min) {
@@ -913,8 +935,7 @@ public final class TallyConfig {
     final Function<T, String> formatter;
     final Function<Object, T> cast;
     final T defaultValue;
-    final Predicate<T> rule;
-    final String ruleText;
+    final Function<T, String> rule; // the rule a value breaks, or null
     final boolean secret;
 
     Key(
@@ -926,13 +947,30 @@ public final class TallyConfig {
         Predicate<T> rule,
         String ruleText,
         boolean secret) {
+      this(
+          name,
+          parser,
+          formatter,
+          cast,
+          defaultValue,
+          rule == null ? null : v -> rule.test(v) ? null : ruleText,
+          secret);
+    }
+
+    Key(
+        String name,
+        Function<String, T> parser,
+        Function<T, String> formatter,
+        Function<Object, T> cast,
+        T defaultValue,
+        Function<T, String> rule,
+        boolean secret) {
       this.name = name;
       this.parser = parser;
       this.formatter = formatter;
       this.cast = cast;
       this.defaultValue = defaultValue;
       this.rule = rule;
-      this.ruleText = ruleText;
       this.secret = secret;
     }
 
@@ -942,10 +980,11 @@ public final class TallyConfig {
 
     /** @return the problem with {@code value}, or null */
     String check(Object value, String shown) {
-      if (rule == null || rule.test(cast.apply(value))) {
+      String broken = rule == null ? null : rule.apply(cast.apply(value));
+      if (broken == null) {
         return null;
       }
-      return name + " was '" + (secret ? MASK : shown) + "' but " + ruleText;
+      return name + " was '" + (secret ? MASK : shown) + "' but " + broken;
     }
   }
 
