@@ -3,6 +3,11 @@ package io.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
@@ -11,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 class TallyConfigTest {
@@ -447,20 +453,81 @@ class TallyConfigTest {
   }
 
   @Test
-  void unknownEnvironmentVariablesAndSystemPropertiesAreReported() {
+  void unknownSystemPropertiesAreReported() {
     ConfigException e =
         catchThrowableOfType(
             ConfigException.class,
             () ->
                 TallyConfig.fromEnvironment(
                     Map.of("tally.bogus", "1", "tally.test.jdbc.url", "reserved"),
-                    Map.of("TALLY_BATCH_SIZ", "3", "TALLY_TEST_JDBC_URL", "reserved")));
+                    Map.of("TALLY_TEST_JDBC_URL", "reserved")));
 
-    assertThat(e.problems())
+    assertThat(e.problems()).containsExactly("tally.bogus is not a known key");
+  }
+
+  @Test
+  void unknownEnvironmentVariablesAreLoggedByNameAndIgnored() {
+    Logger logger = (Logger) LoggerFactory.getLogger(TallyConfig.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    TallyConfig c;
+    try {
+      c =
+          TallyConfig.fromEnvironment(
+              Map.of(),
+              Map.of(
+                  "TALLY_HOME", "/opt/other-tool-secret",
+                  "TALLY_BATCH_SIZ", "hunter2",
+                  "TALLY_STORE_X", "hunter3",
+                  "TALLY_BATCH_SIZE", "7",
+                  "TALLY_TEST_JDBC_URL", "reserved"));
+    } finally {
+      logger.detachAppender(appender);
+    }
+
+    assertThat(c.batchSize()).isEqualTo(7);
+    assertThat(c.property("tally.store.x")).isEmpty();
+    assertThat(appender.list)
+        .extracting(ILoggingEvent::getLevel, ILoggingEvent::getFormattedMessage)
         .containsExactly(
-            "environment variable TALLY_BATCH_SIZ is not a Tally setting"
-                + " (did you mean tally.batch.size?)",
-            "tally.bogus is not a known key");
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_BATCH_SIZ: it is not a Tally setting"
+                    + " (did you mean tally.batch.size?)"),
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_HOME: it is not a Tally setting"
+                    + " (did you mean tally.store?)"),
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_STORE_X: it is not a Tally setting"
+                    + " (did you mean tally.store?)"));
+  }
+
+  @Test
+  void aBadValueOfAKnownEnvironmentVariableIsStillAnError() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> TallyConfig.fromEnvironment(Map.of(), Map.of("TALLY_BATCH_SIZE", "many")));
+
+    assertThat(e.problems()).containsExactly("tally.batch.size was 'many' but must be an integer");
+  }
+
+  @Test
+  void unknownKeysPassedToFromOrTheBuilderAreErrors() {
+    assertThat(
+            catchThrowableOfType(
+                    ConfigException.class, () -> TallyConfig.from(Map.of("tally.home", "/opt")))
+                .problems())
+        .containsExactly("tally.home is not a known key (did you mean tally.store?)");
+    assertThat(
+            catchThrowableOfType(
+                    ConfigException.class,
+                    () -> TallyConfig.builder().set("tally.home", "/opt").build())
+                .problems())
+        .containsExactly("tally.home is not a known key (did you mean tally.store?)");
   }
 
   @Test

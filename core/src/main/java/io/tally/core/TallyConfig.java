@@ -22,6 +22,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
@@ -33,7 +35,9 @@ import org.slf4j.event.Level;
  * {@link #fromEnvironment()}: defaults, overridden by system properties, overridden by
  * environment variables. An environment variable names a key in upper case with every {@code .}
  * and {@code -} turned into {@code _}: {@code TALLY_FLUSH_INTERVAL} sets {@code
- * tally.flush-interval}, {@code TALLY_BATCH_SIZE} sets {@code tally.batch.size}.
+ * tally.flush-interval}, {@code TALLY_BATCH_SIZE} sets {@code tally.batch.size}. A {@code TALLY_*}
+ * variable that names no setting is logged at WARN and ignored, since other tools share that
+ * namespace; an unknown {@code tally.*} system property or key is an error.
  *
  * <p>Validation is strict and complete: {@code build()} and {@code from(..)} check every key and
  * throw one {@link ConfigException} listing every problem, for example {@code tally.batch.size
@@ -172,6 +176,7 @@ public final class TallyConfig {
    */
   public static final Duration MAX_DURATION = Duration.ofDays(365);
 
+  private static final Logger log = LoggerFactory.getLogger(TallyConfig.class);
   private static final String MASK = "****";
   private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
   private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
@@ -375,8 +380,14 @@ public final class TallyConfig {
    * Reads the configuration of this process: defaults, overridden by {@code tally.*} system
    * properties, overridden by {@code TALLY_*} environment variables.
    *
+   * <p>An unknown {@code tally.*} system property is an error, as in {@link #from(Map)}. An
+   * environment variable that starts with {@code TALLY_} but names no Tally setting (say {@code
+   * TALLY_HOME}, set by an unrelated tool) is not: environment variables are a namespace shared
+   * with other programs, so it is logged at WARN, naming the variable but never its value, and
+   * ignored. A bad value of a variable that does name a setting is an error.
+   *
    * @return the configuration
-   * @throws ConfigException listing every unknown key or variable and every bad value
+   * @throws ConfigException listing every unknown system property and every bad value
    */
   public static TallyConfig fromEnvironment() {
     Properties props = System.getProperties();
@@ -402,26 +413,25 @@ public final class TallyConfig {
         merged.put(variable(e.getKey()), new String[] {e.getKey(), e.getValue()});
       }
     }
-    List<String> problems = new ArrayList<>();
     for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
       String name = e.getKey();
       if (!name.startsWith("TALLY_") || name.startsWith(variable(RESERVED))) {
         continue;
       }
       Key<?> key = KEYS_BY_VARIABLE.get(name);
+      String providerKey = name.toLowerCase(Locale.ROOT).replace('_', '.');
       if (key != null) {
         merged.put(name, new String[] {key.name, e.getValue()});
-      } else if (name.startsWith(variable(STORE_PROPERTIES))
-          || name.startsWith(variable(BACKEND_PROPERTIES))) {
-        merged.put(
-            name,
-            new String[] {name.toLowerCase(Locale.ROOT).replace('_', '.'), e.getValue()});
+      } else if (isProviderKey(providerKey)) {
+        merged.put(name, new String[] {providerKey, e.getValue()});
       } else {
-        problems.add("environment variable " + name + " is not a Tally setting" + hint(name));
+        // Environment variables are a namespace shared with every other tool (TALLY_HOME, …):
+        // name the variable, never its value, and go on.
+        log.warn(
+            "Ignoring environment variable {}: it is not a Tally setting{}", name, hint(name));
       }
     }
     Builder b = builder();
-    b.extraProblems.addAll(problems);
     for (String[] kv : merged.values()) {
       b.set(kv[0], kv[1]);
     }
@@ -996,7 +1006,6 @@ public final class TallyConfig {
     private final Map<Key<?>, Object> values = new HashMap<>();
     private final Map<Key<?>, String> shown = new HashMap<>();
     private final Map<String, String> problems = new TreeMap<>();
-    private final List<String> extraProblems = new ArrayList<>();
     private final Map<String, String> properties = new HashMap<>();
     private final Map<String, String> propertyNames = new HashMap<>();
 
@@ -1372,8 +1381,7 @@ public final class TallyConfig {
                 + formatDuration(initial)
                 + "')");
       }
-      List<String> list = new ArrayList<>(extraProblems);
-      list.addAll(all.values());
+      List<String> list = new ArrayList<>(all.values());
       if (!list.isEmpty()) {
         throw new ConfigException(list);
       }
