@@ -2,6 +2,7 @@ package io.tally.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.inject.Guice;
@@ -364,6 +365,69 @@ class TallyTest {
     assertThat(order)
         .containsExactly(
             "open memory", "migrate memory", "create rec", "close rec", "close memory");
+  }
+
+  @Test
+  void anErrorDuringStartClosesWhatHadStartedAndIsRethrownAsItIs() {
+    MemoryStores stores = new MemoryStores("memory");
+    StackOverflowError error = new StackOverflowError("deep in a backend");
+    BackendProvider overflowing =
+        new BackendProvider() {
+          @Override
+          public String name() {
+            return "overflowing";
+          }
+
+          @Override
+          public Backend<ConnectionEvent> create(ProviderContext context) {
+            throw error;
+          }
+        };
+    TallyModule module =
+        TallyModule.builder(config().backends("rec", "overflowing").build())
+            .loader(ProviderLoader.of(stores, new Recording("rec"), overflowing))
+            .build();
+
+    Throwable thrown = catchThrowable(() -> Tally.start(module, manualClock()));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(order)
+        .containsExactly(
+            "open memory", "migrate memory", "create rec", "close rec", "close memory");
+  }
+
+  @Test
+  void anErrorOutsideGuiceClosesWhatHadStartedToo() {
+    AssertionError error = new AssertionError("migration check failed");
+    StoreProvider failingMigration =
+        new StoreProvider() {
+          @Override
+          public String name() {
+            return "memory";
+          }
+
+          @Override
+          public Stores open(ProviderContext context) {
+            order.add("open memory");
+            return Stores.of(
+                new InMemoryLastUsedStore<UUID>(),
+                new InMemoryUsageStatsStore(),
+                new InMemoryConnectionLogStore(),
+                () -> {
+                  throw error;
+                },
+                () -> order.add("close memory"));
+          }
+        };
+    TallyModule module =
+        TallyModule.builder(config().build())
+            .loader(ProviderLoader.of(failingMigration, new Recording("rec")))
+            .build();
+
+    Throwable thrown = catchThrowable(() -> Tally.start(module, manualClock()));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(order).containsExactly("open memory", "close memory");
   }
 
   private static BackendProvider broken() {

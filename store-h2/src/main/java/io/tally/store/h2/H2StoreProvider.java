@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -74,21 +75,48 @@ public final class H2StoreProvider implements StoreProvider {
     JdbcConnectionPool pool =
         JdbcConnectionPool.create(
             url, config.jdbcUser().orElse(""), config.jdbcPassword().orElse(""));
+    Runnable close = privateDatabase ? () -> shutdown(pool) : pool::dispose;
+    return closingOnFailure(
+        close,
+        () -> {
+          pool.setMaxConnections(config.poolSize());
+          connectOnce(pool, config);
+          return stores(pool, schema, close::run);
+        });
+  }
+
+  /**
+   * Connects once: a bad URL or an unreachable server fails the start, and H2's message (which
+   * can quote the whole URL) is cleaned here rather than in every later flush.
+   */
+  private static void connectOnce(JdbcConnectionPool pool, TallyConfig config) {
+    try (Connection c = pool.getConnection()) {
+      c.isValid(1);
+    } catch (SQLException e) {
+      throw JdbcUrls.withoutSecrets(
+          new StoreException("cannot open the H2 database (see tally.jdbc.*)", e), config);
+    }
+  }
+
+  /**
+   * Opens the stores over a pool this provider created; if that throws, disposes of the pool and
+   * rethrows.
+   *
+   * @param dispose disposes of the pool
+   * @param stores opens the stores over it
+   * @return the stores
+   */
+  static Stores closingOnFailure(Runnable dispose, Supplier<Stores> stores) {
     try {
-      pool.setMaxConnections(config.poolSize());
-      // Connect once now: a bad URL or an unreachable server fails the start, and H2's message
-      // (which can quote the whole URL) is cleaned here rather than in every later flush.
-      try (Connection c = pool.getConnection()) {
-        c.isValid(1);
-      } catch (SQLException e) {
-        throw JdbcUrls.withoutSecrets(
-            new StoreException("cannot open the H2 database (see tally.jdbc.*)", e), config);
-      }
+      return stores.get();
     } catch (RuntimeException | Error e) {
-      pool.dispose();
+      try {
+        dispose.run();
+      } catch (RuntimeException disposing) {
+        e.addSuppressed(disposing);
+      }
       throw e;
     }
-    return stores(pool, schema, privateDatabase ? () -> shutdown(pool) : pool::dispose);
   }
 
   private static Stores stores(DataSource ds, H2Schema schema, AutoCloseable onClose) {

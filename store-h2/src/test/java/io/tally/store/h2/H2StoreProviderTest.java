@@ -1,6 +1,8 @@
 package io.tally.store.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tally.core.ConfigException;
@@ -12,6 +14,8 @@ import io.tally.testkit.ManualClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
 import org.junit.jupiter.api.Test;
 
 class H2StoreProviderTest {
@@ -65,5 +69,42 @@ class H2StoreProviderTest {
     Stores stores = open(TallyConfig.builder().jdbcUrl(url).build());
     stores.migrate();
     stores.close();
+  }
+
+  @Test
+  void aPoolWhoseStoresCannotBeBuiltIsDisposed() {
+    JdbcConnectionPool pool =
+        JdbcConnectionPool.create("jdbc:h2:mem:leak-" + UUID.randomUUID(), "sa", "");
+    IllegalStateException failure = new IllegalStateException("stores failed");
+
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                H2StoreProvider.closingOnFailure(
+                    pool::dispose,
+                    () -> {
+                      throw failure;
+                    }));
+
+    assertThat(thrown).isSameAs(failure);
+    assertThatThrownBy(pool::getConnection).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void anErrorBuildingTheStoresDisposesOfThePoolToo() {
+    AtomicInteger disposed = new AtomicInteger();
+    OutOfMemoryError error = new OutOfMemoryError("no room for the stores");
+
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                H2StoreProvider.closingOnFailure(
+                    disposed::incrementAndGet,
+                    () -> {
+                      throw error;
+                    }));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(disposed).hasValue(1);
   }
 }
