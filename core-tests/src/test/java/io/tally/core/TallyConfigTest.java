@@ -94,6 +94,14 @@ class TallyConfigTest {
   void randomReplicaIdPerConfiguration() {
     assertThat(TallyConfig.builder().build().replicaId())
         .isNotEqualTo(TallyConfig.builder().build().replicaId());
+    Map<String, String> same = Map.of("tally.batch.size", "5");
+    TallyConfig first = TallyConfig.from(same);
+    TallyConfig second = TallyConfig.from(same);
+    assertThat(first.replicaId()).isNotEqualTo(second.replicaId());
+    assertThat(first).isNotEqualTo(second);
+    assertThat(first.replicaId()).isEqualTo(first.replicaId());
+    assertThat(first.property("tally.replica-id")).contains(first.replicaId().toString());
+    assertThat(first.toString()).contains("tally.replica-id=" + first.replicaId());
   }
 
   @Test

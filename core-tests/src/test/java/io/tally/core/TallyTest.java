@@ -463,6 +463,40 @@ class TallyTest {
     }
   }
 
+  @Test
+  void twoTallysFromTwoConfigurationsWithoutAReplicaIdKeepSeparateUsageRows() {
+    MemoryStores stores = new MemoryStores("memory");
+    List<UUID> replicas = new ArrayList<>();
+    List<Tally> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        TallyConfig config =
+            TallyConfig.builder()
+                .store("memory")
+                .backends()
+                .usageStatsFlushInterval(Duration.ofSeconds(10))
+                .build();
+        replicas.add(config.replicaId());
+        Tally tally =
+            Tally.start(
+                TallyModule.builder(config).loader(ProviderLoader.of(stores)).build(),
+                manualClock());
+        started.add(tally);
+        tally.usageStats().track(WORKSPACE, USER, i + 1, 0);
+      }
+      clock.advance(Duration.ofSeconds(10));
+
+      assertThat(replicas.get(0)).isNotEqualTo(replicas.get(1));
+      assertThat(stores.usageStats.replicaUsage())
+          .extracting(ReplicaUsage::replicaId, ReplicaUsage::allowedRequests)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple(replicas.get(0), 1L),
+              org.assertj.core.groups.Tuple.tuple(replicas.get(1), 2L));
+    } finally {
+      started.forEach(Tally::close);
+    }
+  }
+
   // ---- Guice
 
   @Test

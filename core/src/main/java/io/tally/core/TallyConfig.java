@@ -66,8 +66,12 @@ import org.slf4j.event.Level;
  *       be empty</td></tr>
  *   <tr><td>{@code tally.trackers}</td><td>(none)</td>
  *       <td>extra tracker providers to start, comma-separated</td></tr>
- *   <tr><td>{@code tally.replica-id}</td><td>a random UUID</td>
- *       <td>this replica's id in the usage statistics; logged at start</td></tr>
+ *   <tr><td>{@code tally.replica-id}</td><td>a random UUID per configuration</td>
+ *       <td>this replica's id in the usage statistics (its own usage row); logged at start.
+ *       Without it, every {@code TallyConfig} built gets its own random id, kept for its
+ *       lifetime: two {@code Tally} instances in one JVM started from two configurations never
+ *       share a usage row, while one started twice from the same configuration reuses its
+ *       id</td></tr>
  *   <tr><td>{@code tally.migrate-on-start}</td><td>{@code true}</td>
  *       <td>apply missing schema migrations when Tally starts</td></tr>
  *   <tr><td>{@code tally.table-prefix}</td><td>{@code tally_}</td>
@@ -464,7 +468,12 @@ public final class TallyConfig {
     return get(TRACKERS);
   }
 
-  /** @return this replica's id: configured, or random per configuration built without one */
+  /**
+   * Returns this replica's id: {@code tally.replica-id}, or a random UUID chosen when this
+   * configuration was built without one; either way the same for every call.
+   *
+   * @return this replica's id
+   */
   public UUID replicaId() {
     return get(REPLICA_ID);
   }
@@ -1351,7 +1360,7 @@ public final class TallyConfig {
 
     /**
      * Checks every setting and builds the configuration. Without a replica id, a random one is
-     * chosen.
+     * chosen for this configuration (each call of {@code build()} chooses a new one).
      *
      * @return the configuration
      * @throws ConfigException listing every problem: unknown keys, unreadable values and values
