@@ -3,6 +3,11 @@ package io.tally.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
@@ -11,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 class TallyConfigTest {
@@ -55,9 +61,47 @@ class TallyConfigTest {
   }
 
   @Test
+  void withoutTallyStoreTheJdbcUrlsSchemeChoosesTheStore() {
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").build().store())
+        .isEqualTo("postgres");
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:h2:mem:x").build().store()).isEqualTo("h2");
+    assertThat(TallyConfig.builder().jdbcUrl("jdbc:mysql://db/app").build().store())
+        .isEqualTo("h2");
+    assertThat(TallyConfig.builder().build().store()).isEqualTo("h2");
+    TallyConfig fromMap = TallyConfig.from(Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"));
+    assertThat(fromMap.store()).isEqualTo("postgres");
+    assertThat(fromMap.property("tally.store")).contains("postgres");
+    assertThat(
+            TallyConfig.fromEnvironment(
+                    Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"), Map.of())
+                .store())
+        .isEqualTo("postgres");
+  }
+
+  @Test
+  void anExplicitTallyStoreWinsOverTheJdbcUrl() {
+    assertThat(
+            TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").store("h2").build().store())
+        .isEqualTo("h2");
+    assertThat(
+            TallyConfig.from(
+                    Map.of("tally.jdbc.url", "jdbc:h2:mem:x", "tally.store", "postgres"))
+                .store())
+        .isEqualTo("postgres");
+  }
+
+  @Test
   void randomReplicaIdPerConfiguration() {
     assertThat(TallyConfig.builder().build().replicaId())
         .isNotEqualTo(TallyConfig.builder().build().replicaId());
+    Map<String, String> same = Map.of("tally.batch.size", "5");
+    TallyConfig first = TallyConfig.from(same);
+    TallyConfig second = TallyConfig.from(same);
+    assertThat(first.replicaId()).isNotEqualTo(second.replicaId());
+    assertThat(first).isNotEqualTo(second);
+    assertThat(first.replicaId()).isEqualTo(first.replicaId());
+    assertThat(first.property("tally.replica-id")).contains(first.replicaId().toString());
+    assertThat(first.toString()).contains("tally.replica-id=" + first.replicaId());
   }
 
   @Test
@@ -337,6 +381,53 @@ class TallyConfigTest {
   }
 
   @Test
+  void durationsBeyondWhatADurationHoldsAreBadValuesNotArithmeticErrors() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("tally.flush-interval", "999999999999999999d");
+    m.put("tally.batch.flush-timeout", "99999999999999999999999ms");
+    m.put("tally.last-used.flush-interval", "-999999999999999999d");
+    m.put("tally.batch.size", "0");
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> TallyConfig.from(m));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.batch.flush-timeout was '99999999999999999999999ms' but must be at most 365d",
+            "tally.batch.size was '0' but must be >= 1",
+            "tally.flush-interval was '999999999999999999d' but must be at most 365d",
+            "tally.last-used.flush-interval was '-999999999999999999d' but must be positive");
+    assertThatThrownBy(() -> TallyConfig.parseDuration("999999999999999999d"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage("must be at most 365d");
+  }
+
+  @Test
+  void everyDurationIsAtMost365Days() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("tally.flush-interval", "200000d");
+    m.put("tally.usage-stats.report-period", "366d");
+    m.put("tally.health.failing-after", "PT8761H");
+    m.put("tally.batch.retry.max-backoff", "365d");
+
+    ConfigException e = catchThrowableOfType(ConfigException.class, () -> TallyConfig.from(m));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.flush-interval was '200000d' but must be at most 365d",
+            "tally.health.failing-after was 'PT8761H' but must be at most 365d",
+            "tally.usage-stats.report-period was '366d' but must be at most 365d");
+    ConfigException typed =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> TallyConfig.builder().flushInterval(Duration.ofDays(200000)).build());
+    assertThat(typed.problems())
+        .containsExactly("tally.flush-interval was '200000d' but must be at most 365d");
+    assertThat(TallyConfig.builder().batchShutdownTimeout(TallyConfig.MAX_DURATION).build()
+            .batchShutdownTimeout())
+        .isEqualTo(Duration.ofDays(365));
+  }
+
+  @Test
   void environmentBeatsSystemPropertiesWhichBeatDefaults() {
     Map<String, String> sys =
         Map.of(
@@ -370,20 +461,81 @@ class TallyConfigTest {
   }
 
   @Test
-  void unknownEnvironmentVariablesAndSystemPropertiesAreReported() {
+  void unknownSystemPropertiesAreReported() {
     ConfigException e =
         catchThrowableOfType(
             ConfigException.class,
             () ->
                 TallyConfig.fromEnvironment(
                     Map.of("tally.bogus", "1", "tally.test.jdbc.url", "reserved"),
-                    Map.of("TALLY_BATCH_SIZ", "3", "TALLY_TEST_JDBC_URL", "reserved")));
+                    Map.of("TALLY_TEST_JDBC_URL", "reserved")));
 
-    assertThat(e.problems())
+    assertThat(e.problems()).containsExactly("tally.bogus is not a known key");
+  }
+
+  @Test
+  void unknownEnvironmentVariablesAreLoggedByNameAndIgnored() {
+    Logger logger = (Logger) LoggerFactory.getLogger(TallyConfig.class);
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    TallyConfig c;
+    try {
+      c =
+          TallyConfig.fromEnvironment(
+              Map.of(),
+              Map.of(
+                  "TALLY_HOME", "/opt/other-tool-secret",
+                  "TALLY_BATCH_SIZ", "hunter2",
+                  "TALLY_STORE_X", "hunter3",
+                  "TALLY_BATCH_SIZE", "7",
+                  "TALLY_TEST_JDBC_URL", "reserved"));
+    } finally {
+      logger.detachAppender(appender);
+    }
+
+    assertThat(c.batchSize()).isEqualTo(7);
+    assertThat(c.property("tally.store.x")).isEmpty();
+    assertThat(appender.list)
+        .extracting(ILoggingEvent::getLevel, ILoggingEvent::getFormattedMessage)
         .containsExactly(
-            "environment variable TALLY_BATCH_SIZ is not a Tally setting"
-                + " (did you mean tally.batch.size?)",
-            "tally.bogus is not a known key");
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_BATCH_SIZ: it is not a Tally setting"
+                    + " (did you mean tally.batch.size?)"),
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_HOME: it is not a Tally setting"
+                    + " (did you mean tally.store?)"),
+            tuple(
+                ch.qos.logback.classic.Level.WARN,
+                "Ignoring environment variable TALLY_STORE_X: it is not a Tally setting"
+                    + " (did you mean tally.store?)"));
+  }
+
+  @Test
+  void aBadValueOfAKnownEnvironmentVariableIsStillAnError() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> TallyConfig.fromEnvironment(Map.of(), Map.of("TALLY_BATCH_SIZE", "many")));
+
+    assertThat(e.problems()).containsExactly("tally.batch.size was 'many' but must be an integer");
+  }
+
+  @Test
+  void unknownKeysPassedToFromOrTheBuilderAreErrors() {
+    assertThat(
+            catchThrowableOfType(
+                    ConfigException.class, () -> TallyConfig.from(Map.of("tally.home", "/opt")))
+                .problems())
+        .containsExactly("tally.home is not a known key (did you mean tally.store?)");
+    assertThat(
+            catchThrowableOfType(
+                    ConfigException.class,
+                    () -> TallyConfig.builder().set("tally.home", "/opt").build())
+                .problems())
+        .containsExactly("tally.home is not a known key (did you mean tally.store?)");
   }
 
   @Test
@@ -409,6 +561,59 @@ class TallyConfigTest {
         .contains("tally.batch.size=1000")
         .contains("tally.flush-interval=1m");
     assertThat(TallyConfig.redactUrl("jdbc:h2:mem:tally;PASSWORD=x")).isEqualTo("jdbc:h2:mem:tally?…");
+  }
+
+  @Test
+  void providerSettingsNamedLikeSecretsAreMasked() {
+    TallyConfig c =
+        TallyConfig.builder()
+            .set("tally.store.custom.api-key", "k1")
+            .set("tally.store.custom.apikey", "k2")
+            .set("tally.backend.custom.auth-token", "k3")
+            .set("tally.backend.custom.pass", "k4")
+            .set("tally.backend.custom.db-pwd", "k5")
+            .set("tally.backend.custom.Client-Secret", "k6")
+            .set("tally.backend.custom.oauth", "k7")
+            .set("tally.store.custom.SSLKEY", "k8")
+            .set("tally.store.custom.region", "eu")
+            .build();
+
+    assertThat(c.toString())
+        .doesNotContain("k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8")
+        .contains(
+            "tally.store.custom.api-key=****",
+            "tally.store.custom.apikey=****",
+            "tally.backend.custom.auth-token=****",
+            "tally.backend.custom.pass=****",
+            "tally.backend.custom.db-pwd=****",
+            "tally.backend.custom.Client-Secret=****",
+            "tally.backend.custom.oauth=****",
+            "tally.store.custom.SSLKEY=****",
+            "tally.store.custom.region=eu");
+  }
+
+  @Test
+  void urlsAreShownWithoutUserInformationOrParameters() {
+    assertThat(TallyConfig.redactUrl("jdbc:oracle:thin:scott/tiger@db.example:1521:orcl"))
+        .isEqualTo("jdbc:oracle:…@db.example:1521:orcl");
+    assertThat(TallyConfig.redactUrl("jdbc:oracle:thin:scott/tiger@//db.example:1521/svc"))
+        .isEqualTo("jdbc:oracle:…@//db.example:1521/svc");
+    assertThat(TallyConfig.redactUrl("jdbc:postgresql://bob:p@ss@db.example/app"))
+        .isEqualTo("jdbc:postgresql://…@db.example/app");
+    assertThat(TallyConfig.redactUrl("jdbc:mysql://db.example/app?user=bob&password=tiger"))
+        .isEqualTo("jdbc:mysql://db.example/app?…");
+    assertThat(TallyConfig.redactUrl("jdbc:sqlserver://db.example;user=bob;password=tiger"))
+        .isEqualTo("jdbc:sqlserver://db.example?…");
+    assertThat(TallyConfig.redactUrl("scott/tiger@db.example")).isEqualTo("…@db.example");
+    assertThat(TallyConfig.redactUrl("jdbc:h2:mem:tally")).isEqualTo("jdbc:h2:mem:tally");
+    assertThat(
+            TallyConfig.builder()
+                .jdbcUrl("jdbc:oracle:thin:scott/tiger@db.example:1521:orcl")
+                .store("oracle")
+                .build()
+                .toString())
+        .doesNotContain("tiger")
+        .contains("tally.jdbc.url=jdbc:oracle:…@db.example:1521:orcl");
   }
 
   @Test

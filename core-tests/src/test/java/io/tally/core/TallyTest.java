@@ -2,6 +2,7 @@ package io.tally.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.inject.Guice;
@@ -366,6 +367,69 @@ class TallyTest {
             "open memory", "migrate memory", "create rec", "close rec", "close memory");
   }
 
+  @Test
+  void anErrorDuringStartClosesWhatHadStartedAndIsRethrownAsItIs() {
+    MemoryStores stores = new MemoryStores("memory");
+    StackOverflowError error = new StackOverflowError("deep in a backend");
+    BackendProvider overflowing =
+        new BackendProvider() {
+          @Override
+          public String name() {
+            return "overflowing";
+          }
+
+          @Override
+          public Backend<ConnectionEvent> create(ProviderContext context) {
+            throw error;
+          }
+        };
+    TallyModule module =
+        TallyModule.builder(config().backends("rec", "overflowing").build())
+            .loader(ProviderLoader.of(stores, new Recording("rec"), overflowing))
+            .build();
+
+    Throwable thrown = catchThrowable(() -> Tally.start(module, manualClock()));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(order)
+        .containsExactly(
+            "open memory", "migrate memory", "create rec", "close rec", "close memory");
+  }
+
+  @Test
+  void anErrorOutsideGuiceClosesWhatHadStartedToo() {
+    AssertionError error = new AssertionError("migration check failed");
+    StoreProvider failingMigration =
+        new StoreProvider() {
+          @Override
+          public String name() {
+            return "memory";
+          }
+
+          @Override
+          public Stores open(ProviderContext context) {
+            order.add("open memory");
+            return Stores.of(
+                new InMemoryLastUsedStore<UUID>(),
+                new InMemoryUsageStatsStore(),
+                new InMemoryConnectionLogStore(),
+                () -> {
+                  throw error;
+                },
+                () -> order.add("close memory"));
+          }
+        };
+    TallyModule module =
+        TallyModule.builder(config().build())
+            .loader(ProviderLoader.of(failingMigration, new Recording("rec")))
+            .build();
+
+    Throwable thrown = catchThrowable(() -> Tally.start(module, manualClock()));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(order).containsExactly("open memory", "close memory");
+  }
+
   private static BackendProvider broken() {
     return new BackendProvider() {
       @Override
@@ -396,6 +460,40 @@ class TallyTest {
       assertThat(tally.stats().get(4).accepted()).isEqualTo(7);
       assertThat(tally.health()).isEqualTo(Health.DEGRADED);
       assertThat(tally.config().replicaId()).isEqualTo(REPLICA);
+    }
+  }
+
+  @Test
+  void twoTallysFromTwoConfigurationsWithoutAReplicaIdKeepSeparateUsageRows() {
+    MemoryStores stores = new MemoryStores("memory");
+    List<UUID> replicas = new ArrayList<>();
+    List<Tally> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2; i++) {
+        TallyConfig config =
+            TallyConfig.builder()
+                .store("memory")
+                .backends()
+                .usageStatsFlushInterval(Duration.ofSeconds(10))
+                .build();
+        replicas.add(config.replicaId());
+        Tally tally =
+            Tally.start(
+                TallyModule.builder(config).loader(ProviderLoader.of(stores)).build(),
+                manualClock());
+        started.add(tally);
+        tally.usageStats().track(WORKSPACE, USER, i + 1, 0);
+      }
+      clock.advance(Duration.ofSeconds(10));
+
+      assertThat(replicas.get(0)).isNotEqualTo(replicas.get(1));
+      assertThat(stores.usageStats.replicaUsage())
+          .extracting(ReplicaUsage::replicaId, ReplicaUsage::allowedRequests)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple(replicas.get(0), 1L),
+              org.assertj.core.groups.Tuple.tuple(replicas.get(1), 2L));
+    } finally {
+      started.forEach(Tally::close);
     }
   }
 

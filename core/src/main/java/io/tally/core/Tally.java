@@ -9,6 +9,7 @@ import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.lastused.LastUsedTracker;
+import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.Stores;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
@@ -39,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * (plus any override modules) and starts, in this order: the stores (then the migrations, if
  * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
  * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
- * fails, what was started is closed again and the failure is thrown. {@link #close()} stops them
+ * fails (with an exception or an {@link Error}), what was started is closed again and the
+ * failure is thrown; when a message in the
+ * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
+ * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops them
  * in the reverse order. Thread-safe.
  */
 public final class Tally implements AutoCloseable {
@@ -116,19 +120,27 @@ public final class Tally implements AutoCloseable {
         s.config.backends());
     try {
       s.run(injector);
-    } catch (RuntimeException e) {
-      RuntimeException failure = unwrap(e);
+    } catch (RuntimeException | Error e) {
+      Throwable failure = unwrap(e);
       s.undo(injector.getInstance(TallyModule.Created.class), failure);
-      log.error("Tally failed to start; stopped what had started", failure);
-      throw failure;
+      if (failure instanceof Error) {
+        log.error("Tally failed to start; stopped what had started", failure);
+        throw (Error) failure;
+      }
+      // A driver's message can quote the JDBC URL (with its password): never log or throw that.
+      RuntimeException safe = JdbcUrls.withoutSecrets((RuntimeException) failure, s.config);
+      log.error("Tally failed to start; stopped what had started", safe);
+      throw safe;
     }
     log.info("Tally started: replica {}, config {}", s.config.replicaId(), s.config);
     return new Tally(s);
   }
 
-  private static RuntimeException unwrap(RuntimeException e) {
-    if (e instanceof ProvisionException && e.getCause() instanceof RuntimeException) {
-      return (RuntimeException) e.getCause();
+  /** @return what a provider threw, when Guice wrapped it; else {@code e} */
+  private static Throwable unwrap(Throwable e) {
+    if (e instanceof ProvisionException
+        && (e.getCause() instanceof RuntimeException || e.getCause() instanceof Error)) {
+      return e.getCause();
     }
     return e;
   }
@@ -271,7 +283,7 @@ public final class Tally implements AutoCloseable {
      * Closes, newest first, what a failed start created: backends and extra components that a
      * provider made but no started fan-out or component list took over, then what was started.
      */
-    void undo(TallyModule.Created created, RuntimeException failure) {
+    void undo(TallyModule.Created created, Throwable failure) {
       Set<Object> covered = Collections.newSetFromMap(new IdentityHashMap<>());
       for (Started s : started) {
         covered.add(s.resource);

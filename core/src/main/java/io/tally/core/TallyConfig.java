@@ -1,6 +1,7 @@
 package io.tally.core;
 
 import io.tally.core.lastused.TimestampMode;
+import io.tally.core.spi.JdbcUrls;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
@@ -32,7 +35,9 @@ import org.slf4j.event.Level;
  * {@link #fromEnvironment()}: defaults, overridden by system properties, overridden by
  * environment variables. An environment variable names a key in upper case with every {@code .}
  * and {@code -} turned into {@code _}: {@code TALLY_FLUSH_INTERVAL} sets {@code
- * tally.flush-interval}, {@code TALLY_BATCH_SIZE} sets {@code tally.batch.size}.
+ * tally.flush-interval}, {@code TALLY_BATCH_SIZE} sets {@code tally.batch.size}. A {@code TALLY_*}
+ * variable that names no setting is logged at WARN and ignored, since other tools share that
+ * namespace; an unknown {@code tally.*} system property or key is an error.
  *
  * <p>Validation is strict and complete: {@code build()} and {@code from(..)} check every key and
  * throw one {@link ConfigException} listing every problem, for example {@code tally.batch.size
@@ -44,27 +49,37 @@ import org.slf4j.event.Level;
  * password.
  *
  * <p>Durations are written {@code 250ms}, {@code 5s}, {@code 1m}, {@code 2h}, {@code 1d} or in
- * ISO-8601 ({@code PT5S}); lists are comma-separated; booleans are {@code true} or {@code false}.
+ * ISO-8601 ({@code PT5S}); every duration must be positive and at most {@code 365d} ({@link
+ * #MAX_DURATION}), for example {@code tally.flush-interval was '200000d' but must be at most
+ * 365d}. Lists are comma-separated; booleans are {@code true} or {@code false}.
  *
  * <table>
  *   <caption>Keys</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code tally.store}</td><td>{@code h2}</td>
- *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's)</td></tr>
+ *   <tr><td>{@code tally.store}</td><td>from {@code tally.jdbc.url}: {@code postgres} for
+ *       {@code jdbc:postgresql:}, else {@code h2}</td>
+ *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's); set it
+ *       for any other database. A built-in store refuses a URL of another database's scheme,
+ *       naming the scheme it needs but never showing the URL</td></tr>
  *   <tr><td>{@code tally.backends}</td><td>{@code db}</td>
  *       <td>connection-log backend providers, comma-separated ({@code db}, {@code slog}, …); may
  *       be empty</td></tr>
  *   <tr><td>{@code tally.trackers}</td><td>(none)</td>
  *       <td>extra tracker providers to start, comma-separated</td></tr>
- *   <tr><td>{@code tally.replica-id}</td><td>a random UUID</td>
- *       <td>this replica's id in the usage statistics; logged at start</td></tr>
+ *   <tr><td>{@code tally.replica-id}</td><td>a random UUID per configuration</td>
+ *       <td>this replica's id in the usage statistics (its own usage row); logged at start.
+ *       Without it, every {@code TallyConfig} built gets its own random id, kept for its
+ *       lifetime: two {@code Tally} instances in one JVM started from two configurations never
+ *       share a usage row, while one started twice from the same configuration reuses its
+ *       id</td></tr>
  *   <tr><td>{@code tally.migrate-on-start}</td><td>{@code true}</td>
  *       <td>apply missing schema migrations when Tally starts</td></tr>
  *   <tr><td>{@code tally.table-prefix}</td><td>{@code tally_}</td>
  *       <td>prefix of every table name; empty or an SQL identifier</td></tr>
  *   <tr><td>{@code tally.jdbc.url}</td><td>(none)</td>
  *       <td>the database's JDBC URL; without it the {@code h2} store uses a private in-memory
- *       database and the {@code postgres} store needs a {@code DataSource} passed to it</td></tr>
+ *       database and the {@code postgres} store needs a {@code DataSource} passed to it. Shown and
+ *       logged only without parameters and user information</td></tr>
  *   <tr><td>{@code tally.jdbc.user}</td><td>(none)</td><td>the database user</td></tr>
  *   <tr><td>{@code tally.jdbc.password}</td><td>(none)</td>
  *       <td>the database password; never shown by {@link #toString()} nor logged</td></tr>
@@ -121,11 +136,14 @@ import org.slf4j.event.Level;
  *       <td>event fields the {@code slog} backend logs as {@code [redacted]}, comma-separated,
  *       as it names them ({@code ip}, {@code user_agent}, …)</td></tr>
  *   <tr><td>{@code tally.store.<name>.*}, {@code tally.backend.<name>.*}</td><td></td>
- *       <td>settings of a third-party provider, read with {@link #property(String)}</td></tr>
+ *       <td>settings of a third-party provider, read with {@link #property(String)}; {@link
+ *       #toString()} shows as {@code ****} those whose key contains {@code password}, {@code
+ *       secret}, {@code token}, {@code credential}, {@code key}, {@code auth}, {@code pass} or
+ *       {@code pwd}</td></tr>
  * </table>
  */
 public final class TallyConfig {
-  /** The default store provider: {@value}. */
+  /** The store provider used when {@code tally.store} is not set and no JDBC URL names one: {@value}. */
   public static final String DEFAULT_STORE = "h2";
   /** The default backend providers: {@value}. */
   public static final String DEFAULT_BACKENDS = "db";
@@ -156,14 +174,21 @@ public final class TallyConfig {
   /** The default logger of the {@code slog} backend: {@value}. */
   public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
+  /**
+   * The longest duration any setting accepts: 365 days. Longer ones are refused rather than
+   * overflowing a scheduler's nanosecond arithmetic.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(365);
+
+  private static final Logger log = LoggerFactory.getLogger(TallyConfig.class);
   private static final String MASK = "****";
+  private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
+  private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
-  private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d{1,18})(ms|s|m|h|d)");
+  private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  private static final Pattern SECRET_PROPERTY =
-      Pattern.compile(".*(password|secret|token|credential).*", Pattern.CASE_INSENSITIVE);
   private static final String STORE_PROPERTIES = "tally.store.";
   private static final String BACKEND_PROPERTIES = "tally.backend.";
   private static final String RESERVED = "tally.test.";
@@ -304,7 +329,10 @@ public final class TallyConfig {
   private TallyConfig(Builder b, UUID replicaId) {
     Map<Key<?>, Object> v = new HashMap<>();
     for (Key<?> key : KEYS.values()) {
-      Object value = b.values.containsKey(key) ? b.values.get(key) : key.defaultValue;
+      Object value =
+          b.values.containsKey(key)
+              ? b.values.get(key)
+              : key == STORE ? inferStore((String) b.values.get(JDBC_URL)) : key.defaultValue;
       if (value != null) {
         v.put(key, value);
       }
@@ -313,6 +341,19 @@ public final class TallyConfig {
     this.values = Collections.unmodifiableMap(v);
     this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
     this.propertyNames = Collections.unmodifiableMap(new TreeMap<>(b.propertyNames));
+  }
+
+  /**
+   * The store to use when {@code tally.store} is not set: the one the JDBC URL's scheme names.
+   *
+   * @param jdbcUrl the configured URL, or null
+   * @return {@code postgres} for a {@code jdbc:postgresql:} URL, else {@value #DEFAULT_STORE}
+   */
+  private static String inferStore(String jdbcUrl) {
+    if (jdbcUrl != null && jdbcUrl.startsWith(POSTGRES_SCHEME)) {
+      return "postgres";
+    }
+    return DEFAULT_STORE;
   }
 
   /** @return a builder with every key at its default */
@@ -343,8 +384,14 @@ public final class TallyConfig {
    * Reads the configuration of this process: defaults, overridden by {@code tally.*} system
    * properties, overridden by {@code TALLY_*} environment variables.
    *
+   * <p>An unknown {@code tally.*} system property is an error, as in {@link #from(Map)}. An
+   * environment variable that starts with {@code TALLY_} but names no Tally setting (say {@code
+   * TALLY_HOME}, set by an unrelated tool) is not: environment variables are a namespace shared
+   * with other programs, so it is logged at WARN, naming the variable but never its value, and
+   * ignored. A bad value of a variable that does name a setting is an error.
+   *
    * @return the configuration
-   * @throws ConfigException listing every unknown key or variable and every bad value
+   * @throws ConfigException listing every unknown system property and every bad value
    */
   public static TallyConfig fromEnvironment() {
     Properties props = System.getProperties();
@@ -370,26 +417,25 @@ public final class TallyConfig {
         merged.put(variable(e.getKey()), new String[] {e.getKey(), e.getValue()});
       }
     }
-    List<String> problems = new ArrayList<>();
     for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
       String name = e.getKey();
       if (!name.startsWith("TALLY_") || name.startsWith(variable(RESERVED))) {
         continue;
       }
       Key<?> key = KEYS_BY_VARIABLE.get(name);
+      String providerKey = name.toLowerCase(Locale.ROOT).replace('_', '.');
       if (key != null) {
         merged.put(name, new String[] {key.name, e.getValue()});
-      } else if (name.startsWith(variable(STORE_PROPERTIES))
-          || name.startsWith(variable(BACKEND_PROPERTIES))) {
-        merged.put(
-            name,
-            new String[] {name.toLowerCase(Locale.ROOT).replace('_', '.'), e.getValue()});
+      } else if (isProviderKey(providerKey)) {
+        merged.put(name, new String[] {providerKey, e.getValue()});
       } else {
-        problems.add("environment variable " + name + " is not a Tally setting" + hint(name));
+        // Environment variables are a namespace shared with every other tool (TALLY_HOME, …):
+        // name the variable, never its value, and go on.
+        log.warn(
+            "Ignoring environment variable {}: it is not a Tally setting{}", name, hint(name));
       }
     }
     Builder b = builder();
-    b.extraProblems.addAll(problems);
     for (String[] kv : merged.values()) {
       b.set(kv[0], kv[1]);
     }
@@ -401,7 +447,13 @@ public final class TallyConfig {
     return Collections.unmodifiableSet(KEYS.keySet());
   }
 
-  /** @return the store provider's name */
+  /**
+   * Returns the store provider's name: {@code tally.store} when it is set; otherwise the store the
+   * JDBC URL's scheme names ({@code postgres} for {@code jdbc:postgresql:}, {@code h2} for {@code
+   * jdbc:h2:}), and {@value #DEFAULT_STORE} for any other URL or without one.
+   *
+   * @return the store provider's name
+   */
   public String store() {
     return get(STORE);
   }
@@ -416,7 +468,12 @@ public final class TallyConfig {
     return get(TRACKERS);
   }
 
-  /** @return this replica's id: configured, or random per configuration built without one */
+  /**
+   * Returns this replica's id: {@code tally.replica-id}, or a random UUID chosen when this
+   * configuration was built without one; either way the same for every call.
+   *
+   * @return this replica's id
+   */
   public UUID replicaId() {
     return get(REPLICA_ID);
   }
@@ -596,8 +653,9 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information, and provider settings whose key mentions a password, secret, token or credential
-   * as {@code ****}.
+   * information ({@link JdbcUrls#redact(String)}), and as {@code ****} the provider settings whose
+   * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
+   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link JdbcUrls#isSecretName(String)}).
    */
   @Override
   public String toString() {
@@ -619,37 +677,20 @@ public final class TallyConfig {
       sb.append(sep)
           .append(name)
           .append('=')
-          .append(SECRET_PROPERTY.matcher(name).matches() ? MASK : properties.get(e.getKey()));
+          .append(JdbcUrls.isSecretName(name) ? MASK : properties.get(e.getKey()));
       sep = ", ";
     }
     return sb.append('}').toString();
   }
 
   /**
-   * Returns a JDBC URL safe to log: without user information, parameters or properties.
+   * Returns a JDBC URL safe to log: see {@link JdbcUrls#redact(String)}.
    *
    * @param url a JDBC URL
-   * @return the URL up to its first {@code ?} or {@code ;}, with any {@code user:password@}
-   *     removed
+   * @return the URL without user information, parameters or properties
    */
   static String redactUrl(String url) {
-    String s = url;
-    int cut = indexOfAny(s, '?', ';');
-    if (cut >= 0) {
-      s = s.substring(0, cut) + "?…";
-    }
-    int at = s.indexOf('@');
-    int slashes = s.indexOf("//");
-    if (at >= 0 && slashes >= 0 && at > slashes) {
-      s = s.substring(0, slashes + 2) + "…@" + s.substring(at + 1);
-    }
-    return s;
-  }
-
-  private static int indexOfAny(String s, char a, char b) {
-    int i = s.indexOf(a);
-    int j = s.indexOf(b);
-    return i < 0 ? j : j < 0 ? i : Math.min(i, j);
+    return JdbcUrls.redact(url);
   }
 
   private <T> T get(Key<T> key) {
@@ -715,18 +756,24 @@ public final class TallyConfig {
   static Duration parseDuration(String text) {
     Matcher m = SHORT_DURATION.matcher(text);
     if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
+      try {
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+          case "ms":
+            return Duration.ofMillis(n);
+          case "s":
+            return Duration.ofSeconds(n);
+          case "m":
+            return Duration.ofMinutes(n);
+          case "h":
+            return Duration.ofHours(n);
+          default:
+            return Duration.ofDays(n);
+        }
+      } catch (ArithmeticException | NumberFormatException e) {
+        // beyond what a Duration (or a long) holds: far outside the rule, on one side or the other
+        throw new IllegalArgumentException(
+            m.group(1).startsWith("-") ? "must be positive" : TOO_LONG, e);
       }
     }
     try {
@@ -824,9 +871,16 @@ public final class TallyConfig {
         TallyConfig::formatDuration,
         Duration.class::cast,
         defaultValue,
-        d -> !d.isZero() && !d.isNegative(),
-        "must be positive",
+        TallyConfig::durationRule,
         false);
+  }
+
+  /** @return the rule {@code d} breaks, or null: positive and at most {@link #MAX_DURATION} */
+  private static String durationRule(Duration d) {
+    if (d.isZero() || d.isNegative()) {
+      return "must be positive";
+    }
+    return d.compareTo(MAX_DURATION) > 0 ? TOO_LONG : null;
   }
 
   private static Key<Integer> integer(String name, Integer defaultValue, int min) {
@@ -900,8 +954,7 @@ public final class TallyConfig {
     final Function<T, String> formatter;
     final Function<Object, T> cast;
     final T defaultValue;
-    final Predicate<T> rule;
-    final String ruleText;
+    final Function<T, String> rule; // the rule a value breaks, or null
     final boolean secret;
 
     Key(
@@ -913,13 +966,30 @@ public final class TallyConfig {
         Predicate<T> rule,
         String ruleText,
         boolean secret) {
+      this(
+          name,
+          parser,
+          formatter,
+          cast,
+          defaultValue,
+          rule == null ? null : v -> rule.test(v) ? null : ruleText,
+          secret);
+    }
+
+    Key(
+        String name,
+        Function<String, T> parser,
+        Function<T, String> formatter,
+        Function<Object, T> cast,
+        T defaultValue,
+        Function<T, String> rule,
+        boolean secret) {
       this.name = name;
       this.parser = parser;
       this.formatter = formatter;
       this.cast = cast;
       this.defaultValue = defaultValue;
       this.rule = rule;
-      this.ruleText = ruleText;
       this.secret = secret;
     }
 
@@ -929,10 +999,11 @@ public final class TallyConfig {
 
     /** @return the problem with {@code value}, or null */
     String check(Object value, String shown) {
-      if (rule == null || rule.test(cast.apply(value))) {
+      String broken = rule == null ? null : rule.apply(cast.apply(value));
+      if (broken == null) {
         return null;
       }
-      return name + " was '" + (secret ? MASK : shown) + "' but " + ruleText;
+      return name + " was '" + (secret ? MASK : shown) + "' but " + broken;
     }
   }
 
@@ -944,7 +1015,6 @@ public final class TallyConfig {
     private final Map<Key<?>, Object> values = new HashMap<>();
     private final Map<Key<?>, String> shown = new HashMap<>();
     private final Map<String, String> problems = new TreeMap<>();
-    private final List<String> extraProblems = new ArrayList<>();
     private final Map<String, String> properties = new HashMap<>();
     private final Map<String, String> propertyNames = new HashMap<>();
 
@@ -1290,7 +1360,7 @@ public final class TallyConfig {
 
     /**
      * Checks every setting and builds the configuration. Without a replica id, a random one is
-     * chosen.
+     * chosen for this configuration (each call of {@code build()} chooses a new one).
      *
      * @return the configuration
      * @throws ConfigException listing every problem: unknown keys, unreadable values and values
@@ -1320,8 +1390,7 @@ public final class TallyConfig {
                 + formatDuration(initial)
                 + "')");
       }
-      List<String> list = new ArrayList<>(extraProblems);
-      list.addAll(all.values());
+      List<String> list = new ArrayList<>(all.values());
       if (!list.isEmpty()) {
         throw new ConfigException(list);
       }

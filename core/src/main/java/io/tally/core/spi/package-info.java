@@ -3,7 +3,8 @@
  * (a database), {@link io.tally.core.spi.BackendProvider} (a connection-log destination) and
  * {@link io.tally.core.spi.TrackerProvider} (an extra component), all discovered with {@link
  * java.util.ServiceLoader} through a {@link io.tally.core.spi.ProviderLoader}, plus helpers for
- * store authors ({@link io.tally.core.spi.SqlMigrations}, {@link io.tally.core.spi.Identifiers}).
+ * store authors ({@link io.tally.core.spi.SqlMigrations}, {@link io.tally.core.spi.Identifiers},
+ * {@link io.tally.core.spi.JdbcUrls}).
  *
  * <p>Rules of discovery, shared by the three SPIs:
  *

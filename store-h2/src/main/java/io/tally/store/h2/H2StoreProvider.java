@@ -2,6 +2,7 @@ package io.tally.store.h2;
 
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
@@ -10,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -19,7 +21,10 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * <p>Discovered through {@code META-INF/services}, it opens an H2 connection pool ({@link
  * JdbcConnectionPool}, at most {@code tally.jdbc.pool-size} connections) on {@code
  * tally.jdbc.url} with {@code tally.jdbc.user} and {@code tally.jdbc.password}; without a URL,
- * on a private in-memory database that lives until Tally closes. Tables are named with {@code
+ * on a private in-memory database that lives until Tally closes. The URL must start with {@code
+ * jdbc:h2:} (a {@link io.tally.core.ConfigException} says so otherwise, without showing the URL).
+ * It connects once when opened, so a bad URL or an unreachable server fails the start; the
+ * failure's messages never show the URL or the password. Tables are named with {@code
  * tally.table-prefix}. Closing the stores disposes of the pool (and shuts the private in-memory
  * database down).
  *
@@ -29,6 +34,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
 public final class H2StoreProvider implements StoreProvider {
   /** The provider's name: {@value}. */
   public static final String NAME = "h2";
+
+  private static final String URL_SCHEME = "jdbc:h2:";
 
   private final DataSource dataSource;
 
@@ -61,12 +68,55 @@ public final class H2StoreProvider implements StoreProvider {
     }
     boolean privateDatabase = config.jdbcUrl().isEmpty();
     String url =
-        config.jdbcUrl().orElseGet(() -> "jdbc:h2:mem:tally-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        config
+            .jdbcUrl()
+            .map(u -> JdbcUrls.requireScheme(u, NAME, URL_SCHEME))
+            .orElseGet(() -> URL_SCHEME + "mem:tally-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
     JdbcConnectionPool pool =
         JdbcConnectionPool.create(
             url, config.jdbcUser().orElse(""), config.jdbcPassword().orElse(""));
-    pool.setMaxConnections(config.poolSize());
-    return stores(pool, schema, privateDatabase ? () -> shutdown(pool) : pool::dispose);
+    Runnable close = privateDatabase ? () -> shutdown(pool) : pool::dispose;
+    return closingOnFailure(
+        close,
+        () -> {
+          pool.setMaxConnections(config.poolSize());
+          connectOnce(pool, config);
+          return stores(pool, schema, close::run);
+        });
+  }
+
+  /**
+   * Connects once: a bad URL or an unreachable server fails the start, and H2's message (which
+   * can quote the whole URL) is cleaned here rather than in every later flush.
+   */
+  private static void connectOnce(JdbcConnectionPool pool, TallyConfig config) {
+    try (Connection c = pool.getConnection()) {
+      c.isValid(1);
+    } catch (SQLException e) {
+      throw JdbcUrls.withoutSecrets(
+          new StoreException("cannot open the H2 database (see tally.jdbc.*)", e), config);
+    }
+  }
+
+  /**
+   * Opens the stores over a pool this provider created; if that throws, disposes of the pool and
+   * rethrows.
+   *
+   * @param dispose disposes of the pool
+   * @param stores opens the stores over it
+   * @return the stores
+   */
+  static Stores closingOnFailure(Runnable dispose, Supplier<Stores> stores) {
+    try {
+      return stores.get();
+    } catch (RuntimeException | Error e) {
+      try {
+        dispose.run();
+      } catch (RuntimeException disposing) {
+        e.addSuppressed(disposing);
+      }
+      throw e;
+    }
   }
 
   private static Stores stores(DataSource ds, H2Schema schema, AutoCloseable onClose) {

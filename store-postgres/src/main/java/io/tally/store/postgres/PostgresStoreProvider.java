@@ -5,20 +5,25 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.postgresql.Driver;
 
 /**
  * The {@code postgres} store provider: the PostgreSQL stores over a HikariCP pool.
  *
  * <p>Discovered through {@code META-INF/services}, it opens a pool named {@code tally} on {@code
  * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at
- * most {@code tally.jdbc.pool-size} connections; the pool is created when Tally starts and fails
+ * most {@code tally.jdbc.pool-size} connections. The URL must be one the PostgreSQL driver accepts,
+ * starting with {@code jdbc:postgresql:} and without user information ({@code user:password@});
+ * otherwise a {@link ConfigException} says so without showing the URL; the pool is created when Tally starts and fails
  * the start at once if the database cannot be reached. Tables are named with {@code
  * tally.table-prefix}. Closing the stores closes the pool.
  *
@@ -32,6 +37,8 @@ public final class PostgresStoreProvider implements StoreProvider {
 
   /** The name of the pool this provider creates: {@value}. */
   public static final String POOL_NAME = "tally";
+
+  private static final String URL_SCHEME = "jdbc:postgresql:";
 
   private final DataSource dataSource;
 
@@ -71,6 +78,7 @@ public final class PostgresStoreProvider implements StoreProvider {
                         List.of(
                             "tally.jdbc.url is required by the postgres store"
                                 + " (or pass a DataSource: new PostgresStoreProvider(dataSource))")));
+    requireUsableUrl(url);
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(POOL_NAME);
     hikari.setJdbcUrl(url);
@@ -81,9 +89,52 @@ public final class PostgresStoreProvider implements StoreProvider {
     try {
       pool = new HikariDataSource(hikari);
     } catch (RuntimeException e) {
-      throw new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e);
+      throw JdbcUrls.withoutSecrets(
+          new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e), config);
     }
-    return stores(pool, schema, pool::close);
+    return closingOnFailure(pool, () -> stores(pool, schema, pool::close));
+  }
+
+  /**
+   * Builds the stores over a pool this provider created; if that throws, closes the pool (so it
+   * does not leak its connections and housekeeping thread) and rethrows.
+   *
+   * @param pool the pool
+   * @param stores builds the stores over it
+   * @return the stores
+   */
+  static Stores closingOnFailure(AutoCloseable pool, Supplier<Stores> stores) {
+    try {
+      return stores.get();
+    } catch (RuntimeException | Error e) {
+      try {
+        pool.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Refuses, without showing it, a URL the PostgreSQL driver would refuse: the driver and HikariCP
+   * then quote the URL, or part of it, in their messages and warnings.
+   */
+  private static void requireUsableUrl(String url) {
+    JdbcUrls.requireScheme(url, NAME, URL_SCHEME);
+    int q = url.indexOf('?');
+    if ((q < 0 ? url : url.substring(0, q)).indexOf('@') >= 0) {
+      throw new ConfigException(
+          List.of(
+              "tally.jdbc.url must not hold user information (user:password@) for the postgres"
+                  + " store; set tally.jdbc.user and tally.jdbc.password"));
+    }
+    if (Driver.parseURL(url, null) == null) {
+      throw new ConfigException(
+          List.of(
+              "tally.jdbc.url is not a URL the PostgreSQL driver accepts for the postgres store"
+                  + " (jdbc:postgresql://host[:port]/database[?parameters])"));
+    }
   }
 
   private static Stores stores(DataSource ds, PostgresSchema schema, AutoCloseable onClose) {

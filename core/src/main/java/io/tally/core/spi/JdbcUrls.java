@@ -1,0 +1,281 @@
+package io.tally.core.spi;
+
+import io.tally.core.ConfigException;
+import io.tally.core.StoreException;
+import io.tally.core.TallyConfig;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Helpers for store providers that open a database from {@code tally.jdbc.url}: check the URL's
+ * scheme, show the URL without its secrets, and keep a driver's error message from carrying the
+ * URL or the password into an exception or a log line.
+ *
+ * <p>A JDBC URL often holds credentials ({@code user:password@host}, {@code ?password=…}, {@code
+ * ;PASSWORD=…}) and drivers quote the whole URL in some of their error messages, so Tally never
+ * puts a URL into a message of its own and passes a driver's failure on only through {@link
+ * #withoutSecrets(RuntimeException, TallyConfig)}.
+ */
+public final class JdbcUrls {
+  private static final String MASK = "****";
+  private static final Pattern SUBPROTOCOL = Pattern.compile("jdbc:[A-Za-z0-9]{1,20}:");
+  private static final Pattern SECRET_NAME =
+      Pattern.compile(
+          ".*(password|secret|token|credential|key|auth|pass|pwd).*", Pattern.CASE_INSENSITIVE);
+
+  private JdbcUrls() {}
+
+  /**
+   * Tells whether a setting or a URL parameter holds a secret, judging by its name.
+   *
+   * @param name a key or parameter name, e.g. {@code tally.store.custom.api-token}
+   * @return whether {@code name} contains {@code password}, {@code secret}, {@code token}, {@code
+   *     credential}, {@code key}, {@code auth}, {@code pass} or {@code pwd}, in any case (so
+   *     {@code api-key}, {@code apikey}, {@code auth-token} and {@code PWD} do)
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static boolean isSecretName(String name) {
+    return SECRET_NAME.matcher(Objects.requireNonNull(name, "name")).matches();
+  }
+
+  /**
+   * Checks that a JDBC URL is for the store's database, without showing the URL.
+   *
+   * @param url the configured {@code tally.jdbc.url}
+   * @param store the store provider's name, for the message, e.g. {@code "h2"}
+   * @param scheme the prefix the store requires, e.g. {@code "jdbc:h2:"}
+   * @return {@code url}
+   * @throws NullPointerException if an argument is null
+   * @throws ConfigException if {@code url} does not start with {@code scheme}; the message names
+   *     the store, the required scheme and at most the URL's own {@code jdbc:<subprotocol>:}
+   */
+  public static String requireScheme(String url, String store, String scheme) {
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(scheme, "scheme");
+    if (url.startsWith(scheme)) {
+      return url;
+    }
+    Matcher m = SUBPROTOCOL.matcher(url);
+    String found = m.lookingAt() ? "it starts with " + m.group() : "it is not a JDBC URL";
+    throw new ConfigException(
+        List.of(
+            "tally.jdbc.url must start with "
+                + scheme
+                + " for the "
+                + store
+                + " store ("
+                + found
+                + "; set tally.store to the store of that database)"));
+  }
+
+  /**
+   * Returns a JDBC URL safe to show: without parameters or properties and without user
+   * information.
+   *
+   * @param url a JDBC URL
+   * @return the URL up to its first {@code ?} or {@code ;} (then {@code ?…}), with the user
+   *     information before its last {@code @} replaced by {@code …}: what follows {@code //} when
+   *     that comes before the {@code @} ({@code jdbc:postgresql://…@host/db}), else what follows
+   *     the {@code jdbc:<subprotocol>:} ({@code jdbc:oracle:…@host:1521:orcl} for {@code
+   *     jdbc:oracle:thin:scott/tiger@host:1521:orcl})
+   * @throws NullPointerException if {@code url} is null
+   */
+  public static String redact(String url) {
+    Objects.requireNonNull(url, "url");
+    String s = url;
+    int cut = parametersStart(s);
+    if (cut >= 0) {
+      s = s.substring(0, cut) + "?…";
+    }
+    int at = s.lastIndexOf('@');
+    int start = at < 0 ? -1 : userInfoStart(s, at);
+    if (start >= 0) {
+      s = s.substring(0, start) + "…" + s.substring(at);
+    }
+    return s;
+  }
+
+  /**
+   * Returns a failure safe to log and throw. When no message in its chain (causes and suppressed
+   * exceptions) shows {@code config}'s JDBC URL (unless {@link #redact(String)} leaves it as it
+   * is), the password, the URL's user information or the value of a URL parameter whose name
+   * {@linkplain #isSecretName(String) holds a secret}, that is {@code failure} itself. Otherwise it is a copy, a {@link StoreException} with the same stack traces,
+   * in which every such text is replaced: the URL by {@link #redact(String)}, the rest by {@code
+   * ****}; a copied cause's message starts with the original exception's class name.
+   *
+   * @param failure what a provider or driver threw
+   * @param config the configuration whose secrets must not show
+   * @return {@code failure}, or its copy without secrets
+   * @throws NullPointerException if an argument is null
+   */
+  public static RuntimeException withoutSecrets(RuntimeException failure, TallyConfig config) {
+    Objects.requireNonNull(failure, "failure");
+    Objects.requireNonNull(config, "config");
+    Scrubber scrubber = new Scrubber(config);
+    if (!scrubber.leaks(failure, Collections.newSetFromMap(new IdentityHashMap<>()))) {
+      return failure;
+    }
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    seen.add(failure);
+    String message = scrubber.scrub(failure.getMessage());
+    StoreException copy =
+        new StoreException(
+            failure.getClass() == StoreException.class
+                ? message
+                : failure.getClass().getName() + (message == null ? "" : ": " + message),
+            scrubber.copy(failure.getCause(), seen));
+    scrubber.finish(failure, copy, seen);
+    return copy;
+  }
+
+  /** Where the parameters start: the first {@code ?} or {@code ;}, or -1. */
+  private static int parametersStart(String url) {
+    int q = url.indexOf('?');
+    int s = url.indexOf(';');
+    return q < 0 ? s : s < 0 ? q : Math.min(q, s);
+  }
+
+  /**
+   * Where the user information ending at {@code at} starts: after {@code //} when that comes
+   * first, else after {@code jdbc:<subprotocol>:}, else at the start.
+   */
+  private static int userInfoStart(String url, int at) {
+    int slashes = url.indexOf("//");
+    if (slashes >= 0 && slashes < at) {
+      return slashes + 2;
+    }
+    Matcher m = SUBPROTOCOL.matcher(url);
+    return m.lookingAt() && m.end() <= at ? m.end() : 0;
+  }
+
+  /** The secret parts of a JDBC URL: user information and secret parameters' values. */
+  private static List<String> secretsOf(String url) {
+    List<String> out = new ArrayList<>();
+    int cut = parametersStart(url);
+    String base = cut < 0 ? url : url.substring(0, cut);
+    int at = base.lastIndexOf('@');
+    int start = at < 0 ? -1 : userInfoStart(base, at);
+    if (start >= 0) {
+      String userInfo = base.substring(start, at);
+      out.add(userInfo);
+      int first = indexOfSeparator(userInfo, false);
+      if (first >= 0) {
+        out.add(userInfo.substring(first + 1));
+        out.add(userInfo.substring(indexOfSeparator(userInfo, true) + 1));
+      }
+    }
+    if (cut >= 0) {
+      for (String parameter : url.substring(cut + 1).split("[?&;]")) {
+        int eq = parameter.indexOf('=');
+        if (eq > 0 && isSecretName(parameter.substring(0, eq))) {
+          out.add(parameter.substring(eq + 1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static int indexOfSeparator(String s, boolean last) {
+    int colon = last ? s.lastIndexOf(':') : s.indexOf(':');
+    int slash = last ? s.lastIndexOf('/') : s.indexOf('/');
+    if (colon < 0 || slash < 0) {
+      return Math.max(colon, slash);
+    }
+    return last ? Math.max(colon, slash) : Math.min(colon, slash);
+  }
+
+  /** Finds and replaces one configuration's secrets in messages. */
+  private static final class Scrubber {
+    private final String url;
+    private final List<String> secrets;
+
+    Scrubber(TallyConfig config) {
+      this.url = config.jdbcUrl().orElse(null);
+      Set<String> s = new LinkedHashSet<>();
+      config.jdbcPassword().ifPresent(s::add);
+      if (url != null) {
+        s.addAll(secretsOf(url));
+      }
+      s.remove("");
+      List<String> sorted = new ArrayList<>(s);
+      sorted.sort(Comparator.comparingInt(String::length).reversed());
+      this.secrets = List.copyOf(sorted);
+    }
+
+    boolean leaks(Throwable t, Set<Throwable> seen) {
+      if (t == null || !seen.add(t)) {
+        return false;
+      }
+      if (shows(t.getMessage()) || shows(t.getLocalizedMessage())) {
+        return true;
+      }
+      for (Throwable s : t.getSuppressed()) {
+        if (leaks(s, seen)) {
+          return true;
+        }
+      }
+      return leaks(t.getCause(), seen);
+    }
+
+    private boolean shows(String message) {
+      if (message == null) {
+        return false;
+      }
+      if (url != null && !url.equals(redact(url)) && message.contains(url)) {
+        return true;
+      }
+      for (String secret : secrets) {
+        if (message.contains(secret)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    String scrub(String message) {
+      if (message == null) {
+        return null;
+      }
+      String s = message;
+      if (url != null && !url.equals(redact(url))) {
+        s = s.replace(url, redact(url));
+      }
+      for (String secret : secrets) {
+        s = s.replace(secret, MASK);
+      }
+      return s;
+    }
+
+    Throwable copy(Throwable t, Set<Throwable> seen) {
+      if (t == null || !seen.add(t)) {
+        return null;
+      }
+      String message = scrub(t.getMessage());
+      StoreException copy =
+          new StoreException(
+              t.getClass().getName() + (message == null ? "" : ": " + message),
+              copy(t.getCause(), seen));
+      finish(t, copy, seen);
+      return copy;
+    }
+
+    void finish(Throwable original, Throwable copy, Set<Throwable> seen) {
+      copy.setStackTrace(original.getStackTrace());
+      for (Throwable s : original.getSuppressed()) {
+        Throwable c = copy(s, seen);
+        if (c != null) {
+          copy.addSuppressed(c);
+        }
+      }
+    }
+  }
+}

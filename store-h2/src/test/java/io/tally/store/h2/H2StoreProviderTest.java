@@ -1,0 +1,110 @@
+package io.tally.store.h2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.tally.core.ConfigException;
+import io.tally.core.StoreException;
+import io.tally.core.TallyConfig;
+import io.tally.core.spi.ProviderContext;
+import io.tally.core.spi.Stores;
+import io.tally.testkit.ManualClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.Test;
+
+class H2StoreProviderTest {
+  private final ManualClock clock = ManualClock.create();
+
+  private Stores open(TallyConfig config) {
+    return new H2StoreProvider().open(ProviderContext.of(config, null, clock));
+  }
+
+  @Test
+  void refusesAUrlOfAnotherDatabaseWithoutShowingIt() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                open(
+                    TallyConfig.builder()
+                        .store("h2")
+                        .jdbcUrl("jdbc:postgresql://db/app?password=hunter2")
+                        .build()));
+
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.jdbc.url must start with jdbc:h2: for the h2 store (it starts with"
+                + " jdbc:postgresql:; set tally.store to the store of that database)");
+  }
+
+  @Test
+  void aUrlH2CannotOpenFailsAtOnceWithoutItsSecrets() {
+    StoreException e =
+        catchThrowableOfType(
+            StoreException.class,
+            () ->
+                open(
+                    TallyConfig.builder()
+                        .jdbcUrl("jdbc:h2:tcp://bob:hunter2@127.0.0.1:1/db")
+                        .build()));
+
+    assertThat(e).hasMessage("cannot open the H2 database (see tally.jdbc.*)");
+    List<String> messages = new ArrayList<>();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      messages.add(t.getMessage());
+    }
+    assertThat(messages).hasSizeGreaterThan(1).noneMatch(m -> m.contains("hunter2"));
+    assertThat(messages.get(1)).startsWith("org.h2.jdbc.").contains("****@127.0.0.1:1");
+  }
+
+  @Test
+  void aGoodUrlOpensAndCloses() throws Exception {
+    String url = "jdbc:h2:mem:provider-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    Stores stores = open(TallyConfig.builder().jdbcUrl(url).build());
+    stores.migrate();
+    stores.close();
+  }
+
+  @Test
+  void aPoolWhoseStoresCannotBeBuiltIsDisposed() {
+    JdbcConnectionPool pool =
+        JdbcConnectionPool.create("jdbc:h2:mem:leak-" + UUID.randomUUID(), "sa", "");
+    IllegalStateException failure = new IllegalStateException("stores failed");
+
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                H2StoreProvider.closingOnFailure(
+                    pool::dispose,
+                    () -> {
+                      throw failure;
+                    }));
+
+    assertThat(thrown).isSameAs(failure);
+    assertThatThrownBy(pool::getConnection).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void anErrorBuildingTheStoresDisposesOfThePoolToo() {
+    AtomicInteger disposed = new AtomicInteger();
+    OutOfMemoryError error = new OutOfMemoryError("no room for the stores");
+
+    Throwable thrown =
+        catchThrowable(
+            () ->
+                H2StoreProvider.closingOnFailure(
+                    disposed::incrementAndGet,
+                    () -> {
+                      throw error;
+                    }));
+
+    assertThat(thrown).isSameAs(error);
+    assertThat(disposed).hasValue(1);
+  }
+}
