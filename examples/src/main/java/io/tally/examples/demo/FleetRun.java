@@ -160,14 +160,18 @@ final class FleetRun {
     long startNanos = clock.nanoTime();
     Instant start = clock.now();
     Instant end = start.plus(o.duration);
-    long outageStart = o.dbOutage.isZero() ? Long.MAX_VALUE : (o.duration.minus(o.dbOutage).toNanos() / 2);
-    long outageEnd = o.dbOutage.isZero() ? Long.MAX_VALUE : outageStart + o.dbOutage.toNanos();
     Progress progress = new Progress(out, o, replicas, sent, outage);
     running.forEach(Thread::start);
+    List<Clock.Cancellable> outageTimers = new ArrayList<>();
+    if (!o.dbOutage.isZero()) {
+      // On timers of their own, so a slow usage round cannot delay or skip the outage.
+      Duration outageStart = o.duration.minus(o.dbOutage).dividedBy(2);
+      outageTimers.add(clock.schedule(outageStart, () -> outage.down(true)));
+      outageTimers.add(clock.schedule(outageStart.plus(o.dbOutage), () -> outage.down(false)));
+    }
     Instant boundary = nextBoundary(start);
     while (true) {
       long elapsed = clock.nanoTime() - startNanos;
-      outage.down(elapsed >= outageStart && elapsed < outageEnd);
       progress.maybePrint(elapsed);
       Instant now = clock.now();
       if (!now.isBefore(boundary) && boundary.isBefore(end)) {
@@ -180,6 +184,7 @@ final class FleetRun {
       }
       LockSupport.parkNanos(2_000_000L);
     }
+    outageTimers.forEach(Clock.Cancellable::cancel);
     outage.down(false);
     stop.set(true);
     boolean stuck = false;
