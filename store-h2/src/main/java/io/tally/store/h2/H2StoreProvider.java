@@ -28,6 +28,10 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * tally.table-prefix}. Closing the stores disposes of the pool (and shuts the private in-memory
  * database down).
  *
+ * <p>For a file database use H2's interrupt-safe file channel, {@code jdbc:h2:async:/path/db}:
+ * Tally interrupts a store call that outlives its flush timeout, and with H2's default NIO
+ * channel an interrupt closes the whole database.
+ *
  * <p>Constructed with a {@link DataSource}, it uses that instead and leaves it open; pass it to
  * {@code TallyModule.builder(config).storeProvider(..)}, where it wins over the discovered one.
  */
