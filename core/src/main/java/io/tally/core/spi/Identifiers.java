@@ -52,4 +52,40 @@ public final class Identifiers {
     }
     return value;
   }
+
+  /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
+  public static final int MAX_LENGTH = 63;
+
+  /**
+   * Checks a table prefix: empty, or an identifier short enough that {@code prefix +
+   * longestDerivedName} (the longest table, index or constraint name a store derives from it)
+   * stays within {@value #MAX_LENGTH} characters, since PostgreSQL silently truncates longer
+   * names and two derived names could then collide.
+   *
+   * @param prefix the prefix
+   * @param longestDerivedName the longest name the store appends to the prefix
+   * @return {@code prefix}
+   * @throws IllegalArgumentException if the prefix breaks either rule
+   */
+  public static String requireTablePrefix(String prefix, String longestDerivedName) {
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(longestDerivedName, "longestDerivedName");
+    int max = MAX_LENGTH - longestDerivedName.length();
+    if (prefix.length() > max) {
+      throw new IllegalArgumentException(
+          "prefix was '"
+              + prefix
+              + "' ("
+              + prefix.length()
+              + " characters) but must be at most "
+              + max
+              + ": the longest derived name, "
+              + prefix
+              + longestDerivedName
+              + ", would exceed the "
+              + MAX_LENGTH
+              + "-character identifier limit of PostgreSQL");
+    }
+    return prefix.isEmpty() ? prefix : requireIdentifier(prefix, "prefix");
+  }
 }

@@ -7,6 +7,7 @@ import io.tally.core.usagestats.UsageStatsStore;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The three stores one database provides, opened by a {@link StoreProvider}: last-used times,
@@ -99,5 +100,30 @@ public interface Stores extends AutoCloseable {
         return "Stores{" + lastUsed + ", " + usageStats + ", " + connectionLog + '}';
       }
     };
+  }
+
+  /**
+   * Builds stores over a resource a provider has just opened (a connection pool, an embedded
+   * database) and, if building them throws, closes the resource before rethrowing, so a failed
+   * start leaks no connections or threads. A failure to close is added as suppressed.
+   *
+   * @param resource what the provider opened
+   * @param open builds the stores over it
+   * @return the stores
+   * @throws NullPointerException if an argument is null
+   */
+  static Stores closingOnFailure(AutoCloseable resource, Supplier<Stores> open) {
+    Objects.requireNonNull(resource, "resource");
+    Objects.requireNonNull(open, "open");
+    try {
+      return open.get();
+    } catch (RuntimeException | Error e) {
+      try {
+        resource.close();
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.tally.store.h2;
 
+import io.tally.core.spi.Identifiers;
 import io.tally.core.spi.SqlMigrations;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +25,7 @@ public final class H2Schema {
   static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
 
   /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
-  static final int MAX_IDENTIFIER_LENGTH = 63;
+  static final int MAX_IDENTIFIER_LENGTH = Identifiers.MAX_LENGTH;
 
   /**
    * The longest table prefix: {@value} characters, so that {@code <prefix>}{@value
@@ -64,21 +65,7 @@ public final class H2Schema {
    */
   public static H2Schema withTablePrefix(String prefix) {
     Objects.requireNonNull(prefix, "prefix");
-    if (prefix.length() > MAX_TABLE_PREFIX_LENGTH) {
-      throw new IllegalArgumentException(
-          "prefix was '"
-              + prefix
-              + "' ("
-              + prefix.length()
-              + " characters) but must be at most "
-              + MAX_TABLE_PREFIX_LENGTH
-              + ": the longest derived name, "
-              + prefix
-              + LONGEST_DERIVED_NAME
-              + ", would exceed the "
-              + MAX_IDENTIFIER_LENGTH
-              + "-character identifier limit of PostgreSQL");
-    }
+    Identifiers.requireTablePrefix(prefix, LONGEST_DERIVED_NAME);
     return prefix.equals(DEFAULT_TABLE_PREFIX) ? DEFAULT : new H2Schema(prefix);
   }
 

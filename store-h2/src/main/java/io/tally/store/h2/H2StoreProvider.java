@@ -11,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
@@ -80,8 +79,8 @@ public final class H2StoreProvider implements StoreProvider {
         JdbcConnectionPool.create(
             url, config.jdbcUser().orElse(""), config.jdbcPassword().orElse(""));
     Runnable close = privateDatabase ? () -> shutdown(pool) : pool::dispose;
-    return closingOnFailure(
-        close,
+    return Stores.closingOnFailure(
+        close::run,
         () -> {
           pool.setMaxConnections(config.poolSize());
           connectOnce(pool, config);
@@ -99,27 +98,6 @@ public final class H2StoreProvider implements StoreProvider {
     } catch (SQLException e) {
       throw JdbcUrls.withoutSecrets(
           new StoreException("cannot open the H2 database (see tally.jdbc.*)", e), config);
-    }
-  }
-
-  /**
-   * Opens the stores over a pool this provider created; if that throws, disposes of the pool and
-   * rethrows.
-   *
-   * @param dispose disposes of the pool
-   * @param stores opens the stores over it
-   * @return the stores
-   */
-  static Stores closingOnFailure(Runnable dispose, Supplier<Stores> stores) {
-    try {
-      return stores.get();
-    } catch (RuntimeException | Error e) {
-      try {
-        dispose.run();
-      } catch (RuntimeException disposing) {
-        e.addSuppressed(disposing);
-      }
-      throw e;
     }
   }
 

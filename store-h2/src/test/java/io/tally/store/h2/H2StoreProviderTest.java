@@ -80,7 +80,7 @@ class H2StoreProviderTest {
     Throwable thrown =
         catchThrowable(
             () ->
-                H2StoreProvider.closingOnFailure(
+                Stores.closingOnFailure(
                     pool::dispose,
                     () -> {
                       throw failure;
@@ -98,7 +98,7 @@ class H2StoreProviderTest {
     Throwable thrown =
         catchThrowable(
             () ->
-                H2StoreProvider.closingOnFailure(
+                Stores.closingOnFailure(
                     disposed::incrementAndGet,
                     () -> {
                       throw error;

@@ -12,7 +12,6 @@ import io.tally.core.spi.Stores;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.Driver;
 
@@ -92,28 +91,7 @@ public final class PostgresStoreProvider implements StoreProvider {
       throw JdbcUrls.withoutSecrets(
           new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e), config);
     }
-    return closingOnFailure(pool, () -> stores(pool, schema, pool::close));
-  }
-
-  /**
-   * Builds the stores over a pool this provider created; if that throws, closes the pool (so it
-   * does not leak its connections and housekeeping thread) and rethrows.
-   *
-   * @param pool the pool
-   * @param stores builds the stores over it
-   * @return the stores
-   */
-  static Stores closingOnFailure(AutoCloseable pool, Supplier<Stores> stores) {
-    try {
-      return stores.get();
-    } catch (RuntimeException | Error e) {
-      try {
-        pool.close();
-      } catch (Exception closing) {
-        e.addSuppressed(closing);
-      }
-      throw e;
-    }
+    return Stores.closingOnFailure(pool, () -> stores(pool, schema, pool::close));
   }
 
   /**

@@ -67,7 +67,7 @@ class PostgresStoreProviderTest {
     Throwable thrown =
         catchThrowable(
             () ->
-                PostgresStoreProvider.closingOnFailure(
+                Stores.closingOnFailure(
                     pool,
                     () -> {
                       throw failure;
@@ -85,7 +85,7 @@ class PostgresStoreProviderTest {
     Throwable thrown =
         catchThrowable(
             () ->
-                PostgresStoreProvider.closingOnFailure(
+                Stores.closingOnFailure(
                     () -> {
                       throw closing;
                     },
