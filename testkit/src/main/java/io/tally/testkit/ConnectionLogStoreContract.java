@@ -265,41 +265,16 @@ public abstract class ConnectionLogStoreContract {
         .allSatisfy(r -> assertThat(Duration.between(r.connectTime(), r.disconnectTime())).isEqualTo(Duration.ofSeconds(60)));
   }
 
-  /**
-   * Returns a string of exactly {@code length} UTF-16 code units cycling through many kinds of
-   * character: ASCII, Latin with accents, a combining mark, Hebrew, CJK, emoji (surrogate pairs),
-   * controls other than NUL, U+FFFD, quotes and backslashes.
-   *
-   * @param length the length in UTF-16 code units
-   * @param seed where in the cycle to start
-   * @return the string
-   */
-  protected static String unicode(int length, int seed) {
-    int[] cycle = {
-      'a', 'Z', '0', ' ', '\'', '"', '\\', '%', '_', 0xE9, 0x301, 0x5D0, 0x6F22, 0x1F600, 0x1,
-      0x1F, 0x7F, '\t', '\n', 0xFFFD, 0x10FFFD, 0xA0, 0x2028
-    };
-    StringBuilder b = new StringBuilder(length);
-    for (int i = seed; b.length() < length; i++) {
-      int cp = cycle[Math.floorMod(i, cycle.length)];
-      if (b.length() + Character.charCount(cp) > length) {
-        cp = 'x';
-      }
-      b.appendCodePoint(cp);
-    }
-    return b.toString();
-  }
-
   @Test
   void stringsAtTheirLimitsOfAnyUnicodeAreStoredExactly() {
     ConnectionEvent e =
         session()
-            .workspaceName(unicode(InputRules.MAX_NAME_LENGTH, 0))
-            .agentName(unicode(InputRules.MAX_NAME_LENGTH, 5))
-            .typeName(unicode(InputRules.MAX_TYPE_NAME_LENGTH, 9))
-            .userAgent(unicode(InputRules.MAX_USER_AGENT_LENGTH, 1))
-            .slugOrPort(unicode(InputRules.MAX_SLUG_OR_PORT_LENGTH, 2))
-            .disconnectReason(unicode(InputRules.MAX_DISCONNECT_REASON_LENGTH, 3))
+            .workspaceName(HostileValues.unicode(InputRules.MAX_NAME_LENGTH, 0))
+            .agentName(HostileValues.unicode(InputRules.MAX_NAME_LENGTH, 5))
+            .typeName(HostileValues.unicode(InputRules.MAX_TYPE_NAME_LENGTH, 9))
+            .userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH, 1))
+            .slugOrPort(HostileValues.unicode(InputRules.MAX_SLUG_OR_PORT_LENGTH, 2))
+            .disconnectReason(HostileValues.unicode(InputRules.MAX_DISCONNECT_REASON_LENGTH, 3))
             .disconnect(at(1));
     ConnectionEvent keyless =
         session().connectionId(null).workspaceName("\uD83D\uDE00").agentName("é").connect(at(2));
@@ -310,7 +285,7 @@ public abstract class ConnectionLogStoreContract {
   @Test
   void truncatedFreeTextIsStoredAsTruncated() {
     ConnectionEvent e =
-        session().userAgent(unicode(InputRules.MAX_USER_AGENT_LENGTH * 3, 0)).connect(at(1));
+        session().userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH * 3, 0)).connect(at(1));
     assertThat(e.userAgent()).hasSizeLessThanOrEqualTo(InputRules.MAX_USER_AGENT_LENGTH);
     store.upsertBatch(List.of(e));
     assertThat(rows()).containsExactly(ConnectionLogRow.of(e));
@@ -334,12 +309,7 @@ public abstract class ConnectionLogStoreContract {
 
   @Test
   void valuesNoStoreCanHoldNeverReachTheStore() {
-    for (Instant bad :
-        List.of(
-            InputRules.MIN_TIME.minusNanos(1),
-            InputRules.MAX_TIME.plusNanos(1),
-            Instant.MIN,
-            Instant.MAX)) {
+    for (Instant bad : HostileValues.TIMES_OUTSIDE_THE_RANGE) {
       assertThatThrownBy(() -> session().connect(bad)).isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> session().disconnect(bad)).isInstanceOf(IllegalArgumentException.class);
     }
