@@ -31,9 +31,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       ({@value #MAX_USER_AGENT_LENGTH}), disconnect reason ({@value
  *       #MAX_DISCONNECT_REASON_LENGTH}) and slug or port ({@value #MAX_SLUG_OR_PORT_LENGTH}) keep
  *       their first {@code limit} code units, one fewer when the cut would split a surrogate pair.
- *       Each truncation is counted ({@link #truncatedValues()}, and {@link
- *       ComponentStats#truncated()} of the {@code input} entry of {@code Tally.stats()}). NUL and
- *       lone surrogates are rejected in free text as well, wherever they appear.
+ *       Each truncation is counted, JVM-wide, in {@link #truncatedValues()} (a component that
+ *       reports it shows it as {@link ComponentStats#truncated()}). NUL and lone surrogates are
+ *       rejected in free text as well, wherever they appear.
  *   <li><b>Other values</b>: an IP address is an IPv4 or IPv6 address literal; counts are
  *       non-negative; nulls are refused where a value is required (with a {@link
  *       NullPointerException} naming the field).
