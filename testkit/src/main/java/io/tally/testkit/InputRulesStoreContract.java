@@ -10,7 +10,6 @@ import io.tally.core.batch.Batcher;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import io.tally.core.connectionlog.ConnectionType;
 import io.tally.core.lastused.LastUsedStore;
 import io.tally.core.lastused.LastUsedTracker;
 import java.sql.Connection;
@@ -101,14 +100,7 @@ public abstract class InputRulesStoreContract {
   }
 
   private static ConnectionEvent.Builder session() {
-    return ConnectionEvent.builder()
-        .organizationId(UUID.randomUUID())
-        .workspaceOwnerId(UUID.randomUUID())
-        .workspaceId(UUID.randomUUID())
-        .workspaceName("dev")
-        .agentName("main")
-        .type(ConnectionType.SSH)
-        .connectionId(UUID.randomUUID());
+    return ConnectionLogStoreContract.session();
   }
 
   private void exec(String sql) throws SQLException {
