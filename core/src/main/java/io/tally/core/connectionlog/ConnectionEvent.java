@@ -28,7 +28,9 @@ import java.util.UUID;
  *       stored as rows of their own), {@code disconnectReason}, {@code disconnectTime};
  *   <li>{@code ip}, when present, must be an IPv4 or IPv6 host address literal such as
  *       {@code "10.0.0.7"} or {@code "2001:db8::1"} (no host name, prefix length or zone): a
- *       value the database would reject would fail every batch it is in, so it is refused here;
+ *       value the database would reject would fail every batch it is in, so it is refused here.
+ *       It is kept in its canonical form, the one PostgreSQL prints ({@code "2001:DB8:0::1"}
+ *       becomes {@code "2001:db8::1"}), so every store holds it exactly;
  *   <li>{@code disconnectTime} is present exactly when {@code status} is {@code DISCONNECTED},
  *       and is not before {@code connectTime}.
  *   <li>the {@linkplain InputRules input rules}: times between {@link InputRules#MIN_TIME} and
@@ -124,6 +126,9 @@ public record ConnectionEvent(
     if (ip != null && !IpLiterals.isIpLiteral(ip)) {
       throw new IllegalArgumentException(
           "ip was '" + InputRules.shorten(ip) + "' but must be an IPv4 or IPv6 address literal");
+    }
+    if (ip != null) {
+      ip = IpLiterals.canonical(ip);
     }
     if (status == ConnectionStatus.DISCONNECTED) {
       if (disconnectTime == null) {
