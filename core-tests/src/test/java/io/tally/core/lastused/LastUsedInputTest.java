@@ -219,4 +219,27 @@ class LastUsedInputTest {
     assertThat(t.stats().droppedTotal()).isZero();
     assertThat(t.stats().pending()).isEqualTo(GOOD + 1);
   }
+
+  @Test
+  void aFlushTimeOutsideTheRangeKeepsTheEntriesInsteadOfRejectingThem() {
+    ManualClock farFuture = ManualClock.startingAt(InputRules.MAX_TIME.minusSeconds(1));
+    LastUsedTracker<String> t =
+        LastUsedTracker.builder(faulty.store())
+            .clock(farFuture)
+            .timestampMode(TimestampMode.FLUSH_TIME)
+            .build();
+    trackers.add(t);
+    t.markUsed("a");
+    assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
+    assertThat(memory.lastUsed("a")).contains(InputRules.MAX_TIME.minusSeconds(1));
+    t.markUsed("b");
+    farFuture.advance(Duration.ofSeconds(2));
+
+    FlushResult r = t.flush();
+
+    assertThat(r.outcome()).isEqualTo(FlushResult.Outcome.FAILED);
+    assertThat(r.failure().orElseThrow()).hasMessageContaining("the flush time (clock.now()) was +10000-01-01");
+    assertThat(t.stats().droppedTotal()).isZero();
+    assertThat(t.stats().pending()).isEqualTo(1);
+  }
 }

@@ -225,6 +225,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     int rows = batch.size();
     if (flushTime) {
       Instant now = clock.now();
+      try {
+        InputRules.requireTime(now, "the flush time (clock.now())");
+      } catch (IllegalArgumentException bad) {
+        // no store can hold it: keep the entries rather than have every one rejected
+        FlushResult r = FlushResult.failed(rows, Duration.ZERO, bad);
+        settleFailure(batch, "writing " + rows + " entries", bad);
+        listeners.fire(r);
+        return r;
+      }
       batch.replaceAll((id, at) -> now);
     }
     long deadline = REAL_TIME.nanoTime() + timeout.toNanos();

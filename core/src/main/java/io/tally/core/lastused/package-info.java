@@ -53,7 +53,8 @@
  *       entry that shows as {@code pending} in the final stats.
  *   <li><b>Flush-time mode.</b> In {@link io.tally.core.lastused.TimestampMode#FLUSH_TIME} every
  *       id in a batch is written with the clock's time read when that flush starts; the times
- *       passed to {@code markUsed(id, at)} are ignored.
+ *       passed to {@code markUsed(id, at)} are ignored. A flush whose clock time lies outside
+ *       the storable range fails and keeps its entries (no store could hold that time).
  *   <li><b>Stats.</b> {@code accepted == flushedRows + coalesced + pending + droppedTotal} holds
  *       exactly whenever no {@code markUsed} or flush is running; a snapshot taken in the middle
  *       of a flush may be off by the entries being moved.
