@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
  * classify, after a few failures in a row), parts failing with {@code UNKNOWN} are split the same
  * way, but a single entry failing so is only a suspect: suspects are rejected only if some other
  * part of the batch was written in this run (evidence that the store works and the entry itself
- * is the problem); otherwise they are kept. A {@link Kind#TRANSIENT} failure, a timeout or the
+ * is the problem) and a second try of the suspect alone fails too; otherwise they are kept. A {@link Kind#TRANSIENT} failure, a timeout or the
  * deadline ends the run: what was not written yet is kept for the next flush.
  *
  * @param <K> the id type
@@ -71,11 +71,24 @@ final class Isolation<K> {
    */
   void run(Map<K, Instant> batch, Throwable failure) {
     split(new ArrayList<>(batch.entrySet()), failure);
-    if (!suspects.isEmpty()) {
-      if (written.isEmpty()) {
-        kept.putAll(suspects);
+    if (written.isEmpty()) {
+      kept.putAll(suspects);
+      return;
+    }
+    for (Map.Entry<K, Instant> e : suspects.entrySet()) {
+      // a second try alone, so a store failing now and then loses nothing it could write
+      long remaining = deadline - nanoTime.getAsLong();
+      Throwable again =
+          stopped || remaining <= 0
+              ? null
+              : write.apply(Map.of(e.getKey(), e.getValue()), Duration.ofNanos(remaining));
+      if (stopped || remaining <= 0 || isStop(again)) {
+        stopped = true;
+        kept.put(e.getKey(), e.getValue());
+      } else if (again == null) {
+        written.put(e.getKey(), e.getValue());
       } else {
-        rejected.putAll(suspects);
+        rejected.put(e.getKey(), e.getValue());
       }
     }
   }
@@ -114,14 +127,22 @@ final class Isolation<K> {
       return;
     }
     lastFailure = failure;
-    Kind kind = StoreException.kindOf(failure);
-    boolean isolate = kind == Kind.DATA || (unknownMode && kind == Kind.UNKNOWN);
-    if (!isolate || failure instanceof TimeoutException || failure instanceof InterruptedException) {
+    if (isStop(failure)) {
       stopped = true;
       keep(half);
       return;
     }
     split(half, failure);
+  }
+
+  /** Whether a failure ends the run: transient, a timeout, an interrupt, or not isolated here. */
+  private boolean isStop(Throwable failure) {
+    if (failure == null) {
+      return false;
+    }
+    Kind kind = StoreException.kindOf(failure);
+    boolean isolate = kind == Kind.DATA || (unknownMode && kind == Kind.UNKNOWN);
+    return !isolate || failure instanceof TimeoutException || failure instanceof InterruptedException;
   }
 
   private void keep(List<Map.Entry<K, Instant>> part) {
