@@ -82,9 +82,12 @@ public abstract class ConnectionLogStoreContract {
   }
 
   /**
+   * Returns a builder for a new session, with every descriptive field set (ssh, fresh ids, an
+   * IPv4 address, a user agent); tests of your own may use it too.
+   *
    * @return a builder with every descriptive field set (ssh, a fresh connection id)
    */
-  protected static ConnectionEvent.Builder session() {
+  public static ConnectionEvent.Builder session() {
     return ConnectionEvent.builder()
         .organizationId(UUID.randomUUID())
         .workspaceOwnerId(UUID.randomUUID())

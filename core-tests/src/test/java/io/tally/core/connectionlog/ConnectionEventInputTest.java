@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.InputRules;
+import io.tally.testkit.ConnectionLogStoreContract;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** A connection event follows the input rules when it is built, before anything is queued. */
@@ -14,14 +14,7 @@ class ConnectionEventInputTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private static ConnectionEvent.Builder session() {
-    return ConnectionEvent.builder()
-        .organizationId(UUID.randomUUID())
-        .workspaceOwnerId(UUID.randomUUID())
-        .workspaceId(UUID.randomUUID())
-        .workspaceName("dev")
-        .agentName("main")
-        .type(ConnectionType.SSH)
-        .connectionId(UUID.randomUUID());
+    return ConnectionLogStoreContract.session();
   }
 
   @Test
