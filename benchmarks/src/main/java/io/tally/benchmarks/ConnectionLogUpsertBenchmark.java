@@ -183,7 +183,7 @@ public final class ConnectionLogUpsertBenchmark {
         csv.append(e.id()).append(',').append(e.connectTime()).append(',')
             .append(e.organizationId()).append(',').append(e.workspaceOwnerId()).append(',')
             .append(e.workspaceId()).append(',').append(quote(e.workspaceName())).append(',')
-            .append(quote(e.agentName())).append(',').append(e.type().wireName()).append(',')
+            .append(quote(e.agentName())).append(',').append(e.typeName()).append(',')
             .append(e.code() == null ? "" : e.code().toString()).append(',')
             .append(e.ip() == null ? "" : e.ip()).append(',').append(quote(e.userAgent())).append(',')
             .append(e.userId() == null ? "" : e.userId().toString()).append(',')

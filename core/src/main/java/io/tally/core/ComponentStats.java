@@ -28,6 +28,7 @@ public final class ComponentStats {
   private final Instant lastSuccess;
   private final long pending;
   private final long callbackFailures;
+  private final long truncated;
 
   private ComponentStats(Builder b) {
     this.component = b.component;
@@ -42,6 +43,7 @@ public final class ComponentStats {
     this.lastSuccess = b.lastSuccess;
     this.pending = b.pending;
     this.callbackFailures = b.callbackFailures;
+    this.truncated = b.truncated;
   }
 
   /**
@@ -129,6 +131,16 @@ public final class ComponentStats {
     return callbackFailures;
   }
 
+  /**
+   * Returns how many free-text values were truncated to their documented limit before they were
+   * accepted (see {@link InputRules}); such items are accepted and written, with the value cut.
+   *
+   * @return values truncated, as reported by the component (0 when it truncates nothing)
+   */
+  public long truncated() {
+    return truncated;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof ComponentStats)) {
@@ -146,14 +158,15 @@ public final class ComponentStats {
         && consecutiveFailures == s.consecutiveFailures
         && Objects.equals(lastSuccess, s.lastSuccess)
         && pending == s.pending
-        && callbackFailures == s.callbackFailures;
+        && callbackFailures == s.callbackFailures
+        && truncated == s.truncated;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(
         component, accepted, coalesced, flushedRows, flushes, failedFlushes, retries, dropped,
-        consecutiveFailures, lastSuccess, pending, callbackFailures);
+        consecutiveFailures, lastSuccess, pending, callbackFailures, truncated);
   }
 
   @Override
@@ -181,6 +194,8 @@ public final class ComponentStats {
         + pending
         + ", callbackFailures="
         + callbackFailures
+        + ", truncated="
+        + truncated
         + '}';
   }
 
@@ -198,6 +213,7 @@ public final class ComponentStats {
     private Instant lastSuccess;
     private long pending;
     private long callbackFailures;
+    private long truncated;
 
     private Builder(String component) {
       this.component = Objects.requireNonNull(component, "component");
@@ -275,6 +291,12 @@ public final class ComponentStats {
     /** @param n user callback calls that threw (listeners, key, merge rule) @return this */
     public Builder callbackFailures(long n) {
       this.callbackFailures = n;
+      return this;
+    }
+
+    /** @param n free-text values truncated to their limit @return this */
+    public Builder truncated(long n) {
+      this.truncated = n;
       return this;
     }
 

@@ -58,7 +58,8 @@ import org.slf4j.event.Level;
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code tally.store}</td><td>from {@code tally.jdbc.url}: {@code postgres} for
  *       {@code jdbc:postgresql:}, else {@code h2}</td>
- *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's); set it
+ *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's: 1 to 40
+ *       lower-case letters, digits, {@code -} or {@code _}, the whole value); set it
  *       for any other database. A built-in store refuses a URL of another database's scheme,
  *       naming the scheme it needs but never showing the URL</td></tr>
  *   <tr><td>{@code tally.backends}</td><td>{@code db}</td>
@@ -84,7 +85,7 @@ import org.slf4j.event.Level;
  *   <tr><td>{@code tally.jdbc.password}</td><td>(none)</td>
  *       <td>the database password; never shown by {@link #toString()} nor logged</td></tr>
  *   <tr><td>{@code tally.jdbc.pool-size}</td><td>{@value #DEFAULT_POOL_SIZE}</td>
- *       <td>maximum connections in the pool Tally creates</td></tr>
+ *       <td>maximum connections in the pool Tally creates; 1 to {@value #MAX_POOL_SIZE}</td></tr>
  *   <tr><td>{@code tally.flush-interval}</td><td>{@code 60s}</td>
  *       <td>flush interval of both trackers unless their own key is set</td></tr>
  *   <tr><td>{@code tally.last-used.flush-interval}</td><td>{@code tally.flush-interval}</td>
@@ -104,11 +105,13 @@ import org.slf4j.event.Level;
  *   <tr><td>{@code tally.usage-stats.report-period}</td><td>{@code 30m}</td>
  *       <td>the usage reporter's period</td></tr>
  *   <tr><td>{@code tally.batch.size}</td><td>{@value #DEFAULT_BATCH_SIZE}</td>
- *       <td>connection-log events per database write ({@code db} backend)</td></tr>
+ *       <td>connection-log events per database write ({@code db} backend); 1 to {@value
+ *       #MAX_BATCH_SIZE}</td></tr>
  *   <tr><td>{@code tally.batch.flush-interval}</td><td>{@code 5s}</td>
  *       <td>how often a partial connection-log batch is written</td></tr>
  *   <tr><td>{@code tally.batch.queue-capacity}</td><td>{@code tally.batch.size}</td>
- *       <td>events queued before {@code write} blocks (back-pressure)</td></tr>
+ *       <td>events queued before {@code write} blocks (back-pressure); 1 to {@value
+ *       #MAX_QUEUE_CAPACITY}</td></tr>
  *   <tr><td>{@code tally.batch.write-timeout}</td><td>{@code 5s}</td>
  *       <td>how long {@code write} waits for room in a full queue before it throws</td></tr>
  *   <tr><td>{@code tally.batch.flush-timeout}</td><td>{@code 10s}</td>
@@ -117,14 +120,16 @@ import org.slf4j.event.Level;
  *       <td>bound on draining the connection log at close</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-attempts}</td>
  *       <td>{@value #DEFAULT_RETRY_MAX_ATTEMPTS}</td>
- *       <td>retries of a failed connection-log batch before it is dropped (counted); 0 = none</td></tr>
+ *       <td>retries of a failed connection-log batch before it is dropped (counted); 0 = none; at
+ *       most {@value #MAX_RETRY_ATTEMPTS}</td></tr>
  *   <tr><td>{@code tally.batch.retry.initial-backoff}</td><td>{@code 1s}</td>
  *       <td>wait before the first retry; doubles per attempt, with jitter</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-backoff}</td><td>{@code 30s}</td>
  *       <td>longest wait between retries; at least the initial backoff</td></tr>
  *   <tr><td>{@code tally.health.degraded-after-failures}</td>
  *       <td>{@value HealthPolicy#DEFAULT_DEGRADED_AFTER_FAILURES}</td>
- *       <td>consecutive failed flushes before a component is {@code DEGRADED}</td></tr>
+ *       <td>consecutive failed flushes before a component is {@code DEGRADED}; 1 to {@value
+ *       #MAX_DEGRADED_AFTER_FAILURES}</td></tr>
  *   <tr><td>{@code tally.health.failing-after}</td><td>{@code 5m}</td>
  *       <td>time without a successful flush before a failing component is {@code FAILING}</td></tr>
  *   <tr><td>{@code tally.backend.slog.logger}</td><td>{@value #DEFAULT_SLOG_LOGGER}</td>
@@ -180,11 +185,29 @@ public final class TallyConfig {
    */
   public static final Duration MAX_DURATION = Duration.ofDays(365);
 
+  /** The largest {@code tally.jdbc.pool-size}: {@value}. */
+  public static final int MAX_POOL_SIZE = 1_000;
+
+  /** The largest {@code tally.batch.size}: {@value}. */
+  public static final int MAX_BATCH_SIZE = 100_000;
+
+  /**
+   * The largest {@code tally.batch.queue-capacity}: {@value} (the queue is allocated up front, so
+   * a larger one could exhaust the heap).
+   */
+  public static final int MAX_QUEUE_CAPACITY = 1_000_000;
+
+  /** The largest {@code tally.batch.retry.max-attempts}: {@value}. */
+  public static final int MAX_RETRY_ATTEMPTS = 1_000;
+
+  /** The largest {@code tally.health.degraded-after-failures}: {@value}. */
+  public static final int MAX_DEGRADED_AFTER_FAILURES = 10_000;
+
   private static final Logger log = LoggerFactory.getLogger(TallyConfig.class);
   private static final String MASK = "****";
   private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
   private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
-  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
   private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
@@ -196,7 +219,13 @@ public final class TallyConfig {
   private static final Map<String, Key<?>> KEYS = new LinkedHashMap<>();
 
   private static final Key<String> STORE =
-      register(text("tally.store", DEFAULT_STORE, NAME.asPredicate(), "must be a provider name"));
+      register(
+          text(
+              "tally.store",
+              DEFAULT_STORE,
+              n -> NAME.matcher(n).matches(),
+              "must be a provider name (lower-case letters, digits, '-' and '_', starting with a"
+                  + " letter or digit)"));
   private static final Key<List<String>> BACKENDS =
       register(names("tally.backends", List.of(DEFAULT_BACKENDS)));
   private static final Key<List<String>> TRACKERS = register(names("tally.trackers", List.of()));
@@ -243,7 +272,7 @@ public final class TallyConfig {
               null,
               true));
   private static final Key<Integer> POOL_SIZE =
-      register(integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1));
+      register(integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE));
   private static final Key<Duration> FLUSH_INTERVAL =
       register(duration("tally.flush-interval", DEFAULT_FLUSH_INTERVAL));
   private static final Key<Duration> LAST_USED_FLUSH_INTERVAL =
@@ -268,11 +297,11 @@ public final class TallyConfig {
   private static final Key<Duration> USAGE_REPORT_PERIOD =
       register(duration("tally.usage-stats.report-period", DEFAULT_REPORT_PERIOD));
   private static final Key<Integer> BATCH_SIZE =
-      register(integer("tally.batch.size", DEFAULT_BATCH_SIZE, 1));
+      register(integer("tally.batch.size", DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE));
   private static final Key<Duration> BATCH_FLUSH_INTERVAL =
       register(duration("tally.batch.flush-interval", DEFAULT_BATCH_FLUSH_INTERVAL));
   private static final Key<Integer> BATCH_QUEUE_CAPACITY =
-      register(integer("tally.batch.queue-capacity", null, 1));
+      register(integer("tally.batch.queue-capacity", null, 1, MAX_QUEUE_CAPACITY));
   private static final Key<Duration> BATCH_WRITE_TIMEOUT =
       register(duration("tally.batch.write-timeout", DEFAULT_BATCH_WRITE_TIMEOUT));
   private static final Key<Duration> BATCH_FLUSH_TIMEOUT =
@@ -280,7 +309,8 @@ public final class TallyConfig {
   private static final Key<Duration> BATCH_SHUTDOWN_TIMEOUT =
       register(duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final Key<Integer> RETRY_MAX_ATTEMPTS =
-      register(integer("tally.batch.retry.max-attempts", DEFAULT_RETRY_MAX_ATTEMPTS, 0));
+      register(
+          integer("tally.batch.retry.max-attempts", DEFAULT_RETRY_MAX_ATTEMPTS, 0, MAX_RETRY_ATTEMPTS));
   private static final Key<Duration> RETRY_INITIAL_BACKOFF =
       register(duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
   private static final Key<Duration> RETRY_MAX_BACKOFF =
@@ -290,7 +320,8 @@ public final class TallyConfig {
           integer(
               "tally.health.degraded-after-failures",
               HealthPolicy.DEFAULT_DEGRADED_AFTER_FAILURES,
-              1));
+              1,
+              MAX_DEGRADED_AFTER_FAILURES));
   private static final Key<Duration> HEALTH_FAILING_AFTER =
       register(duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
   private static final Key<String> SLOG_LOGGER =
@@ -883,15 +914,14 @@ public final class TallyConfig {
     return d.compareTo(MAX_DURATION) > 0 ? TOO_LONG : null;
   }
 
-  private static Key<Integer> integer(String name, Integer defaultValue, int min) {
+  private static Key<Integer> integer(String name, Integer defaultValue, int min, int max) {
     return new Key<>(
         name,
         TallyConfig::parseInt,
         String::valueOf,
         Integer.class::cast,
         defaultValue,
-        n -> n >= min,
-        "must be >= " + min,
+        n -> n < min ? "must be >= " + min : n > max ? "must be at most " + max : null,
         false);
   }
 
@@ -942,7 +972,7 @@ public final class TallyConfig {
     return list(
         name,
         defaultValue,
-        l -> l.stream().allMatch(NAME.asPredicate()) && new LinkedHashSet<>(l).size() == l.size(),
+        l -> l.stream().allMatch(n -> NAME.matcher(n).matches()) && new LinkedHashSet<>(l).size() == l.size(),
         "must be a comma-separated list of distinct provider names"
             + " (lower-case letters, digits, '-' and '_')");
   }

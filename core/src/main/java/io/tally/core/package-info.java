@@ -8,7 +8,8 @@
  * <p>Conventions across Tally: every public type is final or an interface; builders validate in
  * {@code build()} and name the bad option and value; a {@code null} argument fails with a
  * {@link java.lang.NullPointerException} naming the parameter; hot-path calls never wait on the
- * database.
+ * database; every value is checked against the {@link io.tally.core.InputRules} (storable time
+ * range, no NUL or lone surrogates, documented string limits) by the call that supplies it.
  *
  * <h2>Wiring with Guice</h2>
  *

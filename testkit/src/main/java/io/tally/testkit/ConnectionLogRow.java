@@ -2,7 +2,6 @@ package io.tally.testkit;
 
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
-import io.tally.core.connectionlog.ConnectionType;
 import io.tally.core.spi.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -29,7 +28,7 @@ import javax.sql.DataSource;
  * @param workspaceId workspace
  * @param workspaceName workspace name
  * @param agentName agent name
- * @param type connection type
+ * @param type connection type, as its stored wire name (e.g. {@code "ssh"})
  * @param code code, or null
  * @param ip address literal, or null
  * @param userAgent user agent, or null
@@ -47,7 +46,7 @@ public record ConnectionLogRow(
     UUID workspaceId,
     String workspaceName,
     String agentName,
-    ConnectionType type,
+    String type,
     Integer code,
     String ip,
     String userAgent,
@@ -78,7 +77,7 @@ public record ConnectionLogRow(
         event.workspaceId(),
         event.workspaceName(),
         event.agentName(),
-        event.type(),
+        event.typeName(),
         event.code(),
         event.ip(),
         event.userAgent(),
@@ -135,7 +134,7 @@ public record ConnectionLogRow(
                 uuid(rs, "workspace_id"),
                 rs.getString("workspace_name"),
                 rs.getString("agent_name"),
-                ConnectionType.fromWireName(rs.getString("type")),
+                rs.getString("type"),
                 rs.getObject("code", Integer.class),
                 rs.getString("ip"),
                 rs.getString("user_agent"),

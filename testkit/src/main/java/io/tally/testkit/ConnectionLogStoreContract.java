@@ -2,12 +2,16 @@ package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.tally.core.InputRules;
+import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.core.connectionlog.ConnectionType;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -29,7 +33,16 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
- * <p>Times used are whole milliseconds, as databases keep at least microseconds.
+ * <p>Times used are whole milliseconds, as databases keep at least microseconds, except at the
+ * edges of the storable range ({@link InputRules}), which are whole microseconds.
+ *
+ * <p>Hostile values: strings at their documented limits made of every kind of Unicode character
+ * (surrogate pairs, combining marks, controls other than NUL) must be stored exactly; times at the
+ * edges of {@link InputRules#MIN_TIME}..{@link InputRules#MAX_TIME} too; NUL, lone surrogates and
+ * times just outside the range never reach a store (the event cannot be built); a type name this
+ * version does not know is stored and read back as it is; an event whose id is already stored for
+ * another session fails with a {@link StoreException} of kind {@link StoreException.Kind#DATA}, so
+ * a batcher isolates it.
  */
 public abstract class ConnectionLogStoreContract {
   /** The first event time the tests use. */
@@ -69,9 +82,12 @@ public abstract class ConnectionLogStoreContract {
   }
 
   /**
+   * Returns a builder for a new session, with every descriptive field set (ssh, fresh ids, an
+   * IPv4 address, a user agent); tests of your own may use it too.
+   *
    * @return a builder with every descriptive field set (ssh, a fresh connection id)
    */
-  protected static ConnectionEvent.Builder session() {
+  public static ConnectionEvent.Builder session() {
     return ConnectionEvent.builder()
         .organizationId(UUID.randomUUID())
         .workspaceOwnerId(UUID.randomUUID())
@@ -250,5 +266,87 @@ public abstract class ConnectionLogStoreContract {
     assertThat(rows).hasSize(2_000);
     assertThat(rows).filteredOn(r -> r.disconnectTime() != null).hasSize(1_000)
         .allSatisfy(r -> assertThat(Duration.between(r.connectTime(), r.disconnectTime())).isEqualTo(Duration.ofSeconds(60)));
+  }
+
+  @Test
+  void stringsAtTheirLimitsOfAnyUnicodeAreStoredExactly() {
+    ConnectionEvent e =
+        session()
+            .workspaceName(HostileValues.unicode(InputRules.MAX_NAME_LENGTH, 0))
+            .agentName(HostileValues.unicode(InputRules.MAX_NAME_LENGTH, 5))
+            .typeName(HostileValues.unicode(InputRules.MAX_TYPE_NAME_LENGTH, 9))
+            .userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH, 1))
+            .slugOrPort(HostileValues.unicode(InputRules.MAX_SLUG_OR_PORT_LENGTH, 2))
+            .disconnectReason(HostileValues.unicode(InputRules.MAX_DISCONNECT_REASON_LENGTH, 3))
+            .disconnect(at(1));
+    ConnectionEvent keyless =
+        session().connectionId(null).workspaceName("\uD83D\uDE00").agentName("é").connect(at(2));
+    store.upsertBatch(List.of(e, keyless));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(e), ConnectionLogRow.of(keyless));
+  }
+
+  @Test
+  void truncatedFreeTextIsStoredAsTruncated() {
+    ConnectionEvent e =
+        session().userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH * 3, 0)).connect(at(1));
+    assertThat(e.userAgent()).hasSizeLessThanOrEqualTo(InputRules.MAX_USER_AGENT_LENGTH);
+    store.upsertBatch(List.of(e));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(e));
+  }
+
+  @Test
+  void timesAtTheEdgesOfTheRangeAreStoredExactly() {
+    Instant max = InputRules.MAX_TIME.truncatedTo(ChronoUnit.MICROS);
+    ConnectionEvent.Builder s = session();
+    ConnectionEvent connect = s.connect(InputRules.MIN_TIME);
+    ConnectionEvent disconnect = s.disconnectReason("end of time").code(0).disconnect(max);
+    store.upsertBatch(List.of(connect));
+    store.upsertBatch(List.of(disconnect));
+    ConnectionEvent web = session().connectionId(null).disconnect(max);
+    store.upsertBatch(List.of(web));
+    assertThat(rows())
+        .containsExactly(
+            ConnectionLogRow.of(connect).withSession(InputRules.MIN_TIME, max, "end of time", 0),
+            ConnectionLogRow.of(web));
+  }
+
+  @Test
+  void valuesNoStoreCanHoldNeverReachTheStore() {
+    for (Instant bad : HostileValues.TIMES_OUTSIDE_THE_RANGE) {
+      assertThatThrownBy(() -> session().connect(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> session().disconnect(bad)).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> session().workspaceName("a\u0000").connect(at(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> session().userAgent("\u0000").connect(at(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> session().disconnectReason("\uD800").disconnect(at(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> session().agentName("x".repeat(InputRules.MAX_NAME_LENGTH + 1)).connect(at(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void tunnelAndTypesThisVersionDoesNotKnowRoundTrip() {
+    ConnectionEvent tunnel = session().type(ConnectionType.TUNNEL).connect(at(1));
+    ConnectionEvent future = session().typeName("holo_deck").connect(at(2));
+    store.upsertBatch(List.of(tunnel, future));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(tunnel), ConnectionLogRow.of(future));
+    assertThat(rows()).extracting(ConnectionLogRow::type).containsExactly("tunnel", "holo_deck");
+  }
+
+  @Test
+  void eventIdStoredForAnotherSessionIsADataError() {
+    ConnectionEvent first = session().connect(at(1));
+    store.upsertBatch(List.of(first));
+    ConnectionEvent poison = session().id(first.id()).connect(at(2));
+    ConnectionEvent good = session().connect(at(3));
+
+    Throwable failure = catchThrowable(() -> store.upsertBatch(List.of(good, poison)));
+
+    assertThat(failure).isInstanceOf(StoreException.class);
+    assertThat(StoreException.kindOf(failure)).isEqualTo(StoreException.Kind.DATA);
+    store.upsertBatch(List.of(good));
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(first), ConnectionLogRow.of(good));
   }
 }

@@ -1,9 +1,11 @@
 package io.tally.testkit;
 
+import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,12 +16,15 @@ import java.util.UUID;
  * A {@link ConnectionLogStore} in memory with the semantics of the database stores (see
  * {@link ConnectionLogStore}): one row per {@code (connectionId, workspaceId, agentName)}, connect
  * time only earlier, disconnect time, reason and code only filled in or later, events without a
- * connection id inserted once per id. Rows are readable for assertions. Thread-safe; each batch
+ * connection id inserted once per id. Row ids are unique as in the databases: an event with a
+ * connection id whose id is already stored for another row fails the batch with a {@link
+ * StoreException} of kind {@code DATA}. Rows are readable for assertions. Thread-safe; each batch
  * is applied atomically.
  */
 public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   private final Map<Object, ConnectionLogRow> rows = new LinkedHashMap<>();
   private final List<List<ConnectionEvent>> batches = new ArrayList<>();
+  private final Map<UUID, Object> ids = new HashMap<>(); // row id to row key
 
   /** Creates an empty store. */
   public InMemoryConnectionLogStore() {}
@@ -28,17 +33,36 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   public synchronized void upsertBatch(List<ConnectionEvent> batch) {
     Objects.requireNonNull(batch, "batch");
     batches.add(List.copyOf(batch));
-    for (ConnectionEvent e : ConnectionEvents.coalesceForStore(batch)) {
-      Object key =
-          e.connectionId() == null ? e.id() : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
+    List<ConnectionEvent> merged = ConnectionEvents.coalesceForStore(batch);
+    Map<UUID, Object> newIds = new HashMap<>();
+    for (ConnectionEvent e : merged) {
+      if (e.connectionId() != null && !rows.containsKey(key(e))) {
+        Object owner = ids.containsKey(e.id()) ? ids.get(e.id()) : newIds.get(e.id());
+        if (owner != null && !owner.equals(key(e))) {
+          throw new StoreException(
+              "event id " + e.id() + " is already stored for another session", null, StoreException.Kind.DATA);
+        }
+        newIds.put(e.id(), key(e));
+      }
+    }
+    for (ConnectionEvent e : merged) {
+      Object key = key(e);
       ConnectionLogRow existing = rows.get(key);
       if (existing == null) {
+        if (e.connectionId() == null && ids.containsKey(e.id())) {
+          continue; // the id is taken by a session's row: nothing inserted, as in the databases
+        }
         rows.put(key, ConnectionLogRow.of(e));
+        ids.put(e.id(), key);
       } else if (e.connectionId() != null) {
         rows.put(key, apply(existing, e));
       }
       // an event without a connection id that exists already: nothing to do (a retry)
     }
+  }
+
+  private static Object key(ConnectionEvent e) {
+    return e.connectionId() == null ? e.id() : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 
   /**
@@ -88,6 +112,7 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   /** Removes every row and forgets the batches. */
   public synchronized void clear() {
     rows.clear();
+    ids.clear();
     batches.clear();
   }
 

@@ -2,7 +2,10 @@ package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.tally.core.InputRules;
+import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,6 +49,13 @@ import org.junit.jupiter.api.Test;
  * {@link #assertStored(Object, Instant)}), so stores with millisecond, microsecond (PostgreSQL)
  * or nanosecond precision all pass, and a store that rounds {@code .999999999} up to the next
  * millisecond fails.
+ *
+ * <p><b>Input rules.</b> A store holds every value the {@link InputRules} allow: times from
+ * {@link InputRules#MIN_TIME} to {@link InputRules#MAX_TIME}, {@code String} ids of up to
+ * {@value InputRules#MAX_ID_LENGTH} UTF-16 code units of any Unicode but NUL. A value outside them
+ * (which the tracker never passes on) is refused with a {@link StoreException} of kind {@link
+ * StoreException.Kind#DATA}, as {@link InputRules#checkLastUsedBatch(Map)} does, so a caller can
+ * isolate it.
  *
  * @param <K> the id type
  */
@@ -295,5 +305,65 @@ public abstract class LastUsedStoreContract<K> {
 
   private static Instant time(int round, int thread, int key, int threads) {
     return BASE.plus(Duration.ofSeconds((long) round * threads + thread)).plusMillis(key);
+  }
+
+  /**
+   * Returns {@code text} as an id of this store, for the tests of {@code String} ids; empty when
+   * ids are not strings. The default works for stores of {@code String} ids in their own table
+   * (it checks {@link #newKey()}); a store that updates an existing table overrides it to insert
+   * the row.
+   *
+   * @param text the id's text
+   * @return the id, or empty if this store's ids are not strings
+   */
+  @SuppressWarnings("unchecked")
+  protected Optional<K> stringKey(String text) {
+    return newKey() instanceof String ? Optional.of((K) text) : Optional.empty();
+  }
+
+  /** The first and last times of the storable range are stored (under the precision rule). */
+  @Test
+  protected void keepsTimesAtTheEdgesOfTheStorableRange() {
+    K first = newKey();
+    K last = newKey();
+    store.markUsed(Map.of(first, InputRules.MIN_TIME, last, InputRules.MAX_TIME));
+    assertStored(first, InputRules.MIN_TIME);
+    assertStored(last, InputRules.MAX_TIME);
+  }
+
+  /** A time outside the storable range is refused as a data error; good entries still go in alone. */
+  @Test
+  protected void refusesTimesOutsideTheRangeAsDataErrors() {
+    K good = newKey();
+    for (Instant bad : HostileValues.TIMES_OUTSIDE_THE_RANGE) {
+      K poison = newKey();
+      Throwable failure = catchThrowable(() -> store.markUsed(Map.of(poison, bad, good, BASE)));
+      assertThat(failure).as("writing %s", bad).isInstanceOf(StoreException.class);
+      assertThat(StoreException.kindOf(failure)).as("kind for %s", bad).isEqualTo(StoreException.Kind.DATA);
+      assertThat(storedTime(poison)).isEmpty();
+    }
+    store.markUsed(Map.of(good, BASE));
+    assertStored(good, BASE);
+  }
+
+  /** String ids at the length limit, of any Unicode but NUL, are stored exactly; bad ones refused. */
+  @Test
+  protected void storesLongestStringIdsExactlyAndRefusesBadOnes() {
+    Optional<K> longest = stringKey(HostileValues.unicode(InputRules.MAX_ID_LENGTH, 7));
+    if (longest.isEmpty()) {
+      return; // ids are not strings
+    }
+    store.markUsed(Map.of(longest.get(), BASE));
+    assertStored(longest.get(), BASE);
+    for (String bad :
+        List.of(
+            "nul\u0000inside",
+            "lone\uD800",
+            "\uDC00lone",
+            "x".repeat(InputRules.MAX_ID_LENGTH + 1))) {
+      K poison = stringKey(bad).orElseThrow();
+      Throwable failure = catchThrowable(() -> store.markUsed(Map.of(poison, BASE)));
+      assertThat(StoreException.kindOf(failure)).as("kind for a bad id").isEqualTo(StoreException.Kind.DATA);
+    }
   }
 }

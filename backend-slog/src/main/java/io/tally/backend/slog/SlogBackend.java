@@ -117,7 +117,7 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
       add(b, 4, event.workspaceId());
       add(b, 5, event.workspaceName());
       add(b, 6, event.agentName());
-      add(b, 7, event.type().wireName());
+      add(b, 7, event.typeName());
       add(b, 8, event.code());
       add(b, 9, event.ip());
       add(b, 10, event.userAgent());

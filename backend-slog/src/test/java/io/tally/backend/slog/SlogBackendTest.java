@@ -110,6 +110,17 @@ class SlogBackendTest {
   }
 
   @Test
+  void tunnelAndTypesThisVersionDoesNotKnowAreLoggedByTheirWireName() {
+    capture(SlogBackend.DEFAULT_LOGGER_NAME);
+    SlogBackend backend = SlogBackend.create();
+    backend.write(event().toBuilder().type(ConnectionType.TUNNEL).connect(T0));
+    backend.write(event().toBuilder().typeName("holo_deck").connect(T0));
+    assertThat(captured.list)
+        .extracting(e -> keyValues(e).get("type"))
+        .containsExactly("tunnel", "holo_deck");
+  }
+
+  @Test
   void loggerNameLevelAndRedactionAreConfigurable() {
     capture("audit.connections");
     SlogBackend.builder()

@@ -1,5 +1,6 @@
 package io.tally.core.connectionlog;
 
+import io.tally.core.InputRules;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
@@ -20,19 +21,34 @@ import java.util.UUID;
  * <ul>
  *   <li>required (non-null): {@code id}, {@code time}, {@code organizationId},
  *       {@code workspaceOwnerId}, {@code workspaceId}, {@code workspaceName}, {@code agentName},
- *       {@code type}, {@code status}, {@code connectTime};
+ *       {@code typeName}, {@code status}, {@code connectTime};
  *   <li>optional (may be null): {@code code} ({@code 0} is distinct from null), {@code ip},
  *       {@code userAgent}, {@code userId} (web events may have no user), {@code slugOrPort},
  *       {@code connectionId} (web events have none; such events are never coalesced and are
  *       stored as rows of their own), {@code disconnectReason}, {@code disconnectTime};
  *   <li>{@code ip}, when present, must be an IPv4 or IPv6 host address literal such as
  *       {@code "10.0.0.7"} or {@code "2001:db8::1"} (no host name, prefix length or zone): a
- *       value the database would reject would fail every batch it is in, so it is refused here;
+ *       value the database would reject would fail every batch it is in, so it is refused here.
+ *       It is kept in its canonical form, the one PostgreSQL prints ({@code "2001:DB8:0::1"}
+ *       becomes {@code "2001:db8::1"}), so every store holds it exactly;
  *   <li>{@code disconnectTime} is present exactly when {@code status} is {@code DISCONNECTED},
  *       and is not before {@code connectTime}.
+ *   <li>the {@linkplain InputRules input rules}: times between {@link InputRules#MIN_TIME} and
+ *       {@link InputRules#MAX_TIME}; no NUL and no lone surrogate in any string; {@code
+ *       workspaceName} and {@code agentName} at most {@value InputRules#MAX_NAME_LENGTH} UTF-16
+ *       code units and {@code typeName} 1 to {@value InputRules#MAX_TYPE_NAME_LENGTH} (longer
+ *       ones are rejected); {@code userAgent} ({@value InputRules#MAX_USER_AGENT_LENGTH}), {@code
+ *       disconnectReason} ({@value InputRules#MAX_DISCONNECT_REASON_LENGTH}) and {@code
+ *       slugOrPort} ({@value InputRules#MAX_SLUG_OR_PORT_LENGTH}) are truncated to their limit
+ *       (counted in {@link InputRules#truncatedValues()}).
  * </ul>
  *
- * <p>Times are stored by the built-in stores with microsecond precision.
+ * <p>Times are stored by the built-in stores with microsecond precision, truncated (never rounded
+ * up).
+ *
+ * <p>The type travels as its wire name ({@link #typeName()}), so an event of a type this version
+ * does not know (written by a newer Tally) is carried, stored and read back unchanged; {@link
+ * #type()} reports such a type as {@link ConnectionType#OTHER}.
  *
  * @param id the row id; when events coalesce, the winning event's id
  * @param time when this event happened (connect or disconnect)
@@ -41,7 +57,8 @@ import java.util.UUID;
  * @param workspaceId the workspace
  * @param workspaceName the workspace's name
  * @param agentName the agent connected to
- * @param type the kind of connection
+ * @param typeName the kind of connection, as its wire name (e.g. {@code "ssh"}, see {@link
+ *     ConnectionType#wireName()}); names this version does not know are kept as they are
  * @param code an exit or status code, or null
  * @param ip the client's address literal, or null
  * @param userAgent the client's user agent, or null
@@ -61,7 +78,7 @@ public record ConnectionEvent(
     UUID workspaceId,
     String workspaceName,
     String agentName,
-    ConnectionType type,
+    String typeName,
     Integer code,
     String ip,
     String userAgent,
@@ -77,8 +94,8 @@ public record ConnectionEvent(
    * Checks the event; see the class comment.
    *
    * @throws NullPointerException if a required field is null
-   * @throws IllegalArgumentException if {@code ip} is not an address literal, or the times do
-   *     not fit the status
+   * @throws IllegalArgumentException if {@code ip} is not an address literal, the times do not
+   *     fit the status, or a value breaks the {@linkplain InputRules input rules}
    */
   public ConnectionEvent {
     Objects.requireNonNull(id, "id");
@@ -88,12 +105,30 @@ public record ConnectionEvent(
     Objects.requireNonNull(workspaceId, "workspaceId");
     Objects.requireNonNull(workspaceName, "workspaceName");
     Objects.requireNonNull(agentName, "agentName");
-    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(typeName, "typeName");
     Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(connectTime, "connectTime");
+    InputRules.requireTime(time, "time");
+    InputRules.requireTime(connectTime, "connectTime");
+    if (disconnectTime != null) {
+      InputRules.requireTime(disconnectTime, "disconnectTime");
+    }
+    InputRules.requireText(workspaceName, "workspaceName", InputRules.MAX_NAME_LENGTH);
+    InputRules.requireText(agentName, "agentName", InputRules.MAX_NAME_LENGTH);
+    InputRules.requireText(typeName, "typeName", InputRules.MAX_TYPE_NAME_LENGTH);
+    if (typeName.isEmpty()) {
+      throw new IllegalArgumentException("typeName was '' but must not be empty");
+    }
+    userAgent = InputRules.truncateText(userAgent, "userAgent", InputRules.MAX_USER_AGENT_LENGTH);
+    slugOrPort = InputRules.truncateText(slugOrPort, "slugOrPort", InputRules.MAX_SLUG_OR_PORT_LENGTH);
+    disconnectReason =
+        InputRules.truncateText(
+            disconnectReason, "disconnectReason", InputRules.MAX_DISCONNECT_REASON_LENGTH);
     if (ip != null && !IpLiterals.isIpLiteral(ip)) {
       throw new IllegalArgumentException(
-          "ip was '" + ip + "' but must be an IPv4 or IPv6 address literal");
+          "ip was '" + InputRules.shorten(ip) + "' but must be an IPv4 or IPv6 address literal");
+    }
+    if (ip != null) {
+      ip = IpLiterals.canonical(ip);
     }
     if (status == ConnectionStatus.DISCONNECTED) {
       if (disconnectTime == null) {
@@ -107,6 +142,66 @@ public record ConnectionEvent(
       throw new IllegalArgumentException(
           "disconnectTime was " + disconnectTime + " but a CONNECTED event has none");
     }
+  }
+
+  /**
+   * Creates an event of a known type; the same as the canonical constructor with {@code
+   * type.wireName()}.
+   *
+   * @param id the row id
+   * @param time when this event happened
+   * @param organizationId the workspace's organization
+   * @param workspaceOwnerId the workspace's owner
+   * @param workspaceId the workspace
+   * @param workspaceName the workspace's name
+   * @param agentName the agent connected to
+   * @param type the kind of connection
+   * @param code an exit or status code, or null
+   * @param ip the client's address literal, or null
+   * @param userAgent the client's user agent, or null
+   * @param userId the connecting user, or null
+   * @param slugOrPort the app slug or the forwarded port, or null
+   * @param connectionId the session's id, or null
+   * @param status connected or disconnected
+   * @param disconnectReason why the connection closed, or null
+   * @param connectTime the session's earliest known connect time
+   * @param disconnectTime the session's latest disconnect time, or null while connected
+   * @throws NullPointerException if a required field is null
+   * @throws IllegalArgumentException as the canonical constructor
+   */
+  public ConnectionEvent(
+      UUID id,
+      Instant time,
+      UUID organizationId,
+      UUID workspaceOwnerId,
+      UUID workspaceId,
+      String workspaceName,
+      String agentName,
+      ConnectionType type,
+      Integer code,
+      String ip,
+      String userAgent,
+      UUID userId,
+      String slugOrPort,
+      UUID connectionId,
+      ConnectionStatus status,
+      String disconnectReason,
+      Instant connectTime,
+      Instant disconnectTime) {
+    this(
+        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
+        Objects.requireNonNull(type, "type").wireName(), code, ip, userAgent, userId, slugOrPort,
+        connectionId, status, disconnectReason, connectTime, disconnectTime);
+  }
+
+  /**
+   * Returns the kind of connection: the known type named by {@link #typeName()}, or {@link
+   * ConnectionType#OTHER} for a name this version does not know.
+   *
+   * @return the type, never null
+   */
+  public ConnectionType type() {
+    return ConnectionType.fromWireNameOrOther(typeName);
   }
 
   /**
@@ -133,7 +228,7 @@ public record ConnectionEvent(
         .workspaceId(workspaceId)
         .workspaceName(workspaceName)
         .agentName(agentName)
-        .type(type)
+        .typeName(typeName)
         .code(code)
         .ip(ip)
         .userAgent(userAgent)
@@ -148,7 +243,7 @@ public record ConnectionEvent(
       return this;
     }
     return new ConnectionEvent(
-        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, type,
+        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, typeName,
         code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
         newConnectTime, newDisconnectTime);
   }
@@ -165,7 +260,7 @@ public record ConnectionEvent(
     private UUID workspaceId;
     private String workspaceName;
     private String agentName;
-    private ConnectionType type;
+    private String typeName;
     private Integer code;
     private String ip;
     private String userAgent;
@@ -212,9 +307,20 @@ public record ConnectionEvent(
       return this;
     }
 
-    /** @param type the kind of connection @return this */
+    /** @param type the kind of connection (sets {@link #typeName(String)}) @return this */
     public Builder type(ConnectionType type) {
-      this.type = type;
+      this.typeName = type == null ? null : type.wireName();
+      return this;
+    }
+
+    /**
+     * Sets the type by its wire name, which may be one this version does not know.
+     *
+     * @param typeName e.g. {@code "ssh"} or {@code "tunnel"}
+     * @return this
+     */
+    public Builder typeName(String typeName) {
+      this.typeName = typeName;
       return this;
     }
 
@@ -296,7 +402,7 @@ public record ConnectionEvent(
           workspaceId,
           workspaceName,
           agentName,
-          type,
+          typeName,
           code,
           ip,
           userAgent,

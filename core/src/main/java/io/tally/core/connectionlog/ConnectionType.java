@@ -3,7 +3,12 @@ package io.tally.core.connectionlog;
 import java.util.Locale;
 import java.util.Objects;
 
-/** What kind of connection a {@link ConnectionEvent} describes. */
+/**
+ * What kind of connection a {@link ConnectionEvent} describes: the types this version of Tally
+ * knows. An event also carries its type's raw wire name ({@link ConnectionEvent#typeName()}), so a
+ * type added by a newer version (a newer writer, a relay, a stored row) is carried, stored and
+ * read back unchanged; {@link ConnectionEvent#type()} reports it as {@link #OTHER}.
+ */
 public enum ConnectionType {
   /** An SSH session. */
   SSH,
@@ -16,7 +21,14 @@ public enum ConnectionType {
   /** A workspace application opened through the web (usually without a connection id). */
   WORKSPACE_APP,
   /** A forwarded port opened through the web. */
-  PORT_FORWARDING;
+  PORT_FORWARDING,
+  /** A tunnel connection. */
+  TUNNEL,
+  /**
+   * A type this version does not know (its wire name is {@code "other"}); the event's {@link
+   * ConnectionEvent#typeName()} holds the real name.
+   */
+  OTHER;
 
   private final String wireName = name().toLowerCase(Locale.ROOT);
 
@@ -45,4 +57,22 @@ public enum ConnectionType {
     }
     throw new IllegalArgumentException("unknown connection type '" + wireName + "'");
   }
+
+  /**
+   * Returns the type of a wire name, or {@link #OTHER} for a name this version does not know.
+   *
+   * @param wireName e.g. {@code "ssh"}
+   * @return the known type, or {@code OTHER}
+   */
+  public static ConnectionType fromWireNameOrOther(String wireName) {
+    Objects.requireNonNull(wireName, "wireName");
+    for (ConnectionType t : VALUES) {
+      if (t.wireName.equals(wireName)) {
+        return t;
+      }
+    }
+    return OTHER;
+  }
+
+  private static final ConnectionType[] VALUES = values();
 }

@@ -1,8 +1,13 @@
 package io.tally.core.connectionlog;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Checks that a string is an IPv4 or IPv6 host address literal (no host names, no prefix length,
- * no zone), without any lookup. PostgreSQL's {@code inet} accepts every string this accepts.
+ * no zone), without any lookup, and writes it in its canonical form. PostgreSQL's {@code inet}
+ * accepts every string this accepts and prints the canonical form back unchanged, so every store
+ * holds an address exactly.
  */
 final class IpLiterals {
   private IpLiterals() {}
@@ -81,5 +86,95 @@ final class IpLiterals {
       count++;
     }
     return count;
+  }
+
+  /**
+   * Returns the canonical text of a valid address literal, as PostgreSQL's {@code inet} prints
+   * it: IPv4 unchanged; IPv6 in lower-case hex without leading zeros, the first longest run of two
+   * or more zero groups written {@code ::}, and a dotted IPv4 tail only for IPv4-compatible
+   * ({@code ::a.b.c.d}) and IPv4-mapped ({@code ::ffff:a.b.c.d}) addresses.
+   *
+   * @param s an address for which {@link #isIpLiteral(String)} is true
+   * @return its canonical form ({@code s} itself when it is canonical already)
+   */
+  static String canonical(String s) {
+    if (s.indexOf(':') < 0) {
+      return s;
+    }
+    int[] words = words(s);
+    int bestBase = -1;
+    int bestLen = 0;
+    for (int i = 0; i < 8; ) {
+      if (words[i] != 0) {
+        i++;
+        continue;
+      }
+      int start = i;
+      while (i < 8 && words[i] == 0) {
+        i++;
+      }
+      if (i - start > bestLen) {
+        bestBase = start;
+        bestLen = i - start;
+      }
+    }
+    if (bestLen < 2) {
+      bestBase = -1;
+    }
+    StringBuilder b = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (bestBase != -1 && i >= bestBase && i < bestBase + bestLen) {
+        if (i == bestBase) {
+          b.append(':');
+        }
+        continue;
+      }
+      if (i != 0) {
+        b.append(':');
+      }
+      if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && words[5] == 0xffff))) {
+        b.append(words[6] >> 8).append('.').append(words[6] & 0xff).append('.')
+            .append(words[7] >> 8).append('.').append(words[7] & 0xff);
+        break;
+      }
+      b.append(Integer.toHexString(words[i]));
+    }
+    if (bestBase != -1 && bestBase + bestLen == 8) {
+      b.append(':');
+    }
+    String out = b.toString();
+    return out.equals(s) ? s : out;
+  }
+
+  /** The eight 16-bit groups of a valid IPv6 literal. */
+  private static int[] words(String s) {
+    int gap = s.indexOf("::");
+    List<Integer> head = gap < 0 ? parseGroups(s) : parseGroups(s.substring(0, gap));
+    List<Integer> tail = gap < 0 ? List.of() : parseGroups(s.substring(gap + 2));
+    int[] words = new int[8];
+    for (int i = 0; i < head.size(); i++) {
+      words[i] = head.get(i);
+    }
+    for (int i = 0; i < tail.size(); i++) {
+      words[8 - tail.size() + i] = tail.get(i);
+    }
+    return words;
+  }
+
+  private static List<Integer> parseGroups(String s) {
+    List<Integer> out = new ArrayList<>(8);
+    if (s.isEmpty()) {
+      return out;
+    }
+    for (String part : s.split(":", -1)) {
+      if (part.indexOf('.') >= 0) {
+        String[] octets = part.split("\\.");
+        out.add(Integer.parseInt(octets[0]) << 8 | Integer.parseInt(octets[1]));
+        out.add(Integer.parseInt(octets[2]) << 8 | Integer.parseInt(octets[3]));
+      } else {
+        out.add(Integer.parseInt(part, 16));
+      }
+    }
+    return out;
   }
 }

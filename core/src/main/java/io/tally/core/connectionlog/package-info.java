@@ -11,6 +11,17 @@
  *   <li>{@code ip} must be an address literal and is checked when the event is made, so that
  *       one bad value cannot make a whole batch fail in the database again and again.
  *       {@code userId} is optional (web events may have no user), as in the reference.
+ *   <li>Every other value is checked against the {@link io.tally.core.InputRules} when the event
+ *       is made, for the same reason: times between {@code 1000-01-01T00:00:00Z} and {@code
+ *       9999-12-31T23:59:59.999999999Z}, no NUL or lone surrogate in any string, workspace and
+ *       agent names at most 1,000 UTF-16 code units and the type name at most 64 (rejected
+ *       past that), user agent and disconnect reason truncated to 4,000 and slug or port to
+ *       1,000 (counted). Every built-in store holds every event that can be made.
+ *   <li>The type travels as its wire name ({@code ConnectionEvent.typeName()}): a type added by
+ *       a newer Tally is carried, stored and read back unchanged, and {@code type()} reports it as
+ *       {@link io.tally.core.connectionlog.ConnectionType#OTHER}.
+ *   <li>A store reports an event whose id is already stored for another session as a {@link
+ *       io.tally.core.StoreException.Kind#DATA} failure, so the batcher isolates that event alone.
  *   <li>The batcher's coalescing key ({@link io.tally.core.connectionlog.ConnectionEvents#coalescing()})
  *       is the connection id alone, while the stores key rows by
  *       {@code (connectionId, workspaceId, agentName)}, their unique index. The two agree

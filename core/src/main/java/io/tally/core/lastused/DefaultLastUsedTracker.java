@@ -2,8 +2,11 @@ package io.tally.core.lastused;
 
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
+import io.tally.core.InputRules;
+import io.tally.core.StoreException;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
@@ -11,7 +14,9 @@ import io.tally.core.internal.TimedCall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +50,12 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
 
   /** Placeholder time held in {@link TimestampMode#FLUSH_TIME}, where the flush sets the time. */
   private static final Instant NO_TIME = Instant.EPOCH;
+
+  /** Failures in a row of kind {@code UNKNOWN} after which a batch is bisected: {@value}. */
+  static final int ISOLATE_UNKNOWN_AFTER = 3;
+
+  /** Rejected ids named in the ERROR line of one flush: {@value}. */
+  private static final int LOGGED_KEYS = 10;
 
   /** Real time, for the deadline that bounds {@link #close()} (a timeout, not a schedule). */
   private static final Clock REAL_TIME = Clock.system();
@@ -80,6 +91,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   private final Object statsLock = new Object();
   private long flushedRows; // guarded by statsLock
   private long droppedAtShutdown; // guarded by statsLock
+  private long droppedRejected; // guarded by statsLock
   private long inFlight; // guarded by statsLock: entries drained by the running flush, unsettled
 
   DefaultLastUsedTracker(LastUsedTracker.Builder<K> b) {
@@ -108,15 +120,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
 
   @Override
   public void markUsed(K id) {
-    Objects.requireNonNull(id, "id");
+    InputRules.requireId(id);
     checkOpen();
-    record(id, flushTime ? NO_TIME : clock.now());
+    record(id, flushTime ? NO_TIME : InputRules.requireTime(clock.now(), "clock.now()"));
   }
 
   @Override
   public void markUsed(K id, Instant at) {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(at, "at");
+    InputRules.requireId(id);
+    InputRules.requireTime(at, "at");
     checkOpen();
     record(id, flushTime ? NO_TIME : at);
   }
@@ -213,19 +225,22 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     int rows = batch.size();
     if (flushTime) {
       Instant now = clock.now();
+      try {
+        InputRules.requireTime(now, "the flush time (clock.now())");
+      } catch (IllegalArgumentException bad) {
+        // no store can hold it: keep the entries rather than have every one rejected
+        FlushResult r = FlushResult.failed(rows, Duration.ZERO, bad);
+        settleFailure(batch, "writing " + rows + " entries", bad);
+        listeners.fire(r);
+        return r;
+      }
       batch.replaceAll((id, at) -> now);
     }
-    Map<K, Instant> view = Collections.unmodifiableMap(batch);
+    long deadline = REAL_TIME.nanoTime() + timeout.toNanos();
     long start = clock.nanoTime();
+    Throwable failure = write(batch, timeout);
     FlushResult result;
-    try {
-      TimedCall.call(
-          io,
-          () -> {
-            store.markUsed(view);
-            return null;
-          },
-          timeout);
+    if (failure == null) {
       Duration took = Duration.ofNanos(clock.nanoTime() - start);
       synchronized (statsLock) {
         flushedRows += rows;
@@ -235,18 +250,107 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       failures.recordSuccess();
       result = FlushResult.success(rows, took);
       log.debug("{}: wrote {} entries in {}", name, rows, took);
-    } catch (TimeoutException e) {
-      result = FlushResult.timedOut(rows, timeout, e);
-      settleFailure(batch, "writing " + rows + " entries (timed out after " + timeout + ")", e);
+    } else if (failure instanceof TimeoutException) {
+      result = FlushResult.timedOut(rows, timeout, failure);
+      settleFailure(batch, "writing " + rows + " entries (timed out after " + timeout + ")", failure);
+    } else if (shouldIsolate(failure)) {
+      result = isolate(batch, failure, deadline, start);
+    } else {
+      result = FlushResult.failed(rows, Duration.ofNanos(clock.nanoTime() - start), failure);
+      settleFailure(batch, "writing " + rows + " entries", failure);
+    }
+    listeners.fire(result);
+    return result;
+  }
+
+  /**
+   * Calls the store with {@code part} on the I/O thread, bounded by {@code timeout}.
+   *
+   * @return null on success, else what the call threw (a {@link TimeoutException} on timeout)
+   */
+  private Throwable write(Map<K, Instant> part, Duration timeout) {
+    Map<K, Instant> view = Collections.unmodifiableMap(part);
+    try {
+      TimedCall.call(
+          io,
+          () -> {
+            store.markUsed(view);
+            return null;
+          },
+          timeout);
+      return null;
     } catch (Exception | Error e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
-      result = FlushResult.failed(rows, Duration.ofNanos(clock.nanoTime() - start), e);
-      settleFailure(batch, "writing " + rows + " entries", e);
+      return e;
     }
-    listeners.fire(result);
-    return result;
+  }
+
+  /**
+   * Whether a failed batch is bisected: always for a {@link StoreException.Kind#DATA} failure;
+   * for {@link StoreException.Kind#UNKNOWN} once the batch has failed {@value
+   * #ISOLATE_UNKNOWN_AFTER} times in a row (this failure included).
+   */
+  private boolean shouldIsolate(Throwable failure) {
+    if (failure instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+      return false;
+    }
+    StoreException.Kind kind = StoreException.kindOf(failure);
+    return kind == StoreException.Kind.DATA
+        || (kind == StoreException.Kind.UNKNOWN
+            && failures.consecutiveFailures() + 1 >= ISOLATE_UNKNOWN_AFTER);
+  }
+
+  /**
+   * Bisects a batch that failed for its data (see {@link Isolation}): writes the good entries,
+   * drops the rejected ones with reason {@link DropReasons#REJECTED} and keeps the rest.
+   */
+  private FlushResult isolate(Map<K, Instant> batch, Throwable failure, long deadline, long start) {
+    int rows = batch.size();
+    Isolation<K> iso =
+        new Isolation<>(this::write, REAL_TIME::nanoTime, deadline, StoreException.kindOf(failure));
+    iso.run(batch, failure);
+    Duration took = Duration.ofNanos(clock.nanoTime() - start);
+    int written = iso.written.size();
+    int rejectedCount = iso.rejected.size();
+    synchronized (statsLock) {
+      flushedRows += written;
+      droppedRejected += rejectedCount;
+      inFlight = iso.kept.size(); // settleFailure folds them back and clears it
+    }
+    if (rejectedCount > 0) {
+      List<String> keys = new ArrayList<>();
+      for (K id : iso.rejected.keySet()) {
+        if (keys.size() == LOGGED_KEYS) {
+          break;
+        }
+        keys.add(InputRules.shorten(String.valueOf(id)));
+      }
+      log.error(
+          "{}: the store rejected {} of {} last-used entries for their data; dropped them (stats"
+              + " reason '{}'), ids {}{}",
+          name,
+          rejectedCount,
+          rows,
+          DropReasons.REJECTED,
+          keys,
+          rejectedCount > keys.size() ? " and " + (rejectedCount - keys.size()) + " more" : "",
+          iso.rejectedBy);
+    }
+    if (iso.kept.isEmpty()) {
+      flushes.incrementAndGet();
+      failures.recordSuccess();
+      log.debug("{}: wrote {} entries in {} after isolating {}", name, written, took, rejectedCount);
+      return FlushResult.success(written, took);
+    }
+    Throwable last = iso.lastFailure != null ? iso.lastFailure : failure;
+    String what = "writing " + iso.kept.size() + " entries";
+    if (written + rejectedCount > 0) {
+      what += " (" + written + " written, " + rejectedCount + " rejected while isolating bad entries)";
+    }
+    settleFailure(iso.kept, what, last);
+    return FlushResult.failed(rows, took, last);
   }
 
   private void settleFailure(Map<K, Instant> batch, String what, Throwable failure) {
@@ -324,6 +428,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
           .coalesced(coalesced.sum())
           .flushedRows(flushedRows)
           .dropped(DROPPED_SHUTDOWN, droppedAtShutdown)
+          .dropped(DropReasons.REJECTED, droppedRejected)
           .pending(pending.mappingCount() + inFlight)
           .build();
     }

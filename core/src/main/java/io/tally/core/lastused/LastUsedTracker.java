@@ -57,6 +57,10 @@ public interface LastUsedTracker<K> extends TallyComponent {
    *
    * @param id the id that was used
    * @throws NullPointerException if {@code id} is null
+   * @throws IllegalArgumentException if a {@code String} id breaks the {@linkplain
+   *     io.tally.core.InputRules input rules} (NUL, a lone surrogate, longer than {@value
+   *     io.tally.core.InputRules#MAX_ID_LENGTH}), or the clock's time is outside the storable range;
+   *     nothing is recorded then
    * @throws IllegalStateException if the tracker is closed, also when {@link #close()} finished
    *     while this call ran (the mark then counts as accepted and as dropped, reason
    *     {@value #DROPPED_SHUTDOWN}, so it is never left pending silently)
@@ -68,8 +72,11 @@ public interface LastUsedTracker<K> extends TallyComponent {
    * changes nothing.
    *
    * @param id the id that was used
-   * @param at when it was used
+   * @param at when it was used; stored truncated to the microsecond
    * @throws NullPointerException if {@code id} or {@code at} is null
+   * @throws IllegalArgumentException if {@code at} is outside {@link
+   *     io.tally.core.InputRules#MIN_TIME}..{@link io.tally.core.InputRules#MAX_TIME} or the id
+   *     breaks the input rules (see {@link #markUsed(Object)}); nothing is recorded then
    * @throws IllegalStateException if the tracker is closed (see {@link #markUsed(Object)})
    */
   void markUsed(K id, Instant at);

@@ -26,9 +26,24 @@
  *   <li><b>Failures.</b> A failed or timed-out batch folds back into the pending map (latest
  *       time per id wins; an entry folded into a newer one counts as {@code coalesced}). The first
  *       failure in a row logs WARN, the following ones ERROR with the consecutive count;
- *       {@code health()} follows the {@link io.tally.core.HealthPolicy}. Nothing is ever dropped
- *       while the tracker runs; memory grows with the number of distinct ids, not with the number
- *       of calls.
+ *       {@code health()} follows the {@link io.tally.core.HealthPolicy}. Memory grows with the
+ *       number of distinct ids, not with the number of calls.
+ *   <li><b>Input rules.</b> {@code markUsed} checks the {@link io.tally.core.InputRules} before
+ *       anything is recorded: a time outside {@code 1000-01-01T00:00:00Z ..
+ *       9999-12-31T23:59:59.999999999Z}, or a {@code String} id with NUL, a lone surrogate or more
+ *       than 255 UTF-16 code units, throws {@link java.lang.IllegalArgumentException} naming the
+ *       value and the rule.
+ *   <li><b>Poison isolation.</b> A batch the store rejects for its data ({@link
+ *       io.tally.core.StoreException.Kind#DATA}, e.g. a constraint of the user's table) is
+ *       bisected within the same flush and its timeout: halves are written on their own until the
+ *       rejected entries are alone; those are dropped, counted under {@code
+ *       stats().dropped().get("rejected")} and logged at ERROR with their ids (up to 10), and the
+ *       rest is written. A store that does not classify its failures ({@code UNKNOWN}) gets the
+ *       same after 3
+ *       failures in a row, but there a single failing entry is dropped only if another part of
+ *       the batch was written in that flush (proof that the store works), so a store that is down
+ *       never loses entries. A transient failure or a timeout during the bisection ends it; the
+ *       entries not yet written are kept.
  *   <li><b>Close.</b> {@code close()} cancels the timer, waits for a running flush and makes a
  *       final flush, all within {@code shutdownTimeout} of real time. Entries it could not write
  *       are counted under {@code stats().dropped().get("shutdown")} and logged at ERROR with
@@ -38,7 +53,8 @@
  *       entry that shows as {@code pending} in the final stats.
  *   <li><b>Flush-time mode.</b> In {@link io.tally.core.lastused.TimestampMode#FLUSH_TIME} every
  *       id in a batch is written with the clock's time read when that flush starts; the times
- *       passed to {@code markUsed(id, at)} are ignored.
+ *       passed to {@code markUsed(id, at)} are ignored. A flush whose clock time lies outside
+ *       the storable range fails and keeps its entries (no store could hold that time).
  *   <li><b>Stats.</b> {@code accepted == flushedRows + coalesced + pending + droppedTotal} holds
  *       exactly whenever no {@code markUsed} or flush is running; a snapshot taken in the middle
  *       of a flush may be off by the entries being moved.

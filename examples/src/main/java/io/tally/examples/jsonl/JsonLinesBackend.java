@@ -39,7 +39,7 @@ public final class JsonLinesBackend implements Backend<ConnectionEvent> {
     field(line, "time", e.time()).append(',');
     field(line, "workspace_id", e.workspaceId()).append(',');
     field(line, "agent_name", e.agentName()).append(',');
-    field(line, "type", e.type().wireName()).append(',');
+    field(line, "type", e.typeName()).append(',');
     field(line, "status", e.status().wireName()).append(',');
     field(line, "connection_id", e.connectionId()).append(',');
     field(line, "user_id", e.userId()).append(',');

@@ -1,9 +1,9 @@
 package io.tally.store.h2;
 
-import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.spi.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -147,10 +147,8 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
     try {
       H2Writes.run(dataSource, table, c -> upsert(c, rows));
     } catch (SQLException e) {
-      throw new StoreException(
-          "upserting " + rows.size() + " connection-log rows into table " + table + " failed (SQLState "
-              + e.getSQLState() + ")",
-          e);
+      throw SqlStates.storeException(
+          "upserting " + rows.size() + " connection-log rows into table " + table, e);
     }
   }
 
@@ -211,7 +209,7 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
     ps.setObject(5, e.workspaceId());
     ps.setString(6, e.workspaceName());
     ps.setString(7, e.agentName());
-    ps.setString(8, e.type().wireName());
+    ps.setString(8, e.typeName());
     if (e.code() == null) {
       ps.setNull(9, Types.INTEGER);
     } else {

@@ -1,8 +1,10 @@
 package io.tally.store.h2;
 
+import io.tally.core.InputRules;
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
 import io.tally.core.spi.Identifiers;
+import io.tally.core.spi.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -164,6 +166,7 @@ public final class H2LastUsedStore<K> implements LastUsedStore<K> {
     if (lastUsed.isEmpty()) {
       return;
     }
+    InputRules.checkLastUsedBatch(lastUsed);
     List<Map.Entry<K, Instant>> rows = new ArrayList<>(lastUsed.entrySet());
     rows.sort(kind.order());
     int n = rows.size();
@@ -181,15 +184,7 @@ public final class H2LastUsedStore<K> implements LastUsedStore<K> {
     try {
       H2Writes.run(dataSource, table, c -> execute(c, ids, times));
     } catch (SQLException failure) {
-      throw new StoreException(
-          "marking "
-              + n
-              + " ids used in table "
-              + table
-              + " failed (SQLState "
-              + failure.getSQLState()
-              + ")",
-          failure);
+      throw SqlStates.storeException("marking " + n + " ids used in table " + table, failure);
     }
   }
   private void execute(Connection c, Object[] ids, Object[] times) throws SQLException {

@@ -1,9 +1,9 @@
 package io.tally.store.postgres;
 
-import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.spi.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -182,7 +182,7 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
       workspaceId[i] = e.workspaceId();
       workspaceName[i] = e.workspaceName();
       agentName[i] = e.agentName();
-      type[i] = e.type().wireName();
+      type[i] = e.typeName();
       code[i] = e.code();
       ip[i] = e.ip();
       userAgent[i] = e.userAgent();
@@ -213,10 +213,8 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
         throw e;
       }
     } catch (SQLException e) {
-      throw new StoreException(
-          "upserting " + n + " connection-log rows into table " + table + " failed (SQLState "
-              + e.getSQLState() + ")",
-          e);
+      throw SqlStates.storeException(
+          "upserting " + n + " connection-log rows into table " + table, e);
     }
   }
 

@@ -1,8 +1,10 @@
 package io.tally.store.postgres;
 
+import io.tally.core.InputRules;
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
 import io.tally.core.spi.Identifiers;
+import io.tally.core.spi.SqlStates;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -163,6 +165,7 @@ public final class PostgresLastUsedStore<K> implements LastUsedStore<K> {
     if (lastUsed.isEmpty()) {
       return;
     }
+    InputRules.checkLastUsedBatch(lastUsed);
     List<Map.Entry<K, Instant>> rows = new ArrayList<>(lastUsed.entrySet());
     rows.sort(kind.order());
     int n = rows.size();
@@ -194,9 +197,7 @@ public final class PostgresLastUsedStore<K> implements LastUsedStore<K> {
         throw e;
       }
     } catch (SQLException e) {
-      throw new StoreException(
-          "marking " + n + " ids used in table " + table + " failed (SQLState " + e.getSQLState() + ")",
-          e);
+      throw SqlStates.storeException("marking " + n + " ids used in table " + table, e);
     }
   }
 
