@@ -249,7 +249,7 @@ public final class NatsRelay implements TallyComponent {
         break;
       } catch (RuntimeException | Error e) {
         log.error("{}: relaying a batch failed unexpectedly; its messages will be redelivered", name, e);
-        release(fetched, null);
+        nakAll(fetched);
       }
     }
   }
@@ -420,10 +420,10 @@ public final class NatsRelay implements TallyComponent {
     for (RelayBatch.Entry<ConnectionEvent, Message> e : entries) {
       messages.addAll(e.messages);
     }
-    release(messages, null);
+    nakAll(messages);
   }
 
-  private void release(List<Message> messages, Void unused) {
+  private void nakAll(List<Message> messages) {
     for (Message m : messages) {
       try {
         m.nak();

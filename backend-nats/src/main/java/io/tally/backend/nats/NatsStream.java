@@ -193,13 +193,13 @@ public final class NatsStream {
       problems.add("its subjects " + existing.getSubjects() + " do not include '" + subject + "' (" + key("subject") + ")");
     }
     if (existing.getRetentionPolicy() != RetentionPolicy.WorkQueue) {
-      problems.add("its retention is " + existing.getRetentionPolicy() + " but must be WorkQueue");
+      problems.add("its retention is " + existing.getRetentionPolicy() + " but must be " + RetentionPolicy.WorkQueue);
     }
     if (existing.getDiscardPolicy() != DiscardPolicy.New) {
-      problems.add("its discard policy is " + existing.getDiscardPolicy() + " but must be New");
+      problems.add("its discard policy is " + existing.getDiscardPolicy() + " but must be " + DiscardPolicy.New);
     }
     if (existing.getStorageType() != StorageType.File) {
-      problems.add("its storage is " + existing.getStorageType() + " but must be File");
+      problems.add("its storage is " + existing.getStorageType() + " but must be " + StorageType.File);
     }
     if (existing.getReplicas() != replicas) {
       problems.add("it has " + existing.getReplicas() + " replica(s) but " + key("replicas") + " is " + replicas);

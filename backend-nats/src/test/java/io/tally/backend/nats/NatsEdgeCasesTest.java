@@ -1,0 +1,215 @@
+package io.tally.backend.nats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamManagement;
+import io.tally.core.DropReasons;
+import io.tally.core.StoreException;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.connectionlog.ConnectionType;
+import io.tally.testkit.Await;
+import io.tally.testkit.ConservationCheck;
+import io.tally.testkit.InMemoryConnectionLogStore;
+import io.tally.testkit.ManualClock;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The publisher's and the relay's rules at their edges: a full stream, bad messages, bad streams. */
+class NatsEdgeCasesTest {
+  @RegisterExtension static final NatsServer nats = NatsServer.create();
+  @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
+
+  private static final AtomicInteger STREAMS = new AtomicInteger();
+
+  private final ManualClock clock = ManualClock.create();
+  private final InMemoryConnectionLogStore memory = new InMemoryConnectionLogStore();
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private NatsStream.Builder streamBuilder;
+  private String name;
+
+  @BeforeEach
+  void freshStream() {
+    int n = STREAMS.incrementAndGet();
+    name = "EDGE_" + n;
+    streamBuilder = NatsStream.builder().name(name).subject("edge." + n);
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T c) {
+    toClose.add(c);
+    return c;
+  }
+
+  private NatsBackend.Builder publisher(NatsStream stream) {
+    return NatsBackend.builder()
+        .url(nats.url())
+        .stream(stream)
+        .clock(clock)
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
+        .publishTimeout(Duration.ofSeconds(2))
+        .shutdownTimeout(Duration.ofSeconds(10));
+  }
+
+  private NatsRelay.Builder relay(NatsStream stream, ConnectionLogStore into) {
+    return NatsRelay.builder(into)
+        .url(nats.url())
+        .stream(stream)
+        .clock(clock)
+        .batchSize(50)
+        .flushInterval(Duration.ofMillis(100))
+        .flushTimeout(Duration.ofSeconds(2))
+        .ackWait(Duration.ofSeconds(4))
+        .backoff(Duration.ofMillis(50), Duration.ofMillis(500));
+  }
+
+  private void await(String what, BooleanSupplier condition) {
+    Await.until(
+        what,
+        Duration.ofSeconds(60),
+        () -> {
+          clock.advance(Duration.ofMillis(20));
+          return condition.getAsBoolean();
+        });
+  }
+
+  @Test
+  void aFullStreamMakesWritesBlockThenThrowCountedAndLosesNothingOnceRelayed() {
+    NatsStream stream = streamBuilder.maxMessages(20).build();
+    NatsBackend publisher =
+        conservation.watch(closing(publisher(stream).maxInFlight(5).writeTimeout(Duration.ofMillis(500)).build()));
+    List<ConnectionEvent> events = Fixtures.events(30, 7).subList(0, 25);
+    for (ConnectionEvent e : events.subList(0, 20)) {
+      publisher.write(e);
+    }
+    Await.until("the stream holds 20", Duration.ofSeconds(30), () -> publisher.inFlight() == 0);
+    for (ConnectionEvent e : events.subList(20, 25)) {
+      publisher.write(e); // refused by the full stream, retried, in flight
+    }
+    ConnectionEvent refused = Fixtures.events(1, 8).get(0);
+    assertThatThrownBy(() -> publisher.write(refused))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("5 events stayed in flight");
+    assertThat(publisher.stats().dropped()).containsEntry(DropReasons.QUEUE_FULL, 1L);
+    assertThat(publisher.stats().failedFlushes()).isPositive();
+
+    NatsRelay relay = conservation.watch(closing(relay(stream, memory).build()));
+    await("the 25 accepted events relayed", () -> relay.relayed() == 25 && publisher.inFlight() == 0);
+    assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(events));
+    assertThat(publisher.stats().flushedRows()).isEqualTo(25);
+  }
+
+  @Test
+  void undecodableMessagesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
+    NatsStream stream = streamBuilder.build();
+    NatsBackend publisher = conservation.watch(closing(publisher(stream).build()));
+    ConnectionEvent good = Fixtures.events(1, 9).get(0);
+    publisher.write(good);
+    ConnectionEvent tunnel =
+        ConnectionEvent.builder()
+            .organizationId(UUID.randomUUID())
+            .workspaceOwnerId(UUID.randomUUID())
+            .workspaceId(UUID.randomUUID())
+            .workspaceName("ws")
+            .agentName("main")
+            .type(ConnectionType.SSH)
+            .connect(Fixtures.T0);
+    String newer =
+        new String(Wire.encode(tunnel), StandardCharsets.UTF_8).replace("\"type\":\"ssh\"", "\"type\":\"tunnel\"");
+    Connection c = closing(nats.connect());
+    c.jetStream().publish(stream.subject(), "not json".getBytes(StandardCharsets.UTF_8));
+    c.jetStream().publish(stream.subject(), "{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+    c.jetStream().publish(stream.subject(), newer.getBytes(StandardCharsets.UTF_8));
+
+    NatsRelay relay = conservation.watch(closing(relay(stream, memory).build()));
+    await("two events relayed, two terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 2);
+    assertThat(relay.stats().dropped()).containsEntry(NatsRelay.DROP_UNDECODABLE, 2L);
+    assertThat(relay.unknownTypes()).isEqualTo(1);
+    assertThat(memory.rows()).hasSize(2);
+    assertThat(memory.rows())
+        .anySatisfy(r -> {
+          assertThat(r.id()).isEqualTo(tunnel.id());
+          assertThat(r.type()).isEqualTo(Wire.UNKNOWN_TYPE_FALLBACK);
+        });
+    await("nothing left for redelivery", () -> relay.backlog() == 0);
+  }
+
+  @Test
+  void aDataErrorIsIsolatedByBisectionAndOnlyTheBadEventIsTerminated() {
+    NatsStream stream = streamBuilder.build();
+    List<ConnectionEvent> events = Fixtures.events(60, 10);
+    ConnectionEvent bad = events.stream().filter(e -> e.connectionId() == null).findFirst().orElseThrow();
+    ConnectionLogStore rejecting =
+        batch -> {
+          for (ConnectionEvent e : batch) {
+            if (e.id().equals(bad.id())) {
+              throw new StoreException("value rejected", null, StoreException.Kind.DATA);
+            }
+          }
+          memory.upsertBatch(batch);
+        };
+    NatsBackend publisher = conservation.watch(closing(publisher(stream).build()));
+    events.forEach(publisher::write);
+    Await.until("all published", Duration.ofSeconds(30), () -> publisher.inFlight() == 0);
+    NatsRelay relay = conservation.watch(closing(relay(stream, rejecting).batchSize(200).build()));
+
+    await("all but the bad event relayed", () -> relay.relayed() + relay.stats().droppedTotal() == events.size());
+    assertThat(relay.stats().dropped()).containsEntry(DropReasons.REJECTED, 1L);
+    List<ConnectionEvent> rest = new ArrayList<>(events);
+    rest.remove(bad);
+    assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(rest));
+    await("nothing left for redelivery", () -> relay.backlog() == 0);
+  }
+
+  @Test
+  void aMissingStreamIsAStartErrorWhenCreationIsOff() {
+    NatsStream stream = streamBuilder.create(false).build();
+    assertThatThrownBy(() -> publisher(stream).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("'" + name + "' does not exist")
+        .hasMessageContaining("tally.backend.nats.create-stream");
+  }
+
+  @Test
+  void aStreamThatDiffersIsAStartErrorNamingTheSettings() throws Exception {
+    NatsStream stream = streamBuilder.build();
+    Connection c = closing(nats.connect());
+    JetStreamManagement jsm = c.jetStreamManagement();
+    jsm.addStream(
+        io.nats.client.api.StreamConfiguration.builder(stream.configuration())
+            .duplicateWindow(Duration.ofSeconds(30))
+            .retentionPolicy(io.nats.client.api.RetentionPolicy.Limits)
+            .build());
+    assertThatThrownBy(() -> publisher(stream).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("tally.backend.nats.duplicate-window")
+        .hasMessageContaining("retention is limits but must be workqueue");
+  }
+
+  @Test
+  void anAckWaitShorterThanAFlushIsRefused() {
+    NatsStream stream = streamBuilder.build();
+    assertThatThrownBy(
+            () -> relay(stream, memory).flushTimeout(Duration.ofSeconds(5)).ackWait(Duration.ofSeconds(5)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ackWait was PT5S but must be longer than flushInterval + flushTimeout");
+  }
+}
