@@ -294,9 +294,14 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
         .build();
   }
 
+  /**
+   * Returns the publisher's health; with a relay started by the provider, the worse of the
+   * publisher's and the relay's (the relay's own counters are in {@code relay().get().stats()}).
+   */
   @Override
   public Health health() {
-    return outcomes.health();
+    NatsRelay r = relay;
+    return r == null ? outcomes.health() : outcomes.health().worst(r.health());
   }
 
   /**

@@ -218,12 +218,19 @@ class NatsPipelineTest {
             "test-writer");
     writer.start();
     Await.until("a third written", Duration.ofSeconds(60), () -> progress.get() >= events.size() / 3);
-    nats.restart();
+    nats.stop();
+    // Down for longer than the publish timeout (2 s): publishes in flight time out and are retried.
+    Clock real = Clock.system();
+    long down = real.nanoTime();
+    await("the server has been down for 3 s", () -> real.nanoTime() - down > Duration.ofSeconds(3).toNanos());
+    assertThat(progress.get()).isLessThan(events.size()); // the writer is blocked: max-in-flight reached
+    nats.start();
     await("the writer finished", () -> !writer.isAlive());
     writer.join();
     assertThat(written).hasSize(events.size());
     await("nothing in flight and the stream relayed", () -> publisher.inFlight() == 0 && relay.backlog() == 0);
     assertDatabaseHolds(written);
+    assertThat(publisher.stats().retries()).isPositive();
     assertThat(publisher.stats().droppedTotal()).isZero();
     assertThat(relay.stats().droppedTotal()).isZero();
   }
