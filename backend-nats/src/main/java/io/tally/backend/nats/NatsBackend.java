@@ -2,7 +2,6 @@ package io.tally.backend.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
-import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamOptions;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
@@ -117,18 +116,19 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   private volatile NatsRelay relay;
 
   private NatsBackend(Builder b, Connection connection) throws IOException {
-    this.name = b.name;
+    Endpoint common = b.common;
+    this.name = common.name;
     this.connection = connection;
-    this.ownsConnection = b.connection == null;
-    this.stream = b.stream;
+    this.ownsConnection = common.ownsConnection();
+    this.stream = common.stream;
     this.maxInFlight = b.maxInFlight;
     this.permits = new Semaphore(b.maxInFlight);
     this.writeTimeout = b.writeTimeout;
     this.publishTimeout = b.publishTimeout;
-    this.backoff = new Backoff(b.initialBackoff, b.maxBackoff, b.maxAttempts);
-    this.shutdownTimeout = b.shutdownTimeout;
-    this.clock = b.clock;
-    this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
+    this.backoff = new Backoff(common.initialBackoff, common.maxBackoff, b.maxAttempts);
+    this.shutdownTimeout = common.shutdownTimeout;
+    this.clock = common.clock;
+    this.outcomes = new Outcomes(common.name, log, common.clock, common.healthPolicy);
     this.js = connection.jetStream(JetStreamOptions.builder().requestTimeout(b.publishTimeout).build());
   }
 
@@ -389,19 +389,12 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
   /** Builds a {@link NatsBackend}; not thread-safe. */
   public static final class Builder {
-    private String url = NatsBackendProvider.DEFAULT_URL;
-    private Connection connection;
-    private NatsStream stream = NatsStream.builder().build();
+    private final Endpoint common =
+        new Endpoint(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
-    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private int maxAttempts;
-    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    private Clock clock = Clock.system();
-    private HealthPolicy healthPolicy = HealthPolicy.defaults();
-    private String name = DEFAULT_NAME;
 
     private Builder() {}
 
@@ -411,7 +404,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
      * @return this
      */
     public Builder url(String url) {
-      this.url = Objects.requireNonNull(url, "url");
+      common.url(url);
       return this;
     }
 
@@ -420,13 +413,13 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
      * @return this
      */
     public Builder connection(Connection connection) {
-      this.connection = Objects.requireNonNull(connection, "connection");
+      common.connection(connection);
       return this;
     }
 
     /** @param stream the stream to publish to @return this */
     public Builder stream(NatsStream stream) {
-      this.stream = Objects.requireNonNull(stream, "stream");
+      common.stream(stream);
       return this;
     }
 
@@ -449,19 +442,12 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     }
 
     /**
-     * @param initialBackoff delay before the first retry; positive
+     * @param initialBackoff delay before the first retry of a failed publish; positive
      * @param maxBackoff longest delay; at least {@code initialBackoff}
      * @return this
      */
     public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
-      Settings.requirePositive("initialBackoff", initialBackoff);
-      Settings.requirePositive("maxBackoff", maxBackoff);
-      if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalArgumentException(
-            "maxBackoff was " + maxBackoff + " but must be >= initialBackoff " + initialBackoff);
-      }
-      this.initialBackoff = initialBackoff;
-      this.maxBackoff = maxBackoff;
+      common.backoff(initialBackoff, maxBackoff);
       return this;
     }
 
@@ -477,25 +463,25 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
     /** @param shutdownTimeout bound on {@code close()}; positive @return this */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
-      this.shutdownTimeout = Settings.requirePositive("shutdownTimeout", shutdownTimeout);
+      common.shutdownTimeout(shutdownTimeout);
       return this;
     }
 
     /** @param clock where retry delays and stats times come from @return this */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      common.clock(clock);
       return this;
     }
 
     /** @param healthPolicy when the backend reports degraded or failing @return this */
     public Builder healthPolicy(HealthPolicy healthPolicy) {
-      this.healthPolicy = Objects.requireNonNull(healthPolicy, "healthPolicy");
+      common.healthPolicy(healthPolicy);
       return this;
     }
 
     /** @param name the component's name in stats and logs @return this */
     public Builder name(String name) {
-      this.name = Objects.requireNonNull(name, "name");
+      common.name(name);
       return this;
     }
 
@@ -507,21 +493,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
      *     (and may not be created) or differs from {@link #stream(NatsStream)}
      */
     public NatsBackend build() {
-      Connection c =
-          connection != null ? connection : Connections.open(url, "tally-" + name, stream.key("url"));
-      try {
-        stream.ensure(c.jetStreamManagement());
-        return new NatsBackend(this, c);
-      } catch (IOException | JetStreamApiException | RuntimeException e) {
-        if (connection == null) {
-          Settings.closeQuietly(c, e);
-        }
-        if (e instanceof IllegalStateException) {
-          throw (IllegalStateException) e;
-        }
-        throw new IllegalStateException(
-            "cannot create or check the JetStream stream '" + stream.name() + "': " + e.getMessage(), e);
-      }
+      return common.start(
+          "create or check the JetStream stream '" + common.stream.name() + "'", c -> new NatsBackend(this, c));
     }
   }
 }

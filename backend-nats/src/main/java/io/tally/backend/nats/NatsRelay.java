@@ -2,14 +2,10 @@ package io.tally.backend.nats;
 
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
-import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
-import io.nats.client.api.AckPolicy;
-import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
-import io.nats.client.api.DeliverPolicy;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
@@ -23,17 +19,10 @@ import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -112,69 +101,83 @@ public final class NatsRelay implements TallyComponent {
   /** Default bound on {@code close()}: 10 seconds. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
-  /** JetStream's "consumer not found" error code. */
-  private static final int CONSUMER_NOT_FOUND = 10014;
-
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final String name;
-  private final ConnectionLogStore store;
   private final Connection connection;
   private final boolean ownsConnection;
   private final NatsStream stream;
   private final String durable;
   private final int batchSize;
   private final Duration flushInterval;
-  private final Duration flushTimeout;
-  private final Duration ackWait;
   private final Backoff backoff;
   private final Duration shutdownTimeout;
-  private final Clock clock;
   private final Coalescing<ConnectionEvent> coalescing = ConnectionEvents.coalescing();
   private final Outcomes outcomes;
+  private final RelayWriter<Message> writer;
   private final JetStreamSubscription subscription;
-  private final ExecutorService io;
   private final Thread worker;
-  private final AtomicLong taken = new AtomicLong();
-  private final AtomicLong released = new AtomicLong();
-  private final AtomicLong held = new AtomicLong();
-  private final AtomicLong rows = new AtomicLong();
-  private final AtomicLong coalesced = new AtomicLong();
-  private final AtomicLong relayed = new AtomicLong();
-  private final AtomicLong flushes = new AtomicLong();
-  private final AtomicLong retries = new AtomicLong();
   private final AtomicLong unknownTypes = new AtomicLong();
   private final Set<String> unknownTypeNames = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile boolean stopping;
-  private volatile CountDownLatch pause;
 
   private NatsRelay(Builder b, Connection connection, JetStreamSubscription subscription) {
-    this.name = b.name;
-    this.store = b.store;
+    Endpoint common = b.common;
+    this.name = common.name;
     this.connection = connection;
-    this.ownsConnection = b.connection == null;
-    this.stream = b.stream;
+    this.ownsConnection = common.ownsConnection();
+    this.stream = common.stream;
     this.durable = b.durable();
     this.batchSize = b.batchSize;
     this.flushInterval = b.flushInterval;
-    this.flushTimeout = b.flushTimeout;
-    this.ackWait = b.ackWait;
-    this.backoff = new Backoff(b.initialBackoff, b.maxBackoff, 0);
-    this.shutdownTimeout = b.shutdownTimeout;
-    this.clock = b.clock;
-    this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
+    this.backoff = new Backoff(common.initialBackoff, common.maxBackoff, 0);
+    this.shutdownTimeout = common.shutdownTimeout;
+    this.outcomes = new Outcomes(common.name, log, common.clock, common.healthPolicy);
+    this.writer =
+        new RelayWriter<>(b.store, new JetStreamMessages(), b.flushTimeout, b.ackWait, backoff, common.clock, outcomes);
     this.subscription = subscription;
-    int n = THREADS.incrementAndGet();
-    this.io =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "tally-nats-relay-io-" + n);
-              t.setDaemon(true);
-              return t;
-            });
-    this.worker = new Thread(this::run, "tally-nats-relay-" + n);
+    this.worker = new Thread(this::run, "tally-nats-relay-" + THREADS.incrementAndGet());
     this.worker.setDaemon(true);
+  }
+
+  /** What the writer does to a JetStream message. */
+  private static final class JetStreamMessages implements RelayWriter.Messages<Message> {
+    @Override
+    public void ack(Message m) {
+      try {
+        m.ack();
+      } catch (RuntimeException e) {
+        log.debug("ack failed (connection lost); the message comes back and its upsert repeats harmlessly", e);
+      }
+    }
+
+    @Override
+    public void term(Message m) {
+      try {
+        m.term();
+      } catch (RuntimeException e) {
+        log.debug("term failed (connection lost); the message comes back", e);
+      }
+    }
+
+    @Override
+    public void inProgress(Message m) {
+      m.inProgress();
+    }
+
+    @Override
+    public void nak(Message m) {
+      m.nak();
+    }
+
+    @Override
+    public String describe(Message m) {
+      try {
+        return String.valueOf(m.metaData().streamSequence());
+      } catch (RuntimeException e) {
+        return "?";
+      }
+    }
   }
 
   /**
@@ -199,7 +202,7 @@ public final class NatsRelay implements TallyComponent {
 
   /** @return messages acknowledged after the batch holding them was committed */
   public long relayed() {
-    return relayed.get();
+    return writer.relayed.get();
   }
 
   /** @return events decoded with the fallback type because their type was unknown */
@@ -224,18 +227,18 @@ public final class NatsRelay implements TallyComponent {
   }
 
   private void run() {
-    while (!stopping) {
+    while (!writer.stopping()) {
       List<Message> fetched;
       try {
         fetched = subscription.fetch(batchSize, flushInterval);
       } catch (RuntimeException e) {
-        if (stopping) {
+        if (writer.stopping()) {
           break;
         }
         outcomes.failure("fetching from stream '" + stream.name() + "'", e);
         try {
-          sleep(backoff.max(), List.of());
-        } catch (Stopping s) {
+          writer.sleep(backoff.max(), List.of());
+        } catch (RelayWriter.Stopping s) {
           break;
         }
         continue;
@@ -245,27 +248,25 @@ public final class NatsRelay implements TallyComponent {
       }
       try {
         relay(fetched);
-      } catch (Stopping s) {
+      } catch (RelayWriter.Stopping s) {
         break;
-      } catch (RuntimeException | Error e) {
-        log.error("{}: relaying a batch failed unexpectedly; its messages will be redelivered", name, e);
-        nakAll(fetched);
+      } catch (RuntimeException e) {
+        // a defect, not a store failure (those are retried inside): never let it end the relay
+        log.error("{}: relaying a batch failed unexpectedly; unacknowledged messages come back", name, e);
+        outcomes.failure("relaying a batch", e);
       }
     }
   }
 
-  private void relay(List<Message> fetched) throws Stopping {
-    taken.addAndGet(fetched.size());
-    held.addAndGet(fetched.size());
+  private void relay(List<Message> fetched) throws RelayWriter.Stopping {
+    writer.took(fetched.size());
     RelayBatch<ConnectionEvent, Message> batch = new RelayBatch<>(coalescing);
     for (Message m : fetched) {
       Wire.Decoded d;
       try {
         d = Wire.decode(m.getData());
       } catch (RuntimeException e) {
-        m.term();
-        held.decrementAndGet();
-        outcomes.drop(DROP_UNDECODABLE, 1, "message " + sequence(m) + ": " + e.getMessage(), null);
+        writer.terminate(m, DROP_UNDECODABLE, e.getMessage());
         continue;
       }
       if (d.unknownType() != null) {
@@ -281,7 +282,7 @@ public final class NatsRelay implements TallyComponent {
       batch.add(d.event(), m);
     }
     if (!batch.entries().isEmpty()) {
-      write(batch.entries());
+      writer.write(batch.entries());
       try {
         connection.flush(Duration.ofSeconds(1)); // push the acknowledgements out now
       } catch (TimeoutException | RuntimeException e) {
@@ -292,175 +293,16 @@ public final class NatsRelay implements TallyComponent {
     }
   }
 
-  /** Writes {@code entries}, retrying transient failures and bisecting data errors. */
-  private void write(List<RelayBatch.Entry<ConnectionEvent, Message>> entries) throws Stopping {
-    int attempt = 0;
-    while (true) {
-      Throwable failure = upsert(entries);
-      if (failure == null) {
-        committed(entries);
-        return;
-      }
-      if (StoreException.kindOf(failure) == StoreException.Kind.DATA) {
-        if (entries.size() == 1) {
-          reject(entries.get(0), failure);
-        } else {
-          int mid = entries.size() / 2;
-          write(entries.subList(0, mid));
-          write(entries.subList(mid, entries.size()));
-        }
-        return;
-      }
-      attempt++;
-      outcomes.failure("writing " + entries.size() + " connection-log rows", failure);
-      retries.incrementAndGet();
-      sleep(backoff.delay(attempt), entries);
-    }
-  }
-
-  /** @return null when the store committed, else what it threw (a timeout included) */
-  private Throwable upsert(List<RelayBatch.Entry<ConnectionEvent, Message>> entries) throws Stopping {
-    List<ConnectionEvent> events = new ArrayList<>(entries.size());
-    for (RelayBatch.Entry<ConnectionEvent, Message> e : entries) {
-      events.add(e.item);
-    }
-    Future<?> call;
-    try {
-      call = io.submit(() -> store.upsertBatch(events));
-    } catch (RuntimeException e) {
-      return e;
-    }
-    try {
-      call.get(flushTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      call.cancel(true);
-      return new StoreException(
-          "the store call did not finish within " + flushTimeout, e, StoreException.Kind.TRANSIENT);
-    } catch (InterruptedException e) {
-      call.cancel(true);
-      release(entries);
-      throw new Stopping();
-    }
-  }
-
-  private void committed(List<RelayBatch.Entry<ConnectionEvent, Message>> entries) {
-    int n = 0;
-    for (RelayBatch.Entry<ConnectionEvent, Message> e : entries) {
-      for (Message m : e.messages) {
-        m.ack();
-        n++;
-      }
-    }
-    rows.addAndGet(entries.size());
-    coalesced.addAndGet(n - entries.size());
-    relayed.addAndGet(n);
-    held.addAndGet(-n);
-    flushes.incrementAndGet();
-    outcomes.success();
-  }
-
-  private void reject(RelayBatch.Entry<ConnectionEvent, Message> entry, Throwable failure) {
-    for (Message m : entry.messages) {
-      m.term();
-    }
-    held.addAndGet(-entry.messages.size());
-    outcomes.drop(
-        DropReasons.REJECTED,
-        entry.messages.size(),
-        "the store rejected event " + entry.item.id() + " (messages " + sequences(entry.messages) + ")",
-        failure);
-  }
-
-  /**
-   * Waits {@code delay} on the clock, telling the server every third of the ack wait that the
-   * held messages are in progress.
-   *
-   * @throws Stopping if the relay stops meanwhile (the messages were handed back)
-   */
-  private void sleep(Duration delay, List<RelayBatch.Entry<ConnectionEvent, Message>> entries) throws Stopping {
-    CountDownLatch done = new CountDownLatch(1);
-    pause = done;
-    Clock.Cancellable timer = clock.schedule(delay, done::countDown);
-    long slice = Math.max(1, ackWait.toMillis() / 3);
-    try {
-      inProgress(entries);
-      while (!stopping && !done.await(slice, TimeUnit.MILLISECONDS)) {
-        inProgress(entries);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      timer.cancel();
-      pause = null;
-    }
-    if (stopping || Thread.currentThread().isInterrupted()) {
-      release(entries);
-      throw new Stopping();
-    }
-  }
-
-  private static void inProgress(List<RelayBatch.Entry<ConnectionEvent, Message>> entries) {
-    for (RelayBatch.Entry<ConnectionEvent, Message> e : entries) {
-      for (Message m : e.messages) {
-        try {
-          m.inProgress();
-        } catch (RuntimeException lost) {
-          return; // connection lost: the server redelivers after the ack wait, harmlessly
-        }
-      }
-    }
-  }
-
-  /** Hands {@code entries}' messages back to the server for redelivery. */
-  private void release(List<RelayBatch.Entry<ConnectionEvent, Message>> entries) {
-    List<Message> messages = new ArrayList<>();
-    for (RelayBatch.Entry<ConnectionEvent, Message> e : entries) {
-      messages.addAll(e.messages);
-    }
-    nakAll(messages);
-  }
-
-  private void nakAll(List<Message> messages) {
-    for (Message m : messages) {
-      try {
-        m.nak();
-      } catch (RuntimeException e) {
-        log.debug("{}: nak failed; the message comes back after the ack wait", name, e);
-      }
-    }
-    released.addAndGet(messages.size());
-    held.addAndGet(-messages.size());
-  }
-
-  private static String sequence(Message m) {
-    try {
-      return String.valueOf(m.metaData().streamSequence());
-    } catch (RuntimeException e) {
-      return "?";
-    }
-  }
-
-  private static String sequences(List<Message> messages) {
-    List<String> out = new ArrayList<>();
-    for (Message m : messages) {
-      out.add(sequence(m));
-    }
-    return String.join(",", out);
-  }
-
   @Override
   public ComponentStats stats() {
     return outcomes
         .fill(ComponentStats.builder(name))
-        .accepted(taken.get() - released.get())
-        .flushedRows(rows.get())
-        .coalesced(coalesced.get())
-        .flushes(flushes.get())
-        .retries(retries.get())
-        .pending(held.get())
+        .accepted(writer.taken.get() - writer.released.get())
+        .flushedRows(writer.rows.get())
+        .coalesced(writer.coalesced.get())
+        .flushes(writer.flushes.get())
+        .retries(writer.retries.get())
+        .pending(writer.held.get())
         .build();
   }
 
@@ -480,11 +322,7 @@ public final class NatsRelay implements TallyComponent {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    stopping = true;
-    CountDownLatch p = pause;
-    if (p != null) {
-      p.countDown();
-    }
+    writer.stop();
     try {
       worker.join(shutdownTimeout.toMillis());
       if (worker.isAlive()) {
@@ -495,9 +333,7 @@ public final class NatsRelay implements TallyComponent {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    io.shutdownNow();
-    long left = held.getAndSet(0);
-    released.addAndGet(left); // the server redelivers them after the ack wait
+    writer.close(); // what it still holds, the server redelivers after the ack wait
     try {
       subscription.unsubscribe();
     } catch (RuntimeException e) {
@@ -520,33 +356,17 @@ public final class NatsRelay implements TallyComponent {
     return "NatsRelay{name=" + name + ", stream=" + stream.name() + ", durable=" + durable + '}';
   }
 
-  /** The relay stops: the batch in hand was handed back. */
-  private static final class Stopping extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    Stopping() {
-      super(null, null, false, false);
-    }
-  }
-
   /** Builds and starts a {@link NatsRelay}; not thread-safe. */
   public static final class Builder {
     private final ConnectionLogStore store;
-    private String url = NatsBackendProvider.DEFAULT_URL;
-    private Connection connection;
-    private NatsStream stream = NatsStream.builder().build();
+    private final Endpoint common =
+        new Endpoint(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
     private String durable;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int maxAckPending = -1;
     private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
     private Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     private Duration ackWait = DEFAULT_ACK_WAIT;
-    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
-    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
-    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-    private Clock clock = Clock.system();
-    private HealthPolicy healthPolicy = HealthPolicy.defaults();
-    private String name = DEFAULT_NAME;
 
     private Builder(ConnectionLogStore store) {
       this.store = store;
@@ -554,19 +374,19 @@ public final class NatsRelay implements TallyComponent {
 
     /** @param url the NATS server URL(s); the relay opens and closes its own connection @return this */
     public Builder url(String url) {
-      this.url = Objects.requireNonNull(url, "url");
+      common.url(url);
       return this;
     }
 
     /** @param connection a connection to use instead of {@link #url(String)}; the caller closes it @return this */
     public Builder connection(Connection connection) {
-      this.connection = Objects.requireNonNull(connection, "connection");
+      common.connection(connection);
       return this;
     }
 
     /** @param stream the stream to relay from @return this */
     public Builder stream(NatsStream stream) {
-      this.stream = Objects.requireNonNull(stream, "stream");
+      common.stream(stream);
       return this;
     }
 
@@ -629,43 +449,36 @@ public final class NatsRelay implements TallyComponent {
      * @return this
      */
     public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
-      Settings.requirePositive("initialBackoff", initialBackoff);
-      Settings.requirePositive("maxBackoff", maxBackoff);
-      if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalArgumentException(
-            "maxBackoff was " + maxBackoff + " but must be >= initialBackoff " + initialBackoff);
-      }
-      this.initialBackoff = initialBackoff;
-      this.maxBackoff = maxBackoff;
+      common.backoff(initialBackoff, maxBackoff);
       return this;
     }
 
     /** @param shutdownTimeout bound on {@code close()}; positive @return this */
     public Builder shutdownTimeout(Duration shutdownTimeout) {
-      this.shutdownTimeout = Settings.requirePositive("shutdownTimeout", shutdownTimeout);
+      common.shutdownTimeout(shutdownTimeout);
       return this;
     }
 
     /** @param clock where retry delays and stats times come from @return this */
     public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      common.clock(clock);
       return this;
     }
 
     /** @param healthPolicy when the relay reports degraded or failing @return this */
     public Builder healthPolicy(HealthPolicy healthPolicy) {
-      this.healthPolicy = Objects.requireNonNull(healthPolicy, "healthPolicy");
+      common.healthPolicy(healthPolicy);
       return this;
     }
 
     /** @param name the component's name in stats and logs @return this */
     public Builder name(String name) {
-      this.name = Objects.requireNonNull(name, "name");
+      common.name(name);
       return this;
     }
 
     private String durable() {
-      return durable != null ? durable : stream.name() + "_RELAY";
+      return durable != null ? durable : common.stream.name() + "_RELAY";
     }
 
     private int maxAckPending() {
@@ -687,86 +500,24 @@ public final class NatsRelay implements TallyComponent {
       if (ackWait.compareTo(cycle) <= 0) {
         throw new IllegalArgumentException(
             "ackWait was " + ackWait + " but must be longer than flushInterval + flushTimeout (" + cycle
-                + "), or batches being written would be redelivered (" + stream.key("relay.ack-wait") + ")");
+                + "), or batches being written would be redelivered (" + common.stream.key("relay.ack-wait") + ")");
       }
       if (maxAckPending() < batchSize) {
         throw new IllegalArgumentException(
             "maxAckPending was " + maxAckPending() + " but must be at least the batch size " + batchSize);
       }
-      Connection c =
-          connection != null ? connection : Connections.open(url, "tally-" + name, stream.key("url"));
-      try {
-        JetStreamManagement jsm = c.jetStreamManagement();
-        stream.ensure(jsm);
-        ensureConsumer(jsm);
-        JetStreamSubscription sub =
-            c.jetStream().subscribe(stream.subject(), PullSubscribeOptions.bind(stream.name(), durable()));
-        NatsRelay relay = new NatsRelay(this, c, sub);
-        relay.worker.start();
-        log.info("{}: relaying stream '{}' through consumer '{}' into {}", name, stream.name(), durable(), store);
-        return relay;
-      } catch (IOException | JetStreamApiException | RuntimeException e) {
-        if (connection == null) {
-          Settings.closeQuietly(c, e);
-        }
-        if (e instanceof IllegalStateException || e instanceof IllegalArgumentException) {
-          throw (RuntimeException) e;
-        }
-        throw new IllegalStateException(
-            "cannot set up the relay consumer '" + durable() + "' on stream '" + stream.name() + "': " + e.getMessage(), e);
-      }
-    }
-
-    private void ensureConsumer(JetStreamManagement jsm) throws IOException, JetStreamApiException {
-      ConsumerInfo info;
-      try {
-        info = jsm.getConsumerInfo(stream.name(), durable());
-      } catch (JetStreamApiException e) {
-        if (e.getApiErrorCode() != CONSUMER_NOT_FOUND && e.getErrorCode() != 404) {
-          throw e;
-        }
-        info = null;
-      }
-      if (info == null) {
-        ConsumerConfiguration cc =
-            ConsumerConfiguration.builder()
-                .durable(durable())
-                .ackPolicy(AckPolicy.Explicit)
-                .deliverPolicy(DeliverPolicy.All)
-                .ackWait(ackWait)
-                .maxDeliver(-1)
-                .maxAckPending(maxAckPending())
-                .filterSubject(stream.subject())
-                .build();
-        jsm.addOrUpdateConsumer(stream.name(), cc);
-        return;
-      }
-      ConsumerConfiguration existing = info.getConsumerConfiguration();
-      List<String> problems = new ArrayList<>();
-      if (existing.getAckPolicy() != AckPolicy.Explicit) {
-        problems.add("its ack policy is " + existing.getAckPolicy() + " but must be Explicit");
-      }
-      if (existing.getMaxDeliver() > 0) {
-        problems.add("its max deliver is " + existing.getMaxDeliver() + " but must be unlimited (-1)");
-      }
-      String filter = existing.getFilterSubject();
-      if (filter != null && !filter.isEmpty() && !filter.equals(stream.subject())) {
-        problems.add("its filter subject is '" + filter + "' but must be '" + stream.subject() + "'");
-      }
-      if (!ackWait.equals(existing.getAckWait())) {
-        problems.add("its ack wait is " + existing.getAckWait() + " but " + stream.key("relay.ack-wait") + " is " + ackWait);
-      }
-      if (existing.getMaxAckPending() != maxAckPending()) {
-        problems.add(
-            "its max ack pending is " + existing.getMaxAckPending() + " but " + stream.key("relay.max-ack-pending")
-                + " is " + maxAckPending());
-      }
-      if (!problems.isEmpty()) {
-        throw new IllegalStateException(
-            "the JetStream consumer '" + durable() + "' of stream '" + stream.name() + "' ("
-                + stream.key("relay.durable") + ") differs from the configuration: " + String.join("; ", problems)
-                + ". Change or delete the consumer (nats consumer edit/rm), or the settings");
-      }
+      NatsStream stream = common.stream;
+      return common.start(
+          "set up the relay consumer '" + durable() + "' on stream '" + stream.name() + "'",
+          c -> {
+            RelayConsumer.ensure(c.jetStreamManagement(), stream, durable(), ackWait, maxAckPending());
+            JetStreamSubscription sub =
+                c.jetStream().subscribe(stream.subject(), PullSubscribeOptions.bind(stream.name(), durable()));
+            NatsRelay relay = new NatsRelay(this, c, sub);
+            relay.worker.start();
+            log.info("{}: relaying stream '{}' through consumer '{}' into {}", relay.name, stream.name(), durable(), store);
+            return relay;
+          });
     }
   }
 }

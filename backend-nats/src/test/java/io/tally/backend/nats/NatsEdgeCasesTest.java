@@ -21,8 +21,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,9 +32,9 @@ class NatsEdgeCasesTest {
 
   private static final AtomicInteger STREAMS = new AtomicInteger();
 
-  private final ManualClock clock = ManualClock.create();
+  @RegisterExtension final Resources resources = new Resources();
+  private final ManualClock clock = resources.clock();
   private final InMemoryConnectionLogStore memory = new InMemoryConnectionLogStore();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
   private NatsStream.Builder streamBuilder;
   private String name;
 
@@ -45,18 +43,6 @@ class NatsEdgeCasesTest {
     int n = STREAMS.incrementAndGet();
     name = "EDGE_" + n;
     streamBuilder = NatsStream.builder().name(name).subject("edge." + n);
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
-
-  private <T extends AutoCloseable> T closing(T c) {
-    toClose.add(c);
-    return c;
   }
 
   private NatsBackend.Builder publisher(NatsStream stream) {
@@ -81,21 +67,11 @@ class NatsEdgeCasesTest {
         .backoff(Duration.ofMillis(50), Duration.ofMillis(500));
   }
 
-  private void await(String what, BooleanSupplier condition) {
-    Await.until(
-        what,
-        Duration.ofSeconds(60),
-        () -> {
-          clock.advance(Duration.ofMillis(20));
-          return condition.getAsBoolean();
-        });
-  }
-
   @Test
   void aFullStreamMakesWritesBlockThenThrowCountedAndLosesNothingOnceRelayed() {
     NatsStream stream = streamBuilder.maxMessages(20).build();
     NatsBackend publisher =
-        conservation.watch(closing(publisher(stream).maxInFlight(5).writeTimeout(Duration.ofMillis(500)).build()));
+        conservation.watch(resources.closing(publisher(stream).maxInFlight(5).writeTimeout(Duration.ofMillis(500)).build()));
     List<ConnectionEvent> events = Fixtures.events(30, 7).subList(0, 25);
     for (ConnectionEvent e : events.subList(0, 20)) {
       publisher.write(e);
@@ -111,8 +87,8 @@ class NatsEdgeCasesTest {
     assertThat(publisher.stats().dropped()).containsEntry(DropReasons.QUEUE_FULL, 1L);
     assertThat(publisher.stats().failedFlushes()).isPositive();
 
-    NatsRelay relay = conservation.watch(closing(relay(stream, memory).build()));
-    await("the 25 accepted events relayed", () -> relay.relayed() == 25 && publisher.inFlight() == 0);
+    NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
+    resources.await("the 25 accepted events relayed", () -> relay.relayed() == 25 && publisher.inFlight() == 0);
     assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(events));
     assertThat(publisher.stats().flushedRows()).isEqualTo(25);
   }
@@ -120,7 +96,7 @@ class NatsEdgeCasesTest {
   @Test
   void undecodableMessagesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
     NatsStream stream = streamBuilder.build();
-    NatsBackend publisher = conservation.watch(closing(publisher(stream).build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
     ConnectionEvent good = Fixtures.events(1, 9).get(0);
     publisher.write(good);
     ConnectionEvent tunnel =
@@ -134,13 +110,13 @@ class NatsEdgeCasesTest {
             .connect(Fixtures.T0);
     String newer =
         new String(Wire.encode(tunnel), StandardCharsets.UTF_8).replace("\"type\":\"ssh\"", "\"type\":\"tunnel\"");
-    Connection c = closing(nats.connect());
+    Connection c = resources.closing(nats.connect());
     c.jetStream().publish(stream.subject(), "not json".getBytes(StandardCharsets.UTF_8));
     c.jetStream().publish(stream.subject(), "{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
     c.jetStream().publish(stream.subject(), newer.getBytes(StandardCharsets.UTF_8));
 
-    NatsRelay relay = conservation.watch(closing(relay(stream, memory).build()));
-    await("two events relayed, two terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 2);
+    NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
+    resources.await("two events relayed, two terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 2);
     assertThat(relay.stats().dropped()).containsEntry(NatsRelay.DROP_UNDECODABLE, 2L);
     assertThat(relay.unknownTypes()).isEqualTo(1);
     assertThat(memory.rows()).hasSize(2);
@@ -149,7 +125,7 @@ class NatsEdgeCasesTest {
           assertThat(r.id()).isEqualTo(tunnel.id());
           assertThat(r.type()).isEqualTo(Wire.UNKNOWN_TYPE_FALLBACK);
         });
-    await("nothing left for redelivery", () -> relay.backlog() == 0);
+    resources.await("nothing left for redelivery", () -> relay.backlog() == 0);
   }
 
   @Test
@@ -166,17 +142,17 @@ class NatsEdgeCasesTest {
           }
           memory.upsertBatch(batch);
         };
-    NatsBackend publisher = conservation.watch(closing(publisher(stream).build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
     events.forEach(publisher::write);
     Await.until("all published", Duration.ofSeconds(30), () -> publisher.inFlight() == 0);
-    NatsRelay relay = conservation.watch(closing(relay(stream, rejecting).batchSize(200).build()));
+    NatsRelay relay = conservation.watch(resources.closing(relay(stream, rejecting).batchSize(200).build()));
 
-    await("all but the bad event relayed", () -> relay.relayed() + relay.stats().droppedTotal() == events.size());
+    resources.await("all but the bad event relayed", () -> relay.relayed() + relay.stats().droppedTotal() == events.size());
     assertThat(relay.stats().dropped()).containsEntry(DropReasons.REJECTED, 1L);
     List<ConnectionEvent> rest = new ArrayList<>(events);
     rest.remove(bad);
     assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(rest));
-    await("nothing left for redelivery", () -> relay.backlog() == 0);
+    resources.await("nothing left for redelivery", () -> relay.backlog() == 0);
   }
 
   @Test
@@ -191,7 +167,7 @@ class NatsEdgeCasesTest {
   @Test
   void aStreamThatDiffersIsAStartErrorNamingTheSettings() throws Exception {
     NatsStream stream = streamBuilder.build();
-    Connection c = closing(nats.connect());
+    Connection c = resources.closing(nats.connect());
     JetStreamManagement jsm = c.jetStreamManagement();
     jsm.addStream(
         io.nats.client.api.StreamConfiguration.builder(stream.configuration())
@@ -202,6 +178,15 @@ class NatsEdgeCasesTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("tally.backend.nats.duplicate-window")
         .hasMessageContaining("retention is limits but must be workqueue");
+  }
+
+  @Test
+  void aConsumerThatDiffersIsAStartErrorNamingTheSetting() {
+    NatsStream stream = streamBuilder.build();
+    relay(stream, memory).build().close();
+    assertThatThrownBy(() -> relay(stream, memory).ackWait(Duration.ofSeconds(9)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("its ack wait is PT4S but tally.backend.nats.relay.ack-wait is PT9S");
   }
 
   @Test

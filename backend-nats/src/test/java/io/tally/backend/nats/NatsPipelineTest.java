@@ -19,8 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,8 +36,8 @@ class NatsPipelineTest {
   private static final AtomicInteger STREAMS = new AtomicInteger();
   private static PostgresConnectionLogStore store;
 
-  private final ManualClock clock = ManualClock.create();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  @RegisterExtension final Resources resources = new Resources();
+  private final ManualClock clock = resources.clock();
   private NatsStream stream;
 
   @BeforeAll
@@ -56,18 +54,6 @@ class NatsPipelineTest {
         Statement s = c.createStatement()) {
       s.execute("TRUNCATE " + store.table());
     }
-  }
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-  }
-
-  private <T extends AutoCloseable> T closing(T c) {
-    toClose.add(c);
-    return c;
   }
 
   private NatsBackend.Builder publisher() {
@@ -94,17 +80,6 @@ class NatsPipelineTest {
         .shutdownTimeout(Duration.ofSeconds(10));
   }
 
-  /** Waits up to 60 s, moving the manual clock on so that backoffs pass. */
-  private void await(String what, BooleanSupplier condition) {
-    Await.until(
-        what,
-        Duration.ofSeconds(60),
-        () -> {
-          clock.advance(Duration.ofMillis(20));
-          return condition.getAsBoolean();
-        });
-  }
-
   private void assertDatabaseHolds(List<ConnectionEvent> events) {
     assertThat(Fixtures.actual(ConnectionLogRow.readAll(pg.dataSource(), store.table())))
         .isEqualTo(Fixtures.expected(events));
@@ -121,11 +96,11 @@ class NatsPipelineTest {
   @Test
   void publishedEventsReachTheDatabaseThroughTheRelayExactly() {
     List<ConnectionEvent> events = Fixtures.events(1000, 1);
-    NatsBackend publisher = conservation.watch(closing(publisher().build()));
-    NatsRelay relay = conservation.watch(closing(relay(store).build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
+    NatsRelay relay = conservation.watch(resources.closing(relay(store).build()));
     events.forEach(publisher::write);
 
-    await("every event relayed", () -> relayed(relay) == events.size());
+    resources.await("every event relayed", () -> relayed(relay) == events.size());
     assertDatabaseHolds(events);
     assertThat(publisher.stats().flushedRows()).isEqualTo(events.size());
     assertThat(publisher.stats().droppedTotal()).isZero();
@@ -137,20 +112,20 @@ class NatsPipelineTest {
   @Test
   void aRelayKilledMidBatchLosesNothingAndChangesNoRow() throws Exception {
     List<ConnectionEvent> events = Fixtures.events(500, 2);
-    NatsBackend publisher = conservation.watch(closing(publisher().build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
     FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) store);
     faulty.failing(true);
     Connection first = nats.connect();
-    NatsRelay doomed = conservation.watch(closing(relay(faulty.store()).connection(first).build()));
+    NatsRelay doomed = conservation.watch(resources.closing(relay(faulty.store()).connection(first).build()));
     events.forEach(publisher::write);
-    await("the first relay holds a batch it cannot write", () -> doomed.stats().failedFlushes() >= 3 && doomed.stats().pending() > 0);
+    resources.await("the first relay holds a batch it cannot write", () -> doomed.stats().failedFlushes() >= 3 && doomed.stats().pending() > 0);
 
     first.close(); // the relay's process dies: nothing it held is acknowledged
     doomed.close();
     faulty.reset();
-    NatsRelay second = conservation.watch(closing(relay(store).build()));
+    NatsRelay second = conservation.watch(resources.closing(relay(store).build()));
 
-    await("every event relayed by the second relay", () -> second.relayed() == events.size());
+    resources.await("every event relayed by the second relay", () -> second.relayed() == events.size());
     assertDatabaseHolds(events);
     assertThat(doomed.relayed()).isZero();
     assertThat(second.stats().droppedTotal()).isZero();
@@ -159,17 +134,17 @@ class NatsPipelineTest {
   @Test
   void aDatabaseOutageLosesNothingAndTheRelayCatchesUp() {
     List<ConnectionEvent> events = Fixtures.events(1000, 3);
-    NatsBackend publisher = conservation.watch(closing(publisher().build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
     FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) store);
     faulty.failing(true);
-    NatsRelay relay = conservation.watch(closing(relay(faulty.store()).build()));
+    NatsRelay relay = conservation.watch(resources.closing(relay(faulty.store()).build()));
     Clock real = Clock.system();
     long start = real.nanoTime();
     events.forEach(publisher::write);
     // The outage outlasts two ack waits (4 s each): only the in-progress acknowledgements keep the
     // held batch from being redelivered. A longer outage changes nothing but the backlog's size.
     long outage = Duration.ofSeconds(9).toNanos();
-    await(
+    resources.await(
         "the outage has lasted 9 s with every event in the stream",
         () -> real.nanoTime() - start > outage && publisher.inFlight() == 0);
     assertThat(relay.relayed()).isZero();
@@ -177,7 +152,7 @@ class NatsPipelineTest {
     assertThat(publisher.stats().flushedRows()).isEqualTo(events.size());
 
     faulty.failing(false);
-    await("every event relayed after the outage", () -> relay.relayed() == events.size());
+    resources.await("every event relayed after the outage", () -> relay.relayed() == events.size());
     assertDatabaseHolds(events);
     assertThat(relay.stats().droppedTotal()).isZero();
     assertThat(relay.backlog()).isZero();
@@ -186,12 +161,12 @@ class NatsPipelineTest {
   @Test
   void twoRelaysSharingTheConsumerWriteEveryEventOnce() {
     List<ConnectionEvent> events = Fixtures.events(2000, 4);
-    NatsBackend publisher = conservation.watch(closing(publisher().build()));
-    NatsRelay a = conservation.watch(closing(relay(store).name("relay-a").batchSize(100).build()));
-    NatsRelay b = conservation.watch(closing(relay(store).name("relay-b").batchSize(100).build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
+    NatsRelay a = conservation.watch(resources.closing(relay(store).name("relay-a").batchSize(100).build()));
+    NatsRelay b = conservation.watch(resources.closing(relay(store).name("relay-b").batchSize(100).build()));
     events.forEach(publisher::write);
 
-    await("every event relayed", () -> relayed(a, b) >= events.size() && publisher.inFlight() == 0);
+    resources.await("every event relayed", () -> relayed(a, b) >= events.size() && publisher.inFlight() == 0);
     assertThat(relayed(a, b)).isEqualTo(events.size());
     assertDatabaseHolds(events);
     assertThat(a.durable()).isEqualTo(b.durable());
@@ -200,8 +175,8 @@ class NatsPipelineTest {
   @Test
   void everyWriteThatReturnedDuringAServerRestartIsStoredOnce() throws Exception {
     List<ConnectionEvent> events = Fixtures.events(1500, 5);
-    NatsBackend publisher = conservation.watch(closing(publisher().build()));
-    NatsRelay relay = conservation.watch(closing(relay(store).build()));
+    NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
+    NatsRelay relay = conservation.watch(resources.closing(relay(store).build()));
     List<ConnectionEvent> written = new ArrayList<>();
     AtomicInteger progress = new AtomicInteger();
     Thread writer =
@@ -222,13 +197,13 @@ class NatsPipelineTest {
     // Down for longer than the publish timeout (2 s): publishes in flight time out and are retried.
     Clock real = Clock.system();
     long down = real.nanoTime();
-    await("the server has been down for 3 s", () -> real.nanoTime() - down > Duration.ofSeconds(3).toNanos());
+    resources.await("the server has been down for 3 s", () -> real.nanoTime() - down > Duration.ofSeconds(3).toNanos());
     assertThat(progress.get()).isLessThan(events.size()); // the writer is blocked: max-in-flight reached
     nats.start();
-    await("the writer finished", () -> !writer.isAlive());
+    resources.await("the writer finished", () -> !writer.isAlive());
     writer.join();
     assertThat(written).hasSize(events.size());
-    await("nothing in flight and the stream relayed", () -> publisher.inFlight() == 0 && relay.backlog() == 0);
+    resources.await("nothing in flight and the stream relayed", () -> publisher.inFlight() == 0 && relay.backlog() == 0);
     assertDatabaseHolds(written);
     assertThat(publisher.stats().retries()).isPositive();
     assertThat(publisher.stats().droppedTotal()).isZero();
