@@ -9,7 +9,6 @@ import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
 import io.tally.core.Health;
-import io.tally.core.HealthPolicy;
 import io.tally.core.TallyComponent;
 import io.tally.core.backend.Backend;
 import io.tally.core.connectionlog.ConnectionEvent;
@@ -116,19 +115,18 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   private volatile NatsRelay relay;
 
   private NatsBackend(Builder b, Connection connection) throws IOException {
-    Endpoint common = b.common;
-    this.name = common.name;
+    this.name = b.name;
     this.connection = connection;
-    this.ownsConnection = common.ownsConnection();
-    this.stream = common.stream;
+    this.ownsConnection = b.ownsConnection();
+    this.stream = b.stream;
     this.maxInFlight = b.maxInFlight;
     this.permits = new Semaphore(b.maxInFlight);
     this.writeTimeout = b.writeTimeout;
     this.publishTimeout = b.publishTimeout;
-    this.backoff = new Backoff(common.initialBackoff, common.maxBackoff, b.maxAttempts);
-    this.shutdownTimeout = common.shutdownTimeout;
-    this.clock = common.clock;
-    this.outcomes = new Outcomes(common.name, log, common.clock, common.healthPolicy);
+    this.backoff = new Backoff(b.initialBackoff, b.maxBackoff, b.maxAttempts);
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.clock = b.clock;
+    this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
     this.js = connection.jetStream(JetStreamOptions.builder().requestTimeout(b.publishTimeout).build());
   }
 
@@ -388,40 +386,23 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   }
 
   /** Builds a {@link NatsBackend}; not thread-safe. */
-  public static final class Builder {
-    private final Endpoint common =
-        new Endpoint(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
+  public static final class Builder extends NatsBuilder<Builder> {
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
     private int maxAttempts;
 
-    private Builder() {}
+    private Builder() {
+      super(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
+    }
 
-    /**
-     * @param url the NATS server URL(s), comma-separated (default {@value
-     *     NatsBackendProvider#DEFAULT_URL}); the backend opens and closes its own connection
-     * @return this
-     */
-    public Builder url(String url) {
-      common.url(url);
+    @Override
+    Builder self() {
       return this;
     }
 
-    /**
-     * @param connection a connection to use instead of {@link #url(String)}; the caller closes it
-     * @return this
-     */
-    public Builder connection(Connection connection) {
-      common.connection(connection);
-      return this;
-    }
 
-    /** @param stream the stream to publish to @return this */
-    public Builder stream(NatsStream stream) {
-      common.stream(stream);
-      return this;
-    }
+
 
     /** @param maxInFlight events waiting for acknowledgement at most; 1 to 1,000,000 @return this */
     public Builder maxInFlight(int maxInFlight) {
@@ -441,15 +422,6 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
-    /**
-     * @param initialBackoff delay before the first retry of a failed publish; positive
-     * @param maxBackoff longest delay; at least {@code initialBackoff}
-     * @return this
-     */
-    public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
-      common.backoff(initialBackoff, maxBackoff);
-      return this;
-    }
 
     /**
      * @param maxAttempts retries of a failed publish before it is dropped; 0 (the default) retries
@@ -461,29 +433,9 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
-    /** @param shutdownTimeout bound on {@code close()}; positive @return this */
-    public Builder shutdownTimeout(Duration shutdownTimeout) {
-      common.shutdownTimeout(shutdownTimeout);
-      return this;
-    }
 
-    /** @param clock where retry delays and stats times come from @return this */
-    public Builder clock(Clock clock) {
-      common.clock(clock);
-      return this;
-    }
 
-    /** @param healthPolicy when the backend reports degraded or failing @return this */
-    public Builder healthPolicy(HealthPolicy healthPolicy) {
-      common.healthPolicy(healthPolicy);
-      return this;
-    }
 
-    /** @param name the component's name in stats and logs @return this */
-    public Builder name(String name) {
-      common.name(name);
-      return this;
-    }
 
     /**
      * Connects (unless a connection was given) and creates or checks the stream.
@@ -493,8 +445,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
      *     (and may not be created) or differs from {@link #stream(NatsStream)}
      */
     public NatsBackend build() {
-      return common.start(
-          "create or check the JetStream stream '" + common.stream.name() + "'", c -> new NatsBackend(this, c));
+      return start(
+          "create or check the JetStream stream '" + stream.name() + "'", c -> new NatsBackend(this, c));
     }
   }
 }

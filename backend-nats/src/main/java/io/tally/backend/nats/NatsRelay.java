@@ -10,7 +10,6 @@ import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
 import io.tally.core.Health;
-import io.tally.core.HealthPolicy;
 import io.tally.core.StoreException;
 import io.tally.core.TallyComponent;
 import io.tally.core.batch.Coalescing;
@@ -122,19 +121,18 @@ public final class NatsRelay implements TallyComponent {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private NatsRelay(Builder b, Connection connection, JetStreamSubscription subscription) {
-    Endpoint common = b.common;
-    this.name = common.name;
+    this.name = b.name;
     this.connection = connection;
-    this.ownsConnection = common.ownsConnection();
-    this.stream = common.stream;
+    this.ownsConnection = b.ownsConnection();
+    this.stream = b.stream;
     this.durable = b.durable();
     this.batchSize = b.batchSize;
     this.flushInterval = b.flushInterval;
-    this.backoff = new Backoff(common.initialBackoff, common.maxBackoff, 0);
-    this.shutdownTimeout = common.shutdownTimeout;
-    this.outcomes = new Outcomes(common.name, log, common.clock, common.healthPolicy);
+    this.backoff = new Backoff(b.initialBackoff, b.maxBackoff, 0);
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
     this.writer =
-        new RelayWriter<>(b.store, new JetStreamMessages(), b.flushTimeout, b.ackWait, backoff, common.clock, outcomes);
+        new RelayWriter<>(b.store, new JetStreamMessages(), b.flushTimeout, b.ackWait, backoff, b.clock, outcomes);
     this.subscription = subscription;
     this.worker = new Thread(this::run, "tally-nats-relay-" + THREADS.incrementAndGet());
     this.worker.setDaemon(true);
@@ -357,10 +355,8 @@ public final class NatsRelay implements TallyComponent {
   }
 
   /** Builds and starts a {@link NatsRelay}; not thread-safe. */
-  public static final class Builder {
+  public static final class Builder extends NatsBuilder<Builder> {
     private final ConnectionLogStore store;
-    private final Endpoint common =
-        new Endpoint(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
     private String durable;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int maxAckPending = -1;
@@ -369,26 +365,17 @@ public final class NatsRelay implements TallyComponent {
     private Duration ackWait = DEFAULT_ACK_WAIT;
 
     private Builder(ConnectionLogStore store) {
+      super(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
       this.store = store;
     }
 
-    /** @param url the NATS server URL(s); the relay opens and closes its own connection @return this */
-    public Builder url(String url) {
-      common.url(url);
+    @Override
+    Builder self() {
       return this;
     }
 
-    /** @param connection a connection to use instead of {@link #url(String)}; the caller closes it @return this */
-    public Builder connection(Connection connection) {
-      common.connection(connection);
-      return this;
-    }
 
-    /** @param stream the stream to relay from @return this */
-    public Builder stream(NatsStream stream) {
-      common.stream(stream);
-      return this;
-    }
+
 
     /**
      * @param durable the durable consumer's name, shared by every relay of the stream (default:
@@ -443,42 +430,13 @@ public final class NatsRelay implements TallyComponent {
       return this;
     }
 
-    /**
-     * @param initialBackoff delay before the first retry of a failed batch; positive
-     * @param maxBackoff longest delay; at least {@code initialBackoff}
-     * @return this
-     */
-    public Builder backoff(Duration initialBackoff, Duration maxBackoff) {
-      common.backoff(initialBackoff, maxBackoff);
-      return this;
-    }
 
-    /** @param shutdownTimeout bound on {@code close()}; positive @return this */
-    public Builder shutdownTimeout(Duration shutdownTimeout) {
-      common.shutdownTimeout(shutdownTimeout);
-      return this;
-    }
 
-    /** @param clock where retry delays and stats times come from @return this */
-    public Builder clock(Clock clock) {
-      common.clock(clock);
-      return this;
-    }
 
-    /** @param healthPolicy when the relay reports degraded or failing @return this */
-    public Builder healthPolicy(HealthPolicy healthPolicy) {
-      common.healthPolicy(healthPolicy);
-      return this;
-    }
 
-    /** @param name the component's name in stats and logs @return this */
-    public Builder name(String name) {
-      common.name(name);
-      return this;
-    }
 
     private String durable() {
-      return durable != null ? durable : common.stream.name() + "_RELAY";
+      return durable != null ? durable : stream.name() + "_RELAY";
     }
 
     private int maxAckPending() {
@@ -500,14 +458,13 @@ public final class NatsRelay implements TallyComponent {
       if (ackWait.compareTo(cycle) <= 0) {
         throw new IllegalArgumentException(
             "ackWait was " + ackWait + " but must be longer than flushInterval + flushTimeout (" + cycle
-                + "), or batches being written would be redelivered (" + common.stream.key("relay.ack-wait") + ")");
+                + "), or batches being written would be redelivered (" + stream.key("relay.ack-wait") + ")");
       }
       if (maxAckPending() < batchSize) {
         throw new IllegalArgumentException(
             "maxAckPending was " + maxAckPending() + " but must be at least the batch size " + batchSize);
       }
-      NatsStream stream = common.stream;
-      return common.start(
+      return start(
           "set up the relay consumer '" + durable() + "' on stream '" + stream.name() + "'",
           c -> {
             RelayConsumer.ensure(c.jetStreamManagement(), stream, durable(), ackWait, maxAckPending());

@@ -9,11 +9,13 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What the publisher's and the relay's builders share: where the server is, the stream, the
- * retry backoff, the shutdown bound, the clock, the health policy and the name; and the start-up
- * step that connects and cleans up when setting up fails. Not thread-safe.
+ * The options {@link NatsBackend.Builder} and {@link NatsRelay.Builder} share: where the server
+ * is, the stream, the retry backoff, the shutdown bound, the clock, the health policy and the
+ * component's name. Not thread-safe; not for extension outside this package.
+ *
+ * @param <B> the concrete builder
  */
-final class Endpoint {
+public abstract class NatsBuilder<B extends NatsBuilder<B>> {
   String url = NatsBackendProvider.DEFAULT_URL;
   Connection connection;
   NatsStream stream = NatsStream.builder().build();
@@ -24,26 +26,57 @@ final class Endpoint {
   HealthPolicy healthPolicy = HealthPolicy.defaults();
   String name;
 
-  Endpoint(String name, Duration initialBackoff, Duration maxBackoff, Duration shutdownTimeout) {
+  NatsBuilder(String name, Duration initialBackoff, Duration maxBackoff, Duration shutdownTimeout) {
     this.name = name;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.shutdownTimeout = shutdownTimeout;
   }
 
-  void url(String url) {
+  abstract B self();
+
+  /**
+   * Sets the server; the component opens its own connection and closes it when it closes.
+   *
+   * @param url the NATS server URL(s), comma-separated (default {@value
+   *     NatsBackendProvider#DEFAULT_URL})
+   * @return this
+   */
+  public B url(String url) {
     this.url = Objects.requireNonNull(url, "url");
+    return self();
   }
 
-  void connection(Connection connection) {
+  /**
+   * Sets a connection to use instead of {@link #url(String)}.
+   *
+   * @param connection an open connection; the caller closes it
+   * @return this
+   */
+  public B connection(Connection connection) {
     this.connection = Objects.requireNonNull(connection, "connection");
+    return self();
   }
 
-  void stream(NatsStream stream) {
+  /**
+   * Sets the stream.
+   *
+   * @param stream the stream to publish to or relay from (default {@code NatsStream.builder().build()})
+   * @return this
+   */
+  public B stream(NatsStream stream) {
     this.stream = Objects.requireNonNull(stream, "stream");
+    return self();
   }
 
-  void backoff(Duration initial, Duration max) {
+  /**
+   * Sets the retry backoff: doubling from {@code initial} up to {@code max}, with jitter.
+   *
+   * @param initial delay before the first retry; positive
+   * @param max longest delay; at least {@code initial}
+   * @return this
+   */
+  public B backoff(Duration initial, Duration max) {
     Settings.requirePositive("initialBackoff", initial);
     Settings.requirePositive("maxBackoff", max);
     if (max.compareTo(initial) < 0) {
@@ -51,22 +84,51 @@ final class Endpoint {
     }
     this.initialBackoff = initial;
     this.maxBackoff = max;
+    return self();
   }
 
-  void shutdownTimeout(Duration shutdownTimeout) {
+  /**
+   * Sets the bound on {@code close()}.
+   *
+   * @param shutdownTimeout positive
+   * @return this
+   */
+  public B shutdownTimeout(Duration shutdownTimeout) {
     this.shutdownTimeout = Settings.requirePositive("shutdownTimeout", shutdownTimeout);
+    return self();
   }
 
-  void clock(Clock clock) {
+  /**
+   * Sets the clock retry delays and stats times come from.
+   *
+   * @param clock the clock (default {@link Clock#system()})
+   * @return this
+   */
+  public B clock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
+    return self();
   }
 
-  void healthPolicy(HealthPolicy healthPolicy) {
+  /**
+   * Sets when the component reports degraded or failing.
+   *
+   * @param healthPolicy the policy
+   * @return this
+   */
+  public B healthPolicy(HealthPolicy healthPolicy) {
     this.healthPolicy = Objects.requireNonNull(healthPolicy, "healthPolicy");
+    return self();
   }
 
-  void name(String name) {
+  /**
+   * Sets the component's name in stats and logs.
+   *
+   * @param name the name
+   * @return this
+   */
+  public B name(String name) {
     this.name = Objects.requireNonNull(name, "name");
+    return self();
   }
 
   /** @return whether the component opens (and closes) its own connection */
