@@ -57,7 +57,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>What a crash can lose.</b> An event is durable once the server acknowledged it. A
  * process killed with events in flight loses those (at most {@code maxInFlight}); {@code
- * close()} waits for them.
+ * close()} waits for them. In synchronous mode ({@link Builder#synchronous(boolean)}) {@code
+ * write} returns only after the acknowledgement, so a crash loses nothing it returned for; an
+ * event not acknowledged within the write timeout makes {@code write} throw {@link
+ * NotAcknowledgedException} while the event stays in flight.
  *
  * <p><b>Closing.</b> {@link #close()} stops intake, gives every event waiting for a retry one
  * last attempt, and waits up to {@code shutdownTimeout} for the acknowledgements; events still
@@ -98,6 +101,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   private final JetStream js;
   private final NatsStream stream;
   private final int maxInFlight;
+  private final boolean synchronous;
   private final Semaphore permits;
   private final Duration writeTimeout;
   private final Duration publishTimeout;
@@ -120,6 +124,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     this.ownsConnection = b.ownsConnection();
     this.stream = b.stream;
     this.maxInFlight = b.maxInFlight;
+    this.synchronous = b.synchronous;
     this.permits = new Semaphore(b.maxInFlight);
     this.writeTimeout = b.writeTimeout;
     this.publishTimeout = b.publishTimeout;
@@ -153,6 +158,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
    * @throws IllegalStateException after {@link #close()}
    * @throws RejectedExecutionException if {@code maxInFlight} events stayed in flight for the
    *     whole write timeout (the event is counted as dropped, {@value DropReasons#QUEUE_FULL})
+   * @throws NotAcknowledgedException in synchronous mode, if the stream did not acknowledge the
+   *     event within the write timeout (it stays in flight and is still retried)
    */
   @Override
   public void write(ConnectionEvent event) {
@@ -161,6 +168,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       throw new IllegalStateException(name + " is closed");
     }
     accepted.incrementAndGet();
+    long start = synchronous ? Clock.system().nanoTime() : 0;
     boolean acquired;
     try {
       acquired = permits.tryAcquire(writeTimeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -181,6 +189,51 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     Pending p = new Pending(event.id().toString(), Wire.encode(event));
     inFlight.add(p);
     send(p);
+    if (synchronous) {
+      awaitAcknowledged(p, writeTimeout.toNanos() - (Clock.system().nanoTime() - start));
+    }
+  }
+
+  private void awaitAcknowledged(Pending p, long nanos) {
+    try {
+      if (p.finished.await(Math.max(0, nanos), TimeUnit.NANOSECONDS)) {
+        if (!p.acknowledged) {
+          throw new NotAcknowledgedException(name + ": the event " + p.msgId + " was given up (see stats().dropped())", false);
+        }
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new NotAcknowledgedException(
+        name + ": the stream did not acknowledge event " + p.msgId + " within " + writeTimeout
+            + "; it stays in flight and is retried, so it may still be stored",
+        true);
+  }
+
+  /**
+   * Thrown by {@link #write} in synchronous mode when the event was not acknowledged by the stream
+   * within the write timeout, or was given up.
+   */
+  public static final class NotAcknowledgedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final boolean stillInFlight;
+
+    NotAcknowledgedException(String message, boolean stillInFlight) {
+      super(message);
+      this.stillInFlight = stillInFlight;
+    }
+
+    /**
+     * Returns whether the event is still being retried: it may yet be stored, and writing it again
+     * (with the same id, within the duplicate window) stores it at most once.
+     *
+     * @return true while the event is in flight; false when it was given up (counted)
+     */
+    public boolean stillInFlight() {
+      return stillInFlight;
+    }
   }
 
   private void send(Pending p) {
@@ -211,6 +264,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   }
 
   private void acknowledged(Pending p, PublishAck ack) {
+    p.acknowledged = true;
     if (finish(p)) {
       published.incrementAndGet();
       if (ack.isDuplicate()) {
@@ -253,6 +307,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     }
     inFlight.remove(p);
     permits.release();
+    p.finished.countDown();
     return true;
   }
 
@@ -376,6 +431,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     final String msgId;
     final byte[] data;
     final AtomicBoolean done = new AtomicBoolean();
+    final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean acknowledged;
     volatile int attempts;
     volatile Clock.Cancellable retry;
 
@@ -391,6 +448,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     private Duration publishTimeout = DEFAULT_PUBLISH_TIMEOUT;
     private int maxAttempts;
+    private boolean synchronous;
 
     private Builder() {
       super(DEFAULT_NAME, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_SHUTDOWN_TIMEOUT);
@@ -422,6 +480,20 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
+
+    /**
+     * Makes {@code write} wait until the stream acknowledged the event (up to the write timeout),
+     * so that a crash loses nothing {@code write} returned for, at the cost of one round trip per
+     * write. Off by default: then a crash can lose the events in flight (at most {@code
+     * maxInFlight}).
+     *
+     * @param synchronous whether {@code write} waits for the acknowledgement
+     * @return this
+     */
+    public Builder synchronous(boolean synchronous) {
+      this.synchronous = synchronous;
+      return this;
+    }
 
     /**
      * @param maxAttempts retries of a failed publish before it is dropped; 0 (the default) retries

@@ -55,6 +55,7 @@ public final class NatsBackendProvider implements BackendProvider {
             .writeTimeout(s.duration(PREFIX + "write-timeout", NatsBackend.DEFAULT_WRITE_TIMEOUT))
             .publishTimeout(s.duration(PREFIX + "publish-timeout", NatsBackend.DEFAULT_PUBLISH_TIMEOUT))
             .maxAttempts(s.integer(PREFIX + "retry.max-attempts", 0, 0, Integer.MAX_VALUE))
+            .synchronous(s.bool(PREFIX + "synchronous", false))
             .shutdownTimeout(s.duration(PREFIX + "shutdown-timeout", NatsBackend.DEFAULT_SHUTDOWN_TIMEOUT));
     backoff(s, "retry.", NatsBackend.DEFAULT_INITIAL_BACKOFF, NatsBackend.DEFAULT_MAX_BACKOFF, publisher::backoff);
     NatsRelay.Builder relay = null;

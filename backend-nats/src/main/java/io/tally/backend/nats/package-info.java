@@ -53,7 +53,7 @@
  *
  * <p>Read by {@link io.tally.backend.nats.NatsBackendProvider} from {@code tally.backend.nats.}:
  * {@code url}, {@code stream}, {@code subject}, {@code create-stream}, {@code replicas}, {@code
- * duplicate-window}, {@code max-bytes}, {@code max-messages}, {@code max-in-flight}, {@code
+ * duplicate-window}, {@code max-bytes}, {@code max-messages}, {@code max-in-flight}, {@code synchronous}, {@code
  * write-timeout}, {@code publish-timeout}, {@code retry.initial-backoff}, {@code
  * retry.max-backoff}, {@code retry.max-attempts}, {@code shutdown-timeout}, {@code
  * relay.enabled}, {@code relay.durable}, {@code relay.batch-size}, {@code relay.flush-interval},

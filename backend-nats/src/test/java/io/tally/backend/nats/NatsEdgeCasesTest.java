@@ -94,6 +94,29 @@ class NatsEdgeCasesTest {
   }
 
   @Test
+  void inSynchronousModeWriteReturnsOnlyOnceTheStreamHasTheEventAndThrowsWhenItCannot() {
+    NatsStream stream = streamBuilder.maxMessages(3).build();
+    NatsBackend publisher =
+        conservation.watch(
+            resources.closing(publisher(stream).synchronous(true).writeTimeout(Duration.ofMillis(500)).build()));
+    List<ConnectionEvent> events = Fixtures.events(5, 15).subList(0, 4);
+    for (ConnectionEvent e : events.subList(0, 3)) {
+      publisher.write(e);
+      assertThat(publisher.inFlight()).isZero(); // acknowledged before write returned
+    }
+    assertThatThrownBy(() -> publisher.write(events.get(3)))
+        .isInstanceOf(NatsBackend.NotAcknowledgedException.class)
+        .hasMessageContaining("it stays in flight and is retried")
+        .matches(e -> ((NatsBackend.NotAcknowledgedException) e).stillInFlight());
+    assertThat(publisher.stats().flushedRows()).isEqualTo(3);
+    assertThat(publisher.stats().droppedTotal()).isZero();
+
+    NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
+    resources.await("the fourth event, retried, relayed too", () -> relay.relayed() == 4);
+    assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(events));
+  }
+
+  @Test
   void undecodableMessagesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
     NatsStream stream = streamBuilder.build();
     NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
