@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@code maxAttempts} retries, then dropped with reason {@value DropReasons#RETRIES_EXHAUSTED}).
  * A full stream ({@code discard: new}) therefore holds events in flight until the relay makes
  * room, and then {@code write} blocks and throws: the publisher is told, nothing is lost
- * silently.
+ * silently. A retry that comes after the duplicate window stores the event twice in the stream;
+ * the relay's idempotent upsert makes the second copy change nothing.
  *
  * <p><b>What a crash can lose.</b> An event is durable once the server acknowledged it. A
  * process killed with events in flight loses those (at most {@code maxInFlight}); {@code
