@@ -212,31 +212,6 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
         true);
   }
 
-  /**
-   * Thrown by {@link #write} in synchronous mode when the event was not acknowledged by the stream
-   * within the write timeout, or was given up.
-   */
-  public static final class NotAcknowledgedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    private final boolean stillInFlight;
-
-    NotAcknowledgedException(String message, boolean stillInFlight) {
-      super(message);
-      this.stillInFlight = stillInFlight;
-    }
-
-    /**
-     * Returns whether the event is still being retried: it may yet be stored, and writing it again
-     * (with the same id, within the duplicate window) stores it at most once.
-     *
-     * @return true while the event is in flight; false when it was given up (counted)
-     */
-    public boolean stillInFlight() {
-      return stillInFlight;
-    }
-  }
-
   private void send(Pending p) {
     p.attempts++;
     PublishOptions options =

@@ -105,9 +105,9 @@ class NatsEdgeCasesTest {
       assertThat(publisher.inFlight()).isZero(); // acknowledged before write returned
     }
     assertThatThrownBy(() -> publisher.write(events.get(3)))
-        .isInstanceOf(NatsBackend.NotAcknowledgedException.class)
+        .isInstanceOf(NotAcknowledgedException.class)
         .hasMessageContaining("it stays in flight and is retried")
-        .matches(e -> ((NatsBackend.NotAcknowledgedException) e).stillInFlight());
+        .matches(e -> ((NotAcknowledgedException) e).stillInFlight());
     assertThat(publisher.stats().flushedRows()).isEqualTo(3);
     assertThat(publisher.stats().droppedTotal()).isZero();
 
