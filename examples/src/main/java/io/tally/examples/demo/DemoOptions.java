@@ -29,6 +29,8 @@ final class DemoOptions {
           "  --jdbc-user <user>     database user                                      (default: postgres for PostgreSQL)",
           "  --jdbc-password <pw>   database password                                  (default: none)",
           "  --backends <list>      connection-log backends, comma separated            (default db,jsonl)",
+          "                         (nats: through a NATS JetStream stream, relayed into the database)",
+          "  --nats-url <url>       NATS server for --backends nats                    (default nats://127.0.0.1:4222)",
           "  --db-outage <d>        make every database call fail for this long mid-run (default: none)",
           "  --report-json <file>   also write the final report as JSON",
           "  --seed <n>             random seed                                         (default 42)",
@@ -45,6 +47,7 @@ final class DemoOptions {
   final String jdbcUser;
   final String jdbcPassword;
   final List<String> backends;
+  final String natsUrl;
   final Duration dbOutage;
   final Path reportJson;
   final long seed;
@@ -62,6 +65,7 @@ final class DemoOptions {
     this.jdbcUser = b.jdbcUser;
     this.jdbcPassword = b.jdbcPassword;
     this.backends = List.copyOf(b.backends);
+    this.natsUrl = b.natsUrl;
     this.dbOutage = b.dbOutage;
     this.reportJson = b.reportJson;
     this.seed = b.seed;
@@ -99,7 +103,7 @@ final class DemoOptions {
       }
       if (!Arrays.asList(
               "--replicas", "--workspaces", "--users", "--rate", "--duration", "--period",
-              "--jdbc-url", "--jdbc-user", "--jdbc-password", "--backends",
+              "--jdbc-url", "--jdbc-user", "--jdbc-password", "--backends", "--nats-url",
               "--db-outage", "--report-json", "--seed")
           .contains(flag)) {
         problems.add("unknown flag '" + flag + "'");
@@ -179,6 +183,7 @@ final class DemoOptions {
     String jdbcUser;
     String jdbcPassword;
     List<String> backends = List.of("db", "jsonl");
+    String natsUrl = "nats://127.0.0.1:4222";
     Duration dbOutage = Duration.ZERO;
     Path reportJson;
     long seed = 42;
@@ -220,6 +225,12 @@ final class DemoOptions {
           break;
         case "--jdbc-password":
           jdbcPassword = value;
+          break;
+        case "--nats-url":
+          if (!value.startsWith("nats://") && !value.startsWith("tls://")) {
+            throw new IllegalArgumentException(flag + " must start with nats:// or tls://");
+          }
+          natsUrl = value;
           break;
         case "--backends":
           List<String> list = new ArrayList<>();

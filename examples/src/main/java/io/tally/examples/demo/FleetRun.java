@@ -51,6 +51,7 @@ final class FleetRun {
   private Instant lastClaimedPeriodEnd;
   private int deferredRounds;
   private int doubleReports;
+  private final NatsPath nats;
 
   /** One usage summary compared with the ground truth. */
   static final class PeriodCheck {
@@ -79,6 +80,7 @@ final class FleetRun {
   FleetRun(DemoOptions options, PrintStream out) {
     this.o = options;
     this.out = out;
+    this.nats = options.backends.contains(NatsPath.NAME) ? new NatsPath(options.natsUrl) : null;
   }
 
   /** @return the exit code: 0 when everything was verified */
@@ -88,14 +90,20 @@ final class FleetRun {
       OutageSwitch outage = new OutageSwitch(db.dataSource());
       say("Tally demo: " + o);
       say("Database: " + db.description);
+      if (nats != null) {
+        say("Stream: " + nats.describe());
+      }
       startReplicas(db, outage, workDir);
       World world = new World(o.workspaces, o.users, o.seed);
       Report.Run run = drive(world, outage);
+      if (nats != null && !nats.awaitRelayed(replicas)) {
+        say("The NATS stream was not relayed completely in time; what is left stays in the stream");
+      }
       closeReplicas();
       Verifier verifier = new Verifier(db.dataSource(), db.tablePrefix);
       Report report =
           new Report(o, db.storeName, run, truth, aggregate(), periods, deferredRounds, doubleReports);
-      if (o.backends.contains("db")) {
+      if (o.backends.contains("db") || nats != null) {
         report.add(verifier.connectionLog(truth));
       }
       report.add(verifier.lastUsed(truth));
@@ -110,6 +118,9 @@ final class FleetRun {
       return report.verified() ? 0 : 1;
     } finally {
       closeReplicas();
+      if (nats != null) {
+        nats.deleteStream();
+      }
       for (Path p : jsonlFiles) {
         Files.deleteIfExists(p);
       }
@@ -121,7 +132,7 @@ final class FleetRun {
     for (int i = 0; i < o.replicas; i++) {
       Path jsonl = workDir.resolve("connections-" + i + ".jsonl");
       jsonlFiles.add(jsonl);
-      TallyConfig config =
+      TallyConfig.Builder builder =
           TallyConfig.builder()
               .store(db.storeName)
               .tablePrefix(db.tablePrefix)
@@ -136,8 +147,8 @@ final class FleetRun {
               .retryMaxAttempts(60)
               .retryInitialBackoff(Duration.ofMillis(100))
               .retryMaxBackoff(Duration.ofSeconds(1))
-              .set("tally.backend.jsonl.file", jsonl.toString())
-              .build();
+              .set("tally.backend.jsonl.file", jsonl.toString());
+      TallyConfig config = (nats != null ? nats.configure(builder) : builder).build();
       replicas.add(Tally.start(TallyModule.builder(config).storeProvider(db.storeProvider(outage)).build()));
     }
   }

@@ -101,6 +101,17 @@ class DemoMainTest {
     assertThat(r.out()).doesNotContain("connection rows").contains("OK   jsonl lines");
   }
 
+  /** Needs NATS JetStream at 127.0.0.1:4222, as every test of the build does (.ci/run starts it). */
+  @Test
+  void throughTheNatsStreamWithADatabaseOutageNothingIsLost() throws Exception {
+    Result r =
+        run(
+            "--backends", "nats,jsonl", "--duration", "3s", "--period", "2s", "--rate", "2000",
+            "--db-outage", "1s", "--quiet");
+    assertVerified(r, "h2");
+    assertThat(r.out()).contains("OK   connection rows", "OK   jsonl lines", "Stream: NATS stream TALLY_DEMO_");
+  }
+
   @Test
   void helpPrintsUsageAndExitsZero() throws Exception {
     Result r = run("--help");

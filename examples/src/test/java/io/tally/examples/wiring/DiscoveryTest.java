@@ -27,7 +27,7 @@ class DiscoveryTest {
         .containsExactlyInAnyOrder("h2", "postgres");
     assertThat(loader.load(BackendProvider.class))
         .extracting(BackendProvider::name)
-        .containsExactlyInAnyOrder("db", "slog", "jsonl");
+        .containsExactlyInAnyOrder("db", "slog", "jsonl", "nats");
     assertThat(loader.load(TrackerProvider.class)).isEmpty();
   }
 
@@ -42,7 +42,7 @@ class DiscoveryTest {
     assertThat(e.problems())
         .containsExactly(
             "tally.store names 'mysql' but no StoreProvider has that name; found: h2, postgres",
-            "tally.backends names 'kafka' but no BackendProvider has that name; found: db, jsonl, slog");
+            "tally.backends names 'kafka' but no BackendProvider has that name; found: db, jsonl, nats, slog");
   }
 
   @Test

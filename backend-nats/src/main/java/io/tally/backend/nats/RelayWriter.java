@@ -1,0 +1,286 @@
+package io.tally.backend.nats;
+
+import io.tally.core.Clock;
+import io.tally.core.DropReasons;
+import io.tally.core.StoreException;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The relay's write algorithm, apart from NATS: writes a coalesced batch to the store with one
+ * call bounded by the flush timeout, acknowledges every message of it after the store returned,
+ * retries a failure that is not a data error with backoff (telling the server the messages are
+ * in progress), and bisects a data error down to the rejected event, whose messages it
+ * terminates. Keeps the counters of what it holds, wrote and gave up. Used by one worker thread;
+ * the counters and {@link #stop()} are thread-safe.
+ *
+ * @param <M> the message type
+ */
+final class RelayWriter<M> {
+  /** What the writer does to a message. */
+  interface Messages<M> {
+    void ack(M m);
+
+    void term(M m);
+
+    /** Tells the server the message is still being worked on; may fail when disconnected. */
+    void inProgress(M m);
+
+    /** Hands the message back for redelivery; may fail when disconnected. */
+    void nak(M m);
+
+    /** @return a short description for logs, e.g. the stream sequence */
+    String describe(M m);
+  }
+
+  /** The relay is stopping: the entries in hand were handed back. */
+  static final class Stopping extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Stopping() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final ConnectionLogStore store;
+  private final Messages<M> messages;
+  private final Duration flushTimeout;
+  private final Duration ackWait;
+  private final Backoff backoff;
+  private final Clock clock;
+  private final Outcomes outcomes;
+  private final ExecutorService io;
+  final AtomicLong taken = new AtomicLong();
+  final AtomicLong released = new AtomicLong();
+  final AtomicLong held = new AtomicLong();
+  final AtomicLong rows = new AtomicLong();
+  final AtomicLong coalesced = new AtomicLong();
+  final AtomicLong relayed = new AtomicLong();
+  final AtomicLong flushes = new AtomicLong();
+  final AtomicLong retries = new AtomicLong();
+  private volatile boolean stopping;
+  private volatile CountDownLatch pause;
+
+  RelayWriter(
+      ConnectionLogStore store,
+      Messages<M> messages,
+      Duration flushTimeout,
+      Duration ackWait,
+      Backoff backoff,
+      Clock clock,
+      Outcomes outcomes) {
+    this.store = store;
+    this.messages = messages;
+    this.flushTimeout = flushTimeout;
+    this.ackWait = ackWait;
+    this.backoff = backoff;
+    this.clock = clock;
+    this.outcomes = outcomes;
+    int n = THREADS.incrementAndGet();
+    this.io =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tally-nats-relay-io-" + n);
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** @return whether {@link #stop()} was called */
+  boolean stopping() {
+    return stopping;
+  }
+
+  /** Ends retries: a batch waiting for one is handed back at once. */
+  void stop() {
+    stopping = true;
+    CountDownLatch p = pause;
+    if (p != null) {
+      p.countDown();
+    }
+  }
+
+  /** Stops the store thread; what the writer still holds counts as handed back (redelivered). */
+  void close() {
+    io.shutdownNow();
+    released.addAndGet(held.getAndSet(0));
+  }
+
+  /** Counts {@code n} messages taken from the stream. */
+  void took(int n) {
+    taken.addAndGet(n);
+    held.addAndGet(n);
+  }
+
+  /** Terminates a message that could not be decoded, counted with {@code reason}. */
+  void terminate(M m, String reason, String why) {
+    messages.term(m);
+    held.decrementAndGet();
+    outcomes.drop(reason, 1, "message " + messages.describe(m) + ": " + why, null);
+  }
+
+  /**
+   * Writes {@code entries}, retrying transient failures and bisecting data errors; returns when
+   * each entry was written (its messages acknowledged) or rejected (terminated).
+   *
+   * @throws Stopping if the relay stops first; the entries not yet written were handed back
+   */
+  void write(List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
+    int attempt = 0;
+    while (true) {
+      Throwable failure = upsert(entries);
+      if (failure == null) {
+        committed(entries);
+        return;
+      }
+      if (StoreException.kindOf(failure) == StoreException.Kind.DATA) {
+        if (entries.size() == 1) {
+          reject(entries.get(0), failure);
+        } else {
+          int mid = entries.size() / 2;
+          write(entries.subList(0, mid));
+          write(entries.subList(mid, entries.size()));
+        }
+        return;
+      }
+      attempt++;
+      outcomes.failure("writing " + entries.size() + " connection-log rows", failure);
+      retries.incrementAndGet();
+      sleep(backoff.delay(attempt), entries);
+    }
+  }
+
+  /** @return null when the store committed, else what it threw (a timeout included) */
+  private Throwable upsert(List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
+    List<ConnectionEvent> events = new ArrayList<>(entries.size());
+    for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
+      events.add(e.item);
+    }
+    Future<?> call;
+    try {
+      call = io.submit(() -> store.upsertBatch(events));
+    } catch (RuntimeException e) {
+      return e;
+    }
+    try {
+      call.get(flushTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      call.cancel(true);
+      return new StoreException(
+          "the store call did not finish within " + flushTimeout, e, StoreException.Kind.TRANSIENT);
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      release(entries);
+      throw new Stopping();
+    }
+  }
+
+  private void committed(List<RelayBatch.Entry<ConnectionEvent, M>> entries) {
+    int n = 0;
+    for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
+      for (M m : e.messages) {
+        messages.ack(m);
+        n++;
+      }
+    }
+    rows.addAndGet(entries.size());
+    coalesced.addAndGet(n - entries.size());
+    relayed.addAndGet(n);
+    held.addAndGet(-n);
+    flushes.incrementAndGet();
+    outcomes.success();
+  }
+
+  private void reject(RelayBatch.Entry<ConnectionEvent, M> entry, Throwable failure) {
+    List<String> which = new ArrayList<>();
+    for (M m : entry.messages) {
+      messages.term(m);
+      which.add(messages.describe(m));
+    }
+    held.addAndGet(-entry.messages.size());
+    outcomes.drop(
+        DropReasons.REJECTED,
+        entry.messages.size(),
+        "the store rejected event " + entry.item.id() + " (messages " + String.join(",", which) + ")",
+        failure);
+  }
+
+  /**
+   * Waits {@code delay} on the clock, telling the server every third of the ack wait that the
+   * held messages are in progress.
+   *
+   * @throws Stopping if the relay stops meanwhile (the messages were handed back)
+   */
+  void sleep(Duration delay, List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
+    CountDownLatch done = new CountDownLatch(1);
+    pause = done;
+    Clock.Cancellable timer = clock.schedule(delay, done::countDown);
+    long slice = Math.max(1, ackWait.toMillis() / 3);
+    try {
+      inProgress(entries);
+      while (!stopping && !done.await(slice, TimeUnit.MILLISECONDS)) {
+        inProgress(entries);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      timer.cancel();
+      pause = null;
+    }
+    if (stopping || Thread.currentThread().isInterrupted()) {
+      release(entries);
+      throw new Stopping();
+    }
+  }
+
+  private void inProgress(List<RelayBatch.Entry<ConnectionEvent, M>> entries) {
+    for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
+      for (M m : e.messages) {
+        try {
+          messages.inProgress(m);
+        } catch (RuntimeException lost) {
+          return; // connection lost: the server redelivers after the ack wait, harmlessly
+        }
+      }
+    }
+  }
+
+  /** Hands {@code entries}' messages back to the server for redelivery. */
+  void release(List<RelayBatch.Entry<ConnectionEvent, M>> entries) {
+    List<M> all = new ArrayList<>();
+    for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
+      all.addAll(e.messages);
+    }
+    releaseMessages(all);
+  }
+
+  /** Hands {@code all} back to the server for redelivery. */
+  void releaseMessages(List<M> all) {
+    for (M m : all) {
+      try {
+        messages.nak(m);
+      } catch (RuntimeException e) {
+        // disconnected: the server redelivers after the ack wait
+      }
+    }
+    released.addAndGet(all.size());
+    held.addAndGet(-all.size());
+  }
+}
