@@ -20,7 +20,7 @@ final class Fixtures {
   private Fixtures() {}
 
   /** What one row must hold (the row id of a session depends on batch boundaries). */
-  record Expected(UUID key, Instant connect, Instant disconnect, String reason, Integer code, ConnectionType type) {
+  record Expected(UUID key, Instant connect, Instant disconnect, String reason, Integer code, String type) {
     static Expected of(ConnectionLogRow r) {
       UUID key = r.connectionId() != null ? r.connectionId() : r.id();
       return new Expected(key, r.connectTime(), r.disconnectTime(), r.disconnectReason(), r.code(), r.type());
