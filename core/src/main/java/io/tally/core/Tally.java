@@ -190,6 +190,17 @@ public final class Tally implements AutoCloseable {
     return List.copyOf(out);
   }
 
+  /**
+   * Returns every running component, in the order of {@link #stats()}: for metrics and health
+   * checks that watch each one (its {@link TallyComponent#stats()} and {@link
+   * TallyComponent#health()}).
+   *
+   * @return the components; unmodifiable
+   */
+  public List<TallyComponent> components() {
+    return components;
+  }
+
   /** @return the worst health of every component; {@code HEALTHY} if all are */
   public Health health() {
     Health worst = Health.HEALTHY;

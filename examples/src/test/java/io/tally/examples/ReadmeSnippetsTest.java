@@ -41,6 +41,7 @@ class ReadmeSnippetsTest {
         .contains(
             "examples/src/main/java/io/tally/examples/quickstart/PlainJavaQuickstart.java#plain-java",
             "examples/src/main/java/io/tally/examples/quickstart/GuiceQuickstart.java#guice",
+            "examples/src/main/java/io/tally/examples/quickstart/MetricsQuickstart.java#metrics",
             "examples/src/test/java/io/tally/examples/testing/TestkitExampleTest.java#testkit",
             "examples/src/test/java/io/tally/examples/testing/MyStoreContractTest.java#contract",
             "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackend.java#backend",
