@@ -43,6 +43,7 @@ class ReadmeSnippetsTest {
             "examples/src/main/java/io/tally/examples/quickstart/GuiceQuickstart.java#guice",
             "examples/src/main/java/io/tally/examples/quickstart/MetricsQuickstart.java#metrics",
             "examples/src/test/java/io/tally/examples/testing/TestkitExampleTest.java#testkit",
+            "examples/src/test/java/io/tally/examples/testing/TallyExtensionTest.java#tally-extension",
             "examples/src/test/java/io/tally/examples/testing/MyStoreContractTest.java#contract",
             "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackend.java#backend",
             "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackendProvider.java#provider");

@@ -185,6 +185,14 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
   }
 
   private static Server resolve() {
+    try {
+      Class.forName("org.postgresql.Driver");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "PostgresDatabase needs the PostgreSQL JDBC driver: add org.postgresql:postgresql to"
+              + " your test dependencies",
+          e);
+    }
     List<String> tried = new ArrayList<>();
     String url = System.getenv(URL_VARIABLE);
     if (url == null || url.isBlank()) {
