@@ -378,14 +378,26 @@ public final class TallyModule extends AbstractModule {
                   StoreProvider::name,
                   loader.load(StoreProvider.class),
                   storeProviders)
-              .select("tally.store", List.of(config.store()), problems);
+              .select(
+                  "tally.store",
+                  List.of(config.store()),
+                  problems,
+                  name -> KnownProviders.missingStore(name, config));
+      if (problems.isEmpty()) {
+        problems.addAll(
+            KnownProviders.storeProblems(
+                config,
+                Thread.currentThread().getContextClassLoader() != null
+                    ? Thread.currentThread().getContextClassLoader()
+                    : TallyModule.class.getClassLoader()));
+      }
       List<BackendProvider> backends =
           new ProviderSelection<>(
                   "BackendProvider",
                   BackendProvider::name,
                   loader.load(BackendProvider.class),
                   backendProviders)
-              .select("tally.backends", config.backends(), problems);
+              .select("tally.backends", config.backends(), problems, KnownProviders::missingBackend);
       List<TrackerProvider> trackers =
           new ProviderSelection<>(
                   "TrackerProvider",
