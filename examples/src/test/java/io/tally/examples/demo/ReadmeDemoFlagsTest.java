@@ -2,9 +2,8 @@ package io.tally.examples.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.examples.TestEnvironment;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -17,7 +16,7 @@ class ReadmeDemoFlagsTest {
 
   @Test
   void readmeListsEveryDemoFlag() throws Exception {
-    String readme = Files.readString(root().resolve("README.md"));
+    String readme = Files.readString(TestEnvironment.repositoryRoot().resolve("README.md"));
     int start = readme.indexOf("## What the demo shows");
     int end = readme.indexOf("\n## ", start + 1);
     assertThat(start).as("README section 'What the demo shows'").isNotNegative();
@@ -33,14 +32,5 @@ class ReadmeDemoFlagsTest {
       out.add(m.group());
     }
     return out;
-  }
-
-  private static Path root() {
-    for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("README.md")) && Files.isDirectory(p.resolve("examples"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("README.md not found above " + Paths.get("").toAbsolutePath());
   }
 }

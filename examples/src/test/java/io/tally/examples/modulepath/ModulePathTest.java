@@ -2,17 +2,16 @@ package io.tally.examples.modulepath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.examples.TestEnvironment;
 import io.tally.testkit.PostgresDatabase;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -58,7 +57,7 @@ class ModulePathTest {
   @BeforeAll
   static void buildTheApplication() throws IOException {
     List<String> entries = new ArrayList<>();
-    for (String entry : testClassPath().split(File.pathSeparator)) {
+    for (String entry : TestEnvironment.testClassPath().split(File.pathSeparator)) {
       String unix = entry.replace(File.separatorChar, '/');
       for (String[] tally : TALLY) {
         if (unix.contains(tally[0])) {
@@ -127,24 +126,9 @@ class ModulePathTest {
   }
 
   private static String run(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--module-path");
-    command.add(modulePath);
-    command.add("-m");
-    command.add("app/app.Main");
+    List<String> command = new ArrayList<>(List.of("--module-path", modulePath, "-m", "app/app.Main"));
     command.addAll(List.of(args));
-    Path log = Files.createTempFile(dir, "child", ".log");
-    Process child =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    boolean ended = child.waitFor(120, TimeUnit.SECONDS);
-    if (!ended) {
-      child.destroyForcibly();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertThat(ended).as("child JVM ended within 120 s; output:%n%s", output).isTrue();
-    assertThat(child.exitValue()).as("exit code; output:%n%s", output).isZero();
-    return output;
+    return TestEnvironment.runJava(dir, command);
   }
 
   /**
@@ -169,11 +153,5 @@ class ModulePathTest {
       }
     }
     return jar;
-  }
-
-  /** The real test class path: surefire's own property, since java.class.path is its booter jar. */
-  private static String testClassPath() {
-    String cp = System.getProperty("surefire.test.class.path");
-    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
   }
 }

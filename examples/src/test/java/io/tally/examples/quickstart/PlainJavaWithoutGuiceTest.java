@@ -2,14 +2,11 @@ package io.tally.examples.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.examples.TestEnvironment;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,34 +24,16 @@ class PlainJavaWithoutGuiceTest {
   void plainJavaQuickstartRunsWithoutGuiceOnTheClassPath(@TempDir Path dir) throws Exception {
     List<String> kept = new ArrayList<>();
     List<String> dropped = new ArrayList<>();
-    for (String entry : testClassPath().split(File.pathSeparator)) {
+    for (String entry : TestEnvironment.testClassPath().split(File.pathSeparator)) {
       String unix = entry.replace(File.separatorChar, '/');
       (EXCLUDED.stream().anyMatch(unix::contains) ? dropped : kept).add(entry);
     }
     assertThat(dropped).as("Guice jars found on the test class path").isNotEmpty();
-    Path out = dir.resolve("child.log");
-    Process child =
-        new ProcessBuilder(
-                Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                String.join(File.pathSeparator, kept),
-                PlainJavaWithoutGuiceMain.class.getName())
-            .redirectErrorStream(true)
-            .redirectOutput(out.toFile())
-            .start();
-    boolean ended = child.waitFor(120, TimeUnit.SECONDS);
-    if (!ended) {
-      child.destroyForcibly();
-    }
-    String log = Files.readString(out, StandardCharsets.UTF_8);
-    assertThat(ended).as("child JVM ended within 120 s; output:%n%s", log).isTrue();
-    assertThat(child.exitValue()).as("child exit code; output:%n%s", log).isZero();
+    String log =
+        TestEnvironment.runJava(
+            dir,
+            List.of(
+                "-cp", String.join(File.pathSeparator, kept), PlainJavaWithoutGuiceMain.class.getName()));
     assertThat(log).contains("plain-java quickstart ran without Guice").doesNotContain("NoClassDefFoundError");
-  }
-
-  /** The real test class path: surefire's own property, since java.class.path is its booter jar. */
-  static String testClassPath() {
-    String cp = System.getProperty("surefire.test.class.path");
-    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
   }
 }
