@@ -13,7 +13,7 @@ import java.util.Optional;
 final class KnownProviders {
   private KnownProviders() {}
 
-  /** A built-in store: its artifact, the URL prefixes it takes, its driver and the driver's artifact. */
+  /** A built-in store: its artifact, the URL prefixes it takes, its driver and its artifact. */
   static final class Store {
     final String name;
     final String artifact;
@@ -21,7 +21,12 @@ final class KnownProviders {
     final String driverClass;
     final String driverArtifact;
 
-    Store(String name, String artifact, List<String> prefixes, String driverClass, String driverArtifact) {
+    Store(
+        String name,
+        String artifact,
+        List<String> prefixes,
+        String driverClass,
+        String driverArtifact) {
       this.name = name;
       this.artifact = artifact;
       this.prefixes = prefixes;
@@ -56,7 +61,12 @@ final class KnownProviders {
               List.of("jdbc:postgresql:"),
               "org.postgresql.Driver",
               "org.postgresql:postgresql"),
-          new Store("h2", "io.tally:tally-store-h2", List.of("jdbc:h2:"), "org.h2.Driver", "com.h2database:h2"),
+          new Store(
+              "h2",
+              "io.tally:tally-store-h2",
+              List.of("jdbc:h2:"),
+              "org.h2.Driver",
+              "com.h2database:h2"),
           new Store(
               "mariadb",
               "io.tally:tally-store-mariadb",
@@ -108,7 +118,10 @@ final class KnownProviders {
     List<String> problems = new ArrayList<>();
     Optional<Store> store = store(config.store());
     Optional<String> url = config.jdbcUrl();
-    if (config.storeInferred() && url.isPresent() && store.isPresent() && !store.get().accepts(url.get())) {
+    if (config.storeInferred()
+        && url.isPresent()
+        && store.isPresent()
+        && !store.get().accepts(url.get())) {
       String scheme = scheme(url.get());
       StringBuilder m =
           new StringBuilder("tally.jdbc.url starts with '")
@@ -172,7 +185,8 @@ final class KnownProviders {
    */
   static String missingStore(String name, TallyConfig config) {
     StringBuilder hint = new StringBuilder();
-    store(name).ifPresent(s -> hint.append(". Add ").append(s.artifact).append(" to your dependencies"));
+    store(name)
+        .ifPresent(s -> hint.append(". Add ").append(s.artifact).append(" to your dependencies"));
     if (config.storeInferred() && config.jdbcUrl().isPresent()) {
       hint.append(". tally.store was not set, so it was inferred from tally.jdbc.url ('")
           .append(scheme(config.jdbcUrl().get()))

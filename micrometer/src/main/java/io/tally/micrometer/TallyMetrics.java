@@ -16,6 +16,7 @@ import io.tally.core.TallyComponent;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,7 +93,8 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
   public static final String OUTCOME_TAG = "outcome";
 
   private static final List<FlushResult.Outcome> TIMED =
-      List.of(FlushResult.Outcome.SUCCESS, FlushResult.Outcome.FAILED, FlushResult.Outcome.TIMED_OUT);
+      List.of(
+          FlushResult.Outcome.SUCCESS, FlushResult.Outcome.FAILED, FlushResult.Outcome.TIMED_OUT);
 
   private final Tags extraTags;
   private volatile Watched watched;
@@ -128,7 +130,9 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
           || t.getKey().equals(REASON_TAG)
           || t.getKey().equals(OUTCOME_TAG)) {
         throw new IllegalArgumentException(
-            "tags had '" + t.getKey() + "' but must not use the names Tally sets: replica, reason, outcome");
+            "tags had '"
+                + t.getKey()
+                + "' but must not use the names Tally sets: replica, reason, outcome");
       }
     }
     return new TallyMetrics(all);
@@ -162,7 +166,7 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
     if (replica.isBlank()) {
       throw new IllegalArgumentException("replica was blank but must name the Tally instance");
     }
-    Map<String, TallyComponent> byName = new java.util.LinkedHashMap<>();
+    Map<String, TallyComponent> byName = new LinkedHashMap<>();
     for (TallyComponent c : Objects.requireNonNull(components, "components")) {
       Objects.requireNonNull(c, "component");
       if (byName.putIfAbsent(c.name(), c) != null) {
@@ -173,7 +177,9 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
     synchronized (this) {
       if (watched != null) {
         throw new IllegalStateException(
-            "this TallyMetrics already watches replica " + watched.replica + "; create one per Tally");
+            "this TallyMetrics already watches replica "
+                + watched.replica
+                + "; create one per Tally");
       }
       watched = new Watched(replica, byName);
     }

@@ -25,14 +25,14 @@ import javax.sql.DataSource;
  * back, auto-commit on, read-only off, no network timeout, and the session state cleared with
  * {@code DISCARD ALL} (settings such as the isolation level, temporary tables, advisory locks,
  * prepared statements). A connection that is closed (aborted) or fails the reset is discarded; one
- * idle for more than a second is checked with {@code isValid} before it is lent again. Every physical connection it
- * opened is closed by {@link #closeAll()}, borrowed or not.
+ * idle for more than a second is checked with {@code isValid} before it is lent again. Every
+ * physical connection it opened is closed by {@link #closeAll()}, borrowed or not.
  */
 final class PooledDataSource implements DataSource {
   /** Idle connections kept for reuse; more are closed when handed back. */
   static final int MAX_IDLE = 8;
 
-  /** An idle connection handed back less than this long ago is lent without a check: {@value} ns. */
+  /** A connection handed back less than this long ago is lent without a check: {@value} ns. */
   static final long CHECK_AFTER_IDLE_NANOS = 1_000_000_000L;
 
   private static final Clock CLOCK = Clock.system();

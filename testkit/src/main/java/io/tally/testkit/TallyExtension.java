@@ -36,8 +36,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  *
  * <p>By default Tally runs on a fresh H2 in-memory database per test (the {@code tally-store-h2}
- * module must be on the test class path), read back through {@link #jdbcUrl()}; with {@link
- * Builder#postgres(PostgresDatabase)} it runs on the PostgreSQL fixture's schema (register that
+ * module must be on the test class path), read back through {@link #jdbcUrl()} and dropped after
+ * the test; a {@code tally.jdbc.url} set with {@link Builder#property} is used as it is; with
+ * {@link Builder#postgres(PostgresDatabase)} it runs on the PostgreSQL fixture's schema (register that
  * fixture too, on a static field, and put {@code tally-store-postgres} on the class path). Register
  * this extension on an instance field. When the test failed, the conservation check is skipped so
  * that it does not bury the test's own failure.
@@ -49,6 +50,7 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
   private final List<Module> modules;
   private Tally tally;
   private String jdbcUrl;
+  private String createdH2; // the in-memory database this extension made for the test, if any
   private List<ComponentStats> finalStats = List.of();
 
   private TallyExtension(Builder b) {
@@ -102,21 +104,24 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
   @Override
   public void beforeEach(ExtensionContext context) {
     Map<String, String> values = new LinkedHashMap<>();
+    createdH2 = null;
     if (postgres != null) {
-      jdbcUrl = postgres.jdbcUrl();
+      values.put("tally.jdbc.url", postgres.jdbcUrl());
       values.put("tally.jdbc.user", postgres.user());
       if (!postgres.password().isEmpty()) {
         values.put("tally.jdbc.password", postgres.password());
       }
-    } else {
-      jdbcUrl = "jdbc:h2:mem:tally-test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+    } else if (!properties.containsKey("tally.jdbc.url")) {
+      createdH2 = "jdbc:h2:mem:tally-test-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+      values.put("tally.jdbc.url", createdH2);
     }
-    values.put("tally.jdbc.url", jdbcUrl);
     values.putAll(properties);
+    jdbcUrl = values.get("tally.jdbc.url");
     List<Module> all = new ArrayList<>(modules);
     if (clock != null) {
       all.add(
-          binder -> OptionalBinder.newOptionalBinder(binder, Clock.class).setBinding().toInstance(clock));
+          binder ->
+              OptionalBinder.newOptionalBinder(binder, Clock.class).setBinding().toInstance(clock));
     }
     tally = Tally.start(TallyConfig.from(values), all.toArray(new Module[0]));
   }
@@ -132,8 +137,8 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
       started.close();
       finalStats = started.stats();
     } finally {
-      if (postgres == null) {
-        dropH2(jdbcUrl);
+      if (createdH2 != null) {
+        dropH2(createdH2);
       }
     }
     if (context.getExecutionException().isPresent()) {
