@@ -198,9 +198,12 @@ class TallyTest {
 
     assertThat(e.problems())
         .containsExactly(
-            "tally.store names 'h2' but no StoreProvider has that name; found: none",
+            "tally.store names 'h2' but no StoreProvider has that name; found: none."
+                + " Add io.tally:tally-store-h2 to your dependencies."
+                + " tally.store was not set: 'h2' is the default",
             "tally.backends names 'db' but no BackendProvider has that name; found: none",
-            "tally.backends names 'slog' but no BackendProvider has that name; found: none",
+            "tally.backends names 'slog' but no BackendProvider has that name; found: none."
+                + " Add io.tally:tally-backend-slog to your dependencies",
             "tally.trackers names 'x' but no TrackerProvider has that name; found: none");
   }
 

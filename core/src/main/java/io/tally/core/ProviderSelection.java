@@ -50,13 +50,35 @@ final class ProviderSelection<P> {
    * @return the providers found (fewer than names when there were problems)
    */
   List<P> select(String key, List<String> names, List<String> problems) {
+    return select(key, names, problems, name -> "");
+  }
+
+  /**
+   * Selects the provider for each name, in order, adding {@code hint}'s text to the message of a
+   * name that no provider has (for example the artifact that holds it).
+   *
+   * @param key the setting that named them, for messages
+   * @param names the configured names
+   * @param problems receives one message per name that cannot be resolved
+   * @param hint more text for an unknown name's message; empty for none
+   * @return the providers found (fewer than names when there were problems)
+   */
+  List<P> select(
+      String key, List<String> names, List<String> problems, Function<String, String> hint) {
     List<P> out = new ArrayList<>();
     for (String name : names) {
       List<P> candidates = explicit.containsKey(name) ? explicit.get(name) : discovered.get(name);
       String where = explicit.containsKey(name) ? "passed explicitly" : "on the class path";
       if (candidates == null) {
         problems.add(
-            key + " names '" + name + "' but no " + spi + " has that name; found: " + found());
+            key
+                + " names '"
+                + name
+                + "' but no "
+                + spi
+                + " has that name; found: "
+                + found()
+                + hint.apply(name));
       } else if (candidates.size() > 1) {
         List<String> classes = new ArrayList<>();
         for (P p : candidates) {

@@ -79,7 +79,7 @@ public final class Tally implements AutoCloseable {
    *     {@link StoreException} when the database cannot be reached)
    */
   public static Tally start(TallyConfig config) {
-    return start(TallyModule.create(config));
+    return start(module(config));
   }
 
   /**
@@ -95,7 +95,17 @@ public final class Tally implements AutoCloseable {
    * @throws RuntimeException what a provider or component threw while starting
    */
   public static Tally start(TallyConfig config, Module... overrides) {
-    return start(TallyModule.create(config), overrides);
+    return start(module(config), overrides);
+  }
+
+  /** @return the module for {@code config}; a configuration it refuses is logged, then thrown */
+  private static TallyModule module(TallyConfig config) {
+    try {
+      return TallyModule.create(config);
+    } catch (ConfigException e) {
+      log.error("Tally failed to start: nothing was started", e);
+      throw e;
+    }
   }
 
   /**
@@ -188,6 +198,17 @@ public final class Tally implements AutoCloseable {
       out.add(c.stats());
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * Returns every running component, in the order of {@link #stats()}: for metrics and health
+   * checks that watch each one (its {@link TallyComponent#stats()} and {@link
+   * TallyComponent#health()}).
+   *
+   * @return the components; unmodifiable
+   */
+  public List<TallyComponent> components() {
+    return components;
   }
 
   /** @return the worst health of every component; {@code HEALTHY} if all are */

@@ -354,6 +354,7 @@ public final class TallyConfig {
   }
 
   private final Map<Key<?>, Object> values;
+  private final boolean storeInferred; // tally.store not set: chosen from the JDBC URL
   private final Map<String, String> properties; // provider keys by variable form -> value
   private final Map<String, String> propertyNames; // provider keys by variable form -> key
 
@@ -370,6 +371,7 @@ public final class TallyConfig {
     }
     v.put(REPLICA_ID, replicaId);
     this.values = Collections.unmodifiableMap(v);
+    this.storeInferred = !b.values.containsKey(STORE);
     this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
     this.propertyNames = Collections.unmodifiableMap(new TreeMap<>(b.propertyNames));
   }
@@ -517,6 +519,11 @@ public final class TallyConfig {
   /** @return the prefix of every table name */
   public String tablePrefix() {
     return get(TABLE_PREFIX);
+  }
+
+  /** @return true when {@code tally.store} was not set and {@link #store()} came from the URL */
+  boolean storeInferred() {
+    return storeInferred;
   }
 
   /** @return the database's JDBC URL, if configured */

@@ -2,6 +2,7 @@ package io.tally.core;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Inject;
+import com.google.inject.Module;
 import com.google.inject.Key;
 import com.google.inject.Provides;
 import com.google.inject.Scopes;
@@ -46,7 +47,11 @@ import java.util.UUID;
  *   <li>{@code LastUsedTracker<UUID>}, {@link UsageStatsTracker} and {@link UsageStatsReporter},
  *       built from the stores, the clock and the configuration;
  *   <li>a {@code Multibinder<TallyComponent>} holding one component per configured {@link
- *       TrackerProvider}; other modules may add their own.
+ *       TrackerProvider}; other modules may add their own;
+ *   <li>a {@code Multibinder<FlushListener>}, empty by default: every {@link FlushListener} in it
+ *       sees every flush of the last-used and usage-stats trackers and of the {@code db}
+ *       backend's batcher (and of what other providers build with {@link
+ *       ProviderContext#flushListeners()}). Add one with {@link #flushListener(FlushListener)}.
  * </ul>
  *
  * <p>Everything is a lazy singleton, and the module itself does no I/O: providers are chosen
@@ -132,6 +137,22 @@ public final class TallyModule extends AbstractModule {
       components.addBinding().toProvider(new CreatedComponent(provider)).in(Scopes.SINGLETON);
     }
     bind(Key.get(BACKEND, ConnectionLog.class)).to(FAN_OUT);
+    Multibinder.newSetBinder(binder(), FlushListener.class);
+  }
+
+  /**
+   * Returns a module that adds {@code listener} to the {@code Multibinder<FlushListener>}, for
+   * {@link Tally#start(TallyConfig, Module...)}: {@code Tally.start(config,
+   * TallyModule.flushListener(metrics))}.
+   *
+   * @param listener the listener; it sees every flush of every component that flushes
+   * @return the module
+   * @throws NullPointerException if {@code listener} is null
+   */
+  public static Module flushListener(FlushListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return binder ->
+        Multibinder.newSetBinder(binder, FlushListener.class).addBinding().toInstance(listener);
   }
 
   @Provides
@@ -142,8 +163,9 @@ public final class TallyModule extends AbstractModule {
 
   @Provides
   @Singleton
-  ProviderContext providerContext(TallyConfig config, Stores stores, Clock clock) {
-    return ProviderContext.of(config, stores, clock);
+  ProviderContext providerContext(
+      TallyConfig config, Stores stores, Clock clock, Set<FlushListener> listeners) {
+    return ProviderContext.of(config, stores, clock, List.copyOf(listeners));
   }
 
   @Provides
@@ -154,8 +176,11 @@ public final class TallyModule extends AbstractModule {
 
   @Provides
   @Singleton
-  LastUsedTracker<UUID> lastUsed(TallyConfig config, Stores stores, Clock clock) {
-    return LastUsedTracker.builder(stores.lastUsed())
+  LastUsedTracker<UUID> lastUsed(
+      TallyConfig config, Stores stores, Clock clock, Set<FlushListener> listeners) {
+    LastUsedTracker.Builder<UUID> builder = LastUsedTracker.builder(stores.lastUsed());
+    listeners.forEach(builder::flushListener);
+    return builder
         .flushInterval(config.lastUsedFlushInterval())
         .flushTimeout(config.lastUsedFlushTimeout())
         .shutdownTimeout(config.lastUsedShutdownTimeout())
@@ -167,8 +192,12 @@ public final class TallyModule extends AbstractModule {
 
   @Provides
   @Singleton
-  UsageStatsTracker usageStats(TallyConfig config, Stores stores, Clock clock) {
-    return UsageStatsTracker.builder(stores.usageStats(), config.replicaId())
+  UsageStatsTracker usageStats(
+      TallyConfig config, Stores stores, Clock clock, Set<FlushListener> listeners) {
+    UsageStatsTracker.Builder builder =
+        UsageStatsTracker.builder(stores.usageStats(), config.replicaId());
+    listeners.forEach(builder::flushListener);
+    return builder
         .flushInterval(config.usageStatsFlushInterval())
         .flushTimeout(config.usageStatsFlushTimeout())
         .shutdownTimeout(config.usageStatsShutdownTimeout())
@@ -349,14 +378,26 @@ public final class TallyModule extends AbstractModule {
                   StoreProvider::name,
                   loader.load(StoreProvider.class),
                   storeProviders)
-              .select("tally.store", List.of(config.store()), problems);
+              .select(
+                  "tally.store",
+                  List.of(config.store()),
+                  problems,
+                  name -> KnownProviders.missingStore(name, config));
+      if (problems.isEmpty()) {
+        problems.addAll(
+            KnownProviders.storeProblems(
+                config,
+                Thread.currentThread().getContextClassLoader() != null
+                    ? Thread.currentThread().getContextClassLoader()
+                    : TallyModule.class.getClassLoader()));
+      }
       List<BackendProvider> backends =
           new ProviderSelection<>(
                   "BackendProvider",
                   BackendProvider::name,
                   loader.load(BackendProvider.class),
                   backendProviders)
-              .select("tally.backends", config.backends(), problems);
+              .select("tally.backends", config.backends(), problems, KnownProviders::missingBackend);
       List<TrackerProvider> trackers =
           new ProviderSelection<>(
                   "TrackerProvider",

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -41,7 +40,9 @@ class ReadmeSnippetsTest {
         .contains(
             "examples/src/main/java/io/tally/examples/quickstart/PlainJavaQuickstart.java#plain-java",
             "examples/src/main/java/io/tally/examples/quickstart/GuiceQuickstart.java#guice",
+            "examples/src/main/java/io/tally/examples/quickstart/MetricsQuickstart.java#metrics",
             "examples/src/test/java/io/tally/examples/testing/TestkitExampleTest.java#testkit",
+            "examples/src/test/java/io/tally/examples/testing/TallyExtensionTest.java#tally-extension",
             "examples/src/test/java/io/tally/examples/testing/MyStoreContractTest.java#contract",
             "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackend.java#backend",
             "examples/src/main/java/io/tally/examples/jsonl/JsonLinesBackendProvider.java#provider");
@@ -76,11 +77,6 @@ class ReadmeSnippetsTest {
   }
 
   private static Path root() {
-    for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("README.md")) && Files.isDirectory(p.resolve("examples"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException("cannot find the repository root");
+    return TestEnvironment.repositoryRoot();
   }
 }

@@ -4,6 +4,7 @@ package io.tally.testkit;
 public final class InjectedFault extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** Whether the real store call ran (and committed) before this was thrown. */
   private final boolean committed;
 
   InjectedFault(String message, boolean committed) {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  *
  *   protected LastUsedStore<UUID> createStore() { return store; }
  *   protected UUID newKey() { return UUID.randomUUID(); }
- *   protected Optional<Instant> storedTime(UUID id) { return store.read(id); }
+ *   protected Map<UUID, Instant> storedTimes(Collection<UUID> ids) { return store.read(ids); }
  * }
  * }</pre>
  *
@@ -87,26 +87,53 @@ public abstract class LastUsedStoreContract<K> {
   protected abstract K newKey();
 
   /**
-   * Reads back the time stored for {@code id}, bypassing the store's write path if possible.
+   * Reads back the time stored for {@code id}, bypassing the store's write path if possible. By
+   * default one {@link #storedTimes(Collection)} call for the one id. Override this method or
+   * {@link #storedTimes(Collection)}, or both.
    *
    * @param id the id
    * @return the stored time, or empty if none is stored
+   * @throws IllegalStateException if the subclass overrides neither read-back method
    */
-  protected abstract Optional<Instant> storedTime(K id);
+  protected Optional<Instant> storedTime(K id) {
+    return Optional.ofNullable(storedTimes(List.of(id)).get(id));
+  }
 
   /**
-   * Reads back many stored times; override to do it in one query when the contract's large
-   * batch is slow to read one id at a time.
+   * Reads back many stored times, bypassing the store's write path if possible. Override this
+   * one with a single query for all the ids ({@code WHERE id = ANY(?)}): the contract reads back
+   * {@value #LARGE_BATCH} ids at once, and one query per id costs minutes on a real server. By
+   * default {@link #storedTime(Object)} per id, for subclasses that override only that one.
    *
    * @param ids the ids
    * @return id to stored time, for the ids that have one
+   * @throws IllegalStateException if the subclass overrides neither read-back method
    */
   protected Map<K, Instant> storedTimes(Collection<K> ids) {
+    if (!overrides("storedTime", Object.class)) {
+      throw new IllegalStateException(
+          getClass().getName()
+              + " must override storedTimes(Collection) (preferred: one query for many ids)"
+              + " or storedTime(K), to read stored times back");
+    }
     Map<K, Instant> out = new HashMap<>();
     for (K id : ids) {
       storedTime(id).ifPresent(t -> out.put(id, t));
     }
     return out;
+  }
+
+  /** @return whether a subclass declares {@code name(parameter)} (a bridge counts) */
+  private boolean overrides(String name, Class<?> parameter) {
+    for (Class<?> c = getClass(); c != LastUsedStoreContract.class; c = c.getSuperclass()) {
+      try {
+        c.getDeclaredMethod(name, parameter);
+        return true;
+      } catch (NoSuchMethodException e) {
+        // look further up
+      }
+    }
+    return false;
   }
 
   /** Calls {@link #createStore()}. */

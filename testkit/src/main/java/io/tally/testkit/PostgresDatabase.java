@@ -1,11 +1,9 @@
 package io.tally.testkit;
 
-import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +11,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -51,8 +48,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * zonky are looked up reflectively, so the testkit does not drag them in; add the one you want to
  * your test dependencies. The PostgreSQL JDBC driver must be on the test class path.
  *
- * <p>Connections from {@link #dataSource()} use the class's schema as their search path. Every
- * connection the extension opens is closed after the class, even if a test leaked it.
+ * <p>Connections from {@link #dataSource()} use the class's schema as their search path and come
+ * from a small pool (no dependency): a connection handed back is reset (transaction rolled back,
+ * {@code DISCARD ALL}) and lent again. Every connection the extension opens is closed after the
+ * class, even if a test leaked it.
  */
 public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallback {
   /** Environment variable naming the server's JDBC URL: {@value}. */
@@ -68,10 +67,9 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
       org.slf4j.LoggerFactory.getLogger(PostgresDatabase.class);
   private static Server server; // resolved once per JVM
 
-  private final List<Connection> opened = new ArrayList<>();
   private String schema;
   private String url;
-  private DataSource dataSource;
+  private PooledDataSource dataSource;
 
   private PostgresDatabase() {}
 
@@ -111,7 +109,10 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
       st.execute("CREATE SCHEMA " + schema);
     }
     url = s.url + (s.url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
-    dataSource = new TrackingDataSource(s, url);
+    String schemaUrl = url;
+    dataSource =
+        new PooledDataSource(
+            () -> s.connect(schemaUrl), "PostgresDatabase.dataSource(schema=" + schema + ")");
   }
 
   /**
@@ -123,16 +124,7 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     if (dataSource == null) {
       return;
     }
-    synchronized (opened) {
-      for (Connection c : opened) {
-        try {
-          c.close();
-        } catch (SQLException e) {
-          log.debug("closing a test connection failed", e);
-        }
-      }
-      opened.clear();
-    }
+    dataSource.closeAll();
     Server s = server();
     try (Connection c = s.connect(s.url);
         Statement st = c.createStatement()) {
@@ -141,7 +133,12 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     dataSource = null;
   }
 
-  /** @return a data source whose connections use this class's schema */
+  /**
+   * Returns the class's data source: pooled (closing a connection hands it back, its session
+   * reset with {@code DISCARD ALL}), so reading rows back one query at a time stays fast.
+   *
+   * @return a data source whose connections use this class's schema
+   */
   public DataSource dataSource() {
     return requireStarted(dataSource);
   }
@@ -188,6 +185,14 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
   }
 
   private static Server resolve() {
+    try {
+      Class.forName("org.postgresql.Driver");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "PostgresDatabase needs the PostgreSQL JDBC driver: add org.postgresql:postgresql to"
+              + " your test dependencies",
+          e);
+    }
     List<String> tried = new ArrayList<>();
     String url = System.getenv(URL_VARIABLE);
     if (url == null || url.isBlank()) {
@@ -325,76 +330,6 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
       } catch (SQLException e) {
         throw new IllegalStateException("cannot connect to PostgreSQL at " + source, e);
       }
-    }
-  }
-
-  /** Opens connections with DriverManager and remembers them so the extension closes leaks. */
-  private final class TrackingDataSource implements DataSource {
-    private final Server server;
-    private final String jdbcUrl;
-
-    TrackingDataSource(Server server, String jdbcUrl) {
-      this.server = server;
-      this.jdbcUrl = jdbcUrl;
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      Connection c = server.connect(jdbcUrl);
-      synchronized (opened) {
-        opened.removeIf(PostgresDatabase::isClosedQuietly);
-        opened.add(c);
-      }
-      return c;
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-      throw new SQLFeatureNotSupportedException("use getConnection(); credentials are fixed");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
-    public int getLoginTimeout() {
-      return 5;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-      return false;
-    }
-
-    @Override
-    public String toString() {
-      return "PostgresDatabase.dataSource(schema=" + schema + ")";
-    }
-  }
-
-  private static boolean isClosedQuietly(Connection c) {
-    try {
-      return c.isClosed();
-    } catch (SQLException e) {
-      return true;
     }
   }
 }

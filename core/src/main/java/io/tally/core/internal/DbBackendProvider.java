@@ -1,5 +1,6 @@
 package io.tally.core.internal;
 
+import io.tally.core.FlushListener;
 import io.tally.core.TallyConfig;
 import io.tally.core.backend.Backend;
 import io.tally.core.batch.Batcher;
@@ -35,7 +36,11 @@ public final class DbBackendProvider implements BackendProvider {
   @Override
   public Backend<ConnectionEvent> create(ProviderContext context) {
     TallyConfig c = context.config();
-    return Batcher.builder(context.stores().connectionLog())
+    Batcher.Builder<ConnectionEvent> batcher = Batcher.builder(context.stores().connectionLog());
+    for (FlushListener listener : context.flushListeners()) {
+      batcher.flushListener(listener);
+    }
+    return batcher
         .maxBatchSize(c.batchSize())
         .flushInterval(c.batchFlushInterval())
         .queueCapacity(c.batchQueueCapacity())

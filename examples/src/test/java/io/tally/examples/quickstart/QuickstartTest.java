@@ -2,7 +2,9 @@ package io.tally.examples.quickstart;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.core.Health;
+import io.tally.core.TallyConfig;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ManualClock;
@@ -10,6 +12,7 @@ import io.tally.testkit.RecordingBackend;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import io.tally.core.usagestats.UsageSummary;
@@ -45,6 +48,25 @@ class QuickstartTest {
     assertThat(summary.get().uniqueWorkspaces()).isEqualTo(1);
     assertThat(count(ds, "tally_last_used")).isEqualTo(1);
     assertThat(ConnectionLogRow.readAll(ds, "tally_connection_log")).hasSize(1);
+  }
+
+  @Test
+  void metricsQuickstartBindsEveryComponentAndTimesTheFlush() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    String url = "jdbc:h2:mem:metrics-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
+
+    String replica = MetricsQuickstart.run(TallyConfig.from(Map.of("tally.jdbc.url", url)), registry);
+
+    assertThat(registry.get("tally.last-used.flushed.rows").tag("replica", replica).functionCounter().count())
+        .isEqualTo(1);
+    assertThat(
+            registry
+                .get("tally.last-used.flush")
+                .tags("replica", replica, "outcome", "success")
+                .timer()
+                .count())
+        .isEqualTo(1);
+    assertThat(registry.get("tally.connection-log.health").tag("replica", replica).gauge()).isNotNull();
   }
 
   @Test

@@ -70,8 +70,13 @@ class StartFailuresHideTheJdbcUrlTest {
 
     assertThat(((ConfigException) f.thrown).problems())
         .containsExactly(
-            "tally.jdbc.url must start with jdbc:h2: for the h2 store (it starts with"
-                + " jdbc:mysql:; set tally.store to the store of that database)");
+            "tally.jdbc.url starts with 'jdbc:mysql:', which the h2 store does not take:"
+                + " tally.store was not set, so it was inferred from the URL as 'h2' (the default"
+                + " for URLs that are not jdbc:postgresql:). The mariadb store takes it: set"
+                + " tally.store=mariadb and add io.tally:tally-store-mariadb. Built-in stores:"
+                + " postgres (io.tally:tally-store-postgres) takes jdbc:postgresql:; h2"
+                + " (io.tally:tally-store-h2) takes jdbc:h2: or no URL; mariadb"
+                + " (io.tally:tally-store-mariadb) takes jdbc:mariadb: or jdbc:mysql:");
     f.assertHidden();
   }
 

@@ -1,0 +1,34 @@
+/**
+ * Tally's core: the API, the three components, the SPIs and the Guice wiring.
+ *
+ * <p>A real module (not only an {@code Automatic-Module-Name}) so that an application on the
+ * module path gets what core needs resolved (SLF4J, Guice, Guava, jakarta.inject) without {@code
+ * --add-modules}. Providers ({@code tally-store-*}, {@code tally-backend-*}) are found as services.
+ * A package added to core must be exported here to be usable on the module path.
+ */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // Guice 7 is automatic
+module io.tally.core {
+  requires transitive java.sql;
+  requires transitive com.google.guice; // Tally.start(config, Module...) takes Guice modules
+  requires transitive org.slf4j; // TallyConfig exposes org.slf4j.event.Level
+  // What Guice needs at run time, named so that it is resolved on the module path.
+  requires com.google.common;
+  requires jakarta.inject;
+
+  exports io.tally.core;
+  exports io.tally.core.backend;
+  exports io.tally.core.batch;
+  exports io.tally.core.connectionlog;
+  exports io.tally.core.lastused;
+  exports io.tally.core.spi;
+  exports io.tally.core.usagestats;
+
+  // Guice reads TallyModule's @Provides methods and creates the providers' private classes.
+  opens io.tally.core to com.google.guice;
+
+  uses io.tally.core.spi.StoreProvider;
+  uses io.tally.core.spi.BackendProvider;
+  uses io.tally.core.spi.TrackerProvider;
+
+  provides io.tally.core.spi.BackendProvider with io.tally.core.internal.DbBackendProvider;
+}
