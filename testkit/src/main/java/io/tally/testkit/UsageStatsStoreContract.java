@@ -1,6 +1,7 @@
 package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.FlushResult;
 import io.tally.core.usagestats.FlushOutcome;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +41,12 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>The contract covers the upsert rules (INSERT writes the delta unique counts, UPDATE the
- * cumulative ones, counters add), the per-replica sequence that makes a repeated flush harmless
- * even after a period reset, claims, exact distinct counts across replicas, stale rows, large and
- * concurrent flushes, and a tracker and reporter running over the store while it commits and then
- * throws. Requires JUnit 5 and AssertJ on the test class path.
+ * cumulative ones, counters add and saturate at {@link Long#MAX_VALUE}), the per-replica
+ * sequence that makes a repeated flush harmless even after a period reset, claims and the summary
+ * kept with each (a reporter whose collection committed and then failed gets it back), exact
+ * distinct counts across replicas, rows written long ago (always counted by the next
+ * collection), chunked flushes with a collection between chunks, large and concurrent flushes,
+ * and a tracker and reporter running over the store while it commits and then throws. Requires JUnit 5 and AssertJ on the test class path.
  */
 public abstract class UsageStatsStoreContract {
   /** The period the contract's collections use: 30 minutes. */
@@ -260,25 +264,295 @@ public abstract class UsageStatsStoreContract {
   }
 
   @Test
-  void rowsOlderThanTwoPeriodsAreDeletedButNotCounted() {
-    UUID stale = UUID.randomUUID();
+  void rowsOfReplicasThatStoppedFlushingLongAgoAreStillCounted() {
+    UUID idle = UUID.randomUUID();
     UUID live = UUID.randomUUID();
     UUID sharedWorkspace = UUID.randomUUID();
-    Set<UUID> staleWorkspaces = ids(3);
-    staleWorkspaces.add(sharedWorkspace);
-    store.flush(flush(stale, UUID.randomUUID(), 1, staleWorkspaces, ids(2), 4, 2, 100, 100, T0));
+    Set<UUID> idleWorkspaces = ids(3);
+    idleWorkspaces.add(sharedWorkspace);
+    store.flush(flush(idle, UUID.randomUUID(), 1, idleWorkspaces, ids(2), 4, 2, 100, 100, T0));
     Instant now = T0.plus(PERIOD.multipliedBy(2)).plusSeconds(1);
     store.flush(
         flush(live, UUID.randomUUID(), 1, Set.of(sharedWorkspace), ids(1), 1, 1, 5, 6, now));
 
     UsageSummary summary = collect(now).orElseThrow();
 
-    assertThat(summary.allowedRequests()).isEqualTo(5);
-    assertThat(summary.deniedRequests()).isEqualTo(6);
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(1);
-    assertThat(summary.uniqueUsers()).isEqualTo(1);
-    assertThat(summary.replicas()).extracting(ReplicaUsage::replicaId).containsExactly(live);
+    assertThat(summary.allowedRequests()).isEqualTo(105);
+    assertThat(summary.deniedRequests()).isEqualTo(106);
+    assertThat(summary.uniqueWorkspaces()).isEqualTo(4);
+    assertThat(summary.uniqueUsers()).isEqualTo(3);
+    assertThat(summary.replicas())
+        .extracting(ReplicaUsage::replicaId)
+        .containsExactlyInAnyOrder(idle, live);
     assertThat(store.replicaUsage()).isEmpty();
+  }
+
+  @Test
+  void usageOfAReplicaThatMissedCollectionsLandsInTheNextSummary() {
+    // Replica A tracks 100 and flushes; the collection of that period is missed (say the
+    // database was down); much later replica B tracks 1, flushes and collects: A's 100 count.
+    ManualClock clock = ManualClock.startingAt(T0);
+    UsageStatsTracker a = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker b = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(store).period(PERIOD).clock(clock).build();
+    try {
+      for (int i = 0; i < 100; i++) {
+        a.track(UUID.randomUUID(), UUID.randomUUID(), 1, 0);
+      }
+      assertThat(a.flush().isSuccess()).isTrue();
+      clock.advance(PERIOD.multipliedBy(5)); // no collection for five periods
+      b.track(UUID.randomUUID(), UUID.randomUUID(), 1, 0);
+      assertThat(b.flush().isSuccess()).isTrue();
+
+      UsageSummary summary = reporter.collectAndReset().orElseThrow();
+
+      assertThat(summary.allowedRequests()).isEqualTo(101);
+      assertThat(summary.uniqueWorkspaces()).isEqualTo(101);
+      assertThat(summary.uniqueUsers()).isEqualTo(101);
+      assertThat(summary.replicas()).hasSize(2);
+    } finally {
+      a.close();
+      b.close();
+      reporter.close();
+    }
+  }
+
+  @Test
+  void aSnapshotRetriedWithItsOriginalTimeAfterAnOutageIsCounted() {
+    UUID replica = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    store.flush(flush(replica, session, 1, ids(1), ids(1), 1, 1, 2, 0, T0));
+    Instant later = T0.plus(PERIOD.multipliedBy(4));
+    store.flush(flush(replica, session, 2, ids(1), ids(1), 2, 2, 3, 0, later));
+    assertThat(collect(later.plusSeconds(1)).orElseThrow().allowedRequests()).isEqualTo(5);
+
+    // a snapshot that failed before that collection is re-sent after the outage, its time old
+    store.flush(flush(replica, session, 3, ids(1), ids(1), 1, 1, 7, 1, T0.plusSeconds(5)));
+
+    UsageSummary summary = collect(later.plus(PERIOD)).orElseThrow();
+    assertThat(summary.allowedRequests()).isEqualTo(7);
+    assertThat(summary.deniedRequests()).isEqualTo(1);
+    assertThat(summary.uniqueWorkspaces()).isEqualTo(1);
+  }
+
+  @Test
+  void aRepeatedCollectionByTheSameReporterReturnsTheStoredSummary() {
+    UUID replica = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    store.flush(flush(replica, session, 1, ids(2), ids(1), 2, 1, 4, 3, T0));
+    Instant periodEnd = T0.plusSeconds(30);
+    UsageSummary first =
+        store.collectAndReset(periodEnd, PERIOD, T0.plusSeconds(40), "reporter-a").orElseThrow();
+    store.flush(flush(replica, session, 2, ids(1), ids(1), 1, 1, 6, 0, T0.plusSeconds(50)));
+
+    Optional<UsageSummary> again =
+        store.collectAndReset(periodEnd, PERIOD, T0.plusSeconds(60), "reporter-a");
+
+    assertThat(again).contains(first);
+    assertThat(first.allowedRequests()).isEqualTo(4);
+    assertThat(first.uniqueWorkspaces()).isEqualTo(2);
+    assertThat(first.replicas()).hasSize(1);
+    assertThat(store.collectAndReset(periodEnd, PERIOD, T0.plusSeconds(70), "reporter-b"))
+        .isEmpty();
+    assertThat(store.replicaUsage()).hasSize(1); // the repeat changed nothing
+    assertThat(store.replicaUsage().get(0).allowedRequests()).isEqualTo(6);
+  }
+
+  @Test
+  void aCollectionWhoseCommitOutcomeIsUnknownLosesNothing() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store);
+    faulty.affecting("collectAndReset");
+    UsageStatsTracker tracker =
+        UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store())
+            .period(PERIOD)
+            .clock(clock)
+            .reporterId("replica-1")
+            .build();
+    UsageStatsReporter other =
+        UsageStatsReporter.builder(store).period(PERIOD).clock(clock).reporterId("replica-2").build();
+    try {
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
+      tracker.flush();
+      clock.advance(PERIOD);
+      faulty.commitThenThrowNext(1);
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+      assertThat(other.collectAndReset()).isEmpty(); // claimed: no one else reports it
+
+      UsageSummary summary = reporter.collectAndReset().orElseThrow();
+
+      assertThat(summary.allowedRequests()).isEqualTo(9);
+      assertThat(summary.deniedRequests()).isEqualTo(2);
+      assertThat(summary.uniqueWorkspaces()).isEqualTo(1);
+      assertThat(reporter.collectAndReset()).isEmpty(); // returned once by this instance
+    } finally {
+      tracker.close();
+      reporter.close();
+      other.close();
+    }
+  }
+
+  @Test
+  void requestCountersSaturateInsteadOfWrapping() {
+    UUID replica = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    store.flush(flush(replica, session, 1, ids(1), ids(1), 1, 1, Long.MAX_VALUE, 10, T0));
+    store.flush(flush(replica, session, 2, Set.of(), Set.of(), 1, 1, 5, Long.MAX_VALUE, T0));
+    store.flush(flush(UUID.randomUUID(), UUID.randomUUID(), 1, ids(1), ids(1), 1, 1, 7, 7, T0));
+
+    assertThat(store.replicaUsage())
+        .filteredOn(r -> r.replicaId().equals(replica))
+        .singleElement()
+        .satisfies(r -> assertThat(r.allowedRequests()).isEqualTo(Long.MAX_VALUE))
+        .satisfies(r -> assertThat(r.deniedRequests()).isEqualTo(Long.MAX_VALUE));
+    UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
+    assertThat(summary.allowedRequests()).isEqualTo(Long.MAX_VALUE);
+    assertThat(summary.deniedRequests()).isEqualTo(Long.MAX_VALUE);
+  }
+
+  @Test
+  void trackedCountsThatOverflowAreWrittenSaturated() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    UsageStatsTracker t = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker u = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    try {
+      UUID w = UUID.randomUUID();
+      t.track(w, w, 10, 0);
+      t.track(w, w, Long.MAX_VALUE, 0);
+      t.track(w, w, Long.MAX_VALUE, 0); // 10 + 2 * MAX
+      assertThat(t.flush().isSuccess()).isTrue();
+      u.track(w, w, 0, Long.MAX_VALUE);
+      assertThat(u.flush().isSuccess()).isTrue();
+      u.track(w, w, 0, 5); // MAX + 5, summed by the store
+      FlushResult result = u.flush();
+
+      assertThat(result.isSuccess()).isTrue();
+      assertThat(t.saturatedCalls()).isEqualTo(2); // 10 + MAX, then MAX + MAX
+      assertThat(t.health()).isEqualTo(io.tally.core.Health.HEALTHY);
+      assertThat(u.stats().pending()).isZero();
+      UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
+      assertThat(summary.allowedRequests()).isEqualTo(Long.MAX_VALUE);
+      assertThat(summary.deniedRequests()).isEqualTo(Long.MAX_VALUE);
+      assertThat(summary.replicas())
+          .extracting(ReplicaUsage::allowedRequests)
+          .containsExactlyInAnyOrder(Long.MAX_VALUE, 0L);
+    } finally {
+      t.close();
+      u.close();
+    }
+  }
+
+  @Test
+  void aCollectionBetweenTheChunksOfOneFlushCountsEachChunkOnce() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    List<UsageSummary> summaries = new ArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    UsageStatsStore collectingAfterFirstChunk =
+        new UsageStatsStore() {
+          @Override
+          public FlushOutcome flush(UsageFlush f) {
+            FlushOutcome outcome = store.flush(f);
+            if (calls.incrementAndGet() == 1) {
+              collect(T0.plusSeconds(1)).ifPresent(summaries::add);
+            }
+            return outcome;
+          }
+
+          @Override
+          public Optional<UsageSummary> collectAndReset(
+              Instant periodEnd, Duration period, Instant now, String claimedBy) {
+            return store.collectAndReset(periodEnd, period, now, claimedBy);
+          }
+
+          @Override
+          public List<ReplicaUsage> replicaUsage() {
+            return store.replicaUsage();
+          }
+        };
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(collectingAfterFirstChunk, UUID.randomUUID())
+            .clock(clock)
+            .maxIdsPerCall(10)
+            .build();
+    try {
+      UUID user = UUID.randomUUID();
+      for (int i = 0; i < 25; i++) {
+        t.track(UUID.randomUUID(), user, 1, 0);
+      }
+      FlushResult result = t.flush();
+      assertThat(result.isSuccess()).isTrue();
+      assertThat(result.rows()).isEqualTo(25);
+      assertThat(calls).hasValue(3); // 10 + 10 + (5 workspaces and the user)
+      collect(T0.plus(PERIOD)).ifPresent(summaries::add);
+
+      assertThat(summaries).hasSize(2);
+      assertThat(summaries.get(0).allowedRequests()).isEqualTo(25); // the counts: first chunk
+      assertThat(summaries.get(0).uniqueWorkspaces()).isEqualTo(10);
+      assertThat(summaries.get(1).allowedRequests()).isZero();
+      assertThat(summaries.get(1).uniqueWorkspaces()).isEqualTo(15);
+      assertThat(summaries.get(1).uniqueUsers()).isEqualTo(1);
+      assertThat(t.stats().pending()).isZero();
+    } finally {
+      t.close();
+    }
+  }
+
+  @Test
+  void aFlushSendsOnlyIdsNewToThePeriodAndStillCountsExactly() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    List<UsageFlush> sent = new ArrayList<>();
+    UsageStatsStore recording =
+        new UsageStatsStore() {
+          @Override
+          public FlushOutcome flush(UsageFlush f) {
+            sent.add(f);
+            return store.flush(f);
+          }
+
+          @Override
+          public Optional<UsageSummary> collectAndReset(
+              Instant periodEnd, Duration period, Instant now, String claimedBy) {
+            return store.collectAndReset(periodEnd, period, now, claimedBy);
+          }
+
+          @Override
+          public List<ReplicaUsage> replicaUsage() {
+            return store.replicaUsage();
+          }
+        };
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(recording, UUID.randomUUID()).clock(clock).build();
+    try {
+      UUID w1 = UUID.randomUUID();
+      UUID w2 = UUID.randomUUID();
+      UUID u1 = UUID.randomUUID();
+      t.track(w1, u1, 1, 0);
+      t.flush();
+      t.track(w1, u1, 1, 0);
+      t.track(w2, u1, 1, 0);
+      t.flush();
+
+      assertThat(sent.get(1).workspaceIds()).containsExactly(w2);
+      assertThat(sent.get(1).userIds()).isEmpty();
+      assertThat(store.replicaUsage().get(0).uniqueWorkspaces()).isEqualTo(2);
+      assertThat(store.replicaUsage().get(0).uniqueUsers()).isEqualTo(1);
+      UsageSummary first = collect(T0.plusSeconds(60)).orElseThrow();
+      assertThat(first.uniqueWorkspaces()).isEqualTo(2);
+
+      // a new period: ids seen before count again, in a second call after the insert
+      t.track(w1, u1, 4, 0);
+      t.flush();
+      UsageSummary second = collect(T0.plus(PERIOD)).orElseThrow();
+      assertThat(second.allowedRequests()).isEqualTo(4);
+      assertThat(second.uniqueWorkspaces()).isEqualTo(1);
+      assertThat(second.uniqueUsers()).isEqualTo(1);
+      assertThat(second.replicas().get(0).uniqueWorkspaces()).isEqualTo(1);
+    } finally {
+      t.close();
+    }
   }
 
   @Test

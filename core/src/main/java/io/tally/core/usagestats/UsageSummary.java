@@ -11,8 +11,10 @@ import java.util.Objects;
  *
  * <p>{@link #uniqueWorkspaces()} and {@link #uniqueUsers()} are exact across replicas: an id seen
  * by several replicas counts once. The per-replica rows, whose unique counts are each replica's
- * own, are in {@link #replicas()}; rows of replicas that stopped flushing (not updated for more
- * than twice the period) are deleted without being counted and are not listed.
+ * own, are in {@link #replicas()}. Every row present at the collection is counted, however long
+ * ago its replica flushed, so usage written late (a replica idle for a while, a snapshot retried
+ * after an outage) lands in the first summary collected after it was written. Request sums
+ * saturate at {@link Long#MAX_VALUE}.
  *
  * @param uniqueWorkspaces distinct workspace ids across all counted replicas
  * @param uniqueUsers distinct user ids across all counted replicas
