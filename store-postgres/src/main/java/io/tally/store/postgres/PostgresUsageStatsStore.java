@@ -6,7 +6,6 @@ import io.tally.core.usagestats.ReplicaUsage;
 import io.tally.core.usagestats.UsageFlush;
 import io.tally.core.usagestats.UsageStatsStore;
 import io.tally.core.usagestats.UsageSummary;
-import java.nio.ByteBuffer;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,7 +23,6 @@ import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * The {@link UsageStatsStore} on PostgreSQL. The stats lock is a transaction-level advisory lock
@@ -33,19 +31,30 @@ import org.postgresql.copy.CopyIn;
  * computed by the server, so the schema is the one the unqualified table resolves to). Stores
  * with different table prefixes, or in different database schemas, do not wait for each other;
  * the locks are still per database, so a hash collision can only make two unrelated stores
- * take turns, never break one. A flush is a constant number of
- * statements whatever its size: lock, probe (sequence and row), insert or update of the row, one
- * {@code INSERT … SELECT unnest(?::uuid[])} for all members, and the sequence upsert. Every time
- * written comes from the caller. Thread-safe.
+ * take turns, never break one.
  *
- * <p>Tables ({@code db/tally/postgres/V3__usage_stats.sql}): {@code usage_stats} (one row per
- * replica), {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each
- * replica's last applied flush; the reset keeps it) and {@code usage_stats_claims} (period end
- * primary key).
+ * <p>A flush is one round trip plus the commit, whatever its size: the lock and one statement
+ * whose data-modifying {@code WITH} clauses probe the sequence, upsert the replica row
+ * (counters saturating at {@link Long#MAX_VALUE}), insert the members from
+ * {@code unnest(?::uuid[])} and upsert the sequence row, sent together (pgjdbc pipelines them).
+ * A flush with more than {@value #COPY_THRESHOLD} ids writes its members by one binary
+ * {@code COPY} after that statement instead (a 1M-id flush: about 2-4 s on a busy 2-core
+ * machine, see {@code PostgresUsageStatsScaleTest}). A collection counts distinct members by
+ * hashing (linear), empties the members table with {@code TRUNCATE} (constant time, no dead
+ * rows; {@code DELETE}, whose dead rows autovacuum reclaims, if the user lacks the TRUNCATE
+ * privilege) and keeps its summary with the claim. Every time written comes from the caller.
+ * Thread-safe.
+ *
+ * <p>Tables ({@code db/tally/postgres/V3__usage_stats.sql}, {@code V4__usage_stats_claims.sql}):
+ * {@code usage_stats} (one row per replica), {@code usage_stats_members} (replica, kind, id; no
+ * key: retries are kept out by the sequence and the collection counts distinct ids),
+ * {@code usage_stats_sequence} (each replica's last applied flush; the reset keeps it),
+ * {@code usage_stats_claims} (period end primary key, and the summary returned) and
+ * {@code usage_stats_claim_rows} (the replica rows of that summary).
  */
 public final class PostgresUsageStatsStore implements UsageStatsStore {
-  private static final short WORKSPACE = 1;
-  private static final short USER = 2;
+  static final short WORKSPACE = 1;
+  static final short USER = 2;
   /**
    * The first key of the two-key advisory lock ("talu"); the second is the hash of the
    * schema-qualified stats table. Two-key advisory locks do not share a key space with the
@@ -55,10 +64,6 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
 
   /** Above this many ids a flush writes its members by binary {@code COPY}, not as arrays. */
   static final int COPY_THRESHOLD = 5_000;
-
-  private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
-  private static final int COPY_ROW = 2 + 4 + 16 + 4 + 2 + 4 + 16;
-  private static final int COPY_BUFFER = 1 << 16;
 
   private final DataSource dataSource;
   private final PostgresSchema schema;
@@ -280,44 +285,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       users.free();
     }
     if (copy && !outcome.alreadyApplied()) {
-      copyMembers(c, f);
+      PostgresMemberCopy.copy(c.unwrap(PGConnection.class), membersTable, f);
     }
     return outcome;
-  }
-
-  /** Writes the flush's members with one binary {@code COPY}, in the flush's transaction. */
-  private void copyMembers(Connection c, UsageFlush f) throws SQLException {
-    CopyIn in =
-        c.unwrap(PGConnection.class)
-            .getCopyAPI()
-            .copyIn("COPY " + membersTable + " (replica_id, kind, member_id) FROM STDIN BINARY");
-    try {
-      ByteBuffer buf = ByteBuffer.allocate(COPY_BUFFER);
-      buf.put(COPY_HEADER).putInt(0).putInt(0); // signature, flags, header extension length
-      for (short kind : new short[] {WORKSPACE, USER}) {
-        for (UUID id : kind == WORKSPACE ? f.workspaceIds() : f.userIds()) {
-          if (buf.remaining() < COPY_ROW) {
-            in.writeToCopy(buf.array(), 0, buf.position());
-            buf.clear();
-          }
-          buf.putShort((short) 3);
-          putUuid(buf.putInt(16), f.replicaId());
-          buf.putInt(2).putShort(kind);
-          putUuid(buf.putInt(16), id);
-        }
-      }
-      buf.putShort((short) -1); // trailer
-      in.writeToCopy(buf.array(), 0, buf.position());
-      in.endCopy();
-    } finally {
-      if (in.isActive()) {
-        in.cancelCopy();
-      }
-    }
-  }
-
-  private static void putUuid(ByteBuffer buf, UUID id) {
-    buf.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits());
   }
 
   @Override
@@ -438,15 +408,15 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       }
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-        out.add(
-            new ReplicaUsage(
-                rs.getObject(1, UUID.class),
-                rs.getObject(2, OffsetDateTime.class).toInstant(),
-                rs.getLong(3),
-                rs.getLong(4),
-                rs.getLong(5),
-                rs.getLong(6),
-                rs.getObject(7, OffsetDateTime.class).toInstant()));
+          out.add(
+              new ReplicaUsage(
+                  rs.getObject(1, UUID.class),
+                  rs.getObject(2, OffsetDateTime.class).toInstant(),
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  rs.getObject(7, OffsetDateTime.class).toInstant()));
         }
       }
     }
