@@ -83,27 +83,16 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
       // the same reporter asking again (its first call's outcome was unknown) gets its summary
       return claim.claimedBy.equals(claimedBy) ? Optional.of(claim.summary) : Optional.empty();
     }
-    List<ReplicaUsage> counted = new ArrayList<>(rows.values());
+    List<ReplicaUsage> counted = new ArrayList<>(rows.values()); // every row, however old
     Set<UUID> workspaces = new HashSet<>();
     Set<UUID> users = new HashSet<>();
-    long allowed = 0;
-    long denied = 0;
     for (ReplicaUsage row : counted) {
-      allowed = UsageStatsStore.addCounts(allowed, row.allowedRequests());
-      denied = UsageStatsStore.addCounts(denied, row.deniedRequests());
       workspaces.addAll(workspaceMembers.getOrDefault(row.replicaId(), Set.of()));
       users.addAll(userMembers.getOrDefault(row.replicaId(), Set.of()));
     }
     counted.sort(Comparator.comparing(ReplicaUsage::replicaId, UUID_ORDER));
     UsageSummary summary =
-        new UsageSummary(
-            workspaces.size(),
-            users.size(),
-            allowed,
-            denied,
-            periodEnd.minus(period),
-            period,
-            counted);
+        UsageSummary.summing(workspaces.size(), users.size(), periodEnd, period, counted);
     rows.clear();
     workspaceMembers.clear();
     userMembers.clear();

@@ -451,27 +451,15 @@ public abstract class UsageStatsStoreContract {
     List<UsageSummary> summaries = new ArrayList<>();
     AtomicInteger calls = new AtomicInteger();
     UsageStatsStore collectingAfterFirstChunk =
-        new UsageStatsStore() {
-          @Override
-          public FlushOutcome flush(UsageFlush f) {
-            FlushOutcome outcome = store.flush(f);
-            if (calls.incrementAndGet() == 1) {
-              collect(T0.plusSeconds(1)).ifPresent(summaries::add);
-            }
-            return outcome;
-          }
-
-          @Override
-          public Optional<UsageSummary> collectAndReset(
-              Instant periodEnd, Duration period, Instant now, String claimedBy) {
-            return store.collectAndReset(periodEnd, period, now, claimedBy);
-          }
-
-          @Override
-          public List<ReplicaUsage> replicaUsage() {
-            return store.replicaUsage();
-          }
-        };
+        new HookedUsageStatsStore(
+            store,
+            (f, delegate) -> {
+              FlushOutcome outcome = delegate.flush(f);
+              if (calls.incrementAndGet() == 1) {
+                collect(T0.plusSeconds(1)).ifPresent(summaries::add);
+              }
+              return outcome;
+            });
     UsageStatsTracker t =
         UsageStatsTracker.builder(collectingAfterFirstChunk, UUID.randomUUID())
             .clock(clock)
@@ -505,24 +493,12 @@ public abstract class UsageStatsStoreContract {
     ManualClock clock = ManualClock.startingAt(T0);
     List<UsageFlush> sent = new ArrayList<>();
     UsageStatsStore recording =
-        new UsageStatsStore() {
-          @Override
-          public FlushOutcome flush(UsageFlush f) {
-            sent.add(f);
-            return store.flush(f);
-          }
-
-          @Override
-          public Optional<UsageSummary> collectAndReset(
-              Instant periodEnd, Duration period, Instant now, String claimedBy) {
-            return store.collectAndReset(periodEnd, period, now, claimedBy);
-          }
-
-          @Override
-          public List<ReplicaUsage> replicaUsage() {
-            return store.replicaUsage();
-          }
-        };
+        new HookedUsageStatsStore(
+            store,
+            (f, delegate) -> {
+              sent.add(f);
+              return delegate.flush(f);
+            });
     UsageStatsTracker t =
         UsageStatsTracker.builder(recording, UUID.randomUUID()).clock(clock).build();
     try {

@@ -8,13 +8,11 @@ import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.StoreException;
 import io.tally.testkit.ConservationCheck;
+import io.tally.testkit.HookedUsageStatsStore;
 import io.tally.testkit.InMemoryUsageStatsStore;
 import io.tally.testkit.ManualClock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,31 +29,19 @@ class UsageStatsTrackerLimitsTest {
 
   /** Records every call; rejects the next one as bad data when asked. */
   private final UsageStatsStore recording =
-      new UsageStatsStore() {
-        @Override
-        public FlushOutcome flush(UsageFlush f) {
-          sent.add(f);
-          if (sent.size() == failCall) {
-            throw new StoreException("connection reset", null, StoreException.Kind.TRANSIENT);
-          }
-          if (rejectNext) {
-            rejectNext = false;
-            throw new StoreException("value out of range", null, StoreException.Kind.DATA);
-          }
-          return memory.flush(f);
-        }
-
-        @Override
-        public Optional<UsageSummary> collectAndReset(
-            Instant periodEnd, Duration period, Instant now, String claimedBy) {
-          return memory.collectAndReset(periodEnd, period, now, claimedBy);
-        }
-
-        @Override
-        public List<ReplicaUsage> replicaUsage() {
-          return memory.replicaUsage();
-        }
-      };
+      new HookedUsageStatsStore(
+          memory,
+          (f, delegate) -> {
+            sent.add(f);
+            if (sent.size() == failCall) {
+              throw new StoreException("connection reset", null, StoreException.Kind.TRANSIENT);
+            }
+            if (rejectNext) {
+              rejectNext = false;
+              throw new StoreException("value out of range", null, StoreException.Kind.DATA);
+            }
+            return delegate.flush(f);
+          });
 
   private UsageStatsTracker tracker(int maxIdsPerCall) {
     return conservation.watch(

@@ -60,6 +60,36 @@ public record UsageSummary(
     }
   }
 
+  /**
+   * The summary of a collection: the request counts are the sums over {@code replicas},
+   * saturating at {@link Long#MAX_VALUE} ({@link UsageStatsStore#addCounts}); the unique counts
+   * are the store's distinct counts over the members those rows recorded.
+   *
+   * @param uniqueWorkspaces distinct workspace ids across the rows
+   * @param uniqueUsers distinct user ids across the rows
+   * @param periodEnd the end of the reported period
+   * @param period the period length
+   * @param replicas every row collected, ordered by replica id
+   * @return the summary
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a count is negative or the period is not positive
+   */
+  public static UsageSummary summing(
+      long uniqueWorkspaces,
+      long uniqueUsers,
+      Instant periodEnd,
+      Duration period,
+      List<ReplicaUsage> replicas) {
+    long allowed = 0;
+    long denied = 0;
+    for (ReplicaUsage row : replicas) {
+      allowed = UsageStatsStore.addCounts(allowed, row.allowedRequests());
+      denied = UsageStatsStore.addCounts(denied, row.deniedRequests());
+    }
+    return new UsageSummary(
+        uniqueWorkspaces, uniqueUsers, allowed, denied, periodEnd.minus(period), period, replicas);
+  }
+
   /** @return the end of the reported period ({@code periodStart + periodDuration}) */
   public Instant periodEnd() {
     return periodStart.plus(periodDuration);

@@ -264,12 +264,6 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       }
     }
     List<ReplicaUsage> counted = readRows(c, stats, null);
-    long allowed = 0;
-    long denied = 0;
-    for (ReplicaUsage row : counted) { // every row present counts, however old
-      allowed = UsageStatsStore.addCounts(allowed, row.allowedRequests());
-      denied = UsageStatsStore.addCounts(denied, row.deniedRequests());
-    }
     long workspaces = 0;
     long users = 0;
     try (PreparedStatement ps =
@@ -284,6 +278,8 @@ public final class H2UsageStatsStore implements UsageStatsStore {
         }
       }
     }
+    // every row present counts, however long ago it was written
+    UsageSummary summary = UsageSummary.summing(workspaces, users, periodEnd, period, counted);
     Instant retained = now.minus(RETENTION);
     deleteOlder(c, "DELETE FROM " + claims + " WHERE claimed_at < ?", retained);
     execute(
@@ -301,8 +297,8 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       ps.setLong(4, period.toNanos());
       ps.setLong(5, workspaces);
       ps.setLong(6, users);
-      ps.setLong(7, allowed);
-      ps.setLong(8, denied);
+      ps.setLong(7, summary.allowedRequests());
+      ps.setLong(8, summary.deniedRequests());
       ps.executeUpdate();
     }
     try (PreparedStatement ps =
@@ -317,9 +313,7 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     execute(c, "DELETE FROM " + members);
     execute(c, "DELETE FROM " + stats);
     deleteOlder(c, "DELETE FROM " + sequence + " WHERE updated_at < ?", retained);
-    return Optional.of(
-        new UsageSummary(
-            workspaces, users, allowed, denied, periodEnd.minus(period), period, counted));
+    return Optional.of(summary);
   }
 
   @Override

@@ -335,12 +335,6 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       }
     }
     List<ReplicaUsage> counted = readRows(c, rowsSql, null);
-    long allowed = 0;
-    long denied = 0;
-    for (ReplicaUsage row : counted) { // every row present counts, however old
-      allowed = UsageStatsStore.addCounts(allowed, row.allowedRequests());
-      denied = UsageStatsStore.addCounts(denied, row.deniedRequests());
-    }
     long workspaces = 0;
     long users = 0;
     try (PreparedStatement ps = c.prepareStatement(distinctSql);
@@ -353,9 +347,8 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
         }
       }
     }
-    UsageSummary summary =
-        new UsageSummary(
-            workspaces, users, allowed, denied, periodEnd.minus(period), period, counted);
+    // every row present counts, however long ago it was written
+    UsageSummary summary = UsageSummary.summing(workspaces, users, periodEnd, period, counted);
     Instant retained = now.minus(RETENTION);
     execute(c, pruneClaimsSql, retained);
     execute(c, pruneClaimRowsSql, null);
@@ -366,8 +359,8 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       ps.setLong(4, period.toNanos());
       ps.setLong(5, workspaces);
       ps.setLong(6, users);
-      ps.setLong(7, allowed);
-      ps.setLong(8, denied);
+      ps.setLong(7, summary.allowedRequests());
+      ps.setLong(8, summary.deniedRequests());
       ps.executeUpdate();
     }
     execute(c, claimCopySql, periodEnd);
