@@ -12,7 +12,6 @@ import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -73,7 +72,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private final ReentrantLock flushLock = new ReentrantLock();
   private Set<UUID> cumulativeWorkspaces = new HashSet<>();
   private Set<UUID> cumulativeUsers = new HashSet<>();
-  private Snapshot inDoubt; // a snapshot not completely written: its current chunk is in doubt
+  private UsageSnapshot inDoubt; // a snapshot not completely written: its current chunk is in doubt
   private long nextSequence = 1;
 
   private final AtomicLong flushes = new AtomicLong();
@@ -292,14 +291,14 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     long written = 0;
     if (inDoubt != null) {
       retries.incrementAndGet();
-      Snapshot retry = inDoubt;
+      UsageSnapshot retry = inDoubt;
       Throwable failure = write(retry, deadline);
       if (failure != null) {
         return failed(retry, start, failure);
       }
       written += retry.calls;
     }
-    Snapshot next = snapshot();
+    UsageSnapshot next = snapshot();
     if (next != null) {
       Throwable failure = write(next, deadline);
       if (failure != null) {
@@ -319,9 +318,9 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     return result;
   }
 
-  private FlushResult failed(Snapshot s, long start, Throwable failure) {
+  private FlushResult failed(UsageSnapshot s, long start, Throwable failure) {
     failedFlushes.incrementAndGet();
-    UsageFlush chunk = s.current;
+    UsageFlush chunk = s.current();
     failures.recordFailure(
         "flushing "
             + s.calls
@@ -344,7 +343,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
    * already recorded in this replica's period (in the cumulative sets) are not sent again; they
    * are kept aside and sent only if the snapshot's counts start a new period.
    */
-  private Snapshot snapshot() {
+  private UsageSnapshot snapshot() {
     Set<UUID> workspaces;
     Set<UUID> users;
     long allowed;
@@ -366,53 +365,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       deltaCalls = 0;
       inFlightCalls += calls;
     }
-    Snapshot s = new Snapshot(calls, allowed, denied);
-    split(workspaces, cumulativeWorkspaces, s.workspaces, s.knownWorkspaces);
-    split(users, cumulativeUsers, s.users, s.knownUsers);
-    return s;
-  }
-
-  private static void split(Set<UUID> delta, Set<UUID> recorded, ArrayDeque<UUID> fresh, Set<UUID> known) {
-    for (UUID id : delta) {
-      if (recorded.contains(id)) {
-        known.add(id);
-      } else {
-        fresh.add(id);
-      }
-    }
-  }
-
-  /**
-   * The next chunk of {@code s}: up to {@link #maxIdsPerCall} ids (workspaces first), the
-   * snapshot's request counts if no earlier chunk carried them, and the next sequence number.
-   */
-  private UsageFlush nextChunk(Snapshot s) {
-    Set<UUID> workspaces = new HashSet<>();
-    Set<UUID> users = new HashSet<>();
-    int room = maxIdsPerCall;
-    while (room > 0 && !s.workspaces.isEmpty()) {
-      workspaces.add(s.workspaces.poll());
-      room--;
-    }
-    while (room > 0 && !s.users.isEmpty()) {
-      users.add(s.users.poll());
-      room--;
-    }
-    cumulativeWorkspaces.addAll(workspaces);
-    cumulativeUsers.addAll(users);
-    s.currentCarriesCounts = !s.countsSent;
-    s.countsSent = true;
-    return new UsageFlush(
-        replicaId,
-        session,
-        nextSequence++,
-        workspaces,
-        users,
-        cumulativeWorkspaces.size(),
-        cumulativeUsers.size(),
-        s.currentCarriesCounts ? s.allowed : 0,
-        s.currentCarriesCounts ? s.denied : 0,
-        clock.now());
+    return new UsageSnapshot(
+        calls, allowed, denied, workspaces, users, cumulativeWorkspaces, cumulativeUsers);
   }
 
   /**
@@ -424,15 +378,21 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
    *
    * @return null on success, else what failed
    */
-  private Throwable write(Snapshot s, Long deadline) {
+  private Throwable write(UsageSnapshot s, Long deadline) {
     inDoubt = s;
-    while (s.current != null || s.hasIds() || !s.countsSent) {
-      if (s.current == null) {
-        s.current = nextChunk(s);
-      }
+    while (!s.done()) {
+      UsageFlush chunk =
+          s.currentOrNext(
+              maxIdsPerCall,
+              replicaId,
+              session,
+              () -> nextSequence++,
+              cumulativeWorkspaces,
+              cumulativeUsers,
+              clock.now());
       FlushOutcome outcome;
       try {
-        outcome = TimedCall.call(io, () -> store.flush(s.current), timeout(deadline));
+        outcome = TimedCall.call(io, () -> store.flush(chunk), timeout(deadline));
         if (outcome == null) {
           return new IllegalStateException("store " + store + " returned no FlushOutcome");
         }
@@ -448,18 +408,10 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       }
       if (outcome.startedPeriod()) {
         // A new period began for this replica: its cumulative sets restart from this chunk's ids.
-        cumulativeWorkspaces = new HashSet<>(s.current.workspaceIds());
-        cumulativeUsers = new HashSet<>(s.current.userIds());
-        if (s.currentCarriesCounts) {
-          // The snapshot's requests land in the new period: so do all the ids they were
-          // tracked with, including those the old period had recorded already.
-          s.workspaces.addAll(s.knownWorkspaces);
-          s.users.addAll(s.knownUsers);
-        }
+        cumulativeWorkspaces = new HashSet<>(chunk.workspaceIds());
+        cumulativeUsers = new HashSet<>(chunk.userIds());
       }
-      s.knownWorkspaces.clear(); // only the chunk carrying the counts can need them
-      s.knownUsers.clear();
-      s.current = null;
+      s.written(outcome);
     }
     inDoubt = null;
     synchronized (lock) {
@@ -485,9 +437,9 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   }
 
   /** Gives up a snapshot the store rejected: counted as dropped (reason rejected) and logged. */
-  private void giveUp(Snapshot s, Throwable failure) {
+  private void giveUp(UsageSnapshot s, Throwable failure) {
     inDoubt = null;
-    boolean countsLost = s.currentCarriesCounts;
+    boolean countsLost = s.currentCarriesCounts();
     synchronized (lock) {
       if (!finished) {
         inFlightCalls -= s.calls;
@@ -504,7 +456,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
         name,
         s.calls,
         replicaId,
-        s.current.sequence(),
+        s.current().sequence(),
         countsLost ? "counted as dropped (reason " + DropReasons.REJECTED + ") and" : "their ids",
         failure);
   }
@@ -516,33 +468,5 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   @Override
   public String toString() {
     return "UsageStatsTracker{name=" + name + ", replicaId=" + replicaId + '}';
-  }
-
-  /**
-   * A snapshot being written: the track calls folded into it, its request counts (sent with its
-   * first chunk), the ids still to send, the ids the replica's period had recorded already, and
-   * the chunk being written or in doubt.
-   */
-  private static final class Snapshot {
-    final long calls;
-    final long allowed;
-    final long denied;
-    final ArrayDeque<UUID> workspaces = new ArrayDeque<>();
-    final ArrayDeque<UUID> users = new ArrayDeque<>();
-    final Set<UUID> knownWorkspaces = new HashSet<>();
-    final Set<UUID> knownUsers = new HashSet<>();
-    boolean countsSent;
-    boolean currentCarriesCounts;
-    UsageFlush current;
-
-    Snapshot(long calls, long allowed, long denied) {
-      this.calls = calls;
-      this.allowed = allowed;
-      this.denied = denied;
-    }
-
-    boolean hasIds() {
-      return !workspaces.isEmpty() || !users.isEmpty();
-    }
   }
 }
