@@ -112,6 +112,12 @@
  * with {@code DELETE}. In memory a tracker holds its cumulative and delta sets, bounded by the
  * number of distinct ids it sees in a period.
  *
+ * <p>Measured on PostgreSQL 15, on a 2-core machine busy with other work: a flush of 1M new ids
+ * 2-6 s (ten chunks; 22 s before the changes above), a collection of 1M members 1-3 s; counting
+ * 3M members alone took 4-15 s. A collection that outlasts the reporter's timeout is not lost:
+ * its transaction goes on, and once it commits the same reporter's next call returns its summary.
+ * With millions of ids per period, give the reporter a timeout to match.
+ *
  * <h2>Statistics</h2>
  *
  * For the tracker, one item is one {@code track} call: {@code accepted} counts them,

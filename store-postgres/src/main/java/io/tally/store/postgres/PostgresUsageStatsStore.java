@@ -38,7 +38,7 @@ import org.postgresql.PGConnection;
  * (counters saturating at {@link Long#MAX_VALUE}), insert the members from
  * {@code unnest(?::uuid[])} and upsert the sequence row, sent together (pgjdbc pipelines them).
  * A flush with more than {@value #COPY_THRESHOLD} ids writes its members by one binary
- * {@code COPY} after that statement instead (a 1M-id flush: about 2-4 s on a busy 2-core
+ * {@code COPY} after that statement instead (a 1M-id flush: about 2-6 s on a busy 2-core
  * machine, see {@code PostgresUsageStatsScaleTest}). A collection counts distinct members by
  * hashing (linear), empties the members table with {@code TRUNCATE} (constant time, no dead
  * rows; {@code DELETE}, whose dead rows autovacuum reclaims, if the user lacks the TRUNCATE

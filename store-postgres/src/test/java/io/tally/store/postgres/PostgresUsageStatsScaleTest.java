@@ -17,8 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A flush of one million new ids with the default options (each store call bounded by the
- * default flush timeout), then a collection of them, on a real PostgreSQL. Logs the figures.
+ * A flush of one million new ids with the default options (each store call, one chunk of
+ * 100,000 ids, bounded by the default flush timeout), then a collection of them, on a real
+ * PostgreSQL. Logs the figures (on a busy 2-core machine: flush 2-6 s, collection 1-3 s); the
+ * bounds asserted are generous, so the test does not fail on a slow machine.
  */
 class PostgresUsageStatsScaleTest {
   private static final Logger log = LoggerFactory.getLogger(PostgresUsageStatsScaleTest.class);
@@ -33,7 +35,11 @@ class PostgresUsageStatsScaleTest {
     ManualClock clock = ManualClock.create();
     UsageStatsTracker tracker = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter =
-        UsageStatsReporter.builder(store).clock(clock).reporterId("scale").build();
+        UsageStatsReporter.builder(store)
+            .clock(clock)
+            .reporterId("scale")
+            .timeout(Duration.ofMinutes(2)) // measured, not bounded here: a busy machine is slow
+            .build();
     try {
       int n = 500_000;
       for (int i = 0; i < n; i++) {
