@@ -56,8 +56,10 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
     // Replica A tracks 100 and flushes; the collection of that period is missed (say the
     // database was down); much later replica B tracks 1, flushes and collects: A's 100 count.
     ManualClock clock = ManualClock.startingAt(T0);
-    UsageStatsTracker a = UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
-    UsageStatsTracker b = UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker a =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker b =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter =
         UsageStatsReporter.builder(store()).period(PERIOD).clock(clock).build();
     try {
@@ -96,7 +98,11 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
             .reporterId("replica-1")
             .build();
     UsageStatsReporter other =
-        UsageStatsReporter.builder(store()).period(PERIOD).clock(clock).reporterId("replica-2").build();
+        UsageStatsReporter.builder(store())
+            .period(PERIOD)
+            .clock(clock)
+            .reporterId("replica-2")
+            .build();
     try {
       tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
       tracker.flush();
@@ -121,8 +127,10 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   @Test
   void trackedCountsThatOverflowAreWrittenSaturated() {
     ManualClock clock = ManualClock.startingAt(T0);
-    UsageStatsTracker t = UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
-    UsageStatsTracker u = UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker u =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
     try {
       UUID w = UUID.randomUUID();
       t.track(w, w, 10, 0);

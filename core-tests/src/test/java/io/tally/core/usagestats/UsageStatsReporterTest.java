@@ -110,14 +110,16 @@ class UsageStatsReporterTest {
     UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
     t.track(UUID.randomUUID(), UUID.randomUUID(), 3, 0);
     t.flush();
-    UsageStatsReporter first = UsageStatsReporter.builder(memory).clock(clock).reporterId("r1").build();
+    UsageStatsReporter first =
+        UsageStatsReporter.builder(memory).clock(clock).reporterId("r1").build();
     assertThat(first.collectAndReset()).map(UsageSummary::allowedRequests).contains(3L);
     assertThat(first.collectAndReset()).isEmpty();
     first.close();
 
     UsageStatsReporter restarted =
         UsageStatsReporter.builder(memory).clock(clock).reporterId("r1").build();
-    UsageStatsReporter other = UsageStatsReporter.builder(memory).clock(clock).reporterId("r2").build();
+    UsageStatsReporter other =
+        UsageStatsReporter.builder(memory).clock(clock).reporterId("r2").build();
     assertThat(restarted.collectAndReset()).map(UsageSummary::allowedRequests).contains(3L);
     assertThat(other.collectAndReset()).isEmpty();
     t.close();

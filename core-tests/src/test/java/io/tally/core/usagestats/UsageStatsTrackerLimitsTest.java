@@ -139,7 +139,8 @@ class UsageStatsTrackerLimitsTest {
 
   @Test
   void maxIdsPerCallIsBounded() {
-    assertThatThrownBy(() -> UsageStatsTracker.builder(memory, UUID.randomUUID()).maxIdsPerCall(0).build())
+    UsageStatsTracker.Builder b = UsageStatsTracker.builder(memory, UUID.randomUUID());
+    assertThatThrownBy(() -> b.maxIdsPerCall(0).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxIdsPerCall was 0 but must be between 1 and 10000000");
   }

@@ -2,8 +2,8 @@ package io.tally.core.usagestats;
 
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
-import io.tally.core.FlushResult;
 import io.tally.core.DropReasons;
+import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.StoreException;
 import io.tally.core.internal.FailureTracker;
@@ -401,7 +401,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
         return e;
       } catch (Exception | Error e) {
         Fatal.rethrowIfFatal(e); // a store that throws an AssertionError is a failed flush too
-        if (!(e instanceof TimeoutException) && StoreException.kindOf(e) == StoreException.Kind.DATA) {
+        if (!(e instanceof TimeoutException)
+            && StoreException.kindOf(e) == StoreException.Kind.DATA) {
           giveUp(s, e);
         }
         return e;

@@ -13,7 +13,11 @@ import org.postgresql.copy.CopyIn;
  * caller's transaction.
  */
 final class PostgresMemberCopy {
-  private static final byte[] SIGNATURE = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0};
+  private static final short WORKSPACE = PostgresUsageStatsStore.WORKSPACE;
+  private static final short USER = PostgresUsageStatsStore.USER;
+  private static final byte[] SIGNATURE = {
+    'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0
+  };
   private static final int ROW_BYTES = 2 + (4 + 16) + (4 + 2) + (4 + 16);
   private static final int BUFFER_BYTES = 1 << 16;
 
@@ -27,12 +31,13 @@ final class PostgresMemberCopy {
    */
   static void copy(PGConnection c, String members, UsageFlush f) throws SQLException {
     CopyIn in =
-        c.getCopyAPI().copyIn("COPY " + members + " (replica_id, kind, member_id) FROM STDIN BINARY");
+        c.getCopyAPI()
+            .copyIn("COPY " + members + " (replica_id, kind, member_id) FROM STDIN BINARY");
     try {
       ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES);
       buf.put(SIGNATURE).putInt(0).putInt(0); // flags, header extension length
-      for (short kind : new short[] {PostgresUsageStatsStore.WORKSPACE, PostgresUsageStatsStore.USER}) {
-        for (UUID id : kind == PostgresUsageStatsStore.WORKSPACE ? f.workspaceIds() : f.userIds()) {
+      for (short kind : new short[] {WORKSPACE, USER}) {
+        for (UUID id : kind == WORKSPACE ? f.workspaceIds() : f.userIds()) {
           if (buf.remaining() < ROW_BYTES) {
             in.writeToCopy(buf.array(), 0, buf.position());
             buf.clear();

@@ -33,7 +33,8 @@ class PostgresUsageStatsScaleTest {
         new PostgresUsageStatsStore(pg.dataSource(), PostgresSchema.withTablePrefix("scale_"));
     store.migrate();
     ManualClock clock = ManualClock.create();
-    UsageStatsTracker tracker = UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker tracker =
+        UsageStatsTracker.builder(store, UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter =
         UsageStatsReporter.builder(store)
             .clock(clock)
