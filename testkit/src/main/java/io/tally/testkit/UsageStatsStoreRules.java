@@ -394,6 +394,21 @@ public abstract class UsageStatsStoreRules {
   }
 
   @Test
+  void aRepeatedLargeFlushChangesNothing() {
+    UUID replica = UUID.randomUUID();
+    UsageFlush big =
+        flush(replica, UUID.randomUUID(), 1, ids(6000), ids(4000), 6000, 4000, 9, 1, T0);
+    assertThat(store.flush(big)).isEqualTo(FlushOutcome.INSERTED);
+
+    assertThat(store.flush(big)).isEqualTo(FlushOutcome.ALREADY_INSERTED);
+
+    UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
+    assertThat(summary.uniqueWorkspaces()).isEqualTo(6000);
+    assertThat(summary.uniqueUsers()).isEqualTo(4000);
+    assertThat(summary.allowedRequests()).isEqualTo(9);
+  }
+
+  @Test
   void concurrentFlushesAndCollectionsLoseNothing() throws Exception {
     int replicas = 4;
     int flushesEach = 25;
