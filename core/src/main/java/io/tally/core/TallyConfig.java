@@ -99,7 +99,7 @@ import org.slf4j.event.Level;
  *   <tr><td>{@code tally.usage-stats.flush-interval}</td><td>{@code tally.flush-interval}</td>
  *       <td>how often the usage-stats tracker writes</td></tr>
  *   <tr><td>{@code tally.usage-stats.flush-timeout}</td><td>{@code 10s}</td>
- *       <td>how long one usage-stats flush may take</td></tr>
+ *       <td>how long one usage-stats store call may take; also bounds the reporter's collectAndReset()</td></tr>
  *   <tr><td>{@code tally.usage-stats.shutdown-timeout}</td><td>{@code 10s}</td>
  *       <td>bound on the usage-stats tracker's final flush at close</td></tr>
  *   <tr><td>{@code tally.usage-stats.report-period}</td><td>{@code 30m}</td>

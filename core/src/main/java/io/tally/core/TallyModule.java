@@ -211,6 +211,8 @@ public final class TallyModule extends AbstractModule {
   UsageStatsReporter usageReporter(TallyConfig config, Stores stores, Clock clock) {
     return UsageStatsReporter.builder(stores.usageStats())
         .period(config.usageReportPeriod())
+        .reporterId(config.replicaId().toString())
+        .timeout(config.usageStatsFlushTimeout())
         .healthPolicy(config.healthPolicy())
         .clock(clock)
         .build();

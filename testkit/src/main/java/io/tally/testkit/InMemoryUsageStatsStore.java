@@ -21,9 +21,9 @@ import java.util.UUID;
 /**
  * A {@link UsageStatsStore} in memory with the semantics of the database stores: one row per
  * replica, members per replica for exact distinct counts, a per-replica sequence that the period
- * reset keeps, and claims keyed by period end. Each method is atomic (one monitor plays the stats
- * lock). Share one instance between several trackers to simulate replicas; wrap it in a
- * {@link FaultyStore} to inject failures. Thread-safe.
+ * reset keeps, and claims keyed by period end with the summary they returned. Each method is
+ * atomic (one monitor plays the stats lock). Share one instance between several trackers to
+ * simulate replicas; wrap it in a {@link FaultyStore} to inject failures. Thread-safe.
  */
 public final class InMemoryUsageStatsStore implements UsageStatsStore {
   private static final Comparator<UUID> UUID_ORDER = Comparator.comparing(UUID::toString);
@@ -61,9 +61,9 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
                 old.windowStart(),
                 f.cumulativeWorkspaces(),
                 f.cumulativeUsers(),
-                old.allowedRequests() + f.allowedRequests(),
-                old.deniedRequests() + f.deniedRequests(),
-                f.at());
+                UsageStatsStore.addCounts(old.allowedRequests(), f.allowedRequests()),
+                UsageStatsStore.addCounts(old.deniedRequests(), f.deniedRequests()),
+                latest(old.updatedAt(), f.at()));
     rows.put(f.replicaId(), row);
     workspaceMembers.computeIfAbsent(f.replicaId(), k -> new HashSet<>()).addAll(f.workspaceIds());
     userMembers.computeIfAbsent(f.replicaId(), k -> new HashSet<>()).addAll(f.userIds());
@@ -78,42 +78,33 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
     Objects.requireNonNull(period, "period");
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(claimedBy, "claimedBy");
-    if (claims.containsKey(periodEnd)) {
-      return Optional.empty();
+    Claim claim = claims.get(periodEnd);
+    if (claim != null) {
+      // the same reporter asking again (its first call's outcome was unknown) gets its summary
+      return claim.claimedBy.equals(claimedBy) ? Optional.of(claim.summary) : Optional.empty();
     }
-    claims.put(periodEnd, new Claim(now, claimedBy));
-    Instant cutoff = now.minus(period.multipliedBy(2));
-    List<ReplicaUsage> counted = new ArrayList<>();
+    List<ReplicaUsage> counted = new ArrayList<>(rows.values()); // every row, however old
     Set<UUID> workspaces = new HashSet<>();
     Set<UUID> users = new HashSet<>();
-    long allowed = 0;
-    long denied = 0;
-    for (ReplicaUsage row : rows.values()) {
-      if (row.updatedAt().isBefore(cutoff)) {
-        continue; // a replica that stopped reporting: deleted below, not counted
-      }
-      counted.add(row);
-      allowed += row.allowedRequests();
-      denied += row.deniedRequests();
+    for (ReplicaUsage row : counted) {
       workspaces.addAll(workspaceMembers.getOrDefault(row.replicaId(), Set.of()));
       users.addAll(userMembers.getOrDefault(row.replicaId(), Set.of()));
     }
     counted.sort(Comparator.comparing(ReplicaUsage::replicaId, UUID_ORDER));
+    UsageSummary summary =
+        UsageSummary.summing(workspaces.size(), users.size(), periodEnd, period, counted);
     rows.clear();
     workspaceMembers.clear();
     userMembers.clear();
     Instant retained = now.minus(RETENTION);
     sequences.values().removeIf(s -> s.updatedAt.isBefore(retained));
     claims.values().removeIf(c -> c.claimedAt.isBefore(retained));
-    return Optional.of(
-        new UsageSummary(
-            workspaces.size(),
-            users.size(),
-            allowed,
-            denied,
-            periodEnd.minus(period),
-            period,
-            counted));
+    claims.put(periodEnd, new Claim(now, claimedBy, summary));
+    return Optional.of(summary);
+  }
+
+  private static Instant latest(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   @Override
@@ -155,10 +146,12 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
   private static final class Claim {
     final Instant claimedAt;
     final String claimedBy;
+    final UsageSummary summary;
 
-    Claim(Instant claimedAt, String claimedBy) {
+    Claim(Instant claimedAt, String claimedBy, UsageSummary summary) {
       this.claimedAt = claimedAt;
       this.claimedBy = claimedBy;
+      this.summary = summary;
     }
 
     @Override

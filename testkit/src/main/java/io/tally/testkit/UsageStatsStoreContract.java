@@ -1,7 +1,7 @@
 package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tally.core.FlushResult;
 import io.tally.core.usagestats.FlushOutcome;
 import io.tally.core.usagestats.ReplicaUsage;
@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,369 +40,221 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>The contract covers the upsert rules (INSERT writes the delta unique counts, UPDATE the
- * cumulative ones, counters add), the per-replica sequence that makes a repeated flush harmless
- * even after a period reset, claims, exact distinct counts across replicas, stale rows, large and
- * concurrent flushes, and a tracker and reporter running over the store while it commits and then
- * throws. Requires JUnit 5 and AssertJ on the test class path.
+ * cumulative ones, counters add and saturate at {@link Long#MAX_VALUE}), the per-replica
+ * sequence that makes a repeated flush harmless even after a period reset, claims and the summary
+ * kept with each (a reporter whose collection committed and then failed gets it back), exact
+ * distinct counts across replicas, rows written long ago (always counted by the next
+ * collection), chunked flushes with a collection between chunks, large and concurrent flushes,
+ * and a tracker and reporter running over the store while it commits and then throws; the rules
+ * checked call by call are in {@link UsageStatsStoreRules}, which this class extends, and those
+ * seen through trackers and reporters are here. Requires JUnit 5 and AssertJ on the test class
+ * path.
  */
-public abstract class UsageStatsStoreContract {
-  /** The period the contract's collections use: 30 minutes. */
-  protected static final Duration PERIOD = Duration.ofMinutes(30);
-
-  /** The time of the contract's first flush. */
-  protected static final Instant T0 = ManualClock.DEFAULT_START.plusSeconds(60);
-
-  private UsageStatsStore store;
-
-  /** Creates the store for this test, calling {@link #newStore()}. */
-  @BeforeEach
-  final void createStore() {
-    store = newStore();
-  }
-
-  /**
-   * Returns a new, empty store; called before every test. Each call must return a store that
-   * shares no data with earlier ones (a fresh database, schema or table prefix).
-   *
-   * @return the store under test
-   */
-  protected abstract UsageStatsStore newStore();
-
-  /** @return the store of the current test */
-  protected final UsageStatsStore store() {
-    return store;
-  }
-
-  private static UsageFlush flush(
-      UUID replica,
-      UUID session,
-      long sequence,
-      Set<UUID> workspaces,
-      Set<UUID> users,
-      long cumulativeWorkspaces,
-      long cumulativeUsers,
-      long allowed,
-      long denied,
-      Instant at) {
-    return new UsageFlush(
-        replica,
-        session,
-        sequence,
-        workspaces,
-        users,
-        cumulativeWorkspaces,
-        cumulativeUsers,
-        allowed,
-        denied,
-        at);
-  }
-
-  private static Set<UUID> ids(int n) {
-    Set<UUID> out = new HashSet<>();
-    for (int i = 0; i < n; i++) {
-      out.add(UUID.randomUUID());
-    }
-    return out;
-  }
-
-  private Optional<UsageSummary> collect(Instant now) {
-    Instant periodEnd = now.minus(Duration.ofSeconds(1));
-    return store.collectAndReset(periodEnd, PERIOD, now, "contract");
-  }
-
+public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   @Test
-  void firstFlushInsertsTheDeltaUniqueCounts() {
-    UUID replica = UUID.randomUUID();
-    FlushOutcome outcome =
-        store.flush(flush(replica, UUID.randomUUID(), 1, ids(2), ids(1), 5, 4, 3, 1, T0));
-
-    assertThat(outcome).isEqualTo(FlushOutcome.INSERTED);
-    assertThat(store.replicaUsage())
-        .containsExactly(new ReplicaUsage(replica, T0, 2, 1, 3, 1, T0));
-  }
-
-  @Test
-  void laterFlushWritesTheCumulativeUniqueCountsAndAddsTheCounters() {
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    store.flush(flush(replica, session, 1, ids(2), ids(1), 2, 1, 3, 1, T0));
-    Instant t1 = T0.plusSeconds(60);
-
-    FlushOutcome outcome = store.flush(flush(replica, session, 2, ids(1), ids(1), 7, 6, 10, 20, t1));
-
-    assertThat(outcome).isEqualTo(FlushOutcome.UPDATED);
-    assertThat(store.replicaUsage())
-        .containsExactly(new ReplicaUsage(replica, T0, 7, 6, 13, 21, t1));
-  }
-
-  @Test
-  void repeatedSequenceNumberChangesNothingAndReportsHowItWasApplied() {
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    UsageFlush first = flush(replica, session, 1, ids(2), ids(1), 2, 1, 3, 1, T0);
-    UsageFlush second = flush(replica, session, 2, ids(1), ids(2), 3, 3, 5, 5, T0.plusSeconds(60));
-    store.flush(first);
-    store.flush(second);
-    List<ReplicaUsage> before = store.replicaUsage();
-
-    assertThat(store.flush(second)).isEqualTo(FlushOutcome.ALREADY_UPDATED);
-    assertThat(store.replicaUsage()).isEqualTo(before);
-    assertThat(store.replicaUsage().get(0).allowedRequests()).isEqualTo(8);
-  }
-
-  @Test
-  void repeatedSequenceNumberAfterAResetIsNotCountedAgain() {
-    UUID replica = UUID.randomUUID();
-    UsageFlush first = flush(replica, UUID.randomUUID(), 1, ids(2), ids(1), 2, 1, 3, 1, T0);
-    store.flush(first);
-    UsageSummary summary = collect(T0.plusSeconds(120)).orElseThrow();
-    assertThat(summary.allowedRequests()).isEqualTo(3);
-
-    assertThat(store.flush(first)).isEqualTo(FlushOutcome.ALREADY_INSERTED);
-    assertThat(store.replicaUsage()).isEmpty();
-    assertThat(collect(T0.plus(PERIOD)).orElseThrow().allowedRequests()).isZero();
-  }
-
-  @Test
-  void aNewSessionOfTheSameReplicaStartsItsOwnSequence() {
-    UUID replica = UUID.randomUUID();
-    store.flush(flush(replica, UUID.randomUUID(), 5, ids(1), ids(1), 1, 1, 1, 0, T0));
-
-    FlushOutcome outcome =
-        store.flush(flush(replica, UUID.randomUUID(), 1, ids(1), ids(1), 2, 2, 1, 0, T0));
-
-    assertThat(outcome).isEqualTo(FlushOutcome.UPDATED);
-    assertThat(store.replicaUsage().get(0).allowedRequests()).isEqualTo(2);
-  }
-
-  @Test
-  void collectSumsTheReplicasCountsIdsOnceAndStartsANewPeriod() {
-    UUID shared = UUID.randomUUID();
-    UUID sharedUser = UUID.randomUUID();
-    List<UUID> replicas = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
-    for (int i = 0; i < replicas.size(); i++) {
-      Set<UUID> workspaces = ids(i + 1); // 1 + 2 + 3 own ids
-      workspaces.add(shared);
-      store.flush(
-          flush(
-              replicas.get(i),
-              UUID.randomUUID(),
-              1,
-              workspaces,
-              Set.of(sharedUser),
-              workspaces.size(),
-              1,
-              10 * (i + 1),
-              i,
-              T0.plusSeconds(i)));
-    }
-    Instant now = T0.plusSeconds(600);
-    Instant periodEnd = T0.plusSeconds(300);
-
-    UsageSummary summary =
-        store.collectAndReset(periodEnd, PERIOD, now, "contract").orElseThrow();
-
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(7);
-    assertThat(summary.uniqueUsers()).isEqualTo(1);
-    assertThat(summary.allowedRequests()).isEqualTo(60);
-    assertThat(summary.deniedRequests()).isEqualTo(3);
-    assertThat(summary.periodStart()).isEqualTo(periodEnd.minus(PERIOD));
-    assertThat(summary.periodDuration()).isEqualTo(PERIOD);
-    assertThat(summary.periodEnd()).isEqualTo(periodEnd);
-    assertThat(summary.replicas())
-        .extracting(ReplicaUsage::replicaId)
-        .containsExactlyElementsOf(
-            replicas.stream().sorted((a, b) -> a.toString().compareTo(b.toString())).toList());
-    assertThat(summary.replicas())
-        .extracting(ReplicaUsage::uniqueWorkspaces)
-        .containsExactlyInAnyOrder(2L, 3L, 4L);
-    assertThat(store.replicaUsage()).isEmpty();
-
-    FlushOutcome next =
-        store.flush(
-            flush(replicas.get(0), UUID.randomUUID(), 1, Set.of(shared), Set.of(), 9, 9, 1, 1, now));
-    assertThat(next).isEqualTo(FlushOutcome.INSERTED);
-    assertThat(store.replicaUsage()).containsExactly(new ReplicaUsage(replicas.get(0), now, 1, 0, 1, 1, now));
-  }
-
-  @Test
-  void membersOfThePreviousPeriodAreNotCountedAgain() {
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    UUID workspace = UUID.randomUUID();
-    UUID user = UUID.randomUUID();
-    store.flush(flush(replica, session, 1, Set.of(workspace), Set.of(user), 1, 1, 1, 0, T0));
-    collect(T0.plusSeconds(60)).orElseThrow();
-    store.flush(flush(replica, session, 2, ids(2), Set.of(user), 2, 1, 1, 0, T0.plusSeconds(120)));
-
-    UsageSummary summary = collect(T0.plusSeconds(180)).orElseThrow();
-
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(2);
-    assertThat(summary.uniqueUsers()).isEqualTo(1);
-    assertThat(summary.allowedRequests()).isEqualTo(1);
-  }
-
-  @Test
-  void secondCollectForTheSamePeriodReturnsEmptyAndChangesNothing() {
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    store.flush(flush(replica, session, 1, ids(1), ids(1), 1, 1, 4, 0, T0));
-    Instant periodEnd = T0.plusSeconds(30);
-    assertThat(store.collectAndReset(periodEnd, PERIOD, T0.plusSeconds(40), "a")).isPresent();
-    store.flush(flush(replica, session, 2, ids(1), ids(1), 2, 2, 6, 0, T0.plusSeconds(50)));
-
-    assertThat(store.collectAndReset(periodEnd, PERIOD, T0.plusSeconds(60), "b")).isEmpty();
-    assertThat(store.replicaUsage()).hasSize(1);
-    assertThat(store.replicaUsage().get(0).allowedRequests()).isEqualTo(6);
-
-    Optional<UsageSummary> nextPeriod =
-        store.collectAndReset(periodEnd.plus(PERIOD), PERIOD, T0.plus(PERIOD).plusSeconds(40), "b");
-    assertThat(nextPeriod).map(UsageSummary::allowedRequests).contains(6L);
-  }
-
-  @Test
-  void rowsOlderThanTwoPeriodsAreDeletedButNotCounted() {
-    UUID stale = UUID.randomUUID();
-    UUID live = UUID.randomUUID();
-    UUID sharedWorkspace = UUID.randomUUID();
-    Set<UUID> staleWorkspaces = ids(3);
-    staleWorkspaces.add(sharedWorkspace);
-    store.flush(flush(stale, UUID.randomUUID(), 1, staleWorkspaces, ids(2), 4, 2, 100, 100, T0));
-    Instant now = T0.plus(PERIOD.multipliedBy(2)).plusSeconds(1);
-    store.flush(
-        flush(live, UUID.randomUUID(), 1, Set.of(sharedWorkspace), ids(1), 1, 1, 5, 6, now));
-
-    UsageSummary summary = collect(now).orElseThrow();
-
-    assertThat(summary.allowedRequests()).isEqualTo(5);
-    assertThat(summary.deniedRequests()).isEqualTo(6);
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(1);
-    assertThat(summary.uniqueUsers()).isEqualTo(1);
-    assertThat(summary.replicas()).extracting(ReplicaUsage::replicaId).containsExactly(live);
-    assertThat(store.replicaUsage()).isEmpty();
-  }
-
-  @Test
-  void aLiveReplicaWhosePeriodBeganLongAgoStillCounts() {
-    // Nobody collected for three periods (say the database was down), but the replica kept
-    // flushing: its row is live, so its usage must be counted, not discarded as a dead replica's.
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    store.flush(flush(replica, session, 1, ids(2), ids(1), 2, 1, 10, 1, T0));
-    Instant now = T0.plus(PERIOD.multipliedBy(3));
-    store.flush(flush(replica, session, 2, ids(1), ids(1), 3, 2, 5, 2, now.minusSeconds(1)));
-
-    UsageSummary summary = collect(now).orElseThrow();
-
-    assertThat(summary.allowedRequests()).isEqualTo(15);
-    assertThat(summary.deniedRequests()).isEqualTo(3);
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(3);
-    assertThat(summary.uniqueUsers()).isEqualTo(2);
-    assertThat(summary.replicas()).extracting(ReplicaUsage::replicaId).containsExactly(replica);
-  }
-
-  @Test
-  void collectWithNoRowsReturnsAnEmptySummary() {
-    UsageSummary summary = collect(T0).orElseThrow();
-
-    assertThat(summary.uniqueWorkspaces()).isZero();
-    assertThat(summary.uniqueUsers()).isZero();
-    assertThat(summary.allowedRequests()).isZero();
-    assertThat(summary.deniedRequests()).isZero();
-    assertThat(summary.replicas()).isEmpty();
-  }
-
-  @Test
-  void flushWithoutIdsOnlyAddsCounters() {
-    UUID replica = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    store.flush(flush(replica, session, 1, ids(1), ids(1), 1, 1, 1, 1, T0));
-
-    assertThat(store.flush(flush(replica, session, 2, Set.of(), Set.of(), 1, 1, 2, 3, T0)))
-        .isEqualTo(FlushOutcome.UPDATED);
-
-    assertThat(store.replicaUsage().get(0))
-        .isEqualTo(new ReplicaUsage(replica, T0, 1, 1, 3, 4, T0));
-  }
-
-  @Test
-  void largeFlushesAreCountedExactly() {
-    UUID replica = UUID.randomUUID();
-    Set<UUID> workspaces = ids(5000);
-    Set<UUID> users = ids(3000);
-    store.flush(flush(replica, UUID.randomUUID(), 1, workspaces, users, 5000, 3000, 1, 0, T0));
-    Set<UUID> more = ids(1000);
-    more.addAll(new ArrayList<>(workspaces).subList(0, 500));
-    store.flush(
-        flush(UUID.randomUUID(), UUID.randomUUID(), 1, more, Set.of(), 1500, 0, 1, 0, T0));
-
-    UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
-
-    assertThat(summary.uniqueWorkspaces()).isEqualTo(6000);
-    assertThat(summary.uniqueUsers()).isEqualTo(3000);
-  }
-
-  @Test
-  void concurrentFlushesAndCollectionsLoseNothing() throws Exception {
-    int replicas = 4;
-    int flushesEach = 25;
-    ExecutorService pool = Executors.newFixedThreadPool(replicas + 1);
-    List<UsageSummary> summaries = new ArrayList<>();
+  void usageOfAReplicaThatMissedCollectionsLandsInTheNextSummary() {
+    // Replica A tracks 100 and flushes; the collection of that period is missed (say the
+    // database was down); much later replica B tracks 1, flushes and collects: A's 100 count.
+    ManualClock clock = ManualClock.startingAt(T0);
+    UsageStatsTracker a =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker b =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(store()).period(PERIOD).clock(clock).build();
     try {
-      List<Future<?>> writers = new ArrayList<>();
-      for (int r = 0; r < replicas; r++) {
-        writers.add(
-            pool.submit(
-                () -> {
-                  UUID replica = UUID.randomUUID();
-                  UUID session = UUID.randomUUID();
-                  for (int i = 1; i <= flushesEach; i++) {
-                    store.flush(flush(replica, session, i, ids(1), ids(1), i, i, 1, 2, T0));
-                  }
-                  return null;
-                }));
+      for (int i = 0; i < 100; i++) {
+        a.track(UUID.randomUUID(), UUID.randomUUID(), 1, 0);
       }
-      Future<List<UsageSummary>> reporter =
-          pool.submit(
-              () -> {
-                List<UsageSummary> out = new ArrayList<>();
-                for (int p = 1; p <= 10; p++) {
-                  collectInto(out, p);
-                }
-                return out;
-              });
-      for (Future<?> w : writers) {
-        w.get(30, TimeUnit.SECONDS);
-      }
-      summaries.addAll(reporter.get(30, TimeUnit.SECONDS));
-      collectInto(summaries, 11);
+      assertThat(a.flush().isSuccess()).isTrue();
+      clock.advance(PERIOD.multipliedBy(5)); // no collection for five periods
+      b.track(UUID.randomUUID(), UUID.randomUUID(), 1, 0);
+      assertThat(b.flush().isSuccess()).isTrue();
+
+      UsageSummary summary = reporter.collectAndReset().orElseThrow();
+
+      assertThat(summary.allowedRequests()).isEqualTo(101);
+      assertThat(summary.uniqueWorkspaces()).isEqualTo(101);
+      assertThat(summary.uniqueUsers()).isEqualTo(101);
+      assertThat(summary.replicas()).hasSize(2);
     } finally {
-      pool.shutdownNow();
+      a.close();
+      b.close();
+      reporter.close();
     }
-    long allowed = summaries.stream().mapToLong(UsageSummary::allowedRequests).sum();
-    long denied = summaries.stream().mapToLong(UsageSummary::deniedRequests).sum();
-    assertThat(allowed).isEqualTo((long) replicas * flushesEach);
-    assertThat(denied).isEqualTo(2L * replicas * flushesEach);
   }
 
-  private void collectInto(List<UsageSummary> out, int period) {
-    Instant periodEnd = T0.plus(PERIOD.multipliedBy(period));
-    store
-        .collectAndReset(periodEnd, PERIOD, T0.plusSeconds(1), "contract-" + period)
-        .ifPresent(out::add);
+  @Test
+  void aCollectionWhoseCommitOutcomeIsUnknownLosesNothing() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());
+    faulty.affecting("collectAndReset");
+    UsageStatsTracker tracker =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store())
+            .period(PERIOD)
+            .clock(clock)
+            .reporterId("replica-1")
+            .build();
+    UsageStatsReporter other =
+        UsageStatsReporter.builder(store())
+            .period(PERIOD)
+            .clock(clock)
+            .reporterId("replica-2")
+            .build();
+    try {
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
+      tracker.flush();
+      clock.advance(PERIOD);
+      faulty.commitThenThrowNext(1);
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+      assertThat(other.collectAndReset()).isEmpty(); // claimed: no one else reports it
+
+      UsageSummary summary = reporter.collectAndReset().orElseThrow();
+
+      assertThat(summary.allowedRequests()).isEqualTo(9);
+      assertThat(summary.deniedRequests()).isEqualTo(2);
+      assertThat(summary.uniqueWorkspaces()).isEqualTo(1);
+      assertThat(reporter.collectAndReset()).isEmpty(); // returned once by this instance
+    } finally {
+      tracker.close();
+      reporter.close();
+      other.close();
+    }
+  }
+
+  @Test
+  void trackedCountsThatOverflowAreWrittenSaturated() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker u =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    try {
+      UUID w = UUID.randomUUID();
+      t.track(w, w, 10, 0);
+      t.track(w, w, Long.MAX_VALUE, 0);
+      t.track(w, w, Long.MAX_VALUE, 0); // 10 + 2 * MAX
+      assertThat(t.flush().isSuccess()).isTrue();
+      u.track(w, w, 0, Long.MAX_VALUE);
+      assertThat(u.flush().isSuccess()).isTrue();
+      u.track(w, w, 0, 5); // MAX + 5, summed by the store
+      FlushResult result = u.flush();
+
+      assertThat(result.isSuccess()).isTrue();
+      assertThat(t.saturatedCalls()).isEqualTo(2); // 10 + MAX, then MAX + MAX
+      assertThat(t.health()).isEqualTo(io.tally.core.Health.HEALTHY);
+      assertThat(u.stats().pending()).isZero();
+      UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
+      assertThat(summary.allowedRequests()).isEqualTo(Long.MAX_VALUE);
+      assertThat(summary.deniedRequests()).isEqualTo(Long.MAX_VALUE);
+      assertThat(summary.replicas())
+          .extracting(ReplicaUsage::allowedRequests)
+          .containsExactlyInAnyOrder(Long.MAX_VALUE, 0L);
+    } finally {
+      t.close();
+      u.close();
+    }
+  }
+
+  @Test
+  void aCollectionBetweenTheChunksOfOneFlushCountsEachChunkOnce() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    List<UsageSummary> summaries = new ArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    UsageStatsStore collectingAfterFirstChunk =
+        new HookedUsageStatsStore(
+            store(),
+            (f, delegate) -> {
+              FlushOutcome outcome = delegate.flush(f);
+              if (calls.incrementAndGet() == 1) {
+                collect(T0.plusSeconds(1)).ifPresent(summaries::add);
+              }
+              return outcome;
+            });
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(collectingAfterFirstChunk, UUID.randomUUID())
+            .clock(clock)
+            .maxIdsPerCall(10)
+            .build();
+    try {
+      UUID user = UUID.randomUUID();
+      for (int i = 0; i < 25; i++) {
+        t.track(UUID.randomUUID(), user, 1, 0);
+      }
+      FlushResult result = t.flush();
+      assertThat(result.isSuccess()).isTrue();
+      assertThat(result.rows()).isEqualTo(25);
+      assertThat(calls).hasValue(3); // 10 + 10 + (5 workspaces and the user)
+      collect(T0.plus(PERIOD)).ifPresent(summaries::add);
+
+      assertThat(summaries).hasSize(2);
+      assertThat(summaries.get(0).allowedRequests()).isEqualTo(25); // the counts: first chunk
+      assertThat(summaries.get(0).uniqueWorkspaces()).isEqualTo(10);
+      assertThat(summaries.get(1).allowedRequests()).isZero();
+      assertThat(summaries.get(1).uniqueWorkspaces()).isEqualTo(15);
+      assertThat(summaries.get(1).uniqueUsers()).isEqualTo(1);
+      assertThat(t.stats().pending()).isZero();
+    } finally {
+      t.close();
+    }
+  }
+
+  @Test
+  void aFlushSendsOnlyIdsNewToThePeriodAndStillCountsExactly() {
+    ManualClock clock = ManualClock.startingAt(T0);
+    List<UsageFlush> sent = new ArrayList<>();
+    UsageStatsStore recording =
+        new HookedUsageStatsStore(
+            store(),
+            (f, delegate) -> {
+              sent.add(f);
+              return delegate.flush(f);
+            });
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(recording, UUID.randomUUID()).clock(clock).build();
+    try {
+      UUID w1 = UUID.randomUUID();
+      UUID w2 = UUID.randomUUID();
+      UUID u1 = UUID.randomUUID();
+      t.track(w1, u1, 1, 0);
+      t.flush();
+      t.track(w1, u1, 1, 0);
+      t.track(w2, u1, 1, 0);
+      t.flush();
+
+      assertThat(sent.get(1).workspaceIds()).containsExactly(w2);
+      assertThat(sent.get(1).userIds()).isEmpty();
+      assertThat(store().replicaUsage().get(0).uniqueWorkspaces()).isEqualTo(2);
+      assertThat(store().replicaUsage().get(0).uniqueUsers()).isEqualTo(1);
+      UsageSummary first = collect(T0.plusSeconds(60)).orElseThrow();
+      assertThat(first.uniqueWorkspaces()).isEqualTo(2);
+
+      // a new period: ids seen before count again, in a second call after the insert
+      t.track(w1, u1, 4, 0);
+      t.flush();
+      UsageSummary second = collect(T0.plus(PERIOD)).orElseThrow();
+      assertThat(second.allowedRequests()).isEqualTo(4);
+      assertThat(second.uniqueWorkspaces()).isEqualTo(1);
+      assertThat(second.uniqueUsers()).isEqualTo(1);
+      assertThat(second.replicas().get(0).uniqueWorkspaces()).isEqualTo(1);
+    } finally {
+      t.close();
+    }
   }
 
   @Test
   void trackerAndReporterCountExactlyWhenFlushesCommitAndThenThrow() {
     ManualClock clock = ManualClock.create();
-    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store);
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());
     faulty.affecting("flush");
     UsageStatsTracker a =
         UsageStatsTracker.builder(faulty.store(), UUID.randomUUID()).clock(clock).build();
     UsageStatsTracker b =
         UsageStatsTracker.builder(faulty.store(), UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter =
-        UsageStatsReporter.builder(store).period(PERIOD).clock(clock).build();
+        UsageStatsReporter.builder(store()).period(PERIOD).clock(clock).build();
     try {
       UUID shared = UUID.randomUUID();
       UUID user = UUID.randomUUID();

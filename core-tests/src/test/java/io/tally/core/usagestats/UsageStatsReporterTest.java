@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.Health;
+import io.tally.core.StoreException;
 import io.tally.testkit.FaultyStore;
 import io.tally.testkit.InMemoryUsageStatsStore;
 import io.tally.testkit.InjectedFault;
@@ -11,6 +12,7 @@ import io.tally.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class UsageStatsReporterTest {
@@ -78,7 +80,58 @@ class UsageStatsReporterTest {
   }
 
   @Test
+  void aCollectionThatHangsIsBoundedByTheTimeout() {
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(memory);
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store())
+            .clock(clock)
+            .timeout(Duration.ofMillis(200))
+            .build();
+    faulty.block();
+    try {
+      assertThatThrownBy(reporter::collectAndReset)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("did not finish within PT0.2S")
+          .hasCauseInstanceOf(TimeoutException.class);
+      assertThat(reporter.stats().failedFlushes()).isEqualTo(1);
+      assertThat(reporter.stats().consecutiveFailures()).isEqualTo(1);
+
+      faulty.release();
+      assertThat(reporter.collectAndReset()).isPresent();
+      assertThat(reporter.health()).isEqualTo(Health.HEALTHY);
+    } finally {
+      faulty.reset();
+      reporter.close();
+    }
+  }
+
+  @Test
+  void aSummaryReturnedOnceIsNotReturnedAgainByTheSameInstanceButIsByARestartedOne() {
+    UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
+    t.track(UUID.randomUUID(), UUID.randomUUID(), 3, 0);
+    t.flush();
+    UsageStatsReporter first =
+        UsageStatsReporter.builder(memory).clock(clock).reporterId("r1").build();
+    assertThat(first.collectAndReset()).map(UsageSummary::allowedRequests).contains(3L);
+    assertThat(first.collectAndReset()).isEmpty();
+    first.close();
+
+    UsageStatsReporter restarted =
+        UsageStatsReporter.builder(memory).clock(clock).reporterId("r1").build();
+    UsageStatsReporter other =
+        UsageStatsReporter.builder(memory).clock(clock).reporterId("r2").build();
+    assertThat(restarted.collectAndReset()).map(UsageSummary::allowedRequests).contains(3L);
+    assertThat(other.collectAndReset()).isEmpty();
+    t.close();
+    restarted.close();
+    other.close();
+  }
+
+  @Test
   void builderValidatesOptions() {
+    assertThatThrownBy(() -> UsageStatsReporter.builder(memory).timeout(Duration.ZERO).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("timeout was PT0S but must be positive");
     assertThatThrownBy(() -> UsageStatsReporter.builder(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("store");

@@ -3,11 +3,18 @@ package io.tally.core.usagestats;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.Health;
+import io.tally.core.StoreException;
 import io.tally.core.internal.FailureTracker;
+import io.tally.core.internal.Fatal;
+import io.tally.core.internal.TallyThreadFactory;
+import io.tally.core.internal.TimedCall;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link UsageStatsReporter} implementation. Its stats count collections: {@code flushes}
  * are collections that returned a summary, {@code failedFlushes} collections whose store call
- * threw; it accepts no items, so the item counters stay zero.
+ * threw or timed out; it accepts no items, so the item counters stay zero.
+ *
+ * <p>The store call runs on the reporter's own I/O thread, bounded by the real-time timeout. A
+ * summary the store returns for a period this reporter claimed before (an earlier call whose
+ * outcome the caller never saw) is returned; one this instance already returned is not returned
+ * again.
  */
 final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private static final Logger log = LoggerFactory.getLogger(UsageStatsReporter.class);
@@ -25,7 +37,10 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private final Duration period;
   private final Clock clock;
   private final String reporterId;
+  private final Duration timeout;
   private final FailureTracker failures;
+  private final ExecutorService io;
+  private Instant lastReturned; // guarded by this: the period end of the last summary returned
   private final AtomicLong collected = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean closed;
@@ -36,7 +51,9 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
     this.period = b.period;
     this.clock = b.clock;
     this.reporterId = b.reporterId;
+    this.timeout = b.timeout;
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
+    this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
   }
 
   /**
@@ -50,7 +67,7 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   }
 
   @Override
-  public Optional<UsageSummary> collectAndReset() {
+  public synchronized Optional<UsageSummary> collectAndReset() {
     if (closed) {
       throw new IllegalStateException(name + " is closed");
     }
@@ -60,15 +77,35 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
     try {
       summary =
           Objects.requireNonNull(
-              store.collectAndReset(periodEnd, period, now, reporterId),
+              TimedCall.call(
+                  io, () -> store.collectAndReset(periodEnd, period, now, reporterId), timeout),
               "the store returned null instead of an Optional");
-    } catch (RuntimeException e) {
+    } catch (Exception | Error e) {
+      Fatal.rethrowIfFatal(e);
       failed.incrementAndGet();
       failures.recordFailure("collecting the usage of the period ending " + periodEnd, e);
-      throw e;
+      if (e instanceof RuntimeException) {
+        throw (RuntimeException) e;
+      }
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      String what = e instanceof TimeoutException ? "did not finish within " + timeout : "failed";
+      throw new StoreException(
+          "collecting the usage of the period ending " + periodEnd + " " + what
+              + "; the next call for this period returns its summary if the claim committed",
+          e,
+          StoreException.Kind.TRANSIENT);
     }
     failures.recordSuccess();
+    if (summary.isPresent() && periodEnd.equals(lastReturned)) {
+      return Optional.empty(); // this instance returned it already
+    }
     if (summary.isPresent()) {
+      lastReturned = periodEnd;
       collected.incrementAndGet();
       log.debug("{}: collected the period ending {}: {}", name, periodEnd, summary.get());
     }
@@ -103,6 +140,7 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   @Override
   public void close() {
     closed = true;
+    io.shutdownNow();
   }
 
   @Override

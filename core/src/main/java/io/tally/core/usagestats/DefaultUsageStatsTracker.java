@@ -2,8 +2,10 @@ package io.tally.core.usagestats;
 
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
+import io.tally.core.StoreException;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
@@ -45,6 +47,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private final Duration flushInterval;
   private final Duration flushTimeout;
   private final Duration shutdownTimeout;
+  private final int maxIdsPerCall;
   private final FailureTracker failures;
   private final FlushListeners listeners;
   private final ExecutorService io;
@@ -60,6 +63,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private long inFlightCalls; // in a snapshot being written or in doubt
   private long flushedRows;
   private long droppedAtClose;
+  private long rejected; // calls of snapshots the store rejected as bad data
+  private long saturatedCalls; // track calls whose counts reached Long.MAX_VALUE
   private boolean closed; // no more track calls
   private boolean finished; // close() has accounted for everything left: no more flushes
 
@@ -67,7 +72,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private final ReentrantLock flushLock = new ReentrantLock();
   private Set<UUID> cumulativeWorkspaces = new HashSet<>();
   private Set<UUID> cumulativeUsers = new HashSet<>();
-  private Snapshot inDoubt;
+  private UsageSnapshot inDoubt; // a snapshot not completely written: its current chunk is in doubt
   private long nextSequence = 1;
 
   private final AtomicLong flushes = new AtomicLong();
@@ -86,6 +91,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     this.flushInterval = b.flushInterval;
     this.flushTimeout = b.flushTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
+    this.maxIdsPerCall = b.maxIdsPerCall;
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
@@ -111,8 +117,17 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       }
       workspaceDelta.add(workspaceId);
       userDelta.add(userId);
-      allowedDelta += allowed;
-      deniedDelta += denied;
+      if (allowedDelta + allowed < 0 || deniedDelta + denied < 0) { // would wrap: saturates
+        saturatedCalls++;
+        if (saturatedCalls == 1) {
+          log.warn(
+              "{}: request counts reached Long.MAX_VALUE and are kept there (saturated);"
+                  + " see saturatedCalls()",
+              name);
+        }
+      }
+      allowedDelta = UsageStatsStore.addCounts(allowedDelta, allowed);
+      deniedDelta = UsageStatsStore.addCounts(deniedDelta, denied);
       deltaCalls++;
       accepted++;
     }
@@ -135,6 +150,13 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       return flushLocked(null);
     } finally {
       flushLock.unlock();
+    }
+  }
+
+  @Override
+  public long saturatedCalls() {
+    synchronized (lock) {
+      return saturatedCalls;
     }
   }
 
@@ -163,7 +185,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       b.accepted(accepted)
           .flushedRows(flushedRows)
           .pending(deltaCalls + inFlightCalls)
-          .dropped(DROPPED_AT_CLOSE, droppedAtClose);
+          .dropped(DROPPED_AT_CLOSE, droppedAtClose)
+          .dropped(DropReasons.REJECTED, rejected);
     }
     return b.build();
   }
@@ -258,8 +281,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   }
 
   /**
-   * One flush: the in-doubt snapshot first (alone, with its own sequence number), then the
-   * deltas. Caller holds {@link #flushLock}.
+   * One flush: the in-doubt snapshot first (its chunk in doubt again with its own sequence
+   * number, then its remaining chunks), then the deltas. Caller holds {@link #flushLock}.
    *
    * @param deadline real-time {@code nanoTime} bound for close(), or null for flushTimeout per call
    */
@@ -268,14 +291,14 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     long written = 0;
     if (inDoubt != null) {
       retries.incrementAndGet();
-      Snapshot retry = inDoubt;
+      UsageSnapshot retry = inDoubt;
       Throwable failure = write(retry, deadline);
       if (failure != null) {
         return failed(retry, start, failure);
       }
       written += retry.calls;
     }
-    Snapshot next = snapshot();
+    UsageSnapshot next = snapshot();
     if (next != null) {
       Throwable failure = write(next, deadline);
       if (failure != null) {
@@ -295,15 +318,15 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     return result;
   }
 
-  private FlushResult failed(Snapshot s, long start, Throwable failure) {
+  private FlushResult failed(UsageSnapshot s, long start, Throwable failure) {
     failedFlushes.incrementAndGet();
+    UsageFlush chunk = s.current();
     failures.recordFailure(
         "flushing "
             + s.calls
             + " tracked call(s) (replica "
             + replicaId
-            + ", sequence "
-            + s.flush.sequence()
+            + (chunk == null ? "" : ", sequence " + chunk.sequence())
             + ")",
         failure);
     FlushResult result =
@@ -315,8 +338,12 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     return result;
   }
 
-  /** Takes and resets the deltas, or returns null when nothing was tracked since the last one. */
-  private Snapshot snapshot() {
+  /**
+   * Takes and resets the deltas, or returns null when nothing was tracked since the last one. Ids
+   * already recorded in this replica's period (in the cumulative sets) are not sent again; they
+   * are kept aside and sent only if the snapshot's counts start a new period.
+   */
+  private UsageSnapshot snapshot() {
     Set<UUID> workspaces;
     Set<UUID> users;
     long allowed;
@@ -338,59 +365,56 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       deltaCalls = 0;
       inFlightCalls += calls;
     }
-    cumulativeWorkspaces.addAll(workspaces);
-    cumulativeUsers.addAll(users);
-    UsageFlush flush =
-        new UsageFlush(
-            replicaId,
-            session,
-            nextSequence++,
-            workspaces,
-            users,
-            cumulativeWorkspaces.size(),
-            cumulativeUsers.size(),
-            allowed,
-            denied,
-            clock.now());
-    return new Snapshot(flush, calls);
+    return new UsageSnapshot(
+        calls, allowed, denied, workspaces, users, cumulativeWorkspaces, cumulativeUsers);
   }
 
   /**
-   * Writes one snapshot. On any failure it stays (or becomes) the in-doubt snapshot, re-sent with
-   * the same sequence number by the next flush.
+   * Writes a snapshot chunk by chunk, each chunk in its own store call. On a failure the chunk
+   * stays current and the snapshot becomes the in-doubt snapshot; the next flush re-sends that
+   * chunk with the same sequence number, then the rest. A chunk the store rejects as bad data
+   * ({@link StoreException.Kind#DATA}: the transaction rolled back) cannot succeed later: the
+   * rest of the snapshot is given up, counted and logged.
    *
    * @return null on success, else what failed
    */
-  private Throwable write(Snapshot s, Long deadline) {
+  private Throwable write(UsageSnapshot s, Long deadline) {
     inDoubt = s;
-    FlushOutcome outcome;
-    try {
-      Duration timeout = flushTimeout;
-      if (deadline != null) {
-        long left = deadline - Clock.system().nanoTime();
-        if (left <= 0) {
-          return new TimeoutException("no time left before the shutdown timeout");
+    while (!s.done()) {
+      UsageFlush chunk =
+          s.currentOrNext(
+              maxIdsPerCall,
+              replicaId,
+              session,
+              () -> nextSequence++,
+              cumulativeWorkspaces,
+              cumulativeUsers,
+              clock.now());
+      FlushOutcome outcome;
+      try {
+        outcome = TimedCall.call(io, () -> store.flush(chunk), timeout(deadline));
+        if (outcome == null) {
+          return new IllegalStateException("store " + store + " returned no FlushOutcome");
         }
-        timeout = Duration.ofNanos(Math.min(left, flushTimeout.toNanos()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return e;
+      } catch (Exception | Error e) {
+        Fatal.rethrowIfFatal(e); // a store that throws an AssertionError is a failed flush too
+        if (!(e instanceof TimeoutException)
+            && StoreException.kindOf(e) == StoreException.Kind.DATA) {
+          giveUp(s, e);
+        }
+        return e;
       }
-      outcome = TimedCall.call(io, () -> store.flush(s.flush), timeout);
-      if (outcome == null) {
-        return new IllegalStateException("store " + store + " returned no FlushOutcome");
+      if (outcome.startedPeriod()) {
+        // A new period began for this replica: its cumulative sets restart from this chunk's ids.
+        cumulativeWorkspaces = new HashSet<>(chunk.workspaceIds());
+        cumulativeUsers = new HashSet<>(chunk.userIds());
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return e;
-    } catch (Exception | Error e) {
-      Fatal.rethrowIfFatal(e); // a store that throws an AssertionError is a failed flush too
-      return e;
+      s.written(outcome);
     }
     inDoubt = null;
-    if (outcome.startedPeriod()) {
-      // A new period began for this replica: its cumulative sets restart from this snapshot's
-      // delta (deltas of later snapshots are added when those are taken).
-      cumulativeWorkspaces = new HashSet<>(s.flush.workspaceIds());
-      cumulativeUsers = new HashSet<>(s.flush.userIds());
-    }
     synchronized (lock) {
       if (finished) {
         droppedAtClose -= s.calls; // close() gave up on it, but it was written after all
@@ -402,6 +426,42 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
     return null;
   }
 
+  private Duration timeout(Long deadline) throws TimeoutException {
+    if (deadline == null) {
+      return flushTimeout;
+    }
+    long left = deadline - Clock.system().nanoTime();
+    if (left <= 0) {
+      throw new TimeoutException("no time left before the shutdown timeout");
+    }
+    return Duration.ofNanos(Math.min(left, flushTimeout.toNanos()));
+  }
+
+  /** Gives up a snapshot the store rejected: counted as dropped (reason rejected) and logged. */
+  private void giveUp(UsageSnapshot s, Throwable failure) {
+    inDoubt = null;
+    boolean countsLost = s.currentCarriesCounts();
+    synchronized (lock) {
+      if (!finished) {
+        inFlightCalls -= s.calls;
+        if (countsLost) {
+          rejected += s.calls;
+        } else {
+          flushedRows += s.calls; // their counts were written; only some ids were not
+        }
+      }
+    }
+    log.error(
+        "{}: the store rejected the usage of {} tracked call(s) (replica {}, sequence {});"
+            + " {} given up",
+        name,
+        s.calls,
+        replicaId,
+        s.current().sequence(),
+        countsLost ? "counted as dropped (reason " + DropReasons.REJECTED + ") and" : "their ids",
+        failure);
+  }
+
   private static int rows(long n) {
     return (int) Math.min(n, Integer.MAX_VALUE);
   }
@@ -409,16 +469,5 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   @Override
   public String toString() {
     return "UsageStatsTracker{name=" + name + ", replicaId=" + replicaId + '}';
-  }
-
-  /** A snapshot and the number of track calls folded into it. */
-  private static final class Snapshot {
-    final UsageFlush flush;
-    final long calls;
-
-    Snapshot(UsageFlush flush, long calls) {
-      this.flush = flush;
-      this.calls = calls;
-    }
   }
 }

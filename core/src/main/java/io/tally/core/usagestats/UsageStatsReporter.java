@@ -28,14 +28,23 @@ public interface UsageStatsReporter extends TallyComponent {
    * Claims the period that ended last and, if no replica claimed it before, sums every replica's
    * row, counts unique workspaces and users exactly across replicas, deletes the rows (so every
    * tracker starts a new period at its next flush) and returns the summary, all in one store
-   * transaction. Rows of replicas that have not flushed for more than two periods (replicas that
-   * stopped) are deleted without being counted.
-   * Runs on the caller's thread.
+   * transaction. Every row present is counted, however long ago its replica flushed: usage
+   * written and not yet collected lands in the next summary. The caller waits at most the
+   * {@link Builder#timeout(Duration) timeout} (real time); the store call runs on the reporter's
+   * own thread.
    *
-   * @return the summary, or empty if this period was already reported (by this or another
-   *     replica)
-   * @throws RuntimeException what the store threw (counted in {@link #stats()} and logged); the
-   *     period was then not claimed unless the store committed before failing
+   * <p>If a call fails after its claim committed (say the COMMIT reply was lost), the store kept
+   * the summary with the claim: the next call for the same period by the same reporter id
+   * returns it. A summary this reporter instance has returned is not returned again; a reporter
+   * restarted with the same id gets the summary of a period it had claimed once more (claims are
+   * kept for {@link UsageStatsStore#RETENTION}), so a consumer that must not count a period twice
+   * keys on {@link UsageSummary#periodStart()}.
+   *
+   * @return the summary, or empty if this period was already reported (by another reporter, or
+   *     returned by this one)
+   * @throws RuntimeException what the store threw, or a {@link io.tally.core.StoreException} if
+   *     the call timed out (counted in {@link #stats()} and logged); the period was then not
+   *     claimed unless the store committed before failing, and a later call returns it
    * @throws IllegalStateException after {@link #close()}
    */
   Optional<UsageSummary> collectAndReset();
@@ -62,12 +71,16 @@ public interface UsageStatsReporter extends TallyComponent {
     /** Default component name: {@value}. */
     public static final String DEFAULT_NAME = "usage-reporter";
 
+    /** Default real-time bound on one collection: 10 seconds (the tracker's flush timeout). */
+    public static final Duration DEFAULT_TIMEOUT = UsageStatsTracker.Builder.DEFAULT_FLUSH_TIMEOUT;
+
     final UsageStatsStore store;
     Duration period = DEFAULT_PERIOD;
     Clock clock = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     String name = DEFAULT_NAME;
     String reporterId;
+    Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder(UsageStatsStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -112,8 +125,22 @@ public interface UsageStatsReporter extends TallyComponent {
     }
 
     /**
-     * @param reporterId recorded with each claim so operators can see who reported a period;
-     *     1 to 200 characters (default: a random UUID)
+     * @param timeout real-time bound on one {@link UsageStatsReporter#collectAndReset()};
+     *     positive (default 10 seconds)
+     * @return this
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * Who claims: recorded with each claim, and the key under which a reporter gets back the
+     * summary of a period it claimed in a call whose outcome it never saw. Give every replica its
+     * own id that survives restarts: {@code Tally} passes its replica id.
+     *
+     * @param reporterId 1 to 200 characters (default: a random UUID, so the summary of a claim
+     *     whose outcome was unknown is recovered only by the same reporter instance)
      * @return this
      */
     public Builder reporterId(String reporterId) {
@@ -129,6 +156,7 @@ public interface UsageStatsReporter extends TallyComponent {
      */
     public UsageStatsReporter build() {
       Checks.positive(period, "period");
+      Checks.positive(timeout, "timeout");
       Checks.name(name);
       if (reporterId == null) {
         reporterId = UUID.randomUUID().toString();

@@ -24,15 +24,31 @@ import java.util.Optional;
 public interface UsageStatsStore {
 
   /**
-   * How long sequence rows of replicas that stopped flushing and claims of past periods are kept:
-   * 7 days. {@link #collectAndReset} deletes older ones; a snapshot whose outcome is still unknown
-   * after this long could be applied twice.
+   * How long sequence rows of replicas that stopped flushing and claims of past periods (with
+   * their stored summaries) are kept: 7 days. {@link #collectAndReset} deletes older ones; a
+   * snapshot whose outcome is still unknown after this long could be applied twice, and a
+   * reporter asking again for a period claimed longer ago gets nothing.
    */
   Duration RETENTION = Duration.ofDays(7);
 
   /**
+   * Adds two request counts the way every store must: a sum that would pass
+   * {@link Long#MAX_VALUE} is {@link Long#MAX_VALUE} (saturated), never wrapped.
+   *
+   * @param a a count, zero or more
+   * @param b a count, zero or more
+   * @return {@code a + b}, or {@link Long#MAX_VALUE} if that would overflow
+   */
+  static long addCounts(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  /**
    * Applies one replica's snapshot in one transaction holding the stats lock, unless its
-   * sequence number was applied before; see {@link UsageFlush} for the exact rules.
+   * sequence number was applied before; see {@link UsageFlush} for the exact rules. Request
+   * counters saturate at {@link Long#MAX_VALUE}: a sum that would pass it is stored as
+   * {@link Long#MAX_VALUE}, never wrapped and never an error.
    *
    * @param flush the snapshot
    * @return whether the row was inserted or updated, now or by an earlier attempt
@@ -42,19 +58,23 @@ public interface UsageStatsStore {
 
   /**
    * Claims the period ending at {@code periodEnd} and, if the claim is new, reports and starts a
-   * new period, all in one transaction holding the stats lock: it records the claim, sums the
-   * request counters of every replica row last updated not before
-   * {@code now - 2 * period}, counts the distinct workspace and user ids those replicas recorded,
-   * deletes every replica row and member (rows older than the cut-off are deleted without being
-   * counted: their replica stopped flushing), and deletes
-   * sequence rows and claims older than {@link #RETENTION}. Sequence rows of live replicas are
-   * kept.
+   * new period, all in one transaction holding the stats lock: it sums the request counters of
+   * every replica row present (however long ago it was updated: usage written and not yet
+   * collected always lands in the next summary; sums saturate at {@link Long#MAX_VALUE}),
+   * counts the distinct workspace and user ids recorded by those rows, records the claim
+   * together with that summary, deletes every replica row and member, and deletes sequence rows
+   * and claims older than {@link #RETENTION}. Sequence rows of live replicas are kept.
+   *
+   * <p>If the period was claimed before by the same {@code claimedBy}, it returns the summary
+   * stored with that claim and changes nothing: a caller that did not learn the outcome of its
+   * first call (the COMMIT reply was lost) gets its summary on the next call. If another
+   * reporter claimed it, it returns empty and changes nothing.
    *
    * @param periodEnd the end of the period being reported; the claim's key
    * @param period the period length; the summary starts at {@code periodEnd - period}
-   * @param now the caller's current time, recorded in the claim and used for the cut-offs
-   * @param claimedBy who claims, recorded with the claim (for operators)
-   * @return the summary, or empty if the period was already claimed (nothing changed)
+   * @param now the caller's current time, recorded in the claim and used for the retention
+   * @param claimedBy who claims; a repeated call with the same value gets the stored summary
+   * @return the summary, or empty if another reporter claimed the period (nothing changed)
    * @throws RuntimeException if the transaction failed
    */
   Optional<UsageSummary> collectAndReset(

@@ -54,6 +54,16 @@ public interface UsageStatsTracker extends TallyComponent {
    */
   FlushResult flush();
 
+  /**
+   * How many {@code track} calls made this tracker's request counts saturate: a sum that would
+   * pass {@link Long#MAX_VALUE} stays at {@link Long#MAX_VALUE} instead of wrapping (the stores
+   * saturate their stored totals the same way). The calls are still written; only the part of
+   * their counts beyond {@link Long#MAX_VALUE} is lost.
+   *
+   * @return the number of saturated calls since the tracker was built
+   */
+  long saturatedCalls();
+
   /** @return the replica id this tracker writes under */
   UUID replicaId();
 
@@ -83,6 +93,12 @@ public interface UsageStatsTracker extends TallyComponent {
     /** Default component name: {@value}. */
     public static final String DEFAULT_NAME = "usage-stats";
 
+    /** Default bound on the ids one store call writes: {@value}. */
+    public static final int DEFAULT_MAX_IDS_PER_CALL = 100_000;
+
+    /** Upper bound of {@link #maxIdsPerCall(int)}: {@value}. */
+    public static final int MAX_IDS_PER_CALL_LIMIT = 10_000_000;
+
     final UsageStatsStore store;
     final UUID replicaId;
     Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
@@ -92,6 +108,7 @@ public interface UsageStatsTracker extends TallyComponent {
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
     String name = DEFAULT_NAME;
+    int maxIdsPerCall = DEFAULT_MAX_IDS_PER_CALL;
 
     private Builder(UsageStatsStore store, UUID replicaId) {
       this.store = Objects.requireNonNull(store, "store");
@@ -124,6 +141,22 @@ public interface UsageStatsTracker extends TallyComponent {
      */
     public Builder shutdownTimeout(Duration timeout) {
       this.shutdownTimeout = Objects.requireNonNull(timeout, "shutdownTimeout");
+      return this;
+    }
+
+    /**
+     * Bounds the workspace and user ids one store call writes. A flush with more ids is split
+     * into chunks, each written in its own transaction with its own sequence number (so each
+     * commits, or is retried, on its own); the request counts go with the first chunk. A
+     * collection may land between two chunks: each chunk's usage then lands in exactly one
+     * summary.
+     *
+     * @param n ids per store call; 1 to {@value #MAX_IDS_PER_CALL_LIMIT} (default {@value
+     *     #DEFAULT_MAX_IDS_PER_CALL})
+     * @return this
+     */
+    public Builder maxIdsPerCall(int n) {
+      this.maxIdsPerCall = n;
       return this;
     }
 
@@ -179,6 +212,13 @@ public interface UsageStatsTracker extends TallyComponent {
       Checks.positive(flushTimeout, "flushTimeout");
       Checks.positive(shutdownTimeout, "shutdownTimeout");
       Checks.name(name);
+      if (maxIdsPerCall < 1 || maxIdsPerCall > MAX_IDS_PER_CALL_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxIdsPerCall was "
+                + maxIdsPerCall
+                + " but must be between 1 and "
+                + MAX_IDS_PER_CALL_LIMIT);
+      }
       DefaultUsageStatsTracker tracker = new DefaultUsageStatsTracker(this);
       tracker.start();
       return tracker;

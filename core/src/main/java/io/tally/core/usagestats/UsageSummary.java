@@ -11,8 +11,10 @@ import java.util.Objects;
  *
  * <p>{@link #uniqueWorkspaces()} and {@link #uniqueUsers()} are exact across replicas: an id seen
  * by several replicas counts once. The per-replica rows, whose unique counts are each replica's
- * own, are in {@link #replicas()}; rows of replicas that stopped flushing (not updated for more
- * than twice the period) are deleted without being counted and are not listed.
+ * own, are in {@link #replicas()}. Every row present at the collection is counted, however long
+ * ago its replica flushed, so usage written late (a replica idle for a while, a snapshot retried
+ * after an outage) lands in the first summary collected after it was written. Request sums
+ * saturate at {@link Long#MAX_VALUE}.
  *
  * @param uniqueWorkspaces distinct workspace ids across all counted replicas
  * @param uniqueUsers distinct user ids across all counted replicas
@@ -56,6 +58,36 @@ public record UsageSummary(
               + ", deniedRequests="
               + deniedRequests);
     }
+  }
+
+  /**
+   * The summary of a collection: the request counts are the sums over {@code replicas},
+   * saturating at {@link Long#MAX_VALUE} ({@link UsageStatsStore#addCounts}); the unique counts
+   * are the store's distinct counts over the members those rows recorded.
+   *
+   * @param uniqueWorkspaces distinct workspace ids across the rows
+   * @param uniqueUsers distinct user ids across the rows
+   * @param periodEnd the end of the reported period
+   * @param period the period length
+   * @param replicas every row collected, ordered by replica id
+   * @return the summary
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if a count is negative or the period is not positive
+   */
+  public static UsageSummary summing(
+      long uniqueWorkspaces,
+      long uniqueUsers,
+      Instant periodEnd,
+      Duration period,
+      List<ReplicaUsage> replicas) {
+    long allowed = 0;
+    long denied = 0;
+    for (ReplicaUsage row : replicas) {
+      allowed = UsageStatsStore.addCounts(allowed, row.allowedRequests());
+      denied = UsageStatsStore.addCounts(denied, row.deniedRequests());
+    }
+    return new UsageSummary(
+        uniqueWorkspaces, uniqueUsers, allowed, denied, periodEnd.minus(period), period, replicas);
   }
 
   /** @return the end of the reported period ({@code periodStart + periodDuration}) */

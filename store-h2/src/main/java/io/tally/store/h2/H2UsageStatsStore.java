@@ -26,13 +26,16 @@ import javax.sql.DataSource;
 /**
  * The {@link UsageStatsStore} on H2. The stats lock is the single row of
  * {@code <prefix>usage_stats_lock}, selected {@code FOR UPDATE} at the start of every flush and
- * collection transaction. Members are written with a batched {@code MERGE}. Every time written
- * comes from the caller. Thread-safe.
+ * collection transaction. Members are written with a batched {@code MERGE}; counters saturate at
+ * {@link Long#MAX_VALUE}; a collection counts every row present and keeps its summary with the
+ * claim, like every store (see {@link UsageStatsStore}). Every time written comes from the
+ * caller. Thread-safe.
  *
- * <p>Tables ({@code db/tally/h2/V3__usage_stats.sql}): {@code usage_stats} (one row per replica),
- * {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each replica's
- * last applied flush; the reset keeps it), {@code usage_stats_claims} (period end primary key)
- * and {@code usage_stats_lock}.
+ * <p>Tables ({@code db/tally/h2/V3__usage_stats.sql}, {@code V4__usage_stats_claims.sql}):
+ * {@code usage_stats} (one row per replica), {@code usage_stats_members} (replica, kind, id),
+ * {@code usage_stats_sequence} (each replica's last applied flush; the reset keeps it),
+ * {@code usage_stats_claims} (period end primary key, and the summary returned),
+ * {@code usage_stats_claim_rows} (the replica rows of that summary) and {@code usage_stats_lock}.
  */
 public final class H2UsageStatsStore implements UsageStatsStore {
   private static final short WORKSPACE = 1;
@@ -44,6 +47,7 @@ public final class H2UsageStatsStore implements UsageStatsStore {
   private final String members;
   private final String sequence;
   private final String claims;
+  private final String claimRows;
   private final String lock;
 
   /**
@@ -68,6 +72,7 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     this.members = schema.table("usage_stats_members");
     this.sequence = schema.table("usage_stats_sequence");
     this.claims = schema.table("usage_stats_claims");
+    this.claimRows = schema.table("usage_stats_claim_rows");
     this.lock = schema.table("usage_stats_lock");
   }
 
@@ -145,14 +150,17 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       try (PreparedStatement ps =
           c.prepareStatement(
               "UPDATE " + stats + " SET unique_workspaces = ?, unique_users = ?,"
-                  + " allowed_requests = allowed_requests + ?, denied_requests = denied_requests + ?,"
-                  + " updated_at = ? WHERE replica_id = ?")) {
+                  + " allowed_requests = " + saturatingSum("allowed_requests") + ","
+                  + " denied_requests = " + saturatingSum("denied_requests") + ","
+                  + " updated_at = GREATEST(updated_at, ?) WHERE replica_id = ?")) {
         ps.setLong(1, f.cumulativeWorkspaces());
         ps.setLong(2, f.cumulativeUsers());
         ps.setLong(3, f.allowedRequests());
-        ps.setLong(4, f.deniedRequests());
-        ps.setObject(5, time(f.at()));
-        ps.setObject(6, f.replicaId());
+        ps.setLong(4, f.allowedRequests());
+        ps.setLong(5, f.deniedRequests());
+        ps.setLong(6, f.deniedRequests());
+        ps.setObject(7, time(f.at()));
+        ps.setObject(8, f.replicaId());
         ps.executeUpdate();
       }
     } else {
@@ -194,6 +202,12 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     return FlushOutcome.applied(!exists);
   }
 
+  /** {@code column + ?} (the parameter given twice), {@link Long#MAX_VALUE} where it would overflow. */
+  private static String saturatingSum(String column) {
+    return "CASE WHEN " + column + " > " + Long.MAX_VALUE + " - ? THEN " + Long.MAX_VALUE
+        + " ELSE " + column + " + ? END";
+  }
+
   private static void addMembers(PreparedStatement ps, UUID replica, short kind, Set<UUID> ids)
       throws SQLException {
     for (UUID id : ids) {
@@ -226,64 +240,86 @@ public final class H2UsageStatsStore implements UsageStatsStore {
       throws SQLException {
     takeLock(c);
     try (PreparedStatement ps =
-        c.prepareStatement("SELECT 1 FROM " + claims + " WHERE period_end = ?")) {
+        c.prepareStatement(
+            "SELECT claimed_by, period_nanos, unique_workspaces, unique_users, allowed_requests,"
+                + " denied_requests FROM " + claims + " WHERE period_end = ?")) {
       ps.setObject(1, time(periodEnd));
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
-          return Optional.empty();
+          // claimed before: only the same reporter gets the summary it stored, nothing changes
+          if (!claimedBy.equals(rs.getString(1)) || rs.getObject(2) == null) {
+            return Optional.empty();
+          }
+          Duration claimedPeriod = Duration.ofNanos(rs.getLong(2));
+          return Optional.of(
+              new UsageSummary(
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  periodEnd.minus(claimedPeriod),
+                  claimedPeriod,
+                  readRows(c, claimRows, periodEnd)));
         }
       }
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by) VALUES (?, ?, ?)")) {
-      ps.setObject(1, time(periodEnd));
-      ps.setObject(2, time(now));
-      ps.setString(3, claimedBy);
-      ps.executeUpdate();
-    }
-    Instant cutoff = now.minus(period.multipliedBy(2));
-    List<ReplicaUsage> counted = new ArrayList<>();
-    long allowed = 0;
-    long denied = 0;
-    for (ReplicaUsage row : readRows(c)) {
-      if (!row.updatedAt().isBefore(cutoff)) {
-        counted.add(row);
-        allowed += row.allowedRequests();
-        denied += row.deniedRequests();
-      }
-    }
+    List<ReplicaUsage> counted = readRows(c, stats, null);
     long workspaces = 0;
     long users = 0;
     try (PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT m.kind, COUNT(DISTINCT m.member_id) FROM " + members + " m JOIN " + stats
-                + " r ON r.replica_id = m.replica_id WHERE r.updated_at >= ? GROUP BY m.kind")) {
-      ps.setObject(1, time(cutoff));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          if (rs.getShort(1) == WORKSPACE) {
-            workspaces = rs.getLong(2);
-          } else if (rs.getShort(1) == USER) {
-            users = rs.getLong(2);
-          }
+            c.prepareStatement(
+                "SELECT kind, COUNT(DISTINCT member_id) FROM " + members + " GROUP BY kind");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        if (rs.getShort(1) == WORKSPACE) {
+          workspaces = rs.getLong(2);
+        } else if (rs.getShort(1) == USER) {
+          users = rs.getLong(2);
         }
       }
     }
+    // every row present counts, however long ago it was written
+    UsageSummary summary = UsageSummary.summing(workspaces, users, periodEnd, period, counted);
+    Instant retained = now.minus(RETENTION);
+    deleteOlder(c, "DELETE FROM " + claims + " WHERE claimed_at < ?", retained);
+    execute(
+        c,
+        "DELETE FROM " + claimRows + " r WHERE NOT EXISTS (SELECT 1 FROM " + claims
+            + " c WHERE c.period_end = r.period_end)");
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by, period_nanos,"
+                + " unique_workspaces, unique_users, allowed_requests, denied_requests)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      ps.setObject(1, time(periodEnd));
+      ps.setObject(2, time(now));
+      ps.setString(3, claimedBy);
+      ps.setLong(4, period.toNanos());
+      ps.setLong(5, workspaces);
+      ps.setLong(6, users);
+      ps.setLong(7, summary.allowedRequests());
+      ps.setLong(8, summary.deniedRequests());
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO " + claimRows + " (period_end, replica_id, window_start,"
+                + " unique_workspaces, unique_users, allowed_requests, denied_requests, updated_at)"
+                + " SELECT ?, replica_id, window_start, unique_workspaces, unique_users,"
+                + " allowed_requests, denied_requests, updated_at FROM " + stats)) {
+      ps.setObject(1, time(periodEnd));
+      ps.executeUpdate();
+    }
     execute(c, "DELETE FROM " + members);
     execute(c, "DELETE FROM " + stats);
-    Instant retained = now.minus(RETENTION);
     deleteOlder(c, "DELETE FROM " + sequence + " WHERE updated_at < ?", retained);
-    deleteOlder(c, "DELETE FROM " + claims + " WHERE claimed_at < ?", retained);
-    return Optional.of(
-        new UsageSummary(
-            workspaces, users, allowed, denied, periodEnd.minus(period), period, counted));
+    return Optional.of(summary);
   }
 
   @Override
   public List<ReplicaUsage> replicaUsage() {
     try (Connection c = dataSource.getConnection()) {
-      return readRows(c);
+      return readRows(c, stats, null);
     } catch (SQLException e) {
       throw new StoreException(
           "reading usage stats from table " + stats + " failed (SQLState " + e.getSQLState() + ")",
@@ -291,23 +327,30 @@ public final class H2UsageStatsStore implements UsageStatsStore {
     }
   }
 
-  private List<ReplicaUsage> readRows(Connection c) throws SQLException {
+  /** The replica rows of {@code table}: the stats table, or a claim's stored rows. */
+  private static List<ReplicaUsage> readRows(Connection c, String table, Instant periodEnd)
+      throws SQLException {
     List<ReplicaUsage> out = new ArrayList<>();
     try (PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
-                    + " denied_requests, updated_at FROM " + stats);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(
-            new ReplicaUsage(
-                rs.getObject(1, UUID.class),
-                rs.getObject(2, OffsetDateTime.class).toInstant(),
-                rs.getLong(3),
-                rs.getLong(4),
-                rs.getLong(5),
-                rs.getLong(6),
-                rs.getObject(7, OffsetDateTime.class).toInstant()));
+        c.prepareStatement(
+            "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
+                + " denied_requests, updated_at FROM " + table
+                + (periodEnd == null ? "" : " WHERE period_end = ?"))) {
+      if (periodEnd != null) {
+        ps.setObject(1, time(periodEnd));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new ReplicaUsage(
+                  rs.getObject(1, UUID.class),
+                  rs.getObject(2, OffsetDateTime.class).toInstant(),
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  rs.getObject(7, OffsetDateTime.class).toInstant()));
+        }
       }
     }
     out.sort(Comparator.comparing(r -> r.replicaId().toString()));

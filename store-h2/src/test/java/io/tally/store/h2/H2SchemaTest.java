@@ -30,13 +30,13 @@ class H2SchemaTest {
   void migrateAppliesEveryVersionOnceAndIsSafeToRunAgain() throws Exception {
     JdbcDataSource ds = newDatabase();
     H2Schema schema = H2Schema.defaults();
-    assertThat(schema.migrate(ds)).containsExactly(1, 2, 3);
+    assertThat(schema.migrate(ds)).containsExactly(1, 2, 3, 4);
     assertThat(schema.migrate(ds)).isEmpty();
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM tally_schema_history")) {
       rs.next();
-      assertThat(rs.getInt(1)).isEqualTo(3);
+      assertThat(rs.getInt(1)).isEqualTo(4);
     }
   }
 
@@ -46,12 +46,12 @@ class H2SchemaTest {
     try (Connection physical = ds.getConnection()) {
       physical.setAutoCommit(false); // as a pool configured with autoCommit=false hands it out
       DataSource pool = onePooledConnection(physical);
-      assertThat(H2Schema.defaults().migrate(pool)).containsExactly(1, 2, 3);
+      assertThat(H2Schema.defaults().migrate(pool)).containsExactly(1, 2, 3, 4);
       assertThat(physical.getAutoCommit()).isFalse();
       assertThat(H2Schema.defaults().migrate(pool)).isEmpty(); // nothing to apply: same answer
       assertThat(physical.getAutoCommit()).isFalse();
       physical.setAutoCommit(true);
-      assertThat(H2Schema.withTablePrefix("other_").migrate(pool)).containsExactly(1, 2, 3);
+      assertThat(H2Schema.withTablePrefix("other_").migrate(pool)).containsExactly(1, 2, 3, 4);
       assertThat(physical.getAutoCommit()).isTrue();
     }
   }
@@ -101,7 +101,7 @@ class H2SchemaTest {
     // shortens them as needed to keep them unique
     Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
     String longest = "";
-    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats")) {
+    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims")) {
       try (InputStream in =
           H2Schema.class.getClassLoader().getResourceAsStream("db/tally/h2/" + file + ".sql")) {
         assertThat(in).as(file).isNotNull();

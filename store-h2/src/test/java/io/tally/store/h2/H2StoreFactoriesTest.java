@@ -29,7 +29,7 @@ class H2StoreFactoriesTest {
     assertThat(H2UsageStatsStore.create(ds, acme).table()).isEqualTo("acme_usage_stats");
 
     H2LastUsedStore<UUID> lastUsed = H2LastUsedStore.create(ds, UUID.class, acme);
-    assertThat(lastUsed.migrate()).containsExactly(1, 2, 3);
+    assertThat(lastUsed.migrate()).containsExactly(1, 2, 3, 4);
     lastUsed.markUsed(Map.of(new UUID(0, 1), Instant.parse("2026-01-01T00:00:00Z")));
     assertThat(H2UsageStatsStore.create(ds, acme).replicaUsage()).isEmpty();
 

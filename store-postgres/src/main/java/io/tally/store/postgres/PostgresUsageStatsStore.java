@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.postgresql.PGConnection;
 
 /**
  * The {@link UsageStatsStore} on PostgreSQL. The stats lock is a transaction-level advisory lock
@@ -30,19 +31,30 @@ import javax.sql.DataSource;
  * computed by the server, so the schema is the one the unqualified table resolves to). Stores
  * with different table prefixes, or in different database schemas, do not wait for each other;
  * the locks are still per database, so a hash collision can only make two unrelated stores
- * take turns, never break one. A flush is a constant number of
- * statements whatever its size: lock, probe (sequence and row), insert or update of the row, one
- * {@code INSERT … SELECT unnest(?::uuid[])} for all members, and the sequence upsert. Every time
- * written comes from the caller. Thread-safe.
+ * take turns, never break one.
  *
- * <p>Tables ({@code db/tally/postgres/V3__usage_stats.sql}): {@code usage_stats} (one row per
- * replica), {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each
- * replica's last applied flush; the reset keeps it) and {@code usage_stats_claims} (period end
- * primary key).
+ * <p>A flush is one round trip plus the commit, whatever its size: the lock and one statement
+ * whose data-modifying {@code WITH} clauses probe the sequence, upsert the replica row
+ * (counters saturating at {@link Long#MAX_VALUE}), insert the members from
+ * {@code unnest(?::uuid[])} and upsert the sequence row, sent together (pgjdbc pipelines them).
+ * A flush with more than {@value #COPY_THRESHOLD} ids writes its members by one binary
+ * {@code COPY} after that statement instead (a 1M-id flush: about 2-6 s on a busy 2-core
+ * machine, see {@code PostgresUsageStatsScaleTest}). A collection counts distinct members by
+ * hashing (linear), empties the members table with {@code TRUNCATE} (constant time, no dead
+ * rows; {@code DELETE}, whose dead rows autovacuum reclaims, if the user lacks the TRUNCATE
+ * privilege) and keeps its summary with the claim. Every time written comes from the caller.
+ * Thread-safe.
+ *
+ * <p>Tables ({@code db/tally/postgres/V3__usage_stats.sql}, {@code V4__usage_stats_claims.sql}):
+ * {@code usage_stats} (one row per replica), {@code usage_stats_members} (replica, kind, id; no
+ * key: retries are kept out by the sequence and the collection counts distinct ids),
+ * {@code usage_stats_sequence} (each replica's last applied flush; the reset keeps it),
+ * {@code usage_stats_claims} (period end primary key, and the summary returned) and
+ * {@code usage_stats_claim_rows} (the replica rows of that summary).
  */
 public final class PostgresUsageStatsStore implements UsageStatsStore {
-  private static final short WORKSPACE = 1;
-  private static final short USER = 2;
+  static final short WORKSPACE = 1;
+  static final short USER = 2;
   /**
    * The first key of the two-key advisory lock ("talu"); the second is the hash of the
    * schema-qualified stats table. Two-key advisory locks do not share a key space with the
@@ -50,22 +62,29 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
    */
   static final int LOCK_CLASS = 0x7461_6c75;
 
+  /** Above this many ids a flush writes its members by binary {@code COPY}, not as arrays. */
+  static final int COPY_THRESHOLD = 5_000;
+
   private final DataSource dataSource;
   private final PostgresSchema schema;
   private final String statsTable;
+  private final String membersTable;
+  private final String flushSql;
   private final String lockSql;
-  private final String probeSql;
-  private final String insertSql;
-  private final String updateSql;
-  private final String membersSql;
-  private final String sequenceSql;
-  private final String claimSql;
+  private final String claimLookupSql;
+  private final String claimRowsSql;
   private final String rowsSql;
   private final String distinctSql;
-  private final String deleteMembersSql;
+  private final String claimSql;
+  private final String claimCopySql;
   private final String deleteRowsSql;
+  private final String truncateMembersSql;
+  private final String deleteMembersSql;
+  private final String truncatePrivilegeSql;
   private final String pruneSequenceSql;
   private final String pruneClaimsSql;
+  private final String pruneClaimRowsSql;
+  private volatile Boolean mayTruncate; // whether the user may TRUNCATE the members table
 
   /**
    * Creates the store over the default schema ({@link PostgresSchema#defaults()}).
@@ -88,46 +107,83 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     String stats = schema.table("usage_stats");
     this.statsTable = stats;
     String members = schema.table("usage_stats_members");
+    this.membersTable = members;
     String sequence = schema.table("usage_stats_sequence");
     String claims = schema.table("usage_stats_claims");
+    String claimRows = schema.table("usage_stats_claim_rows");
     // The schema is resolved by the server (the search path's first schema, where the
     // unqualified table lives), so stores in different schemas take different locks.
     this.lockSql =
         "SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", hashtext(current_schema() || '.' || ?))";
-    this.probeSql =
-        "SELECT s.session_id, s.last_sequence, s.last_inserted,"
-            + " EXISTS (SELECT 1 FROM " + stats + " WHERE replica_id = ?)"
-            + " FROM (VALUES (1)) v LEFT JOIN " + sequence + " s ON s.replica_id = ?";
-    this.insertSql =
-        "INSERT INTO " + stats + " (replica_id, window_start, unique_workspaces, unique_users,"
-            + " allowed_requests, denied_requests, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    this.updateSql =
-        "UPDATE " + stats + " SET unique_workspaces = ?, unique_users = ?,"
-            + " allowed_requests = allowed_requests + ?, denied_requests = denied_requests + ?,"
-            + " updated_at = ? WHERE replica_id = ?";
-    this.membersSql =
-        "INSERT INTO " + members + " (replica_id, kind, member_id)"
-            + " SELECT ?::uuid, " + WORKSPACE + ", unnest(?::uuid[])"
-            + " UNION ALL SELECT ?::uuid, " + USER + ", unnest(?::uuid[])"
-            + " ON CONFLICT DO NOTHING";
-    this.sequenceSql =
-        "INSERT INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
-            + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (replica_id) DO UPDATE SET"
-            + " session_id = EXCLUDED.session_id, last_sequence = EXCLUDED.last_sequence,"
-            + " last_inserted = EXCLUDED.last_inserted, updated_at = EXCLUDED.updated_at";
-    this.claimSql =
-        "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by) VALUES (?, ?, ?)"
-            + " ON CONFLICT (period_end) DO NOTHING";
+    // One round trip: the lock, then one statement that writes every table. pgjdbc sends the two
+    // statements together; the server runs the second (with its own snapshot, taken after the
+    // lock is granted) once the first returns. Parameters, in order: the lock's table name;
+    // replica, session, sequence (the probe); replica, at, delta workspaces, delta users,
+    // allowed, denied, at, cumulative workspaces, cumulative users (the row); replica,
+    // workspace ids, replica, user ids (the members); replica, session, sequence, at (the
+    // sequence row).
+    this.flushSql =
+        lockSql + ";\n"
+            + "WITH prev AS (SELECT last_inserted FROM " + sequence
+            + " WHERE replica_id = ? AND session_id = ? AND last_sequence >= ?),"
+            + " r AS (INSERT INTO " + stats + " AS t (replica_id, window_start, unique_workspaces,"
+            + " unique_users, allowed_requests, denied_requests, updated_at)"
+            + " SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM prev)"
+            + " ON CONFLICT (replica_id) DO UPDATE SET unique_workspaces = ?, unique_users = ?,"
+            + " allowed_requests = "
+            + saturatingSum("t.allowed_requests", "EXCLUDED.allowed_requests") + ","
+            + " denied_requests = "
+            + saturatingSum("t.denied_requests", "EXCLUDED.denied_requests") + ","
+            + " updated_at = GREATEST(t.updated_at, EXCLUDED.updated_at)"
+            + " RETURNING (t.xmax = 0) AS inserted),"
+            + " m AS (INSERT INTO " + members + " (replica_id, kind, member_id)"
+            + " SELECT ?::uuid, " + WORKSPACE + ", u.id FROM unnest(?::uuid[]) AS u(id)"
+            + " WHERE NOT EXISTS (SELECT 1 FROM prev)"
+            + " UNION ALL SELECT ?::uuid, " + USER + ", u.id FROM unnest(?::uuid[]) AS u(id)"
+            + " WHERE NOT EXISTS (SELECT 1 FROM prev)),"
+            + " s AS (INSERT INTO " + sequence + " (replica_id, session_id, last_sequence,"
+            + " last_inserted, updated_at) SELECT ?, ?, ?, r.inserted, ? FROM r"
+            + " ON CONFLICT (replica_id) DO UPDATE SET session_id = EXCLUDED.session_id,"
+            + " last_sequence = EXCLUDED.last_sequence, last_inserted = EXCLUDED.last_inserted,"
+            + " updated_at = EXCLUDED.updated_at)"
+            + " SELECT (SELECT last_inserted FROM prev), (SELECT inserted FROM r)";
+    this.claimLookupSql =
+        "SELECT claimed_by, period_nanos, unique_workspaces, unique_users, allowed_requests,"
+            + " denied_requests FROM " + claims + " WHERE period_end = ?";
+    this.claimRowsSql =
+        "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
+            + " denied_requests, updated_at FROM " + claimRows + " WHERE period_end = ?";
     this.rowsSql =
         "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
             + " denied_requests, updated_at FROM " + stats;
+    // DISTINCT in a subquery lets the planner hash (linear) instead of sorting per kind
     this.distinctSql =
-        "SELECT m.kind, COUNT(DISTINCT m.member_id) FROM " + members + " m JOIN " + stats
-            + " r ON r.replica_id = m.replica_id WHERE r.updated_at >= ? GROUP BY m.kind";
-    this.deleteMembersSql = "DELETE FROM " + members;
+        "SELECT kind, count(*) FROM (SELECT DISTINCT kind, member_id FROM " + members + ") d"
+            + " GROUP BY kind";
+    this.claimSql =
+        "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by, period_nanos,"
+            + " unique_workspaces, unique_users, allowed_requests, denied_requests)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    this.claimCopySql =
+        "INSERT INTO " + claimRows + " (period_end, replica_id, window_start, unique_workspaces,"
+            + " unique_users, allowed_requests, denied_requests, updated_at) SELECT ?, replica_id,"
+            + " window_start, unique_workspaces, unique_users, allowed_requests, denied_requests,"
+            + " updated_at FROM " + stats;
     this.deleteRowsSql = "DELETE FROM " + stats;
+    this.truncateMembersSql = "TRUNCATE " + members;
+    this.deleteMembersSql = "DELETE FROM " + members;
+    this.truncatePrivilegeSql = "SELECT has_table_privilege(?, 'TRUNCATE')";
     this.pruneSequenceSql = "DELETE FROM " + sequence + " WHERE updated_at < ?";
     this.pruneClaimsSql = "DELETE FROM " + claims + " WHERE claimed_at < ?";
+    this.pruneClaimRowsSql =
+        "DELETE FROM " + claimRows + " r WHERE NOT EXISTS (SELECT 1 FROM " + claims
+            + " c WHERE c.period_end = r.period_end)";
+  }
+
+  /** {@code a + b} for two non-negative bigints, {@link Long#MAX_VALUE} where it would overflow. */
+  private static String saturatingSum(String a, String b) {
+    return "CASE WHEN " + a + " > " + Long.MAX_VALUE + " - " + b + " THEN " + Long.MAX_VALUE
+        + " ELSE " + a + " + " + b + " END";
   }
 
   /**
@@ -182,65 +238,58 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
   }
 
   private FlushOutcome flush(Connection c, UsageFlush f) throws SQLException {
-    takeLock(c);
-    boolean exists;
-    try (PreparedStatement ps = c.prepareStatement(probeSql)) {
-      ps.setObject(1, f.replicaId());
-      ps.setObject(2, f.replicaId());
-      try (ResultSet rs = ps.executeQuery()) {
+    // Small member sets travel with the statement; large ones follow by binary COPY, which the
+    // server parses fastest, once the statement has said the flush is new.
+    boolean copy =
+        f.workspaceIds().size() + f.userIds().size() > COPY_THRESHOLD
+            && c.isWrapperFor(PGConnection.class);
+    Array workspaces = c.createArrayOf("uuid", copy ? new Object[0] : f.workspaceIds().toArray());
+    Array users = c.createArrayOf("uuid", copy ? new Object[0] : f.userIds().toArray());
+    FlushOutcome outcome;
+    try (PreparedStatement ps = c.prepareStatement(flushSql)) {
+      OffsetDateTime at = time(f.at());
+      int i = 0;
+      ps.setString(++i, statsTable);
+      ps.setObject(++i, f.replicaId());
+      ps.setObject(++i, f.session());
+      ps.setLong(++i, f.sequence());
+      ps.setObject(++i, f.replicaId());
+      ps.setObject(++i, at);
+      ps.setLong(++i, f.workspaceIds().size());
+      ps.setLong(++i, f.userIds().size());
+      ps.setLong(++i, f.allowedRequests());
+      ps.setLong(++i, f.deniedRequests());
+      ps.setObject(++i, at);
+      ps.setLong(++i, f.cumulativeWorkspaces());
+      ps.setLong(++i, f.cumulativeUsers());
+      ps.setObject(++i, f.replicaId());
+      ps.setArray(++i, workspaces);
+      ps.setObject(++i, f.replicaId());
+      ps.setArray(++i, users);
+      ps.setObject(++i, f.replicaId());
+      ps.setObject(++i, f.session());
+      ps.setLong(++i, f.sequence());
+      ps.setObject(++i, at);
+      ps.execute(); // the lock's result
+      if (!ps.getMoreResults()) {
+        throw new SQLException("the flush statement returned no result");
+      }
+      try (ResultSet rs = ps.getResultSet()) {
         rs.next();
-        UUID session = rs.getObject(1, UUID.class);
-        if (f.session().equals(session) && rs.getLong(2) >= f.sequence()) {
-          return FlushOutcome.alreadyApplied(rs.getBoolean(3));
-        }
-        exists = rs.getBoolean(4);
+        boolean previouslyInserted = rs.getBoolean(1);
+        outcome =
+            rs.wasNull()
+                ? FlushOutcome.applied(rs.getBoolean(2))
+                : FlushOutcome.alreadyApplied(previouslyInserted);
       }
+    } finally {
+      workspaces.free();
+      users.free();
     }
-    if (exists) {
-      try (PreparedStatement ps = c.prepareStatement(updateSql)) {
-        ps.setLong(1, f.cumulativeWorkspaces());
-        ps.setLong(2, f.cumulativeUsers());
-        ps.setLong(3, f.allowedRequests());
-        ps.setLong(4, f.deniedRequests());
-        ps.setObject(5, time(f.at()));
-        ps.setObject(6, f.replicaId());
-        ps.executeUpdate();
-      }
-    } else {
-      try (PreparedStatement ps = c.prepareStatement(insertSql)) {
-        ps.setObject(1, f.replicaId());
-        ps.setObject(2, time(f.at()));
-        ps.setLong(3, f.workspaceIds().size());
-        ps.setLong(4, f.userIds().size());
-        ps.setLong(5, f.allowedRequests());
-        ps.setLong(6, f.deniedRequests());
-        ps.setObject(7, time(f.at()));
-        ps.executeUpdate();
-      }
+    if (copy && !outcome.alreadyApplied()) {
+      PostgresMemberCopy.copy(c.unwrap(PGConnection.class), membersTable, f);
     }
-    if (!f.workspaceIds().isEmpty() || !f.userIds().isEmpty()) {
-      Array workspaces = c.createArrayOf("uuid", f.workspaceIds().toArray());
-      Array users = c.createArrayOf("uuid", f.userIds().toArray());
-      try (PreparedStatement ps = c.prepareStatement(membersSql)) {
-        ps.setObject(1, f.replicaId());
-        ps.setArray(2, workspaces);
-        ps.setObject(3, f.replicaId());
-        ps.setArray(4, users);
-        ps.executeUpdate();
-      } finally {
-        workspaces.free();
-        users.free();
-      }
-    }
-    try (PreparedStatement ps = c.prepareStatement(sequenceSql)) {
-      ps.setObject(1, f.replicaId());
-      ps.setObject(2, f.session());
-      ps.setLong(3, f.sequence());
-      ps.setBoolean(4, !exists);
-      ps.setObject(5, time(f.at()));
-      ps.executeUpdate();
-    }
-    return FlushOutcome.applied(!exists);
+    return outcome;
   }
 
   @Override
@@ -251,6 +300,9 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(claimedBy, "claimedBy");
     try (Connection c = dataSource.getConnection()) {
+      if (mayTruncate == null) {
+        mayTruncate = mayTruncate(c);
+      }
       return inTransaction(c, () -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
@@ -264,53 +316,77 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
       Connection c, Instant periodEnd, Duration period, Instant now, String claimedBy)
       throws SQLException {
     takeLock(c);
+    try (PreparedStatement ps = c.prepareStatement(claimLookupSql)) {
+      ps.setObject(1, time(periodEnd));
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          // claimed before: only the same reporter gets the summary it stored, nothing changes
+          if (!claimedBy.equals(rs.getString(1)) || rs.getObject(2) == null) {
+            return Optional.empty();
+          }
+          return Optional.of(
+              new UsageSummary(
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  periodEnd.minus(Duration.ofNanos(rs.getLong(2))),
+                  Duration.ofNanos(rs.getLong(2)),
+                  readRows(c, claimRowsSql, periodEnd)));
+        }
+      }
+    }
+    List<ReplicaUsage> counted = readRows(c, rowsSql, null);
+    long workspaces = 0;
+    long users = 0;
+    try (PreparedStatement ps = c.prepareStatement(distinctSql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        if (rs.getShort(1) == WORKSPACE) {
+          workspaces = rs.getLong(2);
+        } else if (rs.getShort(1) == USER) {
+          users = rs.getLong(2);
+        }
+      }
+    }
+    // every row present counts, however long ago it was written
+    UsageSummary summary = UsageSummary.summing(workspaces, users, periodEnd, period, counted);
+    Instant retained = now.minus(RETENTION);
+    execute(c, pruneClaimsSql, retained);
+    execute(c, pruneClaimRowsSql, null);
     try (PreparedStatement ps = c.prepareStatement(claimSql)) {
       ps.setObject(1, time(periodEnd));
       ps.setObject(2, time(now));
       ps.setString(3, claimedBy);
-      if (ps.executeUpdate() == 0) {
-        return Optional.empty(); // already claimed: nothing changed
-      }
+      ps.setLong(4, period.toNanos());
+      ps.setLong(5, workspaces);
+      ps.setLong(6, users);
+      ps.setLong(7, summary.allowedRequests());
+      ps.setLong(8, summary.deniedRequests());
+      ps.executeUpdate();
     }
-    Instant cutoff = now.minus(period.multipliedBy(2));
-    List<ReplicaUsage> counted = new ArrayList<>();
-    long allowed = 0;
-    long denied = 0;
-    for (ReplicaUsage row : readRows(c)) {
-      if (!row.updatedAt().isBefore(cutoff)) {
-        counted.add(row);
-        allowed += row.allowedRequests();
-        denied += row.deniedRequests();
-      }
-    }
-    long workspaces = 0;
-    long users = 0;
-    try (PreparedStatement ps = c.prepareStatement(distinctSql)) {
-      ps.setObject(1, time(cutoff));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          if (rs.getShort(1) == WORKSPACE) {
-            workspaces = rs.getLong(2);
-          } else if (rs.getShort(1) == USER) {
-            users = rs.getLong(2);
-          }
-        }
-      }
-    }
-    execute(c, deleteMembersSql, null);
+    execute(c, claimCopySql, periodEnd);
     execute(c, deleteRowsSql, null);
-    Instant retained = now.minus(RETENTION);
+    // TRUNCATE leaves no dead rows and takes constant time; without the privilege, DELETE's dead
+    // rows are left to autovacuum
+    execute(c, Boolean.TRUE.equals(mayTruncate) ? truncateMembersSql : deleteMembersSql, null);
     execute(c, pruneSequenceSql, retained);
-    execute(c, pruneClaimsSql, retained);
-    return Optional.of(
-        new UsageSummary(
-            workspaces, users, allowed, denied, periodEnd.minus(period), period, counted));
+    return Optional.of(summary);
+  }
+
+  private boolean mayTruncate(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(truncatePrivilegeSql)) {
+      ps.setString(1, membersTable);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
   }
 
   @Override
   public List<ReplicaUsage> replicaUsage() {
     try (Connection c = dataSource.getConnection()) {
-      return readRows(c);
+      return readRows(c, rowsSql, null);
     } catch (SQLException e) {
       throw new StoreException(
           "reading usage stats from table " + statsTable + " failed (SQLState " + e.getSQLState() + ")",
@@ -318,20 +394,25 @@ public final class PostgresUsageStatsStore implements UsageStatsStore {
     }
   }
 
-  private List<ReplicaUsage> readRows(Connection c) throws SQLException {
+  private static List<ReplicaUsage> readRows(Connection c, String sql, Instant periodEnd)
+      throws SQLException {
     List<ReplicaUsage> out = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(rowsSql);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        out.add(
-            new ReplicaUsage(
-                rs.getObject(1, UUID.class),
-                rs.getObject(2, OffsetDateTime.class).toInstant(),
-                rs.getLong(3),
-                rs.getLong(4),
-                rs.getLong(5),
-                rs.getLong(6),
-                rs.getObject(7, OffsetDateTime.class).toInstant()));
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      if (periodEnd != null) {
+        ps.setObject(1, time(periodEnd));
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new ReplicaUsage(
+                  rs.getObject(1, UUID.class),
+                  rs.getObject(2, OffsetDateTime.class).toInstant(),
+                  rs.getLong(3),
+                  rs.getLong(4),
+                  rs.getLong(5),
+                  rs.getLong(6),
+                  rs.getObject(7, OffsetDateTime.class).toInstant()));
+        }
       }
     }
     out.sort(Comparator.comparing(r -> r.replicaId().toString()));
