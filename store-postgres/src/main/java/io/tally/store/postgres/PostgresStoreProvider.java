@@ -2,9 +2,11 @@ package io.tally.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.GuardedDataSource;
 import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
@@ -66,7 +68,7 @@ public final class PostgresStoreProvider implements StoreProvider {
     TallyConfig config = context.config();
     PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
     if (dataSource != null) {
-      return stores(dataSource, schema, () -> {});
+      return stores(dataSource, schema, config, () -> {}, () -> {});
     }
     String url =
         config
@@ -84,6 +86,7 @@ public final class PostgresStoreProvider implements StoreProvider {
     config.jdbcUser().ifPresent(hikari::setUsername);
     config.jdbcPassword().ifPresent(hikari::setPassword);
     hikari.setMaximumPoolSize(config.poolSize());
+    configureTimeouts(hikari, url, config);
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(hikari);
@@ -91,7 +94,47 @@ public final class PostgresStoreProvider implements StoreProvider {
       throw JdbcUrls.withoutSecrets(
           new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e), config);
     }
-    return Stores.closingOnFailure(pool, () -> stores(pool, schema, pool::close));
+    return Stores.closingOnFailure(
+        pool, () -> stores(pool, schema, config, () -> softEvict(pool), pool::close));
+  }
+
+  /**
+   * Bounds every wait on the database (see {@link io.tally.core.spi.GuardedDataSource}): the
+   * driver's socket timeout, which also bounds logging in, is the network timeout; each session
+   * starts with a statement timeout of the network timeout, a lock timeout of the longest flush
+   * timeout and an {@code idle_in_transaction_session_timeout} of the network timeout, so a
+   * backend whose client went silent gives up its locks and transaction by itself. Settings the
+   * URL gives in its own {@code options} are kept and win.
+   */
+  private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
+    long network = config.jdbcNetworkTimeout().toMillis();
+    hikari.addDataSourceProperty("socketTimeout", String.valueOf(ceilSeconds(network)));
+    hikari.addDataSourceProperty("tcpKeepAlive", "true");
+    String options =
+        "-c statement_timeout="
+            + network
+            + " -c lock_timeout="
+            + config.longestFlushTimeout().toMillis()
+            + " -c idle_in_transaction_session_timeout="
+            + network;
+    String own = Driver.parseURL(url, null).getProperty("options");
+    hikari.addDataSourceProperty("options", own == null ? options : options + " " + own);
+  }
+
+  private static long ceilSeconds(long millis) {
+    return (millis + 999) / 1000;
+  }
+
+  /**
+   * Evicts the pool's idle connections after a store call was abandoned on one: a network that
+   * went silent on one connection has most likely silenced the others too, and checking each of
+   * them on borrow would cost the next call its timeout.
+   */
+  private static void softEvict(HikariDataSource pool) {
+    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+    if (bean != null) {
+      bean.softEvictConnections();
+    }
   }
 
   /**
@@ -115,12 +158,31 @@ public final class PostgresStoreProvider implements StoreProvider {
     }
   }
 
-  private static Stores stores(DataSource ds, PostgresSchema schema, AutoCloseable onClose) {
+  private static Stores stores(
+      DataSource target,
+      PostgresSchema schema,
+      TallyConfig config,
+      Runnable afterAbort,
+      AutoCloseable onClose) {
+    DataSource ds =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcNetworkTimeout())
+            .afterAbort(afterAbort)
+            .build();
+    long migration = config.jdbcMigrationTimeout().toMillis();
+    DataSource migrations =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcMigrationTimeout())
+            .onBorrow("SET statement_timeout = " + migration)
+            .onBorrow("SET lock_timeout = " + migration)
+            .onReturn("RESET statement_timeout")
+            .onReturn("RESET lock_timeout")
+            .build();
     return Stores.of(
         PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new PostgresUsageStatsStore(ds, schema),
         new PostgresConnectionLogStore(ds, schema),
-        () -> schema.migrate(ds),
+        () -> schema.migrate(migrations),
         onClose);
   }
 
