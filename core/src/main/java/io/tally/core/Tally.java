@@ -318,7 +318,7 @@ public final class Tally implements AutoCloseable {
       Stores stores = injector.getInstance(Stores.class);
       started.add(new Started("stores", stores));
       if (config.migrateOnStart()) {
-        stores.migrate();
+        migrate(stores);
       }
       connectionLog = injector.getInstance(TallyModule.FAN_OUT);
       started.add(new Started("connection log", connectionLog));
@@ -332,6 +332,28 @@ public final class Tally implements AutoCloseable {
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
+      }
+    }
+
+    /**
+     * Applies the migrations; with {@code tally.start.require-database=false}, a failure is
+     * logged at WARN and Tally starts anyway: the built-in stores run the migrations before their
+     * first call that reaches the database, and the components keep what they are given and
+     * retry meanwhile.
+     */
+    private void migrate(Stores stores) {
+      if (config.requireDatabaseAtStart()) {
+        stores.migrate();
+        return;
+      }
+      try {
+        stores.migrate();
+      } catch (RuntimeException e) {
+        RuntimeException safe = JdbcUrls.withoutSecrets(e, config);
+        log.warn(
+            "Tally starts without its database (tally.start.require-database=false): the"
+                + " migrations failed and run again before the first write",
+            safe);
       }
     }
 

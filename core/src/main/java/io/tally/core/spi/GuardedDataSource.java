@@ -50,6 +50,8 @@ public final class GuardedDataSource implements DataSource {
   private final List<String> onBorrow;
   private final List<String> onReturn;
   private final Runnable afterAbort;
+  private final Runnable beforeFirstUse;
+  private volatile boolean used;
 
   private GuardedDataSource(Builder b) {
     this.target = b.target;
@@ -57,6 +59,8 @@ public final class GuardedDataSource implements DataSource {
     this.onBorrow = List.copyOf(b.onBorrow);
     this.onReturn = List.copyOf(b.onReturn);
     this.afterAbort = b.afterAbort;
+    this.beforeFirstUse = b.beforeFirstUse;
+    this.used = b.beforeFirstUse == null;
   }
 
   /**
@@ -82,12 +86,33 @@ public final class GuardedDataSource implements DataSource {
 
   @Override
   public Connection getConnection() throws SQLException {
+    firstUse();
     return guard(target.getConnection());
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
+    firstUse();
     return guard(target.getConnection(username, password));
+  }
+
+  /** Runs the first-use task until it succeeds once; its failure fails the borrow. */
+  private void firstUse() throws SQLException {
+    if (used) {
+      return;
+    }
+    synchronized (this) {
+      if (used) {
+        return;
+      }
+      try {
+        beforeFirstUse.run();
+      } catch (RuntimeException e) {
+        throw new SQLException(
+            "the database is not ready yet (the task before its first use failed)", "08001", e);
+      }
+      used = true;
+    }
   }
 
   private Connection guard(Connection c) throws SQLException {
@@ -283,6 +308,7 @@ public final class GuardedDataSource implements DataSource {
     private final List<String> onBorrow = new ArrayList<>();
     private final List<String> onReturn = new ArrayList<>();
     private Runnable afterAbort = () -> {};
+    private Runnable beforeFirstUse;
 
     private Builder(DataSource target) {
       this.target = Objects.requireNonNull(target, "target");
@@ -351,6 +377,21 @@ public final class GuardedDataSource implements DataSource {
      */
     public Builder afterAbort(Runnable afterAbort) {
       this.afterAbort = Objects.requireNonNull(afterAbort, "afterAbort");
+      return this;
+    }
+
+    /**
+     * Sets a task that must succeed once before the first connection is handed out, for example
+     * the schema migrations of a Tally started while its database was down. Until it succeeds,
+     * every {@code getConnection} runs it again and, if it fails, throws an {@link SQLException}
+     * with SQLState {@code 08001} (a connection failure, so callers retry) caused by it.
+     *
+     * @param task the task; it must not borrow from this data source
+     * @return this
+     * @throws NullPointerException if null
+     */
+    public Builder beforeFirstUse(Runnable task) {
+      this.beforeFirstUse = Objects.requireNonNull(task, "task");
       return this;
     }
 

@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * on a private in-memory database that lives until Tally closes and is lost when the process
  * exits (logged at WARN when it opens). The URL must start with {@code
  * jdbc:h2:} (a {@link io.tally.core.ConfigException} says so otherwise, without showing the URL).
- * It connects once when opened, so a bad URL or an unreachable server fails the start; the
- * failure's messages never show the URL or the password. Tables are named with {@code
+ * It connects once when opened, so a bad URL or an unreachable server fails the start (unless
+ * {@code tally.start.require-database=false}: then the migrations run before the first store
+ * call that reaches the database); the failure's messages never show the URL or the password. Tables are named with {@code
  * tally.table-prefix}. Closing the stores disposes of the pool (and shuts the private in-memory
  * database down).
  *
@@ -81,7 +82,7 @@ public final class H2StoreProvider implements StoreProvider {
     TallyConfig config = context.config();
     H2Schema schema = H2Schema.withTablePrefix(config.tablePrefix());
     if (dataSource != null) {
-      return stores(dataSource, schema, true, () -> {});
+      return stores(dataSource, schema, config, true, () -> {});
     }
     boolean privateDatabase = config.jdbcUrl().isEmpty();
     if (privateDatabase) {
@@ -103,8 +104,10 @@ public final class H2StoreProvider implements StoreProvider {
         close::run,
         () -> {
           pool.setMaxConnections(config.poolSize());
-          connectOnce(pool, config);
-          return stores(pool, schema, !inMemory, close::run);
+          if (config.requireDatabaseAtStart()) {
+            connectOnce(pool, config);
+          }
+          return stores(pool, schema, config, !inMemory, close::run);
         });
   }
 
@@ -165,17 +168,27 @@ public final class H2StoreProvider implements StoreProvider {
    * WRITE_DELAY} later, and a process killed in between loses them).
    */
   private static Stores stores(
-      DataSource target, H2Schema schema, boolean durable, AutoCloseable onClose) {
+      DataSource target,
+      H2Schema schema,
+      TallyConfig config,
+      boolean durable,
+      AutoCloseable onClose) {
     GuardedDataSource.Builder guarded = GuardedDataSource.builder(target);
+    GuardedDataSource.Builder migrations = GuardedDataSource.builder(target);
     if (durable) {
       guarded.onReturn("CHECKPOINT SYNC");
+      migrations.onReturn("CHECKPOINT SYNC");
+    }
+    DataSource migrating = migrations.build();
+    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
+      guarded.beforeFirstUse(() -> schema.migrate(migrating));
     }
     DataSource ds = guarded.build();
     return Stores.of(
         H2LastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new H2UsageStatsStore(ds, schema),
         new H2ConnectionLogStore(ds, schema),
-        () -> schema.migrate(ds),
+        () -> schema.migrate(migrating),
         onClose);
   }
 

@@ -24,13 +24,27 @@ import org.postgresql.Driver;
  * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at
  * most {@code tally.jdbc.pool-size} connections. The URL must be one the PostgreSQL driver accepts,
  * starting with {@code jdbc:postgresql:} and without user information ({@code user:password@});
- * otherwise a {@link ConfigException} says so without showing the URL; the pool is created when Tally starts and fails
- * the start at once if the database cannot be reached. Tables are named with {@code
+ * otherwise a {@link ConfigException} says so without showing the URL. The pool is created when
+ * Tally starts and fails the start at once if the database cannot be reached; with {@code
+ * tally.start.require-database=false} it starts without connecting, and the migrations run
+ * before the first store call that reaches the database. Tables are named with {@code
  * tally.table-prefix}. Closing the stores closes the pool.
+ *
+ * <p>Every connection is bounded (see {@link GuardedDataSource}): the driver's socket timeout
+ * and each connection's network timeout are {@code tally.jdbc.network-timeout}; each session
+ * starts with {@code statement_timeout} and {@code idle_in_transaction_session_timeout} of that
+ * value and a {@code lock_timeout} of the longest flush timeout, so a backend whose client went
+ * silent releases its locks; the migrations use {@code tally.jdbc.migration-timeout} instead. A
+ * store call a component abandons at its timeout has its connection aborted and the pool's idle
+ * connections evicted, so the next call runs on a fresh connection.
  *
  * <p>Constructed with a {@link DataSource} (your application's pool), it uses that instead and
  * leaves it open; pass it to {@code TallyModule.builder(config).storeProvider(..)}, where it wins
- * over the discovered one. The JDBC settings are then ignored.
+ * over the discovered one. The JDBC settings are then ignored, except the timeouts JDBC lets a
+ * borrower set: each connection gets the network timeout while Tally holds it and is aborted
+ * when a component abandons its call. Session settings (statement, lock and
+ * idle-in-transaction timeouts) are yours to set, for example with the driver's {@code options}
+ * property or {@code ALTER ROLE}.
  */
 public final class PostgresStoreProvider implements StoreProvider {
   /** The provider's name: {@value}. */
@@ -87,6 +101,8 @@ public final class PostgresStoreProvider implements StoreProvider {
     config.jdbcPassword().ifPresent(hikari::setPassword);
     hikari.setMaximumPoolSize(config.poolSize());
     configureTimeouts(hikari, url, config);
+    // Fail the start at once when the database cannot be reached, or start without it.
+    hikari.setInitializationFailTimeout(config.requireDatabaseAtStart() ? 1 : -1);
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(hikari);
@@ -164,11 +180,6 @@ public final class PostgresStoreProvider implements StoreProvider {
       TallyConfig config,
       Runnable afterAbort,
       AutoCloseable onClose) {
-    DataSource ds =
-        GuardedDataSource.builder(target)
-            .networkTimeout(config.jdbcNetworkTimeout())
-            .afterAbort(afterAbort)
-            .build();
     long migration = config.jdbcMigrationTimeout().toMillis();
     DataSource migrations =
         GuardedDataSource.builder(target)
@@ -178,6 +189,14 @@ public final class PostgresStoreProvider implements StoreProvider {
             .onReturn("RESET statement_timeout")
             .onReturn("RESET lock_timeout")
             .build();
+    GuardedDataSource.Builder guarded =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcNetworkTimeout())
+            .afterAbort(afterAbort);
+    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
+      guarded.beforeFirstUse(() -> schema.migrate(migrations));
+    }
+    DataSource ds = guarded.build();
     return Stores.of(
         PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new PostgresUsageStatsStore(ds, schema),

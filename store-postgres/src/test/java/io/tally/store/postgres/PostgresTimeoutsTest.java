@@ -18,12 +18,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.Driver;
-import org.postgresql.PGProperty;
 
 /**
  * A store call that outlives its timeout really ends, and the next one runs on a healthy
@@ -53,24 +50,6 @@ class PostgresTimeoutsTest {
     return url.isEmpty() ? b : b.jdbcUrl(url);
   }
 
-  /** The fixture's URL with its host and port replaced by the proxy's. */
-  private static String through(SilentProxy proxy) {
-    Properties p = Driver.parseURL(pg.jdbcUrl(), null);
-    String url = pg.jdbcUrl();
-    String hostPort =
-        PGProperty.PG_HOST.getOrDefault(p) + ":" + PGProperty.PG_PORT.getOrDefault(p);
-    int at = url.indexOf("//") + 2;
-    int end = url.indexOf('/', at);
-    assertThat(url.substring(at, end)).isIn(hostPort, PGProperty.PG_HOST.getOrDefault(p));
-    return url.substring(0, at) + "127.0.0.1:" + proxy.port() + url.substring(end);
-  }
-
-  private static SilentProxy proxyToServer() throws Exception {
-    Properties p = Driver.parseURL(pg.jdbcUrl(), null);
-    return SilentProxy.to(
-        PGProperty.PG_HOST.getOrDefault(p), Integer.parseInt(PGProperty.PG_PORT.getOrDefault(p)));
-  }
-
   private static Instant stored(UUID id) throws SQLException {
     try (Connection c = pg.dataSource().getConnection();
         PreparedStatement ps =
@@ -84,19 +63,19 @@ class PostgresTimeoutsTest {
 
   @Test
   void aConnectionThatGoesSilentCostsOneFlushAndTheNextRunsOnAHealthyOne() throws Exception {
-    try (SilentProxy proxy = proxyToServer();
+    try (SilentProxy proxy = SilentProxy.toServerOf(pg);
         Stores stores =
             new PostgresStoreProvider()
-                .open(ProviderContext.of(config(through(proxy)).build(), null, clock))) {
+                .open(ProviderContext.of(config(proxy.url(pg)).build(), null, clock))) {
       silentConnectionCostsOneFlush(proxy, stores);
     }
   }
 
   @Test
   void aDataSourceOfYourOwnGetsTheSameProtection() throws Exception {
-    try (SilentProxy proxy = proxyToServer()) {
+    try (SilentProxy proxy = SilentProxy.toServerOf(pg)) {
       HikariConfig hikari = new HikariConfig();
-      hikari.setJdbcUrl(through(proxy));
+      hikari.setJdbcUrl(proxy.url(pg));
       hikari.setUsername(pg.user());
       if (!pg.password().isEmpty()) {
         hikari.setPassword(pg.password());

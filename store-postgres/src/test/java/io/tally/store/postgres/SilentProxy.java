@@ -1,5 +1,6 @@
 package io.tally.store.postgres;
 
+import io.tally.testkit.PostgresDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,18 +9,23 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.postgresql.Driver;
+import org.postgresql.PGProperty;
 
 /**
  * A test-only TCP proxy that can make the connections open now go silent: bytes are read and
  * dropped, nothing is closed or reset, exactly what a half-dead network looks like. Connections
- * opened afterwards forward normally.
+ * opened afterwards forward normally. It can also close new connections at once, like a database
+ * that is down.
  */
 final class SilentProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String targetHost;
   private final int targetPort;
   private final List<Link> links = new ArrayList<>();
+  private final AtomicBoolean refusing = new AtomicBoolean();
 
   private SilentProxy(String targetHost, int targetPort) throws IOException {
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -30,12 +36,28 @@ final class SilentProxy implements AutoCloseable {
     accept.start();
   }
 
-  static SilentProxy to(String host, int port) throws IOException {
-    return new SilentProxy(host, port);
+  /** @return a proxy to the server of {@code pg} */
+  static SilentProxy toServerOf(PostgresDatabase pg) throws IOException {
+    Properties p = Driver.parseURL(pg.jdbcUrl(), null);
+    return new SilentProxy(
+        PGProperty.PG_HOST.getOrDefault(p), Integer.parseInt(PGProperty.PG_PORT.getOrDefault(p)));
   }
 
-  int port() {
-    return server.getLocalPort();
+  /** @return the fixture's URL with its host and port replaced by this proxy's */
+  String url(PostgresDatabase pg) {
+    String url = pg.jdbcUrl();
+    int at = url.indexOf("//") + 2;
+    int end = url.indexOf('/', at);
+    return url.substring(0, at) + "127.0.0.1:" + server.getLocalPort() + url.substring(end);
+  }
+
+  /**
+   * Sets whether new connections are closed at once (the database looks down) or forwarded.
+   *
+   * @param on true to refuse
+   */
+  void refuseNewConnections(boolean on) {
+    refusing.set(on);
   }
 
   /** Makes every connection open now drop what it receives, in both directions. */
@@ -49,6 +71,10 @@ final class SilentProxy implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
+        if (refusing.get()) {
+          closeQuietly(client);
+          continue;
+        }
         Socket upstream = new Socket(targetHost, targetPort);
         Link link = new Link(client, upstream);
         synchronized (this) {
