@@ -54,6 +54,10 @@ public final class PostgresStoreProvider implements StoreProvider {
   public static final String POOL_NAME = "tally";
 
   private static final String URL_SCHEME = "jdbc:postgresql:";
+  /** HikariCP's smallest connection and validation timeouts. */
+  private static final long MIN_HIKARI_TIMEOUT_MS = 250;
+  /** HikariCP's default validation timeout. */
+  private static final long DEFAULT_VALIDATION_TIMEOUT_MS = 5000;
 
   private final DataSource dataSource;
 
@@ -124,6 +128,10 @@ public final class PostgresStoreProvider implements StoreProvider {
    */
   private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
     long network = config.jdbcNetworkTimeout().toMillis();
+    // Borrowing waits at most the network timeout too, and checking an idle connection less.
+    hikari.setConnectionTimeout(Math.max(MIN_HIKARI_TIMEOUT_MS, network));
+    hikari.setValidationTimeout(
+        Math.max(MIN_HIKARI_TIMEOUT_MS, Math.min(DEFAULT_VALIDATION_TIMEOUT_MS, network / 2)));
     hikari.addDataSourceProperty("socketTimeout", String.valueOf(ceilSeconds(network)));
     hikari.addDataSourceProperty("tcpKeepAlive", "true");
     String options =

@@ -1,12 +1,14 @@
 package io.tally.store.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.tally.core.FlushResult;
 import io.tally.core.TallyConfig;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.Stores;
+import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.testkit.Await;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
@@ -63,11 +65,36 @@ class PostgresTimeoutsTest {
 
   @Test
   void aConnectionThatGoesSilentCostsOneFlushAndTheNextRunsOnAHealthyOne() throws Exception {
+    String application = "tally-silent-" + UUID.randomUUID().toString().substring(0, 8);
     try (SilentProxy proxy = SilentProxy.toServerOf(pg);
         Stores stores =
             new PostgresStoreProvider()
-                .open(ProviderContext.of(config(proxy.url(pg)).build(), null, clock))) {
+                .open(
+                    ProviderContext.of(
+                        config(proxy.url(pg) + "&ApplicationName=" + application).build(),
+                        null,
+                        clock))) {
+      // The whole pool is open (the network goes silent under every connection, not under a
+      // connection the pool is still logging in, which would hold its single connection maker).
+      Await.until(
+          "the pool holds its " + TallyConfig.DEFAULT_POOL_SIZE + " connections",
+          Duration.ofSeconds(30),
+          () -> backends(application) == TallyConfig.DEFAULT_POOL_SIZE);
       silentConnectionCostsOneFlush(proxy, stores);
+    }
+  }
+
+  private static int backends(String application) {
+    try (Connection c = pg.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
+      ps.setString(1, application);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -186,6 +213,50 @@ class PostgresTimeoutsTest {
       assertThat(tracker.flush().isSuccess()).isTrue();
       assertThat(stored(locked)).isEqualTo(clock.now());
       tracker.close();
+    }
+  }
+
+  @Test
+  void theReportersCallIsBoundedByTheNetworkTimeout() throws Exception {
+    try (SilentProxy proxy = SilentProxy.toServerOf(pg);
+        Stores stores =
+            new PostgresStoreProvider()
+                .open(
+                    ProviderContext.of(
+                        config(proxy.url(pg)).set("tally.jdbc.network-timeout", "3s").build(),
+                        null,
+                        clock))) {
+      stores.migrate();
+      UsageStatsReporter reporter =
+          UsageStatsReporter.builder(stores.usageStats()).clock(clock).build();
+      try {
+        reporter.collectAndReset();
+        proxy.silenceOpenConnections();
+        // Before: the call waited on the silent socket for ever (pgjdbc's socketTimeout is 0).
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () -> {
+              try {
+                reporter.collectAndReset();
+              } catch (RuntimeException expected) {
+                // a silent connection fails the call; what matters is that it returns
+              }
+            });
+        clock.advance(Duration.ofHours(1));
+        Await.until(
+            "a later collection succeeds on fresh connections",
+            Duration.ofSeconds(60),
+            () -> {
+              try {
+                reporter.collectAndReset();
+                return true;
+              } catch (RuntimeException stillBroken) {
+                return false;
+              }
+            });
+      } finally {
+        reporter.close();
+      }
     }
   }
 }
