@@ -231,16 +231,7 @@ public final class TallyConfig {
               null,
               false));
   private static final Key<Boolean> MIGRATE_ON_START =
-      register(
-          new Key<>(
-              "tally.migrate-on-start",
-              TallyConfig::parseBoolean,
-              String::valueOf,
-              Boolean.class::cast,
-              true,
-              null,
-              null,
-              false));
+      register(flag("tally.migrate-on-start", true));
   private static final Key<String> TABLE_PREFIX =
       register(
           text(
@@ -270,16 +261,7 @@ public final class TallyConfig {
   private static final Key<Duration> CLOSE_TIMEOUT =
       register(duration("tally.close-timeout", DEFAULT_CLOSE_TIMEOUT));
   private static final Key<Boolean> REQUIRE_DATABASE =
-      register(
-          new Key<>(
-              "tally.start.require-database",
-              TallyConfig::parseBoolean,
-              String::valueOf,
-              Boolean.class::cast,
-              true,
-              null,
-              null,
-              false));
+      register(flag("tally.start.require-database", true));
   private static final Key<Duration> FLUSH_INTERVAL =
       register(duration("tally.flush-interval", DEFAULT_FLUSH_INTERVAL));
   private static final Key<Duration> LAST_USED_FLUSH_INTERVAL =
@@ -937,6 +919,18 @@ public final class TallyConfig {
         defaultValue,
         rule,
         ruleText,
+        false);
+  }
+
+  private static Key<Boolean> flag(String name, boolean defaultValue) {
+    return new Key<>(
+        name,
+        TallyConfig::parseBoolean,
+        String::valueOf,
+        Boolean.class::cast,
+        defaultValue,
+        null,
+        null,
         false);
   }
 

@@ -118,14 +118,17 @@ class PostgresTimeoutsTest {
     }
   }
 
+  private LastUsedTracker<UUID> tracker(Stores stores) {
+    return LastUsedTracker.builder(stores.lastUsed())
+        .flushTimeout(FLUSH_TIMEOUT)
+        .shutdownTimeout(FLUSH_TIMEOUT)
+        .clock(clock)
+        .build();
+  }
+
   private void silentConnectionCostsOneFlush(SilentProxy proxy, Stores stores) throws Exception {
     stores.migrate();
-    LastUsedTracker<UUID> tracker =
-        LastUsedTracker.builder(stores.lastUsed())
-            .flushTimeout(FLUSH_TIMEOUT)
-            .shutdownTimeout(FLUSH_TIMEOUT)
-            .clock(clock)
-            .build();
+    LastUsedTracker<UUID> tracker = tracker(stores);
     try {
       UUID first = UUID.randomUUID();
       tracker.markUsed(first);
@@ -171,12 +174,7 @@ class PostgresTimeoutsTest {
     try (Stores stores =
         new PostgresStoreProvider().open(ProviderContext.of(config(url).build(), null, clock))) {
       stores.migrate();
-      LastUsedTracker<UUID> tracker =
-          LastUsedTracker.builder(stores.lastUsed())
-              .flushTimeout(FLUSH_TIMEOUT)
-              .shutdownTimeout(FLUSH_TIMEOUT)
-              .clock(clock)
-              .build();
+      LastUsedTracker<UUID> tracker = tracker(stores);
       UUID locked = UUID.randomUUID();
       try (Connection holder = pg.dataSource().getConnection()) {
         tracker.markUsed(locked, clock.now().minusSeconds(60));
