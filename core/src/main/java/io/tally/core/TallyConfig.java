@@ -96,8 +96,9 @@ import org.slf4j.event.Level;
  *       within its own shutdown timeout, and Tally waits for them at most this long</td></tr>
  *   <tr><td>{@code tally.start.require-database}</td><td>{@code true}</td>
  *       <td>{@code true}: {@code Tally.start} fails at once when the database cannot be
- *       reached; {@code false}: it starts anyway and buffers, and the migrations run when the
- *       database answers</td></tr>
+ *       reached; {@code false}: it starts anyway (the built-in stores wait at most the network
+ *       timeout for the migrations at start) and buffers, and the migrations run before the
+ *       first write that reaches the database</td></tr>
  *   <tr><td>{@code tally.flush-interval}</td><td>{@code 60s}</td>
  *       <td>flush interval of both trackers unless their own key is set</td></tr>
  *   <tr><td>{@code tally.last-used.flush-interval}</td><td>{@code tally.flush-interval}</td>
