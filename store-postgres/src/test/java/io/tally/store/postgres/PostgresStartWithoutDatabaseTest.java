@@ -10,6 +10,7 @@ import io.tally.core.StoreException;
 import io.tally.core.Tally;
 import io.tally.core.TallyConfig;
 import io.tally.core.TallyModule;
+import io.tally.testkit.Await;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
 import java.sql.Connection;
@@ -73,9 +74,12 @@ class PostgresStartWithoutDatabaseTest {
         FlushResult down = tally.lastUsed().flush();
         assertThat(down.isSuccess()).as("%s", down).isFalse();
 
+        // The pool reconnects with its own back-off (at most half its connection timeout).
         proxy.refuseNewConnections(false);
-        FlushResult up = tally.lastUsed().flush();
-        assertThat(up.isSuccess()).as("%s", up).isTrue();
+        Await.until(
+            "a flush succeeds once the database answers",
+            Duration.ofSeconds(60),
+            () -> tally.lastUsed().flush().isSuccess());
         try (Connection c = pg.dataSource().getConnection();
             PreparedStatement ps =
                 c.prepareStatement("SELECT count(*) FROM tally_last_used WHERE id = ?")) {
