@@ -105,6 +105,23 @@ class TallyConfigTest {
   }
 
   @Test
+  void theNetworkTimeoutDefaultsToTheLongestFlushTimeoutPlusAMargin() {
+    TallyConfig c =
+        TallyConfig.builder()
+            .lastUsedFlushTimeout(Duration.ofSeconds(3))
+            .usageStatsFlushTimeout(Duration.ofSeconds(30))
+            .batchFlushTimeout(Duration.ofSeconds(4))
+            .build();
+    assertThat(c.longestFlushTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.jdbcNetworkTimeout()).isEqualTo(Duration.ofSeconds(35));
+    TallyConfig d = TallyConfig.builder().build();
+    assertThat(d.jdbcNetworkTimeout()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(d.jdbcMigrationTimeout()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(d.closeTimeout()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(d.requireDatabaseAtStart()).isTrue();
+  }
+
+  @Test
   void everyKeyIsParsed() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("tally.store", "postgres");
@@ -117,6 +134,10 @@ class TallyConfigTest {
     m.put("tally.jdbc.user", "app");
     m.put("tally.jdbc.password", " s3cret ");
     m.put("tally.jdbc.pool-size", "4");
+    m.put("tally.jdbc.network-timeout", "21s");
+    m.put("tally.jdbc.migration-timeout", "2m");
+    m.put("tally.close-timeout", "9s");
+    m.put("tally.start.require-database", "false");
     m.put("tally.flush-interval", "2m");
     m.put("tally.last-used.flush-interval", "30s");
     m.put("tally.last-used.flush-timeout", "250ms");
@@ -157,6 +178,10 @@ class TallyConfigTest {
     assertThat(c.jdbcUser()).contains("app");
     assertThat(c.jdbcPassword()).contains(" s3cret ");
     assertThat(c.poolSize()).isEqualTo(4);
+    assertThat(c.jdbcNetworkTimeout()).isEqualTo(Duration.ofSeconds(21));
+    assertThat(c.jdbcMigrationTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.closeTimeout()).isEqualTo(Duration.ofSeconds(9));
+    assertThat(c.requireDatabaseAtStart()).isFalse();
     assertThat(c.flushInterval()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.lastUsedFlushInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.lastUsedFlushTimeout()).isEqualTo(Duration.ofMillis(250));

@@ -8,6 +8,7 @@ import com.google.inject.util.Modules;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.Stores;
@@ -20,7 +21,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +47,12 @@ import org.slf4j.LoggerFactory;
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
- * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops them
- * in the reverse order. Thread-safe.
+ * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops the components in parallel, then
+ * the stores, within one budget. Thread-safe.
  */
 public final class Tally implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tally.class);
+  private static final TallyThreadFactory CLOSERS = new TallyThreadFactory("close");
 
   private final TallyConfig config;
   private final LastUsedTracker<UUID> lastUsed;
@@ -221,27 +226,30 @@ public final class Tally implements AutoCloseable {
   }
 
   /**
-   * Stops Tally: closes the extra components, the usage reporter, the usage-stats tracker, the
-   * last-used tracker, the connection log (each backend in turn) and the stores, in that order.
-   * Each component makes its final flush within its own shutdown timeout. A failure is logged and
-   * does not stop the rest; this method does not throw. Idempotent: only the first call does
-   * anything.
+   * Stops Tally within one budget, {@code tally.close-timeout} (default 20 s): the extra
+   * components, the usage reporter, the usage-stats tracker, the last-used tracker and the
+   * connection log (its backends in turn) close in parallel, each making its final flush within
+   * its own shutdown timeout; then the stores close. Whatever has not finished when the budget is
+   * spent is logged at ERROR and left to finish on its own (daemon) thread, and the stores are
+   * closed anyway, which ends the store calls still running; what those components could not
+   * write is counted as dropped in their stats. A failure is logged and does not stop the rest;
+   * this method does not throw. Idempotent: only the first call does anything.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    int failures = 0;
+    Clock real = Clock.system(); // a bound on a blocking wait is real time
+    long deadline = real.nanoTime() + config.closeTimeout().toNanos();
+    List<Started> components = new ArrayList<>();
+    List<Started> last = new ArrayList<>();
     for (int i = started.size() - 1; i >= 0; i--) {
       Started s = started.get(i);
-      try {
-        s.resource.close();
-      } catch (Exception e) {
-        failures++;
-        log.error("Tally: closing {} failed", s.name, e);
-      }
+      (s.resource instanceof Stores ? last : components).add(s);
     }
+    int failures = closeAll(components, real, deadline);
+    failures += closeAll(last, real, deadline);
     if (failures == 0) {
       log.info("Tally stopped: replica {}", config.replicaId());
     } else {
@@ -249,15 +257,63 @@ public final class Tally implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes {@code items} in parallel, each on a daemon thread, and waits for them until {@code
+   * deadline}.
+   *
+   * @return how many failed or did not finish in time
+   */
+  private int closeAll(List<Started> items, Clock real, long deadline) {
+    if (items.isEmpty()) {
+      return 0;
+    }
+    CountDownLatch done = new CountDownLatch(items.size());
+    AtomicInteger failures = new AtomicInteger();
+    for (Started s : items) {
+      Thread t =
+          CLOSERS.newThread(
+              () -> {
+                try {
+                  s.resource.close();
+                } catch (Exception | Error e) {
+                  failures.incrementAndGet();
+                  log.error("Tally: closing {} failed", s.name, e);
+                } finally {
+                  s.closed = true;
+                  done.countDown();
+                }
+              });
+      t.start();
+    }
+    try {
+      done.await(Math.max(0, deadline - real.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int late = 0;
+    for (Started s : items) {
+      if (!s.closed) {
+        late++;
+        log.error(
+            "Tally: closing {} did not finish within tally.close-timeout ({}); it goes on in the"
+                + " background",
+            s.name,
+            config.closeTimeout());
+      }
+    }
+    return failures.get() + late;
+  }
+
   @Override
   public String toString() {
     return "Tally{replica=" + config.replicaId() + ", closed=" + closed.get() + '}';
   }
 
-  /** Something started, to close in reverse order. */
+  /** Something started, to close at the end. */
   private static final class Started {
     final String name;
     final AutoCloseable resource;
+    volatile boolean closed;
 
     Started(String name, AutoCloseable resource) {
       this.name = name;
@@ -283,7 +339,7 @@ public final class Tally implements AutoCloseable {
       Stores stores = injector.getInstance(Stores.class);
       started.add(new Started("stores", stores));
       if (config.migrateOnStart()) {
-        stores.migrate();
+        migrate(stores);
       }
       connectionLog = injector.getInstance(TallyModule.FAN_OUT);
       started.add(new Started("connection log", connectionLog));
@@ -297,6 +353,28 @@ public final class Tally implements AutoCloseable {
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
+      }
+    }
+
+    /**
+     * Applies the migrations; with {@code tally.start.require-database=false}, a failure is
+     * logged at WARN and Tally starts anyway: the built-in stores run the migrations before their
+     * first call that reaches the database, and the components keep what they are given and
+     * retry meanwhile.
+     */
+    private void migrate(Stores stores) {
+      if (config.requireDatabaseAtStart()) {
+        stores.migrate();
+        return;
+      }
+      try {
+        stores.migrate();
+      } catch (RuntimeException e) {
+        RuntimeException safe = JdbcUrls.withoutSecrets(e, config);
+        log.warn(
+            "Tally starts without its database (tally.start.require-database=false): the"
+                + " migrations failed and run again before the first write",
+            safe);
       }
     }
 

@@ -86,6 +86,20 @@ import org.slf4j.event.Level;
  *       <td>the database password; never shown by {@link #toString()} nor logged</td></tr>
  *   <tr><td>{@code tally.jdbc.pool-size}</td><td>{@value #DEFAULT_POOL_SIZE}</td>
  *       <td>maximum connections in the pool Tally creates; 1 to {@value #MAX_POOL_SIZE}</td></tr>
+ *   <tr><td>{@code tally.jdbc.network-timeout}</td><td>the longest flush timeout + 5s</td>
+ *       <td>how long a store call waits for the database on one connection before the driver
+ *       gives the connection up; the built-in stores set it on every connection (see
+ *       {@code GuardedDataSource})</td></tr>
+ *   <tr><td>{@code tally.jdbc.migration-timeout}</td><td>{@code 5m}</td>
+ *       <td>network, statement and lock timeout of the schema migrations</td></tr>
+ *   <tr><td>{@code tally.close-timeout}</td><td>{@code 20s}</td>
+ *       <td>bound on the whole of {@code Tally.close()}: the components close in parallel, each
+ *       within its own shutdown timeout, and Tally waits for them at most this long</td></tr>
+ *   <tr><td>{@code tally.start.require-database}</td><td>{@code true}</td>
+ *       <td>{@code true}: {@code Tally.start} fails at once when the database cannot be
+ *       reached; {@code false}: it starts anyway (the built-in stores wait at most the network
+ *       timeout for the migrations at start) and buffers, and the migrations run before the
+ *       first write that reaches the database</td></tr>
  *   <tr><td>{@code tally.flush-interval}</td><td>{@code 60s}</td>
  *       <td>flush interval of both trackers unless their own key is set</td></tr>
  *   <tr><td>{@code tally.last-used.flush-interval}</td><td>{@code tally.flush-interval}</td>
@@ -156,6 +170,12 @@ public final class TallyConfig {
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
   /** The default maximum pool size: {@value}. */
   public static final int DEFAULT_POOL_SIZE = 10;
+  /** What the default network timeout adds to the longest flush timeout: 5 seconds. */
+  public static final Duration NETWORK_TIMEOUT_MARGIN = Duration.ofSeconds(5);
+  /** The default bound on the schema migrations: 5 minutes. */
+  public static final Duration DEFAULT_MIGRATION_TIMEOUT = Duration.ofMinutes(5);
+  /** The default bound on {@code Tally.close()}: 20 seconds. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(20);
   /** The default flush interval of both trackers: 60 seconds. */
   public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(60);
   /** The default bound on one tracker flush: 10 seconds. */
@@ -241,16 +261,7 @@ public final class TallyConfig {
               null,
               false));
   private static final Key<Boolean> MIGRATE_ON_START =
-      register(
-          new Key<>(
-              "tally.migrate-on-start",
-              TallyConfig::parseBoolean,
-              String::valueOf,
-              Boolean.class::cast,
-              true,
-              null,
-              null,
-              false));
+      register(flag("tally.migrate-on-start", true));
   private static final Key<String> TABLE_PREFIX =
       register(
           text(
@@ -273,6 +284,14 @@ public final class TallyConfig {
               true));
   private static final Key<Integer> POOL_SIZE =
       register(integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE));
+  private static final Key<Duration> NETWORK_TIMEOUT =
+      register(duration("tally.jdbc.network-timeout", null));
+  private static final Key<Duration> MIGRATION_TIMEOUT =
+      register(duration("tally.jdbc.migration-timeout", DEFAULT_MIGRATION_TIMEOUT));
+  private static final Key<Duration> CLOSE_TIMEOUT =
+      register(duration("tally.close-timeout", DEFAULT_CLOSE_TIMEOUT));
+  private static final Key<Boolean> REQUIRE_DATABASE =
+      register(flag("tally.start.require-database", true));
   private static final Key<Duration> FLUSH_INTERVAL =
       register(duration("tally.flush-interval", DEFAULT_FLUSH_INTERVAL));
   private static final Key<Duration> LAST_USED_FLUSH_INTERVAL =
@@ -544,6 +563,46 @@ public final class TallyConfig {
   /** @return the maximum size of the connection pool Tally creates */
   public int poolSize() {
     return get(POOL_SIZE);
+  }
+
+  /**
+   * Returns how long a store call may wait for the database on one connection: {@code
+   * tally.jdbc.network-timeout}, by default the longest of the three flush timeouts plus {@link
+   * #NETWORK_TIMEOUT_MARGIN}, so that a component gives a call up (and aborts its connection)
+   * before the driver does.
+   *
+   * @return the network timeout of the connections the built-in stores use
+   */
+  public Duration jdbcNetworkTimeout() {
+    Duration set = get(NETWORK_TIMEOUT);
+    return set != null ? set : longestFlushTimeout().plus(NETWORK_TIMEOUT_MARGIN);
+  }
+
+  /** @return the longest of the last-used, usage-stats and connection-log flush timeouts */
+  public Duration longestFlushTimeout() {
+    Duration a = lastUsedFlushTimeout();
+    Duration b = usageStatsFlushTimeout();
+    Duration c = batchFlushTimeout();
+    Duration ab = a.compareTo(b) >= 0 ? a : b;
+    return ab.compareTo(c) >= 0 ? ab : c;
+  }
+
+  /** @return the network, statement and lock timeout of the schema migrations */
+  public Duration jdbcMigrationTimeout() {
+    return get(MIGRATION_TIMEOUT);
+  }
+
+  /** @return the bound on the whole of {@code Tally.close()} */
+  public Duration closeTimeout() {
+    return get(CLOSE_TIMEOUT);
+  }
+
+  /**
+   * @return whether {@code Tally.start} fails when the database cannot be reached ({@code true},
+   *     the default) rather than starting and buffering
+   */
+  public boolean requireDatabaseAtStart() {
+    return get(REQUIRE_DATABASE);
   }
 
   /** @return the flush interval of the trackers that do not set their own */
@@ -899,6 +958,18 @@ public final class TallyConfig {
         defaultValue,
         rule,
         ruleText,
+        false);
+  }
+
+  private static Key<Boolean> flag(String name, boolean defaultValue) {
+    return new Key<>(
+        name,
+        TallyConfig::parseBoolean,
+        String::valueOf,
+        Boolean.class::cast,
+        defaultValue,
+        null,
+        null,
         false);
   }
 

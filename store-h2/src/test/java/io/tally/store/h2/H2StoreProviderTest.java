@@ -107,4 +107,62 @@ class H2StoreProviderTest {
     assertThat(thrown).isSameAs(error);
     assertThat(disposed).hasValue(1);
   }
+
+  @Test
+  void aPlainFileUrlIsMovedToTheInterruptSafeChannel() {
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:file:/data/tally;MODE=PostgreSQL"))
+        .isEqualTo("jdbc:h2:async:/data/tally;MODE=PostgreSQL");
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:/data/tally")).isEqualTo("jdbc:h2:async:/data/tally");
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:~/tally")).isEqualTo("jdbc:h2:async:~/tally");
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:./tally")).isEqualTo("jdbc:h2:async:./tally");
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:C:/tally")).isEqualTo("jdbc:h2:async:C:/tally");
+    for (String same :
+        List.of("jdbc:h2:async:/data/tally", "jdbc:h2:mem:x", "jdbc:h2:tcp://host/~/tally")) {
+      assertThat(H2StoreProvider.safeUrl(same)).isEqualTo(same);
+    }
+  }
+
+  @Test
+  void anNioUrlIsRefusedWithoutShowingIt() {
+    ConfigException e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> open(TallyConfig.builder().jdbcUrl("jdbc:h2:nio:/secret/path;PASSWORD=x").build()));
+    assertThat(e.problems())
+        .containsExactly(
+            "tally.jdbc.url uses an H2 nio file channel, which an interrupted store call closes"
+                + " (killing the database); use jdbc:h2:async:<path>");
+  }
+
+  @Test
+  void aFileUrlOpensOnTheAsyncChannel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    String url = "jdbc:h2:file:" + dir.resolve("tally").toAbsolutePath();
+    try (Stores stores = open(TallyConfig.builder().jdbcUrl(url).build())) {
+      stores.migrate();
+      stores.lastUsed().markUsed(java.util.Map.of(UUID.randomUUID(), clock.now()));
+    }
+  }
+
+  @Test
+  void theDefaultInMemoryDatabaseIsLoggedAtWarn() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(H2StoreProvider.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    Stores stores = open(TallyConfig.builder().build());
+    try {
+      assertThat(appender.list)
+          .anySatisfy(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                assertThat(e.getFormattedMessage()).contains("in-memory").contains("lost");
+              });
+    } finally {
+      stores.close();
+      logger.detachAppender(appender);
+    }
+  }
 }

@@ -2,9 +2,11 @@ package io.tally.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.GuardedDataSource;
 import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
@@ -22,13 +24,27 @@ import org.postgresql.Driver;
  * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at
  * most {@code tally.jdbc.pool-size} connections. The URL must be one the PostgreSQL driver accepts,
  * starting with {@code jdbc:postgresql:} and without user information ({@code user:password@});
- * otherwise a {@link ConfigException} says so without showing the URL; the pool is created when Tally starts and fails
- * the start at once if the database cannot be reached. Tables are named with {@code
+ * otherwise a {@link ConfigException} says so without showing the URL. The pool is created when
+ * Tally starts and fails the start at once if the database cannot be reached; with {@code
+ * tally.start.require-database=false} it starts without connecting, and the migrations run
+ * before the first store call that reaches the database. Tables are named with {@code
  * tally.table-prefix}. Closing the stores closes the pool.
+ *
+ * <p>Every connection is bounded (see {@link GuardedDataSource}): the driver's socket timeout
+ * and each connection's network timeout are {@code tally.jdbc.network-timeout}; each session
+ * starts with {@code statement_timeout} and {@code idle_in_transaction_session_timeout} of that
+ * value and a {@code lock_timeout} of the longest flush timeout, so a backend whose client went
+ * silent releases its locks; the migrations use {@code tally.jdbc.migration-timeout} instead. A
+ * store call a component abandons at its timeout has its connection aborted and the pool's idle
+ * connections evicted, so the next call runs on a fresh connection.
  *
  * <p>Constructed with a {@link DataSource} (your application's pool), it uses that instead and
  * leaves it open; pass it to {@code TallyModule.builder(config).storeProvider(..)}, where it wins
- * over the discovered one. The JDBC settings are then ignored.
+ * over the discovered one. The JDBC settings are then ignored, except the timeouts JDBC lets a
+ * borrower set: each connection gets the network timeout while Tally holds it and is aborted
+ * when a component abandons its call. Session settings (statement, lock and
+ * idle-in-transaction timeouts) are yours to set, for example with the driver's {@code options}
+ * property or {@code ALTER ROLE}.
  */
 public final class PostgresStoreProvider implements StoreProvider {
   /** The provider's name: {@value}. */
@@ -38,6 +54,10 @@ public final class PostgresStoreProvider implements StoreProvider {
   public static final String POOL_NAME = "tally";
 
   private static final String URL_SCHEME = "jdbc:postgresql:";
+  /** HikariCP's smallest connection and validation timeouts. */
+  private static final long MIN_HIKARI_TIMEOUT_MS = 250;
+  /** HikariCP's default validation timeout. */
+  private static final long DEFAULT_VALIDATION_TIMEOUT_MS = 5000;
 
   private final DataSource dataSource;
 
@@ -66,7 +86,7 @@ public final class PostgresStoreProvider implements StoreProvider {
     TallyConfig config = context.config();
     PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
     if (dataSource != null) {
-      return stores(dataSource, schema, () -> {});
+      return stores(dataSource, schema, config, () -> {}, () -> {});
     }
     String url =
         config
@@ -84,6 +104,9 @@ public final class PostgresStoreProvider implements StoreProvider {
     config.jdbcUser().ifPresent(hikari::setUsername);
     config.jdbcPassword().ifPresent(hikari::setPassword);
     hikari.setMaximumPoolSize(config.poolSize());
+    configureTimeouts(hikari, url, config);
+    // Fail the start at once when the database cannot be reached, or start without it.
+    hikari.setInitializationFailTimeout(config.requireDatabaseAtStart() ? 1 : -1);
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(hikari);
@@ -91,7 +114,51 @@ public final class PostgresStoreProvider implements StoreProvider {
       throw JdbcUrls.withoutSecrets(
           new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e), config);
     }
-    return Stores.closingOnFailure(pool, () -> stores(pool, schema, pool::close));
+    return Stores.closingOnFailure(
+        pool, () -> stores(pool, schema, config, () -> softEvict(pool), pool::close));
+  }
+
+  /**
+   * Bounds every wait on the database (see {@link io.tally.core.spi.GuardedDataSource}): the
+   * driver's socket timeout, which also bounds logging in, is the network timeout; each session
+   * starts with a statement timeout of the network timeout, a lock timeout of the longest flush
+   * timeout and an {@code idle_in_transaction_session_timeout} of the network timeout, so a
+   * backend whose client went silent gives up its locks and transaction by itself. Settings the
+   * URL gives in its own {@code options} are kept and win.
+   */
+  private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
+    long network = config.jdbcNetworkTimeout().toMillis();
+    // Borrowing waits at most the network timeout too, and checking an idle connection less.
+    hikari.setConnectionTimeout(Math.max(MIN_HIKARI_TIMEOUT_MS, network));
+    hikari.setValidationTimeout(
+        Math.max(MIN_HIKARI_TIMEOUT_MS, Math.min(DEFAULT_VALIDATION_TIMEOUT_MS, network / 2)));
+    hikari.addDataSourceProperty("socketTimeout", String.valueOf(ceilSeconds(network)));
+    hikari.addDataSourceProperty("tcpKeepAlive", "true");
+    String options =
+        "-c statement_timeout="
+            + network
+            + " -c lock_timeout="
+            + config.longestFlushTimeout().toMillis()
+            + " -c idle_in_transaction_session_timeout="
+            + network;
+    String own = Driver.parseURL(url, null).getProperty("options");
+    hikari.addDataSourceProperty("options", own == null ? options : options + " " + own);
+  }
+
+  private static long ceilSeconds(long millis) {
+    return (millis + 999) / 1000;
+  }
+
+  /**
+   * Evicts the pool's idle connections after a store call was abandoned on one: a network that
+   * went silent on one connection has most likely silenced the others too, and checking each of
+   * them on borrow would cost the next call its timeout.
+   */
+  private static void softEvict(HikariDataSource pool) {
+    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+    if (bean != null) {
+      bean.softEvictConnections();
+    }
   }
 
   /**
@@ -115,12 +182,34 @@ public final class PostgresStoreProvider implements StoreProvider {
     }
   }
 
-  private static Stores stores(DataSource ds, PostgresSchema schema, AutoCloseable onClose) {
+  private static Stores stores(
+      DataSource target,
+      PostgresSchema schema,
+      TallyConfig config,
+      Runnable afterAbort,
+      AutoCloseable onClose) {
+    long migration = config.jdbcMigrationTimeout().toMillis();
+    DataSource migrations =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcMigrationTimeout())
+            .onBorrow("SET statement_timeout = " + migration)
+            .onBorrow("SET lock_timeout = " + migration)
+            .onReturn("RESET statement_timeout")
+            .onReturn("RESET lock_timeout")
+            .build();
+    GuardedDataSource.Builder guarded =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcNetworkTimeout())
+            .afterAbort(afterAbort);
+    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
+      guarded.beforeFirstUse(() -> schema.migrate(migrations));
+    }
+    DataSource ds = guarded.build();
     return Stores.of(
         PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new PostgresUsageStatsStore(ds, schema),
         new PostgresConnectionLogStore(ds, schema),
-        () -> schema.migrate(ds),
+        () -> schema.migrate(migrations),
         onClose);
   }
 
