@@ -154,6 +154,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Clock clock = Clock.system();
+    /** Real time for the blocking bounds (write, flush, shutdown timeouts); a seam for tests. */
+    Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
     String name = DEFAULT_NAME;

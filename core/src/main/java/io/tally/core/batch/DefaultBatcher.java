@@ -29,7 +29,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,22 +67,24 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final Duration flushTimeout;
   private final Duration shutdownTimeout;
   private final Clock clock;
-  private final Clock real = Clock.system();
+  private final Clock real;
   private final FailureTracker failures;
   private final FlushListeners listeners;
   private final Intake<T> intake;
   private final ThreadPoolExecutor io;
   private final Thread worker;
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private final AtomicBoolean closeStarted = new AtomicBoolean();
+  private final Object closeLock = new Object();
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests =
       new ConcurrentLinkedQueue<>();
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
-  /** Real-time instant (Clock.system nanos) by which the worker must have finished closing. */
-  private volatile long workerDeadline;
-  private volatile long closeDeadline;
+  /**
+   * The shutdown deadlines, published in one write once close() computed them: a thread that sees
+   * close begin (this is non-null) always sees its deadlines. Null until close().
+   */
+  private volatile Deadlines closing;
 
   // Counters, under `counters`. Accepted items are counted by the intake as they enter it;
   // items leave the intake only through drain(), which moves them into `held` under `counters`,
@@ -136,6 +137,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.flushTimeout = b.flushTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
+    this.real = b.realTime;
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
@@ -218,23 +220,23 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public void close() {
-    if (closeStarted.compareAndSet(false, true)) {
-      long now = real.nanoTime();
-      long total = shutdownTimeout.toNanos();
-      closeDeadline = now + total;
-      // keep a little time to interrupt a stuck store call and let the worker book the rest
-      workerDeadline = closeDeadline - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10);
-      closed = true;
-      intake.close();
-      intake.signal(Intake.CLOSE);
+    Deadlines d;
+    synchronized (closeLock) {
+      if (closing == null) {
+        closing = Deadlines.from(real.nanoTime(), shutdownTimeout);
+        closed = true;
+        intake.close();
+        intake.signal(Intake.CLOSE);
+      }
+      d = closing;
     }
     if (Thread.currentThread() == worker) {
       return; // called from a flush listener; the worker closes once the listener returns
     }
     try {
-      if (!terminated.await(workerDeadline - real.nanoTime(), TimeUnit.NANOSECONDS)) {
+      if (!terminated.await(d.worker() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
         worker.interrupt(); // stuck in a store call: give up on it
-        if (!terminated.await(closeDeadline - real.nanoTime(), TimeUnit.NANOSECONDS)) {
+        if (!terminated.await(d.close() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
           log.error(
               "{}: close() did not finish within shutdownTimeout {}; what is left is reported"
                   + " in stats() once the worker stops",
@@ -327,7 +329,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     int signals = 0;
     while (true) {
       drainIntake();
-      if (closeStarted.get()) {
+      if (closing != null) {
         return;
       }
       if ((signals & Intake.RETRY) != 0) {
@@ -339,7 +341,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       if ((signals & Intake.FLUSH) != 0) {
         onFlushRequests();
       }
-      if (closeStarted.get()) {
+      if (closing != null) {
         return;
       }
       boolean canTake = canTake();
@@ -918,10 +920,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   private void lastAttempt(List<T> items) {
-    long left = workerDeadline - real.nanoTime();
-    if (!closeStarted.get()) {
-      left = flushTimeout.toNanos(); // the worker died without close(): still try once
-    }
+    Deadlines d = closing;
+    long left =
+        d == null
+            ? flushTimeout.toNanos() // the worker died without close(): still try once
+            : d.worker() - real.nanoTime();
     if (left <= 0) {
       drop(DROP_SHUTDOWN_TIMEOUT, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
       return;
@@ -987,6 +990,16 @@ final class DefaultBatcher<T> implements Batcher<T> {
       log.error(msg, name, n, reason, why, total, cause);
     } else {
       log.error(msg, name, n, reason, why, total);
+    }
+  }
+
+  /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
+  private record Deadlines(long worker, long close) {
+    static Deadlines from(long now, Duration shutdownTimeout) {
+      long total = shutdownTimeout.toNanos();
+      // keep a little time to interrupt a stuck store call and let the worker book the rest
+      return new Deadlines(
+          now + total - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10), now + total);
     }
   }
 
