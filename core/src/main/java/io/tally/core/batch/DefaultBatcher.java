@@ -12,9 +12,7 @@ import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -22,11 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -52,14 +46,10 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
-  private static final int DRAIN_CHUNK = 256;
 
   private final String name;
-  private final BatchStore<T> store;
   private final int maxBatchSize;
   private final RetryMode retryMode;
-  private final int retryQueueCapacity;
-  private final int maxPendingItems;
   private final Duration writeTimeout;
   private final Duration flushTimeout;
   private final Duration shutdownTimeout;
@@ -68,7 +58,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final FailureTracker failures;
   private final FlushListeners listeners;
   private final Intake<T> intake;
-  private final ThreadPoolExecutor io;
+  private final StoreCalls<T> calls;
   private final Thread worker;
   private final CountDownLatch terminated = new CountDownLatch(1);
   private final Object closeLock = new Object();
@@ -91,29 +81,21 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final Isolation<T> isolation = new Isolation<>();
   private final FlushTimer timer;
   private final RetryBackoff backoff;
-  private final ArrayDeque<RetryBatch<T>> retryQueue = new ArrayDeque<>();
-  private int retryQueueItems;
-  private final List<T> drainBuffer = new ArrayList<>(DRAIN_CHUNK);
-  /** The queue's head, looked at with the pending batch full, that could not merge; or null. */
-  private T blockedHead;
-  private Call<T> inFlight;
+  private final RetryQueue<T> retryQueue;
+  private final FlushRound round = new FlushRound();
+  private final IntakeDrain<T> drain;
+  private StoreCalls.Call<T> inFlight;
+  private Source inFlightSource;
   /** RETRY_QUEUE: the head's retry is due (started as soon as no call runs). */
   private boolean headRetryDue;
   /** The first call after a merge-back backoff counts as a retry. */
   private boolean nextIsRetry;
-  /** Items the current flush round (timer or flush()) still has to write; 0: no round. */
-  private int owed;
-  private final List<CompletableFuture<FlushResult>> roundWaiters = new ArrayList<>();
-  private int roundRows;
-  private long roundNanos;
 
   private DefaultBatcher(Batcher.Builder<T> b) {
     this.name = b.name;
-    this.store = b.store;
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
-    this.retryQueueCapacity = b.retryQueueCapacity;
-    this.maxPendingItems = b.effectiveMaxPendingItems();
+    this.retryQueue = new RetryQueue<>(b.retryQueueCapacity);
     this.writeTimeout = b.writeTimeout;
     this.flushTimeout = b.flushTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
@@ -123,19 +105,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
     this.pending = new PendingBatch<>(b.coalescing, this::callbackFailed);
+    this.drain = new IntakeDrain<>(intake, pending, counters, b.effectiveMaxPendingItems());
     this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
     this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
-    // One I/O thread: a store call that outlives its timeout (JDBC ignores interrupts) keeps it,
-    // and the next call queues behind it instead of overlapping on a second thread.
-    this.io =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            30,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            new TallyThreadFactory(name + "-io"));
-    this.io.allowCoreThreadTimeOut(true);
+    this.calls = new StoreCalls<>(name, b.store, clock, real, () -> intake.signal(Intake.DONE));
     this.worker = new TallyThreadFactory(name).newThread(this::run);
   }
 
@@ -188,7 +161,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     int r;
     String why;
     try {
-      r = intake.offer(item, saturatedNanos(wait));
+      r = intake.offer(item, StoreCalls.saturatedNanos(wait));
       why = "the queue stayed full for " + wait;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -202,14 +175,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
     }
     return r;
-  }
-
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
   }
 
   @Override
@@ -306,7 +271,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     } catch (RuntimeException | Error e) {
       log.error("{}: closing failed", name, e);
     } finally {
-      io.shutdownNow();
+      calls.shutdownNow();
       terminated.countDown();
     }
   }
@@ -315,13 +280,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
     int signals = 0;
     while (true) {
       if (inFlight != null) {
-        if (inFlight.future.isDone()) {
-          finish(inFlight, outcome(inFlight));
-        } else if (real.nanoTime() - inFlight.deadline >= 0) {
-          finish(inFlight, timedOut(inFlight));
+        FlushResult r = calls.poll(inFlight);
+        if (r != null) {
+          finish(r);
         }
       }
-      drainIntake();
+      drain.drain(heldElsewhere());
       if (closing != null) {
         return;
       }
@@ -338,7 +302,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       if (closing != null) {
         return;
       }
-      boolean canTake = canTake();
+      boolean canTake = drain.canTake(heldElsewhere() + pending.size());
       if (timer.isStale() && !intake.hasWork(canTake)) {
         timer.moveIfStale(); // about to wait: arm the timer for the deadline the last flush set
       }
@@ -346,74 +310,14 @@ final class DefaultBatcher<T> implements Batcher<T> {
         calling = false;
         signals = intake.awaitWork(canTake);
       } else {
-        signals = intake.awaitWork(canTake, inFlight.deadline - real.nanoTime());
+        signals = intake.awaitWork(canTake, calls.nanosLeft(inFlight));
       }
     }
   }
 
-  /** Items in the worker's custody: what the memory bound counts. */
-  private int custody() {
-    return pending.size()
-        + isolation.size()
-        + retryQueueItems
-        + (inFlight == null ? 0 : inFlight.items.size());
-  }
-
-  /**
-   * True when the worker should wake for queued items: there is room within the bound, or the
-   * queue's head has not been looked at since the bound was reached.
-   */
-  private boolean canTake() {
-    return custody() < maxPendingItems || blockedHead == null;
-  }
-
-  /** Moves queued items into the pending batch, within maxPendingItems. */
-  private void drainIntake() {
-    while (true) {
-      int room = Math.min(DRAIN_CHUNK, maxPendingItems - custody());
-      if (room <= 0) {
-        if (mergeHeadAtBound()) {
-          continue;
-        }
-        return;
-      }
-      blockedHead = null;
-      drainBuffer.clear();
-      if (counters.drain(intake, drainBuffer, room) == 0) {
-        return;
-      }
-      for (T item : drainBuffer) {
-        if (pending.add(item)) {
-          counters.coalesced();
-        }
-      }
-      drainBuffer.clear();
-    }
-  }
-
-  /**
-   * At the bound, takes the queue's head only if it merges into a pending item (so nothing
-   * grows); otherwise leaves it queued and marks it {@link #blockedHead}, so intake stays blocked
-   * until room frees up. Only this thread takes from the queue, so the head it looked at is the
-   * one it takes.
-   */
-  private boolean mergeHeadAtBound() {
-    if (blockedHead != null) {
-      return false;
-    }
-    T head = intake.peek();
-    if (head == null) {
-      return false;
-    }
-    if (!pending.mergeIfKeyPending(head)) {
-      blockedHead = head;
-      return false;
-    }
-    drainBuffer.clear();
-    counters.drain(intake, drainBuffer, 1); // the head looked at above
-    drainBuffer.clear();
-    counters.coalesced();
-    return true;
+  /** Items the worker holds outside the pending batch; they count towards the bound too. */
+  private int heldElsewhere() {
+    return isolation.size() + retryQueue.items() + (inFlight == null ? 0 : inFlight.items.size());
   }
 
   // ---------------------------------------------------------------- deciding what to write
@@ -441,8 +345,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** A timer, retry or forced flush: writes what is pending now (and re-arms the timer). */
   private void startRound() {
     timer.rearm();
-    blockedHead = null; // the batch changes: look at the queue's head again
-    owed = Math.max(owed, pending.size());
+    drain.lookAgain(); // the batch changes
+    round.owe(pending.size());
   }
 
   /**
@@ -452,12 +356,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private void onFlushRequests() {
     CompletableFuture<FlushResult> f;
     boolean any = false;
-    if (owed == 0 && roundWaiters.isEmpty() && !isolation.active()) {
-      roundRows = 0; // no round under way: rows written so far are not this flush's
-      roundNanos = 0;
-    }
     while ((f = flushRequests.poll()) != null) {
-      roundWaiters.add(f);
+      round.await(f);
       any = true;
     }
     if (!any) {
@@ -468,9 +368,9 @@ final class DefaultBatcher<T> implements Batcher<T> {
       nextIsRetry = true;
     }
     startRound();
-    owed = Math.max(owed, pending.size() + intake.size());
-    if (owed == 0 && inFlight == null && !isolation.active()) {
-      endRound(FlushResult.empty());
+    round.owe(pending.size() + intake.size());
+    if (round.owed() == 0 && inFlight == null && !isolation.active()) {
+      round.end(FlushResult.empty());
     }
   }
 
@@ -488,7 +388,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
     if (headRetryDue) {
       headRetryDue = false;
-      RetryBatch<T> head = retryQueue.peek();
+      RetryQueue.Entry<T> head = retryQueue.head();
       if (head != null) {
         head.attempts++;
         start(head.items, Source.HEAD, true);
@@ -499,40 +399,23 @@ final class DefaultBatcher<T> implements Batcher<T> {
       return;
     }
     if (pending.isEmpty()) {
-      if (owed > 0 || !roundWaiters.isEmpty()) {
-        owed = 0; // what was owed coalesced away or was written
-        endRound(roundResult());
+      if (round.active()) {
+        round.end(); // what was owed coalesced away or was written
       }
       return;
     }
-    if (owed == 0) {
+    if (round.owed() == 0) {
       if (pending.size() < maxBatchSize) {
         return;
       }
       timer.defer(); // a size flush
     }
-    blockedHead = null;
+    drain.lookAgain();
     List<T> chunk = pending.take(maxBatchSize);
-    owed = Math.max(0, owed - chunk.size());
+    round.took(chunk.size());
     boolean retry = nextIsRetry;
     nextIsRetry = false;
     start(chunk, retryMode == RetryMode.MERGE_BACK ? Source.PENDING : Source.PENDING_QUEUED, retry);
-  }
-
-  private FlushResult roundResult() {
-    return roundRows == 0 && roundNanos == 0
-        ? FlushResult.empty()
-        : FlushResult.success(roundRows, Duration.ofNanos(roundNanos));
-  }
-
-  private void endRound(FlushResult result) {
-    owed = 0;
-    roundRows = 0;
-    roundNanos = 0;
-    for (CompletableFuture<FlushResult> w : roundWaiters) {
-      w.complete(result);
-    }
-    roundWaiters.clear();
   }
 
   // ---------------------------------------------------------------- store calls
@@ -555,68 +438,27 @@ final class DefaultBatcher<T> implements Batcher<T> {
       counters.retry();
     }
     calling = true;
-    inFlight = submit(items, source, flushTimeout);
-  }
-
-  private Call<T> submit(List<T> items, Source source, Duration timeout) {
-    List<T> view = Collections.unmodifiableList(items);
-    long startNanos = clock.nanoTime();
-    FutureTask<Void> future =
-        new FutureTask<>(() -> store.upsertBatch(view), null) {
-          @Override
-          protected void done() {
-            intake.signal(Intake.DONE); // after the outcome is set, so the worker sees it
-          }
-        };
-    io.execute(future);
-    return new Call<>(items, source, future, startNanos, real.nanoTime() + saturatedNanos(timeout), timeout);
-  }
-
-  /** The outcome of a call that is done. */
-  private FlushResult outcome(Call<T> call) {
-    Duration took = Duration.ofNanos(Math.max(0, clock.nanoTime() - call.startNanos));
-    try {
-      call.future.get();
-      return FlushResult.success(call.items.size(), took);
-    } catch (CancellationException e) {
-      return FlushResult.failed(call.items.size(), took, e);
-    } catch (ExecutionException e) {
-      return FlushResult.failed(call.items.size(), took, e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt(); // cannot happen for a done future
-      return FlushResult.failed(call.items.size(), took, e);
-    }
-  }
-
-  /** Gives up on a call that ran past its timeout: cancelled, and counted as failed. */
-  private FlushResult timedOut(Call<T> call) {
-    call.future.cancel(true);
-    if (call.future.isDone() && !call.future.isCancelled()) {
-      return outcome(call); // it ended just now
-    }
-    return FlushResult.timedOut(
-        call.items.size(),
-        call.timeout,
-        new TimeoutException("store call did not finish within " + call.timeout));
+    inFlight = calls.start(items, flushTimeout);
+    inFlightSource = source;
   }
 
   /** Books the outcome of the in-flight call and decides what happens to its items. */
-  private void finish(Call<T> call, FlushResult result) {
+  private void finish(FlushResult result) {
+    StoreCalls.Call<T> call = inFlight;
+    Source source = inFlightSource;
     inFlight = null;
     if (result.isSuccess()) {
       counters.written(call.items.size());
       failures.recordSuccess();
       backoff.succeeded();
-      if (owed > 0 || !roundWaiters.isEmpty() || isolation.active()) {
-        roundRows += result.rows();
-        roundNanos += result.duration().toNanos();
+      if (round.active() || isolation.active()) {
+        round.written(result);
       }
       listeners.fire(result);
-      switch (call.source) {
+      switch (source) {
         case PART -> handle(isolation.succeeded(), null);
         case HEAD -> {
           retryQueue.poll();
-          retryQueueItems -= call.items.size();
           if (!retryQueue.isEmpty()) {
             backoff.cancel();
             backoff.schedule(Duration.ZERO); // the store is back
@@ -624,8 +466,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
         }
         default -> {}
       }
-      if (owed == 0 && !isolation.active() && !roundWaiters.isEmpty() && inFlight == null) {
-        endRound(roundResult());
+      if (round.active() && round.owed() == 0 && !isolation.active()) {
+        round.end();
       }
       return;
     }
@@ -635,9 +477,9 @@ final class DefaultBatcher<T> implements Batcher<T> {
     listeners.fire(result);
     Kind kind = kindOf(result);
     boolean endsRound = true; // a failure ends a flush round, unless an isolation resolves it
-    switch (call.source) {
+    switch (source) {
       case PART -> endsRound = handle(isolation.failed(call.items, kind), result);
-      case HEAD -> headFailed(result);
+      case HEAD -> scheduleHeadRetry(result);
       case PENDING_QUEUED -> enqueueRetry(call.items, result);
       case PENDING -> {
         int streak = backoff.failed();
@@ -652,7 +494,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
     }
     if (endsRound) {
-      endRound(result);
+      round.end(result);
     }
   }
 
@@ -698,51 +540,33 @@ final class DefaultBatcher<T> implements Batcher<T> {
       drop(DropReasons.RETRIES_EXHAUSTED, chunk.size(), "the retry policy allows no retry", cause(result));
       return;
     }
-    if (closing == null && retryQueue.size() >= retryQueueCapacity) {
-      drop(
-          DropReasons.RETRY_QUEUE_FULL,
-          chunk.size(),
-          "the retry queue already holds " + retryQueueCapacity + " batches",
-          cause(result));
+    if (closing == null && retryQueue.isFull()) {
+      String why = "the retry queue already holds " + retryQueue.capacity() + " batches";
+      drop(DropReasons.RETRY_QUEUE_FULL, chunk.size(), why, cause(result));
       return;
     }
-    retryQueue.add(new RetryBatch<>(chunk, clock.nanoTime()));
-    retryQueueItems += chunk.size();
+    retryQueue.add(chunk, clock.nanoTime()); // while closing, the shutdown gives it a last attempt
     if (closing == null && !backoff.isScheduled() && !headRetryDue) {
       scheduleHeadRetry(result);
     }
   }
 
-  private void headFailed(FlushResult result) {
-    RetryBatch<T> head = retryQueue.peek();
-    Duration delay = nextDelay(head);
-    if (delay != null) {
-      backoff.schedule(delay);
-      return;
-    }
-    retryQueue.poll();
-    retryQueueItems -= head.items.size();
-    drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), "gave up after " + head.attempts + " retries", cause(result));
-    scheduleHeadRetry(null);
-  }
-
   /** Schedules the head's next retry, giving up heads whose policy forbids another. */
   private void scheduleHeadRetry(FlushResult result) {
-    RetryBatch<T> head;
-    while ((head = retryQueue.peek()) != null) {
-      Duration delay = nextDelay(head);
+    if (closing != null) {
+      return; // the shutdown gives every queued batch its last attempt
+    }
+    RetryQueue.Entry<T> head;
+    while ((head = retryQueue.head()) != null) {
+      Duration delay = backoff.nextDelay(head.attempts, head.firstFailure);
       if (delay != null) {
         backoff.schedule(delay);
         return;
       }
       retryQueue.poll();
-      retryQueueItems -= head.items.size();
-      drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), "gave up after " + head.attempts + " retries", cause(result));
+      String why = "gave up after " + head.attempts + " retries";
+      drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, cause(result));
     }
-  }
-
-  private Duration nextDelay(RetryBatch<T> head) {
-    return backoff.nextDelay(head.attempts, head.firstFailure);
   }
 
   // ------------------------------------------------------------ MERGE_BACK
@@ -764,12 +588,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
           cause(result));
       return;
     }
-    for (T item : items) {
-      if (pending.mergeBack(item)) {
-        counters.coalesced();
-      }
-    }
-    blockedHead = null;
+    drain.mergeBack(items);
     if (closing != null) {
       return; // the shutdown that follows gives it its last attempt
     }
@@ -782,32 +601,25 @@ final class DefaultBatcher<T> implements Batcher<T> {
     intake.close(); // before the final drain: from here on every write is refused
     timer.stop();
     backoff.cancel();
-    takeEverything();
+    drain.takeAll();
     if (inFlight != null) {
-      Call<T> call = inFlight;
-      FlushResult r = awaitForShutdown(call);
+      FlushResult r = calls.await(inFlight, shutdownLeft());
       if (r == null) {
+        calls.cancel(inFlight);
+        dropUnanswered(inFlight.items);
         inFlight = null;
-        call.future.cancel(true);
-        drop(DropReasons.SHUTDOWN, call.items.size(), "the store did not answer within shutdownTimeout " + shutdownTimeout, null);
       } else {
-        finish(call, r); // a failure merges back (closing): the last attempts below retry it
+        finish(r); // a failure merges back (closing): the last attempts below retry it
       }
     }
-    for (T item : isolation.abandon()) {
-      if (pending.mergeBack(item)) {
-        counters.coalesced();
-      }
-    }
+    drain.mergeBack(isolation.abandon());
     while (!retryQueue.isEmpty()) {
-      RetryBatch<T> b = retryQueue.poll();
-      retryQueueItems -= b.items.size();
-      lastAttempt(b.items);
+      lastAttempt(retryQueue.poll().items);
     }
     while (!pending.isEmpty()) {
       lastAttempt(pending.take(maxBatchSize));
     }
-    endRound(FlushResult.empty());
+    round.end(FlushResult.empty());
     CompletableFuture<FlushResult> f;
     while ((f = flushRequests.poll()) != null) {
       f.complete(FlushResult.empty());
@@ -822,40 +634,17 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  private void takeEverything() {
-    List<T> all = new ArrayList<>();
-    counters.drain(intake, all, Integer.MAX_VALUE);
-    for (T item : all) {
-      if (pending.add(item)) {
-        counters.coalesced();
-      }
-    }
-  }
-
   /** Real nanos the worker may still spend closing. */
   private long shutdownLeft() {
     Deadlines d = closing;
     return d == null
-        ? saturatedNanos(flushTimeout) // the worker died without close(): still try once
+        ? StoreCalls.saturatedNanos(flushTimeout) // the worker died without close(): try once
         : d.worker() - real.nanoTime();
   }
 
-  /** Waits for the in-flight call within the shutdown time; null if it did not end in time. */
-  private FlushResult awaitForShutdown(Call<T> call) {
-    long left = Math.min(shutdownLeft(), call.deadline - real.nanoTime());
-    try {
-      call.future.get(Math.max(0, left), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      if (shutdownLeft() <= 0) {
-        return null;
-      }
-      return timedOut(call);
-    } catch (InterruptedException e) {
-      return null; // close() gave up on it
-    } catch (ExecutionException | CancellationException e) {
-      // the outcome below reports it
-    }
-    return outcome(call);
+  private void dropUnanswered(List<T> items) {
+    String why = "the store did not answer within shutdownTimeout " + shutdownTimeout;
+    drop(DropReasons.SHUTDOWN, items.size(), why, null);
   }
 
   /**
@@ -869,14 +658,13 @@ final class DefaultBatcher<T> implements Batcher<T> {
       drop(DropReasons.SHUTDOWN, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
       return;
     }
-    Duration timeout = left < saturatedNanos(flushTimeout) ? Duration.ofNanos(left) : flushTimeout;
-    Call<T> call = submit(items, Source.PENDING, timeout);
-    inFlight = call;
-    FlushResult r = awaitForShutdown(call);
-    inFlight = null;
+    Duration timeout =
+        left < StoreCalls.saturatedNanos(flushTimeout) ? Duration.ofNanos(left) : flushTimeout;
+    StoreCalls.Call<T> call = calls.start(items, timeout);
+    FlushResult r = calls.await(call, left);
     if (r == null) {
-      call.future.cancel(true);
-      drop(DropReasons.SHUTDOWN, items.size(), "the store did not answer within shutdownTimeout " + shutdownTimeout, null);
+      calls.cancel(call);
+      dropUnanswered(items);
       return;
     }
     if (r.isSuccess()) {
@@ -931,26 +719,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
   private record Deadlines(long worker, long close) {
     static Deadlines from(long now, Duration shutdownTimeout) {
-      long total = saturatedNanos(shutdownTimeout);
+      long total = StoreCalls.saturatedNanos(shutdownTimeout);
       // keep a little time to interrupt a stuck store call and let the worker book the rest
       return new Deadlines(
           now + total - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10), now + total);
-    }
-  }
-
-  /** A store call started by the worker. */
-  private record Call<T>(
-      List<T> items, Source source, Future<?> future, long startNanos, long deadline, Duration timeout) {}
-
-  /** A failed batch waiting in the retry queue. */
-  private static final class RetryBatch<T> {
-    final List<T> items;
-    final long firstFailure;
-    int attempts;
-
-    RetryBatch(List<T> items, long firstFailure) {
-      this.items = items;
-      this.firstFailure = firstFailure;
     }
   }
 }
