@@ -902,26 +902,23 @@ public final class TallyConfig {
   }
 
   private static Key<Integer> integer(String name, Integer defaultValue, int min, int max) {
-    return new Key<>(
-        name,
-        TallyConfig::parseInt,
-        String::valueOf,
-        Integer.class::cast,
-        defaultValue,
-        n -> n >= min && n <= max,
-        "must be between " + min + " and " + max,
-        false);
+    return integer(name, defaultValue, n -> n >= min && n <= max, "must be between " + min + " and " + max);
   }
 
   private static Key<Integer> integer(String name, Integer defaultValue, int min) {
+    return integer(name, defaultValue, n -> n >= min, "must be >= " + min);
+  }
+
+  private static Key<Integer> integer(
+      String name, Integer defaultValue, Predicate<Integer> rule, String ruleText) {
     return new Key<>(
         name,
         TallyConfig::parseInt,
         String::valueOf,
         Integer.class::cast,
         defaultValue,
-        n -> n >= min,
-        "must be >= " + min,
+        rule,
+        ruleText,
         false);
   }
 

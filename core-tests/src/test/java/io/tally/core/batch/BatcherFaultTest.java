@@ -2,10 +2,6 @@ package io.tally.core.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
@@ -24,35 +20,25 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.LoggerFactory;
 
 /** The batcher under store faults: outages, a slow store, poison items, a full queue. */
 class BatcherFaultTest {
   private static final Duration GENEROUS = Duration.ofSeconds(60);
 
   @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
+  @RegisterExtension final BatcherLogs logs = new BatcherLogs();
 
   private final ManualClock clock = ManualClock.create();
   private final List<Batcher<Item>> open = new ArrayList<>();
-  private final Logger batcherLog = (Logger) LoggerFactory.getLogger(Batcher.class);
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-  @BeforeEach
-  void captureLogs() {
-    logs.start();
-    batcherLog.addAppender(logs);
-  }
 
   @AfterEach
   void closeAll() {
     open.forEach(Batcher::close);
-    batcherLog.detachAppender(logs);
   }
 
   /** A store that writes a batch whole or not at all, and fails as told. */
@@ -102,16 +88,6 @@ class BatcherFaultTest {
       clock.advance(Duration.ofSeconds(1));
     }
     throw new AssertionError("not done after 600 s of clock time: " + what + "; " + b.stats());
-  }
-
-  private List<String> errors() {
-    List<String> out = new ArrayList<>();
-    for (ILoggingEvent e : logs.list) {
-      if (e.getLevel() == Level.ERROR) {
-        out.add(e.getFormattedMessage());
-      }
-    }
-    return out;
   }
 
   @ParameterizedTest
@@ -206,7 +182,7 @@ class BatcherFaultTest {
     assertThat(other.events()).containsExactly(Item.keyless(2)); // the other backend still got it
     assertThat(b.stats().dropped()).isEqualTo(Map.of(DropReasons.ENQUEUE_TIMEOUT, 1L));
     assertThat(b.stats().accepted()).isEqualTo(3);
-    assertThat(errors()).anyMatch(m -> m.contains("reason enqueue_timeout"));
+    assertThat(logs.errors()).anyMatch(m -> m.contains("reason enqueue_timeout"));
     faulty.release();
     b.close();
     assertThat(b.stats().flushedRows()).isEqualTo(2);
@@ -236,7 +212,7 @@ class BatcherFaultTest {
     ComponentStats s = b.stats();
     assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.REJECTED, 1L));
     assertThat(s.pending()).isZero();
-    assertThat(errors())
+    assertThat(logs.errors())
         .anyMatch(m -> m.contains("reason rejected") && m.contains("key " + poison.key()));
     b.write(new Item("after", 1)); // the batcher goes on
     assertThat(b.flush().isSuccess()).isTrue();

@@ -3,10 +3,6 @@ package io.tally.core.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
@@ -29,32 +25,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 class BatcherTest {
   @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
+  @RegisterExtension final BatcherLogs logs = new BatcherLogs();
 
   private final ManualClock clock = ManualClock.create();
   private final RecordingStore<Item> store = new RecordingStore<>();
   private final FaultyStore<BatchStore<Item>> faulty = FaultyStore.wrap(store);
   private final List<Batcher<Item>> open = new ArrayList<>();
-  private final Logger batcherLog = (Logger) LoggerFactory.getLogger(Batcher.class);
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-
-  @BeforeEach
-  void captureLogs() {
-    logs.start();
-    batcherLog.addAppender(logs);
-  }
 
   @AfterEach
   void closeAll() {
     faulty.reset();
     open.forEach(Batcher::close);
-    batcherLog.detachAppender(logs);
   }
 
   private Batcher<Item> batcher(UnaryOperator<Batcher.Builder<Item>> options) {
@@ -72,16 +58,6 @@ class BatcherTest {
     List<Item> out = new ArrayList<>();
     for (int i = from; i < to; i++) {
       out.add(Item.keyless(i));
-    }
-    return out;
-  }
-
-  private List<String> errors() {
-    List<String> out = new ArrayList<>();
-    for (ILoggingEvent e : logs.list) {
-      if (e.getLevel() == Level.ERROR) {
-        out.add(e.getFormattedMessage());
-      }
     }
     return out;
   }
@@ -283,7 +259,7 @@ class BatcherTest {
     assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.RETRIES_EXHAUSTED, 3L));
     assertThat(s.retries()).isEqualTo(2);
     assertThat(s.pending()).isZero();
-    assertThat(errors())
+    assertThat(logs.errors())
         .anyMatch(m -> m.contains("dropped 3 item(s), reason retries_exhausted"));
     faulty.failing(false);
   }
@@ -302,7 +278,7 @@ class BatcherTest {
     Await.until("two failures", () -> b.stats().failedFlushes() == 2);
     awaitIdle(b);
     assertThat(b.stats().dropped()).isEqualTo(Map.of(DropReasons.RETRY_QUEUE_FULL, 2L));
-    assertThat(errors()).anyMatch(m -> m.contains("reason retry_queue_full"));
+    assertThat(logs.errors()).anyMatch(m -> m.contains("reason retry_queue_full"));
     faulty.failing(false);
   }
 
@@ -349,7 +325,7 @@ class BatcherTest {
     ComponentStats s = b.stats();
     assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.SHUTDOWN, 3L));
     assertThat(s.pending()).isZero();
-    assertThat(errors()).anyMatch(m -> m.contains("reason shutdown"));
+    assertThat(logs.errors()).anyMatch(m -> m.contains("reason shutdown"));
   }
 
   @Test
@@ -486,7 +462,7 @@ class BatcherTest {
         .hasMessageContaining("queue stayed full");
     assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
     assertThat(b.stats().dropped()).isEqualTo(Map.of(DropReasons.QUEUE_FULL, 1L));
-    assertThat(errors()).anyMatch(m -> m.contains("reason queue_full"));
+    assertThat(logs.errors()).anyMatch(m -> m.contains("reason queue_full"));
     faulty.release();
     b.close();
     assertThat(store.items()).containsExactlyElementsOf(items(0, 3));
@@ -807,7 +783,7 @@ class BatcherTest {
     ComponentStats s = b.stats();
     assertThat(s.callbackFailures()).isEqualTo(4); // merge, key, and the listener twice
     assertThat(s.flushedRows()).isEqualTo(4);
-    assertThat(errors()) // the first failure is logged, then every 1000th
+    assertThat(logs.errors()) // the first failure is logged, then every 1000th
         .containsExactly(
             "test-batcher: the coalescing merge rule threw (1 failures so far); the item is kept uncoalesced");
   }
