@@ -64,7 +64,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final Object closeLock = new Object();
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests =
       new ConcurrentLinkedQueue<>();
-  private final BatchCounters counters = new BatchCounters();
+  private final BatchCounters counters;
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
@@ -93,6 +93,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   private DefaultBatcher(Batcher.Builder<T> b) {
     this.name = b.name;
+    this.counters = new BatchCounters(name, log);
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
     this.retryQueue = new RetryQueue<>(b.retryQueueCapacity);
@@ -104,7 +105,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
-    this.pending = new PendingBatch<>(b.coalescing, this::callbackFailed);
+    this.pending = new PendingBatch<>(b.coalescing, counters::callbackFailed);
     this.drain = new IntakeDrain<>(intake, pending, counters, b.effectiveMaxPendingItems());
     this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
     this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
@@ -169,10 +170,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       why = "a write waiting for room in the full queue was interrupted";
     }
     if (r == Intake.FULL) {
-      long total = counters.refuse(reason);
-      if (total == 1 || total % 100 == 0) { // each caller also learns it: log the first, every 100th
-        logDrop(reason, 1, why, total, null);
-      }
+      counters.refuse(reason, why);
     }
     return r;
   }
@@ -241,7 +239,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public ComponentStats stats() {
-    return counters.snapshot(name, intake, failures, listeners.failures());
+    return counters.snapshot(intake, failures, listeners.failures());
   }
 
   /** True when the worker waits with nothing to do and no store call running; for tests. */
@@ -515,16 +513,9 @@ final class DefaultBatcher<T> implements Batcher<T> {
    * @return true if items were given back (they wait for a retry)
    */
   private boolean handle(Isolation.Verdict<T> verdict, FlushResult result) {
-    for (T item : verdict.rejected()) {
-      long total = counters.drop(DropReasons.REJECTED, 1);
-      log.error(
-          "{}: dropped 1 item(s), reason {}: the store rejected it alone, key {} ({} dropped for"
-              + " this reason so far)",
-          name,
-          DropReasons.REJECTED,
-          pending.keyOf(item),
-          total,
-          result == null ? null : result.failure().orElse(null));
+    for (T item : verdict.rejected()) { // logged with its key, never its contents
+      String why = "the store rejected it alone, key " + pending.keyOf(item);
+      counters.drop(DropReasons.REJECTED, 1, why, cause(result));
     }
     if (verdict.givenBack().isEmpty()) {
       return false;
@@ -537,12 +528,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   private void enqueueRetry(List<T> chunk, FlushResult result) {
     if (backoff.policy().maxAttempts() == 0) {
-      drop(DropReasons.RETRIES_EXHAUSTED, chunk.size(), "the retry policy allows no retry", cause(result));
+      counters.drop(DropReasons.RETRIES_EXHAUSTED, chunk.size(), "the retry policy allows no retry", cause(result));
       return;
     }
     if (closing == null && retryQueue.isFull()) {
       String why = "the retry queue already holds " + retryQueue.capacity() + " batches";
-      drop(DropReasons.RETRY_QUEUE_FULL, chunk.size(), why, cause(result));
+      counters.drop(DropReasons.RETRY_QUEUE_FULL, chunk.size(), why, cause(result));
       return;
     }
     retryQueue.add(chunk, clock.nanoTime()); // while closing, the shutdown gives it a last attempt
@@ -565,7 +556,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
       retryQueue.poll();
       String why = "gave up after " + head.attempts + " retries";
-      drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, cause(result));
+      counters.drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, cause(result));
     }
   }
 
@@ -579,7 +570,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     Duration delay = closing != null ? Duration.ZERO : backoff.nextDelayOfRun();
     if (delay == null) {
       backoff.giveUpRun();
-      drop(
+      counters.drop(
           DropReasons.RETRIES_EXHAUSTED,
           items.size(),
           "failed again after "
@@ -644,7 +635,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   private void dropUnanswered(List<T> items) {
     String why = "the store did not answer within shutdownTimeout " + shutdownTimeout;
-    drop(DropReasons.SHUTDOWN, items.size(), why, null);
+    counters.drop(DropReasons.SHUTDOWN, items.size(), why, null);
   }
 
   /**
@@ -655,7 +646,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private void lastAttempt(List<T> items) {
     long left = shutdownLeft();
     if (left <= 0) {
-      drop(DropReasons.SHUTDOWN, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
+      counters.drop(DropReasons.SHUTDOWN, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
       return;
     }
     Duration timeout =
@@ -686,34 +677,13 @@ final class DefaultBatcher<T> implements Batcher<T> {
       lastAttempt(new ArrayList<>(items.subList(half, items.size())));
       return;
     }
-    drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", cause(r));
+    counters.drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", cause(r));
   }
 
   // ------------------------------------------------------------ accounting
 
   private static Throwable cause(FlushResult r) {
     return r == null ? null : r.failure().orElse(null);
-  }
-
-  /** Counts {@code n} dropped items the worker held, and logs at ERROR. Worker only. */
-  private void drop(String reason, int n, String why, Throwable cause) {
-    logDrop(reason, n, why, counters.drop(reason, n), cause);
-  }
-
-  private void logDrop(String reason, int n, String why, long total, Throwable cause) {
-    String msg = "{}: dropped {} item(s), reason {}: {} ({} dropped for this reason so far)";
-    if (cause != null) {
-      log.error(msg, name, n, reason, why, total, cause);
-    } else {
-      log.error(msg, name, n, reason, why, total);
-    }
-  }
-
-  private void callbackFailed(String what, Throwable e) {
-    long n = counters.callbackFailed();
-    if (n == 1 || n % 1000 == 0) {
-      log.error("{}: {} threw ({} failures so far); the item is kept uncoalesced", name, what, n, e);
-    }
   }
 
   /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
