@@ -86,8 +86,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final IntakeDrain<T> drain;
   private StoreCalls.Call<T> inFlight;
   private Source inFlightSource;
-  /** RETRY_QUEUE: the head's retry is due (started as soon as no call runs). */
-  private boolean headRetryDue;
   /** The first call after a merge-back backoff counts as a retry. */
   private boolean nextIsRetry;
 
@@ -96,7 +94,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.counters = new BatchCounters(name, log);
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
-    this.retryQueue = new RetryQueue<>(b.retryQueueCapacity);
     this.writeTimeout = b.writeTimeout;
     this.flushTimeout = b.flushTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
@@ -109,6 +106,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.drain = new IntakeDrain<>(intake, pending, counters, b.effectiveMaxPendingItems());
     this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
     this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
+    this.retryQueue = new RetryQueue<>(b.retryQueueCapacity, backoff, counters);
     this.calls = new StoreCalls<>(name, b.store, clock, real, () -> intake.signal(Intake.DONE));
     this.worker = new TallyThreadFactory(name).newThread(this::run);
   }
@@ -336,7 +334,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       nextIsRetry = true;
       startRound();
     } else {
-      headRetryDue = !retryQueue.isEmpty();
+      retryQueue.due();
     }
   }
 
@@ -384,14 +382,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
         return;
       }
     }
-    if (headRetryDue) {
-      headRetryDue = false;
-      RetryQueue.Entry<T> head = retryQueue.head();
-      if (head != null) {
-        head.attempts++;
-        start(head.items, Source.HEAD, true);
-        return;
-      }
+    List<T> head = retryQueue.takeDue();
+    if (head != null) {
+      start(head, Source.HEAD, true);
+      return;
     }
     if (backoff.isBackingOff()) {
       return;
@@ -445,23 +439,15 @@ final class DefaultBatcher<T> implements Batcher<T> {
     StoreCalls.Call<T> call = inFlight;
     Source source = inFlightSource;
     inFlight = null;
+    book(result, call.items.size());
     if (result.isSuccess()) {
-      counters.written(call.items.size());
-      failures.recordSuccess();
       backoff.succeeded();
       if (round.active() || isolation.active()) {
         round.written(result);
       }
-      listeners.fire(result);
       switch (source) {
         case PART -> handle(isolation.succeeded(), null);
-        case HEAD -> {
-          retryQueue.poll();
-          if (!retryQueue.isEmpty()) {
-            backoff.cancel();
-            backoff.schedule(Duration.ZERO); // the store is back
-          }
-        }
+        case HEAD -> retryQueue.headWritten();
         default -> {}
       }
       if (round.active() && round.owed() == 0 && !isolation.active()) {
@@ -469,16 +455,16 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
       return;
     }
-    Throwable cause = result.failure().orElse(null);
-    counters.failedFlush();
-    failures.recordFailure("writing a batch of " + call.items.size() + " item(s)", cause);
-    listeners.fire(result);
     Kind kind = kindOf(result);
     boolean endsRound = true; // a failure ends a flush round, unless an isolation resolves it
     switch (source) {
       case PART -> endsRound = handle(isolation.failed(call.items, kind), result);
-      case HEAD -> scheduleHeadRetry(result);
-      case PENDING_QUEUED -> enqueueRetry(call.items, result);
+      case HEAD -> {
+        if (closing == null) { // else the shutdown gives every queued batch its last attempt
+          retryQueue.scheduleHead(result);
+        }
+      }
+      case PENDING_QUEUED -> retryQueue.failed(call.items, result, clock.nanoTime(), closing != null);
       case PENDING -> {
         int streak = backoff.failed();
         boolean bisect =
@@ -494,6 +480,18 @@ final class DefaultBatcher<T> implements Batcher<T> {
     if (endsRound) {
       round.end(result);
     }
+  }
+
+  /** Counts a store call's outcome and tells the health tracker and the flush listeners. */
+  private void book(FlushResult r, int items) {
+    if (r.isSuccess()) {
+      counters.written(items);
+      failures.recordSuccess();
+    } else {
+      counters.failedFlush();
+      failures.recordFailure("writing a batch of " + items + " item(s)", cause(r));
+    }
+    listeners.fire(r);
   }
 
   /** Timeouts, interrupts and cancellations are transient; otherwise what the store says. */
@@ -522,42 +520,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
     mergeBackOrGiveUp(verdict.givenBack(), result);
     return true;
-  }
-
-  // ------------------------------------------------------------ RETRY_QUEUE
-
-  private void enqueueRetry(List<T> chunk, FlushResult result) {
-    if (backoff.policy().maxAttempts() == 0) {
-      counters.drop(DropReasons.RETRIES_EXHAUSTED, chunk.size(), "the retry policy allows no retry", cause(result));
-      return;
-    }
-    if (closing == null && retryQueue.isFull()) {
-      String why = "the retry queue already holds " + retryQueue.capacity() + " batches";
-      counters.drop(DropReasons.RETRY_QUEUE_FULL, chunk.size(), why, cause(result));
-      return;
-    }
-    retryQueue.add(chunk, clock.nanoTime()); // while closing, the shutdown gives it a last attempt
-    if (closing == null && !backoff.isScheduled() && !headRetryDue) {
-      scheduleHeadRetry(result);
-    }
-  }
-
-  /** Schedules the head's next retry, giving up heads whose policy forbids another. */
-  private void scheduleHeadRetry(FlushResult result) {
-    if (closing != null) {
-      return; // the shutdown gives every queued batch its last attempt
-    }
-    RetryQueue.Entry<T> head;
-    while ((head = retryQueue.head()) != null) {
-      Duration delay = backoff.nextDelay(head.attempts, head.firstFailure);
-      if (delay != null) {
-        backoff.schedule(delay);
-        return;
-      }
-      retryQueue.poll();
-      String why = "gave up after " + head.attempts + " retries";
-      counters.drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, cause(result));
-    }
   }
 
   // ------------------------------------------------------------ MERGE_BACK
@@ -604,8 +566,9 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
     }
     drain.mergeBack(isolation.abandon());
-    while (!retryQueue.isEmpty()) {
-      lastAttempt(retryQueue.poll().items);
+    List<T> failed;
+    while ((failed = retryQueue.poll()) != null) {
+      lastAttempt(failed);
     }
     while (!pending.isEmpty()) {
       lastAttempt(pending.take(maxBatchSize));
@@ -658,15 +621,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
       dropUnanswered(items);
       return;
     }
+    book(r, items.size());
     if (r.isSuccess()) {
-      counters.written(items.size());
-      failures.recordSuccess();
-      listeners.fire(r);
       return;
     }
-    counters.failedFlush();
-    failures.recordFailure("writing a batch of " + items.size() + " item(s) while closing", cause(r));
-    listeners.fire(r);
     if (kindOf(r) == Kind.DATA) {
       if (items.size() == 1) {
         handle(new Isolation.Verdict<>(items, List.of()), r);
