@@ -329,6 +329,22 @@ class BatcherTest {
   }
 
   @Test
+  void offerTakesItemsLikeWriteValidatesItsBudgetAndThrowsAfterClose() {
+    Batcher<Item> b = batcher(o -> o);
+    assertThat(b.offer(Item.keyless(1), Duration.ZERO)).isTrue();
+    assertThatThrownBy(() -> b.offer(Item.keyless(2), Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxWait was PT-1S but must not be negative");
+    assertThatThrownBy(() -> b.offer(null, Duration.ZERO)).isInstanceOf(NullPointerException.class);
+    b.close();
+    assertThatThrownBy(() -> b.offer(Item.keyless(3), Duration.ZERO))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThat(store.items()).containsExactly(Item.keyless(1));
+    assertThat(b.stats().accepted()).isEqualTo(1);
+  }
+
+  @Test
   void writeAfterCloseThrowsAtOnce() {
     Batcher<Item> b = batcher(o -> o);
     b.close();
