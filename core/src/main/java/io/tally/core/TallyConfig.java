@@ -901,24 +901,18 @@ public final class TallyConfig {
     return d.compareTo(MAX_DURATION) > 0 ? TOO_LONG : null;
   }
 
-  private static Key<Integer> integer(String name, Integer defaultValue, int min, int max) {
-    return integer(name, defaultValue, n -> n >= min && n <= max, "must be between " + min + " and " + max);
-  }
-
   private static Key<Integer> integer(String name, Integer defaultValue, int min) {
-    return integer(name, defaultValue, n -> n >= min, "must be >= " + min);
+    return integer(name, defaultValue, min, Integer.MAX_VALUE);
   }
 
-  private static Key<Integer> integer(
-      String name, Integer defaultValue, Predicate<Integer> rule, String ruleText) {
+  private static Key<Integer> integer(String name, Integer defaultValue, int min, int max) {
     return new Key<>(
         name,
         TallyConfig::parseInt,
         String::valueOf,
         Integer.class::cast,
         defaultValue,
-        rule,
-        ruleText,
+        n -> n < min ? "must be >= " + min : n > max ? "must be at most " + max : null,
         false);
   }
 

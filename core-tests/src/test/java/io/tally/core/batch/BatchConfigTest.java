@@ -24,7 +24,7 @@ class BatchConfigTest {
     assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.batch.max-pending", "2147483647")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
-            "tally.batch.max-pending was '2147483647' but must be between 1 and 10000000");
+            "tally.batch.max-pending was '2147483647' but must be at most 10000000");
     assertThatThrownBy(
             () ->
                 TallyConfig.from(
