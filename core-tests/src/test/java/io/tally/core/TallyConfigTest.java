@@ -51,7 +51,7 @@ class TallyConfigTest {
     assertThat(c.batchWriteTimeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.batchFlushTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.batchShutdownTimeout()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.retryMaxAttempts()).isEqualTo(3);
+    assertThat(c.retryMaxAttempts()).isEqualTo(Integer.MAX_VALUE); // unlimited: limits are opt-in
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.defaults());
@@ -150,6 +150,7 @@ class TallyConfigTest {
     m.put("tally.batch.size", "500");
     m.put("tally.batch.flush-interval", "1s");
     m.put("tally.batch.queue-capacity", "2000");
+    m.put("tally.batch.max-pending", "5000");
     m.put("tally.batch.write-timeout", "13s");
     m.put("tally.batch.flush-timeout", "14s");
     m.put("tally.batch.shutdown-timeout", "7s");
@@ -194,6 +195,7 @@ class TallyConfigTest {
     assertThat(c.batchSize()).isEqualTo(500);
     assertThat(c.batchFlushInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.batchQueueCapacity()).isEqualTo(2000);
+    assertThat(c.batchMaxPending()).isEqualTo(5000);
     assertThat(c.batchWriteTimeout()).isEqualTo(Duration.ofSeconds(13));
     assertThat(c.batchFlushTimeout()).isEqualTo(Duration.ofSeconds(14));
     assertThat(c.batchShutdownTimeout()).isEqualTo(Duration.ofSeconds(7));

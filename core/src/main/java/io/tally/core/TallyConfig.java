@@ -132,10 +132,14 @@ import org.slf4j.event.Level;
  *       <td>how long one connection-log write to the database may take</td></tr>
  *   <tr><td>{@code tally.batch.shutdown-timeout}</td><td>{@code 10s}</td>
  *       <td>bound on draining the connection log at close</td></tr>
- *   <tr><td>{@code tally.batch.retry.max-attempts}</td>
- *       <td>{@value #DEFAULT_RETRY_MAX_ATTEMPTS}</td>
- *       <td>retries of a failed connection-log batch before it is dropped (counted); 0 = none; at
- *       most {@value #MAX_RETRY_ATTEMPTS}</td></tr>
+ *   <tr><td>{@code tally.batch.max-pending}</td><td>10 × {@code tally.batch.size}</td>
+ *       <td>connection-log events held in memory while the database is slow or down (queue not
+ *       included); at the bound {@code write} blocks, then throws; from {@code tally.batch.size}
+ *       to {@value #MAX_BATCH_MAX_PENDING}</td></tr>
+ *   <tr><td>{@code tally.batch.retry.max-attempts}</td><td>(unlimited)</td>
+ *       <td>opt-in: retries of a failed connection-log batch before it is dropped (counted);
+ *       0 = none; at most {@value #MAX_RETRY_ATTEMPTS}. Unset, a batch is retried for as long as
+ *       the database fails</td></tr>
  *   <tr><td>{@code tally.batch.retry.initial-backoff}</td><td>{@code 1s}</td>
  *       <td>wait before the first retry; doubles per attempt, with jitter</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-backoff}</td><td>{@code 30s}</td>
@@ -190,8 +194,10 @@ public final class TallyConfig {
   public static final Duration DEFAULT_BATCH_WRITE_TIMEOUT = Duration.ofSeconds(5);
   /** The default connection-log flush interval: 5 seconds. */
   public static final Duration DEFAULT_BATCH_FLUSH_INTERVAL = Duration.ofSeconds(5);
-  /** The default number of retries of a failed connection-log batch: {@value}. */
-  public static final int DEFAULT_RETRY_MAX_ATTEMPTS = 3;
+  /** The default number of retries of a failed connection-log batch: unlimited. */
+  public static final int DEFAULT_RETRY_MAX_ATTEMPTS = Integer.MAX_VALUE;
+  /** The largest {@code tally.batch.max-pending}: {@value}. */
+  public static final int MAX_BATCH_MAX_PENDING = 10_000_000;
   /** The default wait before the first retry: 1 second. */
   public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofSeconds(1);
   /** The default longest wait between retries: 30 seconds. */
@@ -328,8 +334,9 @@ public final class TallyConfig {
   private static final Key<Duration> BATCH_SHUTDOWN_TIMEOUT =
       register(duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final Key<Integer> RETRY_MAX_ATTEMPTS =
-      register(
-          integer("tally.batch.retry.max-attempts", DEFAULT_RETRY_MAX_ATTEMPTS, 0, MAX_RETRY_ATTEMPTS));
+      register(integer("tally.batch.retry.max-attempts", null, 0, MAX_RETRY_ATTEMPTS));
+  private static final Key<Integer> BATCH_MAX_PENDING =
+      register(integer("tally.batch.max-pending", null, 1, MAX_BATCH_MAX_PENDING));
   private static final Key<Duration> RETRY_INITIAL_BACKOFF =
       register(duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
   private static final Key<Duration> RETRY_MAX_BACKOFF =
@@ -680,9 +687,19 @@ public final class TallyConfig {
     return get(BATCH_SHUTDOWN_TIMEOUT);
   }
 
-  /** @return retries of a failed connection-log batch before it is dropped */
+  /**
+   * @return retries of a failed connection-log batch before it is dropped; {@link
+   *     #DEFAULT_RETRY_MAX_ATTEMPTS} (unlimited) when not set
+   */
   public int retryMaxAttempts() {
-    return get(RETRY_MAX_ATTEMPTS);
+    return values.containsKey(RETRY_MAX_ATTEMPTS) ? get(RETRY_MAX_ATTEMPTS) : DEFAULT_RETRY_MAX_ATTEMPTS;
+  }
+
+  /** @return connection-log events held in memory at most (queue not included) */
+  public int batchMaxPending() {
+    return values.containsKey(BATCH_MAX_PENDING)
+        ? get(BATCH_MAX_PENDING)
+        : (int) Math.min(MAX_BATCH_MAX_PENDING, Math.max(batchSize(), 10L * batchSize()));
   }
 
   /** @return the wait before the first retry */
@@ -1378,6 +1395,14 @@ public final class TallyConfig {
     }
 
     /**
+     * @param batchMaxPending {@code tally.batch.max-pending}
+     * @return this
+     */
+    public Builder batchMaxPending(int batchMaxPending) {
+      return put(BATCH_MAX_PENDING, batchMaxPending);
+    }
+
+    /**
      * @param batchWriteTimeout {@code tally.batch.write-timeout}
      * @return this
      */
@@ -1497,6 +1522,13 @@ public final class TallyConfig {
                 + " ('"
                 + formatDuration(initial)
                 + "')");
+      }
+      Integer maxPending = (Integer) values.get(BATCH_MAX_PENDING);
+      int size = (Integer) values.getOrDefault(BATCH_SIZE, DEFAULT_BATCH_SIZE);
+      if (maxPending != null && !all.containsKey(BATCH_MAX_PENDING.name) && maxPending < size) {
+        all.put(
+            BATCH_MAX_PENDING.name,
+            BATCH_MAX_PENDING.name + " was '" + maxPending + "' but must be >= tally.batch.size ('" + size + "')");
       }
       List<String> list = new ArrayList<>(all.values());
       if (!list.isEmpty()) {

@@ -13,9 +13,9 @@ class RetryPolicyTest {
     assertThat(p.initialBackoff()).isEqualTo(Duration.ofSeconds(1));
     assertThat(p.maxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.multiplier()).isEqualTo(2.0);
-    assertThat(p.maxAttempts()).isEqualTo(3);
+    assertThat(p.maxAttempts()).isEqualTo(RetryPolicy.UNLIMITED); // was 3: limits are opt-in
     assertThat(p.jitter()).isEqualTo(0.2);
-    assertThat(p.deadline()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(p.deadline()).isEmpty(); // was 2 minutes: limits are opt-in
     assertThat(RetryPolicy.none().maxAttempts()).isZero();
   }
 

@@ -48,7 +48,7 @@ class ConnectionEventsTest {
     assertThat(merged.disconnectTime()).isEqualTo(at(5));
     assertThat(merged.disconnectReason()).isEqualTo("bye");
     assertThat(merged.code()).isZero();
-    assertThat(rule.key(c)).isEqualTo(rule.key(d)).isEqualTo(c.connectionId());
+    assertThat(rule.key(c)).isNotNull().isEqualTo(rule.key(d)); // the row key of the session
   }
 
   @Test
@@ -86,6 +86,43 @@ class ConnectionEventsTest {
     assertThat(merged.disconnectTime()).isNull();
     ConnectionEvent tie = s.userAgent("tie").connect(at(5));
     assertThat(rule.merge(late, tie).id()).isEqualTo(late.id());
+  }
+
+  @Test
+  void theCoalescingKeyIsTheStoresRowKeySoOneBatchAndTwoBatchesGiveTheSameRows() {
+    UUID connection = UUID.randomUUID();
+    ConnectionEvent.Builder s = session().connectionId(connection);
+    List<ConnectionEvent> events =
+        List.of(
+            s.agentName("a").connect(at(1)),
+            s.agentName("b").connect(at(2)),
+            s.agentName("a").disconnectReason("bye").disconnect(at(3)),
+            s.agentName("b").workspaceId(UUID.randomUUID()).connect(at(4)));
+    InMemoryConnectionLogStore oneBatch = new InMemoryConnectionLogStore();
+    try (Batcher<ConnectionEvent> batcher =
+        Batcher.builder(oneBatch).coalescing(rule).clock(ManualClock.create()).build()) {
+      events.forEach(batcher::write);
+      assertThat(batcher.flush().isSuccess()).isTrue();
+    }
+    InMemoryConnectionLogStore twoBatches = new InMemoryConnectionLogStore();
+    try (Batcher<ConnectionEvent> batcher =
+        Batcher.builder(twoBatches).coalescing(rule).clock(ManualClock.create()).build()) {
+      batcher.write(events.get(0));
+      batcher.write(events.get(1));
+      assertThat(batcher.flush().isSuccess()).isTrue();
+      batcher.write(events.get(2));
+      batcher.write(events.get(3));
+      assertThat(batcher.flush().isSuccess()).isTrue();
+    }
+    assertThat(oneBatch.batches()).hasSize(1);
+    assertThat(twoBatches.batches()).hasSize(2);
+    assertThat(twoBatches.rows()).hasSize(3);
+    assertThat(oneBatch.rows()) // the row id is the first event's, which depends on batching
+        .usingRecursiveFieldByFieldElementComparatorIgnoringFields("id")
+        .containsExactlyInAnyOrderElementsOf(twoBatches.rows());
+    assertThat(rule.key(events.get(0))).isNotEqualTo(rule.key(events.get(1)));
+    assertThat(rule.key(events.get(0))).isEqualTo(rule.key(events.get(2)));
+    assertThat(rule.key(events.get(1))).isNotEqualTo(rule.key(events.get(3)));
   }
 
   @Test

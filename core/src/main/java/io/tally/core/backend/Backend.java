@@ -1,5 +1,8 @@
 package io.tally.core.backend;
 
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * A destination for events of type {@code T}: a database batcher, a structured log, a file, or
  * your own. The connection log hands every {@code ConnectionEvent} to a {@code Backend}, usually
@@ -25,6 +28,25 @@ public interface Backend<T> extends AutoCloseable {
    *     loss) is for the backend to document
    */
   void write(T event);
+
+  /**
+   * Hands one event to this backend, waiting at most {@code maxWait} if it must wait for room: a
+   * write with a budget of the caller's own. A backend that never waits (the default) simply
+   * calls {@link #write(Object)} and returns {@code true}; a queueing backend (such as
+   * {@code io.tally.core.batch.Batcher}) returns {@code false} when it had no room in time and
+   * counts the event as dropped.
+   *
+   * @param event the event, never {@code null}
+   * @param maxWait how long the call may wait for room; zero or positive
+   * @return true if the backend took the event, false if it gave it up for lack of room in time
+   * @throws NullPointerException if an argument is null
+   * @throws RuntimeException as {@link #write(Object)}
+   */
+  default boolean offer(T event, Duration maxWait) {
+    Objects.requireNonNull(maxWait, "maxWait");
+    write(event);
+    return true;
+  }
 
   /**
    * Releases the backend's resources, writing out what it holds if it buffers. The default does

@@ -1,6 +1,7 @@
 package io.tally.core.backend;
 
 import io.tally.core.internal.Fatal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -81,10 +82,37 @@ public final class FanOut<T> implements Backend<T> {
   @Override
   public void write(T event) {
     Objects.requireNonNull(event, "event");
+    toEach(event, null);
+  }
+
+  /**
+   * Offers {@code event} to every backend, in order, each with the budget {@code maxWait}
+   * ({@link Backend#offer(Object, Duration)}), even after one fails or gives the event up.
+   *
+   * @param event the event
+   * @param maxWait how long each backend may wait for room; zero or positive
+   * @return true if every backend took the event
+   * @throws NullPointerException if an argument is null (no backend is called)
+   * @throws BackendException after every backend was called, if at least one threw
+   */
+  @Override
+  public boolean offer(T event, Duration maxWait) {
+    Objects.requireNonNull(event, "event");
+    Objects.requireNonNull(maxWait, "maxWait");
+    return toEach(event, maxWait);
+  }
+
+  /** Writes (maxWait null) or offers to every backend; true if every one took the event. */
+  private boolean toEach(T event, Duration maxWait) {
     List<Throwable> failures = null;
+    boolean all = true;
     for (Backend<T> backend : backends) {
       try {
-        backend.write(event);
+        if (maxWait == null) {
+          backend.write(event);
+        } else if (!backend.offer(event, maxWait)) {
+          all = false;
+        }
       } catch (RuntimeException | Error e) {
         Fatal.rethrowIfFatal(e);
         if (failures == null) {
@@ -97,6 +125,7 @@ public final class FanOut<T> implements Backend<T> {
       throw new BackendException(
           failures.size() + " of " + backends.size() + " backends failed to write", failures);
     }
+    return all;
   }
 
   /**

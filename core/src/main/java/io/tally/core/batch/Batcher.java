@@ -1,6 +1,7 @@
 package io.tally.core.batch;
 
 import io.tally.core.Clock;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushListener;
 import io.tally.core.FlushResult;
 import io.tally.core.HealthPolicy;
@@ -28,46 +29,69 @@ import java.util.Objects;
  * <p><b>Intake.</b> {@link #write(Object)} puts the item on a bounded queue and returns. When
  * the queue is full it waits up to {@code writeTimeout} for room, then throws
  * {@link java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as
- * dropped with reason {@value #DROP_QUEUE_FULL} (so the counters still add up), and the loss is
- * logged at ERROR. After {@link #close()} it throws {@link IllegalStateException} at once
- * (the item is neither accepted nor counted).
+ * dropped with reason {@value DropReasons#QUEUE_FULL} (so the counters still add up), and the
+ * loss is logged at ERROR. {@link #offer(Object, Duration)} is the same with a deadline of the
+ * caller's own, returning {@code false} instead of throwing ({@value DropReasons#ENQUEUE_TIMEOUT}).
+ * After {@link #close()} both throw {@link IllegalStateException} at once (the item is neither
+ * accepted nor counted).
  *
  * <p><b>Flushing.</b> The worker drains the queue into the pending batch, coalescing by key as
  * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
  * ({@code flushInterval}, from the {@link Clock}) fires. The timer task only wakes the worker;
- * every store call is made by the worker (through an I/O thread bounded by
- * {@code flushTimeout}), so store calls never overlap. Each flush re-arms the timer and takes
- * the items out of the pending batch before the store call, so intake goes on meanwhile.
+ * every store call is started by the worker on one I/O thread and bounded by
+ * {@code flushTimeout}, so store calls never overlap. While a call runs the worker keeps
+ * draining the queue into the pending batch, so writers wait only when the whole memory bound
+ * ({@code maxPendingItems} held by the worker, plus the queue) is used.
  *
- * <p><b>Failures.</b> See {@link RetryMode} and {@link RetryPolicy}: a failed batch is retried
- * after a backoff taken from the clock (so a manual clock drives it), and given up only after
- * the policy's attempts or deadline. Every item given up is counted by reason in
- * {@link #stats()} ({@value #DROP_QUEUE_FULL}, {@value #DROP_RETRIES_EXHAUSTED},
- * {@value #DROP_RETRY_QUEUE_FULL}, {@value #DROP_SHUTDOWN_TIMEOUT}, {@value #DROP_CLOSED}) and
+ * <p><b>Failures.</b> What a failed batch becomes depends on the failure's
+ * {@link io.tally.core.StoreException.Kind}. A transient failure (and, in
+ * {@link RetryMode#MERGE_BACK}, the default, any failure first): the batch merges back into the
+ * pending batch by key and is retried with capped exponential backoff and jitter from the clock,
+ * for as long as it keeps failing ({@link RetryPolicy#defaults()} has no limit; attempts and a
+ * deadline are opt-in). Memory stays bounded meanwhile: at {@code maxPendingItems} the worker
+ * stops taking new items, so writers block and then fail ({@value DropReasons#QUEUE_FULL});
+ * items already accepted are given up only by {@code close()} or an opt-in limit. A batch the
+ * store rejects for its data ({@code Kind.DATA}), or that failed {@code Kind.UNKNOWN} three times
+ * in a row, is bisected until each bad item is alone: the good items are written, each bad one
+ * is dropped ({@value DropReasons#REJECTED}) and logged at ERROR with its coalescing key. Every
+ * item given up is counted by reason in {@link #stats()} (the names in {@link DropReasons}) and
  * logged at ERROR with the count.
  *
- * <p><b>Closing.</b> {@link #close()} stops intake, drains the queue, gives each queued retry
+ * <p><b>Closing.</b> {@link #close()} stops intake, drains the queue, gives each failed batch
  * one last attempt, writes what is pending, all within {@code shutdownTimeout} of real time
- * even if the store hangs; the final {@link #stats()} tell what was written and what was not.
+ * even if the store hangs; what it could not write is dropped ({@value DropReasons#SHUTDOWN})
+ * and the final {@link #stats()} tell what was written and what was not.
  *
  * @param <T> the item type
  */
 public interface Batcher<T> extends Backend<T>, TallyComponent {
 
-  /** Drop reason: a write found the queue full for {@code writeTimeout}. */
-  String DROP_QUEUE_FULL = "queue_full";
+  /** Drop reason {@link DropReasons#QUEUE_FULL}, under its old name. */
+  String DROP_QUEUE_FULL = DropReasons.QUEUE_FULL;
 
-  /** Drop reason: a batch failed every retry the policy allows, or passed its deadline. */
-  String DROP_RETRIES_EXHAUSTED = "retries_exhausted";
+  /** Drop reason {@link DropReasons#RETRIES_EXHAUSTED}, under its old name. */
+  String DROP_RETRIES_EXHAUSTED = DropReasons.RETRIES_EXHAUSTED;
 
-  /** Drop reason: a failed batch found the retry queue full ({@link RetryMode#RETRY_QUEUE}). */
-  String DROP_RETRY_QUEUE_FULL = "retry_queue_full";
+  /** Drop reason {@link DropReasons#RETRY_QUEUE_FULL}, under its old name. */
+  String DROP_RETRY_QUEUE_FULL = DropReasons.RETRY_QUEUE_FULL;
 
-  /** Drop reason: {@code close()} ran out of its shutdown timeout before the items were written. */
-  String DROP_SHUTDOWN_TIMEOUT = "shutdown_timeout";
+  /**
+   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "shutdown_timeout"}).
+   *
+   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
+   *     not write under that one reason
+   */
+  @Deprecated
+  String DROP_SHUTDOWN_TIMEOUT = DropReasons.SHUTDOWN;
 
-  /** Drop reason: the last write attempt made by {@code close()} failed. */
-  String DROP_CLOSED = "closed";
+  /**
+   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "closed"}).
+   *
+   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
+   *     not write under that one reason
+   */
+  @Deprecated
+  String DROP_CLOSED = DropReasons.SHUTDOWN;
 
   /**
    * Starts a builder for a batcher in front of {@code store}.
@@ -91,11 +115,29 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
    *     write that returns normally was queued before {@code close()} stopped intake, so
    *     {@code close()} writes it or reports it in {@link #stats()}
    * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for
-   *     {@code writeTimeout} (the item is counted as dropped, reason {@value #DROP_QUEUE_FULL}),
-   *     or the waiting thread was interrupted (interrupt status kept; counted the same way)
+   *     {@code writeTimeout} (the item is counted as dropped, reason
+   *     {@value DropReasons#QUEUE_FULL}), or the waiting thread was interrupted (interrupt status
+   *     kept; counted the same way)
    */
   @Override
   void write(T item);
+
+  /**
+   * Queues {@code item} for the next batch, waiting at most {@code maxWait} (real time) for room
+   * in a full queue: a write with a budget of the caller's own, for callers that prefer losing
+   * an item to waiting longer.
+   *
+   * @param item the item
+   * @param maxWait how long to wait for room; zero or positive
+   * @return true if the item was queued; false if there was no room in time (or the waiting
+   *     thread was interrupted: interrupt status kept), the item then counts as accepted and as
+   *     dropped with reason {@value DropReasons#ENQUEUE_TIMEOUT}
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code maxWait} is negative
+   * @throws IllegalStateException if the batcher is closed (the item is not counted)
+   */
+  @Override
+  boolean offer(T item, Duration maxWait);
 
   /**
    * Flushes now: the worker drains the queue and writes everything pending, and this call waits
@@ -132,6 +174,9 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     /** Default {@code shutdownTimeout}: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** The largest {@code maxPendingItems}: {@value}. */
+    public static final int MAX_PENDING_ITEMS_LIMIT = 10_000_000;
+
     /** Default {@code retryQueueCapacity} (failed batches held for retry): {@value}. */
     public static final int DEFAULT_RETRY_QUEUE_CAPACITY = 10;
 
@@ -147,13 +192,15 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     int queueCapacity; // 0: maxBatchSize
     Coalescing<T> coalescing = Coalescing.none();
     RetryPolicy retryPolicy = RetryPolicy.defaults();
-    RetryMode retryMode; // null: by coalescing
+    RetryMode retryMode; // null: MERGE_BACK
     int retryQueueCapacity = DEFAULT_RETRY_QUEUE_CAPACITY;
     int maxPendingItems; // 0: DEFAULT_MAX_PENDING_BATCHES * maxBatchSize
     Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
     Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Clock clock = Clock.system();
+    /** Real time for the blocking bounds (write, flush, shutdown timeouts); a seam for tests. */
+    Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
     String name = DEFAULT_NAME;
@@ -210,8 +257,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param mode what happens to a failed batch (default: {@link RetryMode#MERGE_BACK} when a
-     *     coalescing rule is set, {@link RetryMode#RETRY_QUEUE} otherwise)
+     * @param mode what happens to a failed batch (default {@link RetryMode#MERGE_BACK})
      * @return this
      */
     public Builder<T> retryMode(RetryMode mode) {
@@ -230,19 +276,26 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * Bounds the pending batch: the most items (keyed and keyless together, a batch being
-     * written included) it may hold. Items pile up there while failed batches wait for their
-     * backoff ({@link RetryMode#MERGE_BACK}). At the bound the worker takes a queued item only if
+     * Bounds what the worker holds: the most items (keyed and keyless together, the batch being
+     * written, batches waiting for a retry and a batch being bisected included). Items pile up
+     * there while the store fails or is slow. At the bound the worker takes a queued item only if
      * it merges into a pending item with the same key; otherwise it stops taking items, so
-     * writes block and then fail with {@value Batcher#DROP_QUEUE_FULL}, as on a full queue.
+     * writes block and then fail with {@value DropReasons#QUEUE_FULL}, as on a full queue. At
+     * most {@code maxPendingItems + queueCapacity} items are held in memory.
      *
-     * @param n at least {@code maxBatchSize}, checked by {@link #build()} (default
-     *     {@value #DEFAULT_MAX_PENDING_BATCHES} × {@code maxBatchSize})
+     * @param n at least {@code maxBatchSize} (checked by {@link #build()}) and at most
+     *     {@value #MAX_PENDING_ITEMS_LIMIT} (default {@value #DEFAULT_MAX_PENDING_BATCHES} ×
+     *     {@code maxBatchSize})
      * @return this
-     * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalArgumentException if {@code n} is below 1 or above the limit
      */
     public Builder<T> maxPendingItems(int n) {
-      this.maxPendingItems = Checks.atLeast(n, 1, "maxPendingItems");
+      Checks.atLeast(n, 1, "maxPendingItems");
+      if (n > MAX_PENDING_ITEMS_LIMIT) {
+        throw new IllegalArgumentException(
+            "maxPendingItems was " + n + " but must be <= " + MAX_PENDING_ITEMS_LIMIT);
+      }
+      this.maxPendingItems = n;
       return this;
     }
 
@@ -345,14 +398,11 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
         return maxPendingItems;
       }
       long n = (long) DEFAULT_MAX_PENDING_BATCHES * maxBatchSize;
-      return (int) Math.min(Integer.MAX_VALUE, n);
+      return (int) Math.min(Math.max(MAX_PENDING_ITEMS_LIMIT, maxBatchSize), n);
     }
 
     RetryMode effectiveRetryMode() {
-      if (retryMode != null) {
-        return retryMode;
-      }
-      return coalescing.isNone() ? RetryMode.RETRY_QUEUE : RetryMode.MERGE_BACK;
+      return retryMode != null ? retryMode : RetryMode.MERGE_BACK;
     }
   }
 }

@@ -2,161 +2,118 @@ package io.tally.core.batch;
 
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
+import io.tally.core.StoreException;
+import io.tally.core.StoreException.Kind;
+import io.tally.core.internal.Checks;
 import io.tally.core.internal.FailureTracker;
-import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
-import io.tally.core.internal.TimedCall;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Batcher} implementation.
+ * The {@link Batcher} implementation: the lifecycle and the worker loop. The state it works on
+ * lives in four small classes: {@link PendingBatch} (the items), {@link Isolation} (bisection of
+ * a rejected batch), {@link FlushTimer} and {@link RetryBackoff} (when to write), and
+ * {@link BatchCounters} (what happened).
  *
  * <p>Implementation notes. Application threads only offer to the {@link Intake}. One worker
- * thread owns everything else (pending batch, retry queue, timers) and makes every store call,
- * through one I/O thread so each call can be bounded in real time ({@link TimedCall}). Store
- * calls never overlap, even after a timeout: a call that outlives its timeout keeps the I/O
- * thread, the next call queues behind it and, if its own time runs out while it waits, is
- * cancelled before it starts (its items are kept like those of any failed call). No lock is held
- * across I/O. Timer and retry tasks
- * scheduled on the {@link Clock} only set a signal bit on the intake and return; with a manual
- * clock, {@code advance()} therefore hands the work to the worker, and tests wait for the worker
- * to become idle. The flush timer is re-armed when a flush starts (before the store call); after
- * a size-triggered flush only its deadline moves, and the clock task follows when it fires or
- * when the worker is about to wait, so a busy worker does not cancel and schedule a task per batch.
- * {@code close()} interrupts the worker if it is still inside a store call when the shutdown
- * time is nearly spent, so a store that never returns cannot hold {@code close()}.
+ * thread owns everything else and starts every store call, on one I/O thread, without waiting
+ * for it: while a call runs, the worker keeps draining the intake into the pending batch
+ * (coalescing), so writers block only when the whole bound ({@code maxPendingItems}, the call's
+ * items included) is used. The worker wakes when the call ends ({@link Intake#DONE}) or when its
+ * real-time bound ({@code flushTimeout}) passes; then the call is cancelled (interrupted if it
+ * runs, never started if it still waits behind an earlier call that ignored its interrupt), so
+ * store calls never overlap. Clock tasks (timer, retry) only set a signal bit on the intake. No
+ * lock is held across I/O. {@code close()} publishes its deadlines before any thread can see
+ * that it began; the worker then makes the last attempts synchronously, and {@code close()}
+ * interrupts it if the shutdown time is nearly spent.
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
-  private static final int DRAIN_CHUNK = 256;
 
   private final String name;
-  private final BatchStore<T> store;
   private final int maxBatchSize;
-  private final Duration flushInterval;
-  private final Coalescing<T> coalescing;
-  private final RetryPolicy retryPolicy;
   private final RetryMode retryMode;
-  private final int retryQueueCapacity;
-  private final int maxPendingItems;
   private final Duration writeTimeout;
   private final Duration flushTimeout;
   private final Duration shutdownTimeout;
   private final Clock clock;
-  private final Clock real = Clock.system();
+  private final Clock real;
   private final FailureTracker failures;
   private final FlushListeners listeners;
   private final Intake<T> intake;
-  private final ThreadPoolExecutor io;
+  private final StoreCalls<T> calls;
   private final Thread worker;
   private final CountDownLatch terminated = new CountDownLatch(1);
-  private final AtomicBoolean closeStarted = new AtomicBoolean();
+  private final Object closeLock = new Object();
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests =
       new ConcurrentLinkedQueue<>();
+  private final BatchCounters counters;
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
-  /** Real-time instant (Clock.system nanos) by which the worker must have finished closing. */
-  private volatile long workerDeadline;
-  private volatile long closeDeadline;
-
-  // Counters, under `counters`. Accepted items are counted by the intake as they enter it;
-  // items leave the intake only through drain(), which moves them into `held` under `counters`,
-  // and stats() reads the intake's counts under `counters` too, so every snapshot balances.
-  private final Object counters = new Object();
-  /** Writes refused after being accepted (queue full): counted with their drop, atomically. */
-  private long rejected;
-  private long coalesced;
-  private long flushedRows;
-  private long flushes;
-  private long failedFlushes;
-  private long retries;
-  /** Items in the worker's custody: pending batch, retry queue, in-flight batch. */
-  private long held;
-  private final Map<String, Long> dropped = new TreeMap<>();
-  private long callbackFailures;
+  /**
+   * The shutdown deadlines, published in one write once close() computed them: a thread that sees
+   * close begin (this is non-null) always sees its deadlines. Null until close().
+   */
+  private volatile Deadlines closing;
+  /** True while a store call started by the worker has not been handled; for isIdle(). */
+  private volatile boolean calling;
 
   // Worker-owned state.
-  private final LinkedHashMap<Object, T> keyed = new LinkedHashMap<>();
-  private final ArrayDeque<T> keyless = new ArrayDeque<>();
-  private final ArrayDeque<RetryBatch<T>> retryQueue = new ArrayDeque<>();
-  private final List<T> drainBuffer = new ArrayList<>(DRAIN_CHUNK);
-  /** The queue's head, looked at with the pending batch full, that could not merge; or null. */
-  private T blockedHead;
-  /** The last item whose key was computed while it was still queued, and that key. */
-  private T peeked;
-  private Object peekedKey;
-  /** The flush timer's clock task, until the worker handles its signal; null when not armed. */
-  private Clock.Cancellable timerTask;
-  /** Clock nanos when the timer flush is due: flushInterval after the last flush started. */
-  private long timerDeadline;
-  /** True when a size flush moved timerDeadline past the time timerTask is armed for. */
-  private boolean timerStale;
-  private Clock.Cancellable retryTask;
-  private boolean backingOff; // MERGE_BACK: a failed flush waits for its backoff
-  private int streakFailures; // MERGE_BACK: failed flushes since the last success
-  private long streakStart;
+  private final PendingBatch<T> pending;
+  private final Isolation<T> isolation = new Isolation<>();
+  private final FlushTimer timer;
+  private final RetryBackoff backoff;
+  private final RetryQueue<T> retryQueue;
+  private final FlushRound round = new FlushRound();
+  private final IntakeDrain<T> drain;
+  private StoreCalls.Call<T> inFlight;
+  private Source inFlightSource;
+  /** The first call after a merge-back backoff counts as a retry. */
+  private boolean nextIsRetry;
 
   private DefaultBatcher(Batcher.Builder<T> b) {
     this.name = b.name;
-    this.store = b.store;
+    this.counters = new BatchCounters(name, log);
     this.maxBatchSize = b.maxBatchSize;
-    this.flushInterval = b.flushInterval;
-    this.coalescing = b.coalescing;
-    this.retryPolicy = b.retryPolicy;
     this.retryMode = b.effectiveRetryMode();
-    this.retryQueueCapacity = b.retryQueueCapacity;
-    this.maxPendingItems = b.effectiveMaxPendingItems();
     this.writeTimeout = b.writeTimeout;
     this.flushTimeout = b.flushTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
+    this.real = b.realTime;
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.intake = new Intake<>(b.effectiveQueueCapacity());
-    // One I/O thread: a store call that outlives its timeout (JDBC ignores interrupts) keeps it,
-    // and the next call queues behind it instead of overlapping on a second thread.
-    this.io =
-        new ThreadPoolExecutor(
-            1,
-            1,
-            30,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            new TallyThreadFactory(name + "-io"));
-    this.io.allowCoreThreadTimeOut(true);
+    this.pending = new PendingBatch<>(b.coalescing, counters::callbackFailed);
+    this.drain = new IntakeDrain<>(intake, pending, counters, b.effectiveMaxPendingItems());
+    this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
+    this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
+    this.retryQueue = new RetryQueue<>(b.retryQueueCapacity, backoff, counters);
+    this.calls = new StoreCalls<>(name, b.store, clock, real, () -> intake.signal(Intake.DONE));
     this.worker = new TallyThreadFactory(name).newThread(this::run);
   }
 
   static <T> DefaultBatcher<T> start(Batcher.Builder<T> builder) {
     DefaultBatcher<T> b = new DefaultBatcher<>(builder);
-    b.timerDeadline = b.clock.nanoTime() + b.flushInterval.toNanos();
-    b.timerTask = b.clock.schedule(b.flushInterval, b::timerFired); // armed before build() returns
+    b.timer.rearm(); // armed before build() returns
     b.worker.start();
     return b;
   }
@@ -168,7 +125,14 @@ final class DefaultBatcher<T> implements Batcher<T> {
     Objects.requireNonNull(item, "item");
     int r = intake.offer(item);
     if (r == Intake.FULL) {
-      r = offerSlowly(item);
+      r = offerWaiting(item, writeTimeout, DropReasons.QUEUE_FULL);
+      if (r == Intake.FULL) {
+        throw new RejectedExecutionException(
+            name
+                + ": the queue stayed full for writeTimeout "
+                + writeTimeout
+                + " (or the waiting thread was interrupted); the item is dropped");
+      }
     }
     if (r == Intake.CLOSED) {
       // The intake refuses offers under its lock once closed, so an item is either queued
@@ -177,20 +141,34 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  /** Waits for room; returns OFFERED or CLOSED, or counts the item as dropped and throws. */
-  private int offerSlowly(T item) {
+  @Override
+  public boolean offer(T item, Duration maxWait) {
+    Objects.requireNonNull(item, "item");
+    Checks.notNegative(maxWait, "maxWait");
+    int r = intake.offer(item);
+    if (r == Intake.FULL) {
+      r = offerWaiting(item, maxWait, DropReasons.ENQUEUE_TIMEOUT);
+    }
+    if (r == Intake.CLOSED) {
+      throw new IllegalStateException(name + " is closed");
+    }
+    return r == Intake.OFFERED;
+  }
+
+  /** Waits up to {@code wait} for room; counts the item as dropped for {@code reason} if none. */
+  private int offerWaiting(T item, Duration wait, String reason) {
     int r;
+    String why;
     try {
-      r = intake.offer(item, writeTimeout.toNanos());
+      r = intake.offer(item, StoreCalls.saturatedNanos(wait));
+      why = "the queue stayed full for " + wait;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      reject("a write waiting for room in the full queue was interrupted");
-      throw new RejectedExecutionException(name + ": interrupted while the queue was full", e);
+      r = Intake.FULL;
+      why = "a write waiting for room in the full queue was interrupted";
     }
     if (r == Intake.FULL) {
-      reject("the queue stayed full for writeTimeout " + writeTimeout);
-      throw new RejectedExecutionException(
-          name + ": the queue stayed full for writeTimeout " + writeTimeout + "; the item is dropped");
+      counters.refuse(reason, why);
     }
     return r;
   }
@@ -218,29 +196,28 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public void close() {
-    if (closeStarted.compareAndSet(false, true)) {
-      long now = real.nanoTime();
-      long total = shutdownTimeout.toNanos();
-      closeDeadline = now + total;
-      // keep a little time to interrupt a stuck store call and let the worker book the rest
-      workerDeadline = closeDeadline - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10);
-      closed = true;
-      intake.close();
-      intake.signal(Intake.CLOSE);
+    Deadlines d;
+    synchronized (closeLock) {
+      if (closing == null) {
+        closing = Deadlines.from(real.nanoTime(), shutdownTimeout);
+        closed = true;
+        intake.close();
+        intake.signal(Intake.CLOSE);
+      }
+      d = closing;
     }
     if (Thread.currentThread() == worker) {
       return; // called from a flush listener; the worker closes once the listener returns
     }
     try {
-      if (!terminated.await(workerDeadline - real.nanoTime(), TimeUnit.NANOSECONDS)) {
-        worker.interrupt(); // stuck in a store call: give up on it
-        if (!terminated.await(closeDeadline - real.nanoTime(), TimeUnit.NANOSECONDS)) {
+      if (!terminated.await(d.worker() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
+        worker.interrupt(); // stuck waiting for a store call: give up on it
+        if (!terminated.await(d.close() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
           log.error(
               "{}: close() did not finish within shutdownTimeout {}; what is left is reported"
                   + " in stats() once the worker stops",
               name,
               shutdownTimeout);
-          return;
         }
       }
     } catch (InterruptedException e) {
@@ -260,45 +237,17 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public ComponentStats stats() {
-    synchronized (counters) {
-      Intake.Counts queue = intake.counts(); // the worker cannot drain while we hold counters
-      ComponentStats.Builder s =
-          ComponentStats.builder(name)
-              .accepted(queue.offered() + rejected)
-              .coalesced(coalesced)
-              .flushedRows(flushedRows)
-              .flushes(flushes)
-              .failedFlushes(failedFlushes)
-              .retries(retries)
-              .consecutiveFailures(failures.consecutiveFailures())
-              .lastSuccess(failures.lastSuccess())
-              .pending(queue.queued() + held)
-              .callbackFailures(callbackFailures + listeners.failures());
-      for (Map.Entry<String, Long> e : dropped.entrySet()) {
-        s.dropped(e.getKey(), e.getValue());
-      }
-      return s.build();
-    }
+    return counters.snapshot(intake, failures, listeners.failures());
   }
 
-  /** True when the worker waits with nothing to do; for tests (with Await). */
+  /** True when the worker waits with nothing to do and no store call running; for tests. */
   boolean isIdle() {
-    return intake.consumerIdle() || terminated.getCount() == 0;
+    return (intake.consumerIdle() && !calling) || terminated.getCount() == 0;
   }
 
   @Override
   public String toString() {
     return "Batcher{" + name + ", " + retryMode + ", " + stats() + '}';
-  }
-
-  // ---------------------------------------------------------------- clock tasks
-
-  private void timerFired() {
-    intake.signal(Intake.TIMER);
-  }
-
-  private void retryFired() {
-    intake.signal(Intake.RETRY);
   }
 
   // ---------------------------------------------------------------- worker
@@ -318,7 +267,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     } catch (RuntimeException | Error e) {
       log.error("{}: closing failed", name, e);
     } finally {
-      io.shutdownNow();
+      calls.shutdownNow();
       terminated.countDown();
     }
   }
@@ -326,8 +275,14 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private void loop() throws InterruptedException {
     int signals = 0;
     while (true) {
-      drainIntake();
-      if (closeStarted.get()) {
+      if (inFlight != null) {
+        FlushResult r = calls.poll(inFlight);
+        if (r != null) {
+          finish(r);
+        }
+      }
+      drain.drain(heldElsewhere());
+      if (closing != null) {
         return;
       }
       if ((signals & Intake.RETRY) != 0) {
@@ -339,567 +294,291 @@ final class DefaultBatcher<T> implements Batcher<T> {
       if ((signals & Intake.FLUSH) != 0) {
         onFlushRequests();
       }
-      if (closeStarted.get()) {
+      startNextCall();
+      if (closing != null) {
         return;
       }
-      boolean canTake = canTake();
-      if (timerStale && !intake.hasWork(canTake)) {
-        moveStaleTimer(); // about to wait: arm the timer for the deadline the last flush set
+      boolean canTake = drain.canTake(heldElsewhere() + pending.size());
+      if (timer.isStale() && !intake.hasWork(canTake)) {
+        timer.moveIfStale(); // about to wait: arm the timer for the deadline the last flush set
       }
-      signals = intake.awaitWork(canTake);
-    }
-  }
-
-  /**
-   * True when the worker should wake for queued items: there is room in the pending batch, or
-   * the queue's head has not been looked at since the batch reached the bound.
-   */
-  private boolean canTake() {
-    return pendingSize() < maxPendingItems || blockedHead == null;
-  }
-
-  /** Moves queued items into the pending batch, flushing at maxBatchSize. */
-  private void drainIntake() {
-    while (true) {
-      int room = Math.min(DRAIN_CHUNK, maxPendingItems - pendingSize());
-      if (room <= 0) {
-        if (mergeHeadAtBound()) {
-          continue;
-        }
-        return;
-      }
-      blockedHead = null;
-      drainBuffer.clear();
-      if (drain(drainBuffer, room) == 0) {
-        return;
-      }
-      for (T item : drainBuffer) {
-        add(item);
-        if (!backingOff && pendingSize() >= maxBatchSize) {
-          flushPending(false, true);
-        }
-      }
-      drainBuffer.clear();
-    }
-  }
-
-  /**
-   * Moves up to {@code max} queued items into {@code out}, counting them as held in the same
-   * step, so that no snapshot sees them neither queued nor held.
-   */
-  private int drain(List<T> out, int max) {
-    synchronized (counters) {
-      int n = intake.drainTo(out, max);
-      held += n;
-      return n;
-    }
-  }
-
-  /**
-   * With the pending batch at {@code maxPendingItems}, takes the queue's head only if it merges
-   * into a pending item (so it does not grow the batch); otherwise leaves it queued and marks it
-   * {@link #blockedHead}, so intake stays blocked until a flush makes room. Only this thread
-   * takes from the queue, so the head it looked at is the one it takes.
-   *
-   * @return true if the head was taken and merged
-   */
-  private boolean mergeHeadAtBound() {
-    if (blockedHead != null) {
-      return false;
-    }
-    T head = intake.peek();
-    if (head == null) {
-      return false;
-    }
-    Object key = keyOfOnce(head);
-    T existing = key == null ? null : keyed.get(key);
-    T merged = existing == null ? null : mergeOf(existing, head);
-    if (merged == null) {
-      blockedHead = head;
-      return false;
-    }
-    drainBuffer.clear();
-    drain(drainBuffer, 1); // the head looked at above
-    drainBuffer.clear();
-    peeked = null;
-    keyed.put(key, merged);
-    count(-1, 1);
-    return true;
-  }
-
-  /** The key of {@code item}, computed once even if the item was looked at while queued. */
-  private Object keyOfOnce(T item) {
-    if (item != peeked) {
-      peeked = item;
-      peekedKey = keyOf(item);
-    }
-    return peekedKey;
-  }
-
-  /** Adds a drained (already held) item to the pending batch. */
-  private void add(T item) {
-    Object key;
-    if (item == peeked) {
-      key = peekedKey;
-      peeked = null;
-    } else {
-      key = keyOf(item);
-    }
-    if (key == null) {
-      keyless.add(item);
-      return;
-    }
-    T existing = keyed.get(key);
-    if (existing == null) {
-      keyed.put(key, item);
-      return;
-    }
-    T merged = mergeOf(existing, item);
-    if (merged == null) {
-      keyless.add(item); // the rule threw: write both rather than lose one
-    } else {
-      keyed.put(key, merged);
-      count(-1, 1);
-    }
-  }
-
-  /** Puts an item of a failed batch back; pending items of its key are newer. */
-  private void mergeBack(T item) {
-    Object key = keyOf(item);
-    if (key == null) {
-      keyless.addFirst(item);
-      return;
-    }
-    T newer = keyed.get(key);
-    if (newer == null) {
-      keyed.put(key, item);
-      return;
-    }
-    T merged = mergeOf(item, newer);
-    if (merged == null) {
-      keyless.addFirst(item);
-    } else {
-      keyed.put(key, merged);
-      count(-1, 1);
-    }
-  }
-
-  private Object keyOf(T item) {
-    try {
-      return coalescing.key(item);
-    } catch (RuntimeException | Error e) {
-      Fatal.rethrowIfFatal(e);
-      callbackFailed("the coalescing key function", e);
-      return null;
-    }
-  }
-
-  private T mergeOf(T earlier, T later) {
-    try {
-      return coalescing.merge(earlier, later);
-    } catch (RuntimeException | Error e) {
-      Fatal.rethrowIfFatal(e);
-      callbackFailed("the coalescing merge rule", e);
-      return null;
-    }
-  }
-
-  private void callbackFailed(String what, Throwable e) {
-    long n;
-    synchronized (counters) {
-      n = ++callbackFailures;
-    }
-    if (n == 1 || n % 1000 == 0) {
-      log.error("{}: {} threw ({} failures so far); the item is kept uncoalesced", name, what, n, e);
-    }
-  }
-
-  private int pendingSize() {
-    return keyed.size() + keyless.size();
-  }
-
-  private List<T> takeChunk(int max) {
-    List<T> chunk = new ArrayList<>(Math.min(max, pendingSize()));
-    if (keyed.size() <= max - chunk.size() && !keyed.isEmpty()) {
-      chunk.addAll(keyed.values());
-      keyed.clear();
-    } else {
-      Iterator<T> it = keyed.values().iterator();
-      while (chunk.size() < max && it.hasNext()) {
-        chunk.add(it.next());
-        it.remove();
+      if (inFlight == null) {
+        calling = false;
+        signals = intake.awaitWork(canTake);
+      } else {
+        signals = intake.awaitWork(canTake, calls.nanosLeft(inFlight));
       }
     }
-    while (chunk.size() < max && !keyless.isEmpty()) {
-      chunk.add(keyless.poll());
-    }
-    return chunk;
   }
 
-  /** A flush starts: re-arms the timer for flushInterval from now. */
-  private void rearmTimer() {
-    if (timerTask != null) {
-      timerTask.cancel();
-    }
-    timerStale = false;
-    timerDeadline = clock.nanoTime() + flushInterval.toNanos();
-    timerTask = closed ? null : clock.schedule(flushInterval, this::timerFired);
+  /** Items the worker holds outside the pending batch; they count towards the bound too. */
+  private int heldElsewhere() {
+    return isolation.size() + retryQueue.items() + (inFlight == null ? 0 : inFlight.items.size());
   }
 
-  /**
-   * A size-triggered flush starts: the timer flush is now due flushInterval from now, but the
-   * armed clock task is left alone (cancelling and scheduling one per batch costs the worker and
-   * wakes the clock's thread). The task is moved to the new deadline when it fires, or when the
-   * worker is about to wait, whichever comes first; so the timer still flushes exactly
-   * flushInterval after the last flush started.
-   */
-  private void deferTimer() {
-    if (timerTask == null) {
-      rearmTimer(); // not armed (a merge-back backoff ended with this flush)
-      return;
-    }
-    timerDeadline = clock.nanoTime() + flushInterval.toNanos();
-    timerStale = true;
-  }
-
-  /** Arms the timer for timerDeadline instead of the earlier time it was armed for. */
-  private void moveStaleTimer() {
-    timerStale = false;
-    if (closed || !timerTask.cancel()) {
-      return; // it already fired: onTimer sees that the deadline moved
-    }
-    long left = Math.max(0, timerDeadline - clock.nanoTime());
-    timerTask = clock.schedule(Duration.ofNanos(left), this::timerFired);
-  }
+  // ---------------------------------------------------------------- deciding what to write
 
   private void onTimer() {
-    timerTask = null; // the task that signalled has run
-    timerStale = false;
-    long left = timerDeadline - clock.nanoTime();
-    if (left > 0 && !closed) {
-      // a size flush since the task was armed moved the deadline: wait for it
-      timerTask = clock.schedule(Duration.ofNanos(left), this::timerFired);
-      return;
+    if (!timer.fired()) {
+      return; // a size flush since the task was armed moved the deadline
     }
-    if (backingOff) {
+    if (backoff.isBackingOff()) {
       return; // the retry flush re-arms it
     }
-    flushPending(false);
-  }
-
-  /**
-   * Flushes for {@code flush()} callers: everything pending plus what was queued when the
-   * request was seen (taken as {@code maxPendingItems} allows, room freeing up as chunks are written).
-   */
-  private void onFlushRequests() {
-    List<CompletableFuture<FlushResult>> requests = new ArrayList<>();
-    CompletableFuture<FlushResult> f;
-    while ((f = flushRequests.poll()) != null) {
-      requests.add(f); // later requests wait for their own signal and flush
-    }
-    if (requests.isEmpty()) {
-      return;
-    }
-    if (backingOff) {
-      cancelRetryTask();
-      backingOff = false;
-    }
-    int budget = intake.size();
-    int rows = 0;
-    long nanos = 0;
-    FlushResult result = FlushResult.empty();
-    while (true) {
-      budget -= drainWithoutFlushing(budget);
-      if (pendingSize() == 0) {
-        if (result == FlushResult.empty()) {
-          rearmTimer();
-        }
-        break;
-      }
-      FlushResult r = flushPending(false);
-      if (!r.isSuccess()) {
-        result = r;
-        break;
-      }
-      rows += r.rows();
-      nanos += r.duration().toNanos();
-      result = FlushResult.success(rows, Duration.ofNanos(nanos));
-      if (budget <= 0) {
-        break;
-      }
-    }
-    for (CompletableFuture<FlushResult> request : requests) {
-      request.complete(result);
-    }
-  }
-
-  /** Moves up to {@code max} queued items into the pending batch, within maxPendingItems. */
-  private int drainWithoutFlushing(int max) {
-    int taken = 0;
-    while (taken < max) {
-      int room = Math.min(Math.min(DRAIN_CHUNK, max - taken), maxPendingItems - pendingSize());
-      if (room <= 0) {
-        break;
-      }
-      blockedHead = null;
-      drainBuffer.clear();
-      int n = drain(drainBuffer, room);
-      if (n == 0) {
-        break;
-      }
-      for (T item : drainBuffer) {
-        add(item);
-      }
-      drainBuffer.clear();
-      taken += n;
-    }
-    return taken;
-  }
-
-  /** {@link #flushPending(boolean, boolean)} for a flush the batch size did not trigger. */
-  private FlushResult flushPending(boolean retry) {
-    return flushPending(retry, false);
-  }
-
-  /**
-   * Writes the pending batch in chunks of maxBatchSize; stops at the first failure.
-   *
-   * @param retry whether the first store call is a retry
-   * @param bySize whether the batch reached maxBatchSize (the timer's task is then moved lazily)
-   */
-  private FlushResult flushPending(boolean retry, boolean bySize) {
-    if (bySize) {
-      deferTimer();
-    } else {
-      rearmTimer();
-    }
-    blockedHead = null; // the batch changes: look at the queue's head again
-    if (pendingSize() == 0) {
-      return FlushResult.empty();
-    }
-    int rows = 0;
-    long nanos = 0;
-    while (pendingSize() > 0) {
-      List<T> chunk = takeChunk(maxBatchSize);
-      FlushResult r = writeChunk(chunk, flushTimeout, retry);
-      if (!r.isSuccess()) {
-        if (retryMode == RetryMode.MERGE_BACK) {
-          mergeBackOrGiveUp(chunk, r);
-        } else {
-          enqueueRetry(chunk, r);
-        }
-        return r;
-      }
-      rows += r.rows();
-      nanos += r.duration().toNanos();
-      retry = false;
-    }
-    return FlushResult.success(rows, Duration.ofNanos(nanos));
-  }
-
-  /** One store call, bounded by {@code timeout}; books the outcome and tells the listeners. */
-  private FlushResult writeChunk(List<T> chunk, Duration timeout, boolean retry) {
-    int n = chunk.size();
-    List<T> view = Collections.unmodifiableList(chunk);
-    if (retry) {
-      synchronized (counters) {
-        retries++;
-      }
-    }
-    long start = clock.nanoTime();
-    FlushResult result;
-    try {
-      TimedCall.call(
-          io,
-          () -> {
-            store.upsertBatch(view);
-            return null;
-          },
-          timeout);
-      result = FlushResult.success(n, Duration.ofNanos(Math.max(0, clock.nanoTime() - start)));
-      synchronized (counters) {
-        flushedRows += n;
-        flushes++;
-        held -= n;
-      }
-      streakFailures = 0;
-      failures.recordSuccess();
-    } catch (TimeoutException e) {
-      result = FlushResult.timedOut(n, timeout, e);
-      failed(n, e);
-    } catch (InterruptedException e) {
-      Thread.interrupted(); // close() gave up on this call; the worker goes on closing
-      result = FlushResult.failed(n, Duration.ofNanos(Math.max(0, clock.nanoTime() - start)), e);
-      failed(n, e);
-    } catch (Exception | Error e) {
-      result = FlushResult.failed(n, Duration.ofNanos(Math.max(0, clock.nanoTime() - start)), e);
-      failed(n, e);
-    }
-    listeners.fire(result);
-    return result;
-  }
-
-  private void failed(int n, Throwable e) {
-    synchronized (counters) {
-      failedFlushes++;
-    }
-    failures.recordFailure("writing a batch of " + n + " item(s)", e);
-  }
-
-  // ------------------------------------------------------------ RETRY_QUEUE
-
-  private void enqueueRetry(List<T> chunk, FlushResult result) {
-    if (retryPolicy.maxAttempts() == 0) {
-      drop(DROP_RETRIES_EXHAUSTED, chunk.size(), "the retry policy allows no retry", cause(result));
-      return;
-    }
-    if (closed) {
-      // the shutdown that follows gives it its last attempt
-      retryQueue.add(new RetryBatch<>(chunk, clock.nanoTime()));
-      return;
-    }
-    if (retryQueue.size() >= retryQueueCapacity) {
-      drop(
-          DROP_RETRY_QUEUE_FULL,
-          chunk.size(),
-          "the retry queue already holds " + retryQueueCapacity + " batches",
-          cause(result));
-      return;
-    }
-    RetryBatch<T> batch = new RetryBatch<>(chunk, clock.nanoTime());
-    retryQueue.add(batch);
-    if (retryTask == null) {
-      scheduleHeadRetry();
-    }
-  }
-
-  /** Schedules the head's next retry, or gives it up if its policy forbids another. */
-  private void scheduleHeadRetry() {
-    while (!retryQueue.isEmpty()) {
-      RetryBatch<T> head = retryQueue.peek();
-      Duration delay = nextDelay(head.attempts, head.firstFailure);
-      if (delay != null) {
-        retryTask = clock.schedule(delay, this::retryFired);
-        return;
-      }
-      retryQueue.poll();
-      drop(
-          DROP_RETRIES_EXHAUSTED,
-          head.items.size(),
-          "gave up after " + head.attempts + " retries",
-          null);
-    }
-  }
-
-  /**
-   * @param retriesDone retries already made
-   * @param firstFailure clock nanos of the first failure
-   * @return the delay before the next retry, or null when the policy allows none
-   */
-  private Duration nextDelay(int retriesDone, long firstFailure) {
-    if (retriesDone >= retryPolicy.maxAttempts()) {
-      return null;
-    }
-    Duration delay = retryPolicy.delay(retriesDone + 1, ThreadLocalRandom.current().nextDouble());
-    long elapsed = clock.nanoTime() - firstFailure;
-    if (elapsed + delay.toNanos() > retryPolicy.deadline().toNanos()) {
-      return null;
-    }
-    return delay;
+    startRound();
   }
 
   private void onRetryDue() {
-    retryTask = null;
+    backoff.due();
     if (retryMode == RetryMode.MERGE_BACK) {
-      if (backingOff) {
-        backingOff = false;
-        flushPending(true);
-      }
-      return;
+      nextIsRetry = true;
+      startRound();
+    } else {
+      retryQueue.due();
     }
-    RetryBatch<T> head = retryQueue.peek();
-    if (head == null) {
-      return;
-    }
-    head.attempts++;
-    FlushResult r = writeChunk(head.items, flushTimeout, true);
-    if (r.isSuccess()) {
-      retryQueue.poll();
-      if (!retryQueue.isEmpty()) {
-        retryTask = clock.schedule(Duration.ZERO, this::retryFired); // the store is back
-      }
-      return;
-    }
-    Duration delay = nextDelay(head.attempts, head.firstFailure);
-    if (delay != null) {
-      retryTask = clock.schedule(delay, this::retryFired);
-      return;
-    }
-    retryQueue.poll();
-    drop(
-        DROP_RETRIES_EXHAUSTED,
-        head.items.size(),
-        "gave up after " + head.attempts + " retries",
-        cause(r));
-    scheduleHeadRetry();
   }
 
-  private void cancelRetryTask() {
-    if (retryTask != null) {
-      retryTask.cancel();
-      retryTask = null;
+  /** A timer, retry or forced flush: writes what is pending now (and re-arms the timer). */
+  private void startRound() {
+    timer.rearm();
+    drain.lookAgain(); // the batch changes
+    round.owe(pending.size());
+  }
+
+  /**
+   * Takes flush() callers: they wait for everything pending plus what was queued when the request
+   * was seen. A flush ends a merge-back backoff.
+   */
+  private void onFlushRequests() {
+    CompletableFuture<FlushResult> f;
+    boolean any = false;
+    while ((f = flushRequests.poll()) != null) {
+      round.await(f);
+      any = true;
     }
+    if (!any) {
+      return;
+    }
+    if (backoff.isBackingOff()) {
+      backoff.cancel();
+      nextIsRetry = true;
+    }
+    startRound();
+    round.owe(pending.size() + intake.size());
+    if (round.owed() == 0 && inFlight == null && !isolation.active()) {
+      round.end(FlushResult.empty());
+    }
+  }
+
+  /** Starts the next store call if none runs and there is something to write. */
+  private void startNextCall() {
+    if (inFlight != null || closing != null) {
+      return;
+    }
+    if (isolation.active()) {
+      List<T> part = isolation.next();
+      if (part != null) {
+        start(part, Source.PART, true);
+        return;
+      }
+    }
+    List<T> head = retryQueue.takeDue();
+    if (head != null) {
+      start(head, Source.HEAD, true);
+      return;
+    }
+    if (backoff.isBackingOff()) {
+      return;
+    }
+    if (pending.isEmpty()) {
+      if (round.active()) {
+        round.end(); // what was owed coalesced away or was written
+      }
+      return;
+    }
+    if (round.owed() == 0) {
+      if (pending.size() < maxBatchSize) {
+        return;
+      }
+      timer.defer(); // a size flush
+    }
+    drain.lookAgain();
+    List<T> chunk = pending.take(maxBatchSize);
+    round.took(chunk.size());
+    boolean retry = nextIsRetry;
+    nextIsRetry = false;
+    start(chunk, retryMode == RetryMode.MERGE_BACK ? Source.PENDING : Source.PENDING_QUEUED, retry);
+  }
+
+  // ---------------------------------------------------------------- store calls
+
+  /** Where the items of a call came from, so a failure knows where they go. */
+  private enum Source {
+    /** The pending batch, merge-back mode. */
+    PENDING,
+    /** The pending batch, retry-queue mode. */
+    PENDING_QUEUED,
+    /** The retry queue's head (retry-queue mode). */
+    HEAD,
+    /** A part of an isolation run. */
+    PART
+  }
+
+  /** Starts a store call on the I/O thread, bounded by flushTimeout from now. */
+  private void start(List<T> items, Source source, boolean retry) {
+    if (retry) {
+      counters.retry();
+    }
+    calling = true;
+    inFlight = calls.start(items, flushTimeout);
+    inFlightSource = source;
+  }
+
+  /** Books the outcome of the in-flight call and decides what happens to its items. */
+  private void finish(FlushResult result) {
+    StoreCalls.Call<T> call = inFlight;
+    Source source = inFlightSource;
+    inFlight = null;
+    book(result, call.items.size());
+    if (result.isSuccess()) {
+      backoff.succeeded();
+      if (round.active() || isolation.active()) {
+        round.written(result);
+      }
+      switch (source) {
+        case PART -> handle(isolation.succeeded(), null);
+        case HEAD -> retryQueue.headWritten();
+        default -> {}
+      }
+      if (round.active() && round.owed() == 0 && !isolation.active()) {
+        round.end();
+      }
+      return;
+    }
+    Kind kind = kindOf(result);
+    boolean endsRound = true; // a failure ends a flush round, unless an isolation resolves it
+    switch (source) {
+      case PART -> endsRound = handle(isolation.failed(call.items, kind), result);
+      case HEAD -> {
+        if (closing == null) { // else the shutdown gives every queued batch its last attempt
+          retryQueue.scheduleHead(result);
+        }
+      }
+      case PENDING_QUEUED -> retryQueue.failed(call.items, result, clock.nanoTime(), closing != null);
+      case PENDING -> {
+        int streak = backoff.failed();
+        boolean bisect =
+            kind == Kind.DATA
+                || (kind == Kind.UNKNOWN && streak >= Isolation.UNKNOWN_FAILURES_BEFORE_BISECTING);
+        if (bisect && closing == null) {
+          endsRound = handle(isolation.start(call.items, kind), result) || !isolation.active();
+        } else {
+          mergeBackOrGiveUp(call.items, result);
+        }
+      }
+    }
+    if (endsRound) {
+      round.end(result);
+    }
+  }
+
+  /** Counts a store call's outcome and tells the health tracker and the flush listeners. */
+  private void book(FlushResult r, int items) {
+    if (r.isSuccess()) {
+      counters.written(items);
+      failures.recordSuccess();
+    } else {
+      counters.failedFlush();
+      failures.recordFailure("writing a batch of " + items + " item(s)", cause(r));
+    }
+    listeners.fire(r);
+  }
+
+  /** Timeouts, interrupts and cancellations are transient; otherwise what the store says. */
+  private static Kind kindOf(FlushResult result) {
+    Throwable cause = result.failure().orElse(null);
+    if (result.outcome() == FlushResult.Outcome.TIMED_OUT
+        || cause instanceof InterruptedException
+        || cause instanceof CancellationException) {
+      return Kind.TRANSIENT;
+    }
+    return StoreException.kindOf(cause);
+  }
+
+  /**
+   * Applies an isolation verdict: rejected items are dropped, given-back ones merge back.
+   *
+   * @return true if items were given back (they wait for a retry)
+   */
+  private boolean handle(Isolation.Verdict<T> verdict, FlushResult result) {
+    for (T item : verdict.rejected()) { // logged with its key, never its contents
+      String why = "the store rejected it alone, key " + pending.keyOf(item);
+      counters.drop(DropReasons.REJECTED, 1, why, cause(result));
+    }
+    if (verdict.givenBack().isEmpty()) {
+      return false;
+    }
+    mergeBackOrGiveUp(verdict.givenBack(), result);
+    return true;
   }
 
   // ------------------------------------------------------------ MERGE_BACK
 
-  private void mergeBackOrGiveUp(List<T> chunk, FlushResult result) {
-    if (streakFailures == 0) {
-      streakStart = clock.nanoTime();
-    }
-    streakFailures++;
-    Duration delay = closed ? Duration.ZERO : nextDelay(streakFailures - 1, streakStart);
+  /**
+   * Merges a failed call's items back (newer pending items win) and backs off, or gives them up
+   * when an opt-in limit of the retry policy is reached.
+   */
+  private void mergeBackOrGiveUp(List<T> items, FlushResult result) {
+    Duration delay = closing != null ? Duration.ZERO : backoff.nextDelayOfRun();
     if (delay == null) {
-      streakFailures = 0;
-      drop(
-          DROP_RETRIES_EXHAUSTED,
-          chunk.size(),
-          "failed again after " + retryPolicy.maxAttempts() + " retries, or past the retry deadline",
+      backoff.giveUpRun();
+      counters.drop(
+          DropReasons.RETRIES_EXHAUSTED,
+          items.size(),
+          "failed again after "
+              + backoff.policy().maxAttempts()
+              + " retries, or past the retry deadline",
           cause(result));
       return;
     }
-    for (T item : chunk) {
-      mergeBack(item);
-    }
-    if (closed) {
+    drain.mergeBack(items);
+    if (closing != null) {
       return; // the shutdown that follows gives it its last attempt
     }
-    cancelRetryTask();
-    backingOff = true;
-    retryTask = clock.schedule(delay, this::retryFired);
+    backoff.backOff(delay);
   }
 
   // ------------------------------------------------------------ shutdown
 
   private void shutdown() {
     intake.close(); // before the final drain: from here on every write is refused
-    if (timerTask != null) {
-      timerTask.cancel();
-      timerTask = null;
+    timer.stop();
+    backoff.cancel();
+    drain.takeAll();
+    if (inFlight != null) {
+      FlushResult r = calls.await(inFlight, shutdownLeft());
+      if (r == null) {
+        calls.cancel(inFlight);
+        dropUnanswered(inFlight.items);
+        inFlight = null;
+      } else {
+        finish(r); // a failure merges back (closing): the last attempts below retry it
+      }
     }
-    cancelRetryTask();
-    backingOff = false;
-    takeEverything();
-    while (!retryQueue.isEmpty()) {
-      lastAttempt(retryQueue.poll().items);
+    drain.mergeBack(isolation.abandon());
+    List<T> failed;
+    while ((failed = retryQueue.poll()) != null) {
+      lastAttempt(failed);
     }
-    while (pendingSize() > 0) {
-      lastAttempt(takeChunk(maxBatchSize));
+    while (!pending.isEmpty()) {
+      lastAttempt(pending.take(maxBatchSize));
     }
+    round.end(FlushResult.empty());
     CompletableFuture<FlushResult> f;
     while ((f = flushRequests.poll()) != null) {
       f.complete(FlushResult.empty());
     }
+    calling = false;
     ComponentStats s = stats();
     if (s.droppedTotal() > 0) {
       log.error(
@@ -909,96 +588,69 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
-  private void takeEverything() {
-    List<T> all = new ArrayList<>();
-    drain(all, Integer.MAX_VALUE);
-    for (T item : all) {
-      add(item);
-    }
+  /** Real nanos the worker may still spend closing. */
+  private long shutdownLeft() {
+    Deadlines d = closing;
+    return d == null
+        ? StoreCalls.saturatedNanos(flushTimeout) // the worker died without close(): try once
+        : d.worker() - real.nanoTime();
   }
 
+  private void dropUnanswered(List<T> items) {
+    String why = "the store did not answer within shutdownTimeout " + shutdownTimeout;
+    counters.drop(DropReasons.SHUTDOWN, items.size(), why, null);
+  }
+
+  /**
+   * One last store call for {@code items} within the shutdown time. A batch rejected for its
+   * data is bisected (time allowing), so only the bad items are given up ({@code rejected});
+   * what cannot be written otherwise is given up as {@code shutdown}.
+   */
   private void lastAttempt(List<T> items) {
-    long left = workerDeadline - real.nanoTime();
-    if (!closeStarted.get()) {
-      left = flushTimeout.toNanos(); // the worker died without close(): still try once
-    }
+    long left = shutdownLeft();
     if (left <= 0) {
-      drop(DROP_SHUTDOWN_TIMEOUT, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
+      counters.drop(DropReasons.SHUTDOWN, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
       return;
     }
-    boolean boundByShutdown = left < flushTimeout.toNanos();
-    Duration timeout = boundByShutdown ? Duration.ofNanos(left) : flushTimeout;
-    FlushResult r = writeChunk(items, timeout, false);
+    Duration timeout =
+        left < StoreCalls.saturatedNanos(flushTimeout) ? Duration.ofNanos(left) : flushTimeout;
+    StoreCalls.Call<T> call = calls.start(items, timeout);
+    FlushResult r = calls.await(call, left);
+    if (r == null) {
+      calls.cancel(call);
+      dropUnanswered(items);
+      return;
+    }
+    book(r, items.size());
     if (r.isSuccess()) {
       return;
     }
-    boolean outOfTime =
-        (r.outcome() == FlushResult.Outcome.TIMED_OUT && boundByShutdown)
-            || r.failure().orElse(null) instanceof InterruptedException;
-    if (outOfTime) {
-      drop(DROP_SHUTDOWN_TIMEOUT, items.size(), "the store did not answer within shutdownTimeout " + shutdownTimeout, cause(r));
-    } else {
-      drop(DROP_CLOSED, items.size(), "the last write attempt while closing failed", cause(r));
+    if (kindOf(r) == Kind.DATA) {
+      if (items.size() == 1) {
+        handle(new Isolation.Verdict<>(items, List.of()), r);
+        return;
+      }
+      int half = items.size() / 2;
+      lastAttempt(new ArrayList<>(items.subList(0, half)));
+      lastAttempt(new ArrayList<>(items.subList(half, items.size())));
+      return;
     }
+    counters.drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", cause(r));
   }
 
   // ------------------------------------------------------------ accounting
 
-  private void count(long heldDelta, long coalescedDelta) {
-    synchronized (counters) {
-      held += heldDelta;
-      coalesced += coalescedDelta;
-    }
-  }
-
   private static Throwable cause(FlushResult r) {
-    return r.failure().orElse(null);
+    return r == null ? null : r.failure().orElse(null);
   }
 
-  /** Counts {@code n} dropped items the worker held, and logs at ERROR. Worker only. */
-  private void drop(String reason, int n, String why, Throwable cause) {
-    long total;
-    synchronized (counters) {
-      total = dropped.merge(reason, (long) n, Long::sum);
-      held -= n;
-    }
-    logDrop(reason, n, why, total, cause);
-  }
-
-  /**
-   * Counts a write refused because the queue stayed full: accepted and dropped
-   * ({@value Batcher#DROP_QUEUE_FULL}) in one step. Logs at ERROR the first and then every 100th,
-   * since each caller also got an exception.
-   */
-  private void reject(String why) {
-    long total;
-    synchronized (counters) {
-      rejected++;
-      total = dropped.merge(DROP_QUEUE_FULL, 1L, Long::sum);
-    }
-    if (total == 1 || total % 100 == 0) {
-      logDrop(DROP_QUEUE_FULL, 1, why, total, null);
-    }
-  }
-
-  private void logDrop(String reason, int n, String why, long total, Throwable cause) {
-    String msg = "{}: dropped {} item(s), reason {}: {} ({} dropped for this reason so far)";
-    if (cause != null) {
-      log.error(msg, name, n, reason, why, total, cause);
-    } else {
-      log.error(msg, name, n, reason, why, total);
-    }
-  }
-
-  /** A failed batch waiting in the retry queue. */
-  private static final class RetryBatch<T> {
-    final List<T> items;
-    final long firstFailure;
-    int attempts;
-
-    RetryBatch(List<T> items, long firstFailure) {
-      this.items = items;
-      this.firstFailure = firstFailure;
+  /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
+  private record Deadlines(long worker, long close) {
+    static Deadlines from(long now, Duration shutdownTimeout) {
+      long total = StoreCalls.saturatedNanos(shutdownTimeout);
+      // keep a little time to interrupt a stuck store call and let the worker book the rest
+      return new Deadlines(
+          now + total - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10), now + total);
     }
   }
 }

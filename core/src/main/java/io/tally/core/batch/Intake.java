@@ -25,6 +25,8 @@ final class Intake<T> {
   static final int RETRY = 2;
   static final int FLUSH = 4;
   static final int CLOSE = 8;
+  /** A store call the consumer started has ended. */
+  static final int DONE = 16;
 
   private final Object[] items;
   private final ReentrantLock lock = new ReentrantLock();
@@ -172,6 +174,14 @@ final class Intake<T> {
    * the signal bits.
    */
   int awaitWork(boolean canTake) throws InterruptedException {
+    return awaitWork(canTake, Long.MAX_VALUE);
+  }
+
+  /**
+   * Waits until a signal is set, or (when {@code canTake}) an item is queued, or {@code nanos}
+   * passed; returns and clears the signal bits (0 when the time ran out).
+   */
+  int awaitWork(boolean canTake, long nanos) throws InterruptedException {
     final ReentrantLock lock = this.lock;
     lock.lockInterruptibly();
     try {
@@ -179,7 +189,13 @@ final class Intake<T> {
       consumerWaiting = true;
       try {
         while (signals == 0 && !(canTake && count > 0)) {
-          work.await();
+          if (nanos == Long.MAX_VALUE) {
+            work.await();
+          } else if (nanos <= 0L) {
+            break;
+          } else {
+            nanos = work.awaitNanos(nanos);
+          }
         }
       } finally {
         consumerWaiting = false;

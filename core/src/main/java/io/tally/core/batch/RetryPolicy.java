@@ -2,22 +2,24 @@ package io.tally.core.batch;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * How a {@link Batcher} retries a failed batch: exponential backoff with jitter, a maximum number
- * of attempts and a total deadline. Immutable.
+ * How a {@link Batcher} retries a failed batch: capped exponential backoff with jitter, and two
+ * opt-in limits (a number of attempts, a total deadline). Immutable.
  *
  * <p>Retry {@code n} (1 for the first retry) waits the nominal delay
  * {@code min(maxBackoff, initialBackoff * multiplier^(n-1))} shortened by a random fraction of
  * at most {@code jitter}: the actual wait lies in {@code [nominal * (1 - jitter), nominal]}, so
  * it never exceeds {@link #backoff(int)} (a test that advances a manual clock by
  * {@code backoff(n)} always triggers retry {@code n}). Delays come from the batcher's
- * {@code Clock}. A batch is given up ({@code retries_exhausted}) after {@link #maxAttempts()}
- * failed retries, or when the next retry would start more than {@link #deadline()} after its
- * first failure.
+ * {@code Clock}. By default a batch is retried for as long as it keeps failing (the batcher's
+ * memory bound, not time, limits what it holds). Opt-in limits: a batch is given up
+ * ({@code retries_exhausted}) after {@link #maxAttempts()} failed retries, or when the next retry
+ * would start more than {@link #deadline()} after its first failure.
  *
- * <p>Defaults ({@link #defaults()}): first retry after 1 s, doubling up to 30 s, 3 retries,
- * jitter 0.2, deadline 2 minutes. The reference retried 3 times, 1 s apart.
+ * <p>Defaults ({@link #defaults()}): first retry after 1 s, doubling up to 30 s, jitter 0.2,
+ * unlimited retries, no deadline.
  */
 public final class RetryPolicy {
   /** Default delay before the first retry: 1 second. */
@@ -29,14 +31,14 @@ public final class RetryPolicy {
   /** Default growth factor of the delay: {@value}. */
   public static final double DEFAULT_MULTIPLIER = 2.0;
 
-  /** Default number of retries after the failed write: {@value}. */
-  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  /** {@link #maxAttempts()} of a policy that never gives up: {@value}. */
+  public static final int UNLIMITED = Integer.MAX_VALUE;
+
+  /** Default number of retries after the failed write: unlimited ({@link #UNLIMITED}). */
+  public static final int DEFAULT_MAX_ATTEMPTS = UNLIMITED;
 
   /** Default jitter: delays are shortened by a random fraction of at most {@value}. */
   public static final double DEFAULT_JITTER = 0.2;
-
-  /** Default total time from a batch's first failure after which it is not retried: 2 minutes. */
-  public static final Duration DEFAULT_DEADLINE = Duration.ofMinutes(2);
 
   private static final RetryPolicy DEFAULTS =
       new RetryPolicy(
@@ -45,17 +47,17 @@ public final class RetryPolicy {
           DEFAULT_MULTIPLIER,
           DEFAULT_MAX_ATTEMPTS,
           DEFAULT_JITTER,
-          DEFAULT_DEADLINE);
+          null);
 
   private static final RetryPolicy NONE =
-      new RetryPolicy(Duration.ZERO, Duration.ZERO, 1.0, 0, 0.0, Duration.ZERO);
+      new RetryPolicy(Duration.ZERO, Duration.ZERO, 1.0, 0, 0.0, null);
 
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final double multiplier;
   private final int maxAttempts;
   private final double jitter;
-  private final Duration deadline;
+  private final Duration deadline; // null: none
 
   private RetryPolicy(
       Duration initialBackoff,
@@ -73,7 +75,7 @@ public final class RetryPolicy {
   }
 
   /**
-   * Returns the default policy: 1 s doubling to 30 s, 3 retries, jitter 0.2, deadline 2 min.
+   * Returns the default policy: 1 s doubling to 30 s, jitter 0.2, unlimited retries, no deadline.
    *
    * @return the default policy
    */
@@ -92,14 +94,14 @@ public final class RetryPolicy {
   }
 
   /**
-   * Creates an exponential policy with the default jitter ({@value #DEFAULT_JITTER}) and
-   * deadline (2 minutes); change them with {@link #withJitter(double)} and
-   * {@link #withDeadline(Duration)}.
+   * Creates an exponential policy with the default jitter ({@value #DEFAULT_JITTER}) and no
+   * deadline; change them with {@link #withJitter(double)} and {@link #withDeadline(Duration)}.
    *
    * @param initialBackoff delay before the first retry; positive
    * @param maxBackoff longest delay; at least {@code initialBackoff}
    * @param multiplier growth factor per retry; at least 1
-   * @param maxAttempts retries after the failed write; at least 0 (0: never retry)
+   * @param maxAttempts retries after the failed write; at least 0 (0: never retry;
+   *     {@link #UNLIMITED}: never give up)
    * @return the policy
    * @throws NullPointerException if a duration is null
    * @throws IllegalArgumentException if a value breaks its rule
@@ -123,7 +125,7 @@ public final class RetryPolicy {
       throw new IllegalArgumentException("maxAttempts was " + maxAttempts + " but must be >= 0");
     }
     return new RetryPolicy(
-        initialBackoff, maxBackoff, multiplier, maxAttempts, DEFAULT_JITTER, DEFAULT_DEADLINE);
+        initialBackoff, maxBackoff, multiplier, maxAttempts, DEFAULT_JITTER, null);
   }
 
   /**
@@ -142,7 +144,23 @@ public final class RetryPolicy {
   }
 
   /**
-   * Returns a copy with another total deadline.
+   * Returns a copy with another number of retries.
+   *
+   * @param maxAttempts retries after the failed write; at least 0 (0: never retry;
+   *     {@link #UNLIMITED}: never give up)
+   * @return the new policy
+   * @throws IllegalArgumentException if {@code maxAttempts < 0}
+   */
+  public RetryPolicy withMaxAttempts(int maxAttempts) {
+    if (maxAttempts < 0) {
+      throw new IllegalArgumentException("maxAttempts was " + maxAttempts + " but must be >= 0");
+    }
+    return new RetryPolicy(initialBackoff, maxBackoff, multiplier, maxAttempts, jitter, deadline);
+  }
+
+  /**
+   * Returns a copy with a total deadline (opt-in; the default has none): a batch whose next retry
+   * would start later than this after its first failure is given up ({@code retries_exhausted}).
    *
    * @param deadline how long after a batch's first failure retries may still start; positive
    * @return the new policy
@@ -171,7 +189,7 @@ public final class RetryPolicy {
     return multiplier;
   }
 
-  /** @return retries after the failed write; 0 means never retry */
+  /** @return retries after the failed write; 0 means never retry, {@link #UNLIMITED} never give up */
   public int maxAttempts() {
     return maxAttempts;
   }
@@ -181,9 +199,13 @@ public final class RetryPolicy {
     return jitter;
   }
 
-  /** @return how long after a batch's first failure retries may still start */
-  public Duration deadline() {
-    return deadline;
+  /** @return how long after a batch's first failure retries may still start; empty: no limit */
+  public Optional<Duration> deadline() {
+    return Optional.ofNullable(deadline);
+  }
+
+  boolean hasDeadline() {
+    return deadline != null;
   }
 
   /**
@@ -225,7 +247,7 @@ public final class RetryPolicy {
         && Double.compare(multiplier, p.multiplier) == 0
         && maxAttempts == p.maxAttempts
         && Double.compare(jitter, p.jitter) == 0
-        && deadline.equals(p.deadline);
+        && Objects.equals(deadline, p.deadline);
   }
 
   @Override
@@ -245,11 +267,11 @@ public final class RetryPolicy {
         + ", multiplier="
         + multiplier
         + ", maxAttempts="
-        + maxAttempts
+        + (maxAttempts == UNLIMITED ? "unlimited" : String.valueOf(maxAttempts))
         + ", jitter="
         + jitter
         + ", deadline="
-        + deadline
+        + (deadline == null ? "none" : deadline.toString())
         + '}';
   }
 }

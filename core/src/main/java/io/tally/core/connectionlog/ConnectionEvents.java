@@ -15,7 +15,10 @@ import java.util.UUID;
 /**
  * The coalescing rules of the connection log, for the batcher and for stores.
  *
- * <p>Two events of one session (same {@code connectionId}) merge into one:
+ * <p>Two events of one session merge into one. A session is what the store keeps as one row:
+ * the same {@code connectionId}, {@code workspaceId} and {@code agentName} (the row key), so
+ * events coalesce in the batcher exactly as the store would combine them, and one batch or
+ * several give the same rows.
  *
  * <ol>
  *   <li>the times always combine to the earliest {@code connectTime} and the latest
@@ -32,13 +35,14 @@ import java.util.UUID;
  */
 public final class ConnectionEvents {
   private static final Coalescing<ConnectionEvent> COALESCING =
-      Coalescing.of(ConnectionEvent::connectionId, ConnectionEvents::merge);
+      Coalescing.of(ConnectionEvents::rowKey, ConnectionEvents::merge);
 
   private ConnectionEvents() {}
 
   /**
-   * Returns the key and merge rule for a {@code Batcher<ConnectionEvent>}: key
-   * {@link ConnectionEvent#connectionId()} (null: never coalesced), merge
+   * Returns the key and merge rule for a {@code Batcher<ConnectionEvent>}: the key is the
+   * store's row key ({@code connectionId}, {@code workspaceId}, {@code agentName}), null (never
+   * coalesced) for an event without a connection id; the merge is
    * {@link #merge(ConnectionEvent, ConnectionEvent)}.
    *
    * @return the rule (a shared immutable instance)
@@ -90,8 +94,7 @@ public final class ConnectionEvents {
           keyless.add(e);
         }
       } else {
-        keyed.merge(
-            new RowKey(e.connectionId(), e.workspaceId(), e.agentName()), e, ConnectionEvents::merge);
+        keyed.merge(rowKey(e), e, ConnectionEvents::merge);
       }
     }
     List<ConnectionEvent> out = new ArrayList<>(keyed.size() + keyless.size());
@@ -112,6 +115,11 @@ public final class ConnectionEvents {
       return a;
     }
     return b.isAfter(a) ? b : a;
+  }
+
+  /** The row key of {@code e}, or null when it has no connection id (never merged). */
+  private static RowKey rowKey(ConnectionEvent e) {
+    return e.connectionId() == null ? null : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 
   private record RowKey(UUID connectionId, UUID workspaceId, String agentName) {}

@@ -44,6 +44,7 @@ public final class DbBackendProvider implements BackendProvider {
         .maxBatchSize(c.batchSize())
         .flushInterval(c.batchFlushInterval())
         .queueCapacity(c.batchQueueCapacity())
+        .maxPendingItems(c.batchMaxPending())
         .coalescing(ConnectionEvents.coalescing())
         .retryPolicy(
             RetryPolicy.exponential(

@@ -56,7 +56,10 @@ class ConnectionLogPipelineTest {
         Batcher.builder(store)
             .coalescing(ConnectionEvents.coalescing())
             .clock(clock)
-            .shutdownTimeout(Duration.ofSeconds(30))
+            // generous real-time bounds: a busy 2-core machine may stall the database for seconds
+            .writeTimeout(Duration.ofSeconds(60))
+            .flushTimeout(Duration.ofSeconds(60))
+            .shutdownTimeout(Duration.ofSeconds(60))
             .build());
   }
 
@@ -105,7 +108,7 @@ class ConnectionLogPipelineTest {
     }
     ExecutorService pool = Executors.newFixedThreadPool(writers);
     CountDownLatch start = new CountDownLatch(1);
-    try {
+    try (batcher) { // closed also when a writer fails, so the next test finds no running batcher
       List<Future<?>> done = new ArrayList<>();
       for (List<ConnectionEvent> events : perWriter) {
         done.add(
@@ -118,12 +121,11 @@ class ConnectionLogPipelineTest {
       }
       start.countDown();
       for (Future<?> f : done) {
-        f.get(60, TimeUnit.SECONDS);
+        f.get(120, TimeUnit.SECONDS);
       }
     } finally {
       pool.shutdownNow();
     }
-    batcher.close();
 
     ComponentStats stats = batcher.stats();
     assertThat(stats.accepted()).isEqualTo((long) writers * eventsPerWriter);

@@ -1,0 +1,118 @@
+package io.tally.core.batch;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Moves items from the {@link Intake} into the {@link PendingBatch} within the memory bound
+ * ({@code maxPendingItems}), counting each step in the {@link BatchCounters}. Worker only.
+ *
+ * <p>At the bound the queue's head is taken only if it merges into a pending item of its key
+ * (which does not grow the batch); otherwise it stays queued and is remembered as blocked, so
+ * the worker stops waking for queued items until room frees up ({@link #lookAgain()}). Items keep
+ * their order: an item that would merge but waits behind a blocked head is not taken ahead of it.
+ *
+ * @param <T> the item type
+ */
+final class IntakeDrain<T> {
+  private static final int CHUNK = 256;
+
+  private final Intake<T> intake;
+  private final PendingBatch<T> pending;
+  private final BatchCounters counters;
+  private final int maxPendingItems;
+  private final List<T> buffer = new ArrayList<>(CHUNK);
+  /** The queue's head, looked at at the bound, that could not merge; or null. */
+  private T blockedHead;
+
+  IntakeDrain(Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, int maxPendingItems) {
+    this.intake = intake;
+    this.pending = pending;
+    this.counters = counters;
+    this.maxPendingItems = maxPendingItems;
+  }
+
+  /**
+   * True when the worker should wake for queued items: there is room within the bound, or the
+   * queue's head has not been looked at since the bound was reached.
+   *
+   * @param custody the items the worker holds now
+   */
+  boolean canTake(int custody) {
+    return custody < maxPendingItems || blockedHead == null;
+  }
+
+  /**
+   * Moves queued items into the pending batch while the worker holds fewer than the bound.
+   *
+   * @param elsewhere items the worker holds outside the pending batch (a call, retries, isolation)
+   */
+  void drain(int elsewhere) {
+    while (true) {
+      int room = Math.min(CHUNK, maxPendingItems - elsewhere - pending.size());
+      if (room <= 0) {
+        if (mergeHeadAtBound()) {
+          continue;
+        }
+        return;
+      }
+      blockedHead = null;
+      buffer.clear();
+      if (counters.drain(intake, buffer, room) == 0) {
+        return;
+      }
+      addAll(buffer);
+      buffer.clear();
+    }
+  }
+
+  /** Moves everything queued into the pending batch, whatever the bound (closing). */
+  void takeAll() {
+    List<T> all = new ArrayList<>();
+    counters.drain(intake, all, Integer.MAX_VALUE);
+    addAll(all);
+  }
+
+  /** Puts held items back into the pending batch, as the earlier ones of their keys. */
+  void mergeBack(List<T> items) {
+    for (T item : items) {
+      if (pending.mergeBack(item)) {
+        counters.coalesced();
+      }
+    }
+    lookAgain();
+  }
+
+  /** The batch or the bound changed: look at the queue's head again. */
+  void lookAgain() {
+    blockedHead = null;
+  }
+
+  private void addAll(List<T> items) {
+    for (T item : items) {
+      if (pending.add(item)) {
+        counters.coalesced();
+      }
+    }
+  }
+
+  private boolean mergeHeadAtBound() {
+    if (blockedHead != null) {
+      return false;
+    }
+    T head = intake.peek();
+    if (head == null) {
+      return false;
+    }
+    if (!pending.mergeIfKeyPending(head)) {
+      blockedHead = head;
+      return false;
+    }
+    // only the worker takes from the queue, so the head looked at is the one taken
+    buffer.clear();
+    counters.drain(intake, buffer, 1);
+    buffer.clear();
+    counters.coalesced();
+    return true;
+  }
+}
