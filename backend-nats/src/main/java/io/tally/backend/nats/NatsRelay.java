@@ -56,8 +56,10 @@ import org.slf4j.LoggerFactory;
  * progress so that they are not redelivered meanwhile, for as long as it takes. A data error is
  * bisected until the offending event is alone; the rest is written, and that event's messages
  * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A message
- * that cannot be decoded is terminated and counted with reason {@value #DROP_UNDECODABLE}. An
- * event of a connection type this version does not know is kept (see the package comment).
+ * that cannot be decoded, or whose values break the {@linkplain io.tally.core.InputRules input
+ * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
+ * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its
+ * type name as sent (see the package comment).
  *
  * <p><b>Several relays</b> built with the same durable name share one consumer: the server hands
  * each message to one of them. A relay that dies loses nothing: its unacknowledged messages are
@@ -203,7 +205,10 @@ public final class NatsRelay implements TallyComponent {
     return writer.relayed.get();
   }
 
-  /** @return events decoded with the fallback type because their type was unknown */
+  /**
+   * @return events relayed whose connection type this version does not know (a newer
+   *     publisher's); they are stored under their type name as sent
+   */
   public long unknownTypes() {
     return unknownTypes.get();
   }
@@ -260,24 +265,23 @@ public final class NatsRelay implements TallyComponent {
     writer.took(fetched.size());
     RelayBatch<ConnectionEvent, Message> batch = new RelayBatch<>(coalescing);
     for (Message m : fetched) {
-      Wire.Decoded d;
+      ConnectionEvent event;
       try {
-        d = Wire.decode(m.getData());
+        event = Wire.decode(m.getData());
       } catch (RuntimeException e) {
         writer.terminate(m, DROP_UNDECODABLE, e.getMessage());
         continue;
       }
-      if (d.unknownType() != null) {
+      if (!event.type().wireName().equals(event.typeName())) {
         unknownTypes.incrementAndGet();
-        if (unknownTypeNames.size() < 100 && unknownTypeNames.add(d.unknownType())) {
+        if (unknownTypeNames.size() < 100 && unknownTypeNames.add(event.typeName())) {
           log.warn(
-              "{}: connection type '{}' is unknown to this version; such events are stored as {}",
+              "{}: connection type '{}' is unknown to this version; such events are stored under that name",
               name,
-              Wire.shorten(d.unknownType()),
-              Wire.UNKNOWN_TYPE_FALLBACK.wireName());
+              Wire.shorten(event.typeName()));
         }
       }
-      batch.add(d.event(), m);
+      batch.add(event, m);
     }
     if (!batch.entries().isEmpty()) {
       writer.write(batch.entries());
