@@ -55,7 +55,11 @@ import org.slf4j.LoggerFactory;
  * capped exponential backoff from the {@link Clock}, telling the server the messages are in
  * progress so that they are not redelivered meanwhile, for as long as it takes. A data error is
  * bisected until the offending event is alone; the rest is written, and that event's messages
- * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A message
+ * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A store
+ * that does not classify its failures ({@code UNKNOWN}) gets the same after the batch failed 3
+ * times in a row, but an event that fails alone is terminated only if another part of the batch
+ * was written in that run and a second try alone fails too; a store that is down fails every
+ * part, so it never costs data (the count of failures starts over). A message
  * that cannot be decoded, or whose values break the {@linkplain io.tally.core.InputRules input
  * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
  * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -141,6 +142,95 @@ class RelayWriterTest {
     assertThat(memory.rows()).hasSize(events.size() - 1);
     assertThat(w.held.get()).isZero();
     assertThat(w.retries.get()).isZero();
+  }
+
+  /** A store that throws an unclassified failure for every batch holding {@code bad}. */
+  private ConnectionLogStore unclassifiedFailureFor(ConnectionEvent bad, AtomicInteger calls) {
+    return batch -> {
+      calls.incrementAndGet();
+      if (batch.stream().anyMatch(e -> e.id().equals(bad.id()))) {
+        throw new StoreException("something failed", null, StoreException.Kind.UNKNOWN);
+      }
+      memory.upsertBatch(batch);
+    };
+  }
+
+  @Test
+  void anUnclassifiedFailureOfOneEventIsIsolatedAfterThreeFailuresAndOnlyThatEventIsTerminated() throws Exception {
+    List<ConnectionEvent> events =
+        Fixtures.events(40, 45).stream().filter(e -> e.connectionId() != null && !e.isDisconnect()).toList();
+    ConnectionEvent bad = events.get(7);
+    AtomicInteger calls = new AtomicInteger();
+    RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
+    w.took(events.size());
+    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    Await.until("the first retry is waiting", Duration.ofSeconds(30), () -> calls.get() == 1 && clock.pendingTasks() == 1);
+    clock.advance(Duration.ofSeconds(1));
+    Await.until("the second retry is waiting", Duration.ofSeconds(30), () -> calls.get() == 2 && clock.pendingTasks() == 1);
+    clock.advance(Duration.ofSeconds(2));
+    done.get(30, TimeUnit.SECONDS); // the third failure bisects at once, without another wait
+
+    assertThat(actions).contains("term 7").doesNotContain("ack 7");
+    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size() - 1);
+    assertThat(actions.stream().filter(a -> a.startsWith("term "))).hasSize(1);
+    assertThat(memory.rows()).hasSize(events.size() - 1);
+    assertThat(w.held.get()).isZero();
+    assertThat(w.retries.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolation() throws Exception {
+    List<ConnectionEvent> events = Fixtures.events(20, 46);
+    FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) memory);
+    faulty.failing(true); // unclassified failures (not a StoreException) for every call
+    RelayWriter<Msg> w = writer(faulty.store());
+    w.took(events.size());
+    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    for (int retry = 1; retry <= 7; retry++) {
+      int r = retry;
+      Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
+      clock.advance(Duration.ofSeconds(4));
+    }
+    Await.until("another retry is waiting", Duration.ofSeconds(30), () -> w.retries.get() == 8 && clock.pendingTasks() == 1);
+    assertThat(faulty.calls()).as("bisections were tried").isGreaterThan(8);
+    assertThat(actions).noneMatch(a -> a.startsWith("term ") || a.startsWith("ack "));
+    assertThat(w.held.get()).isEqualTo(events.size());
+
+    faulty.failing(false);
+    clock.advance(Duration.ofSeconds(4));
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size());
+    assertThat(actions).noneMatch(a -> a.startsWith("term "));
+    assertThat(w.held.get()).isZero();
+  }
+
+  @Test
+  void anUnclassifiedSuspectThatSucceedsOnItsSecondTryAloneIsWritten() throws Exception {
+    List<ConnectionEvent> events =
+        Fixtures.events(40, 47).stream().filter(e -> e.connectionId() != null && !e.isDisconnect()).toList();
+    ConnectionEvent flaky = events.get(3);
+    AtomicInteger aloneTries = new AtomicInteger();
+    ConnectionLogStore store =
+        batch -> {
+          boolean holdsIt = batch.stream().anyMatch(e -> e.id().equals(flaky.id()));
+          if (holdsIt && (batch.size() > 1 || aloneTries.incrementAndGet() == 1)) {
+            throw new StoreException("something failed", null, StoreException.Kind.UNKNOWN);
+          }
+          memory.upsertBatch(batch);
+        };
+    RelayWriter<Msg> w = writer(store);
+    w.took(events.size());
+    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    for (int retry = 1; retry <= 2; retry++) {
+      int r = retry;
+      Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
+      clock.advance(Duration.ofSeconds(4));
+    }
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(aloneTries.get()).isEqualTo(2);
+    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size());
+    assertThat(actions).noneMatch(a -> a.startsWith("term "));
+    assertThat(memory.rows()).hasSize(events.size());
   }
 
   @Test
