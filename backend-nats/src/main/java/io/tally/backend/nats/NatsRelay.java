@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A store
  * that does not classify its failures ({@code UNKNOWN}) gets the same after the batch failed 3
  * times in a row, but an event that fails alone is terminated only if another part of the batch
- * was written in that run and a second try alone fails too; a store that is down fails every
- * part, so it never costs data (the count of failures starts over). A message
+ * was written in that run and a second try alone fails too; when no part could be written (a store
+ * that is down fails every part) nothing is terminated: the messages are handed back, redelivered
+ * after the longest backoff in other batches, and the relay goes on. A message
  * that cannot be decoded, or whose values break the {@linkplain io.tally.core.InputRules input
  * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
  * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its
@@ -170,8 +171,12 @@ public final class NatsRelay implements TallyComponent {
     }
 
     @Override
-    public void nak(Message m) {
-      m.nak();
+    public void nak(Message m, Duration delay) {
+      if (delay.isZero()) {
+        m.nak();
+      } else {
+        m.nakWithDelay(delay);
+      }
     }
 
     @Override

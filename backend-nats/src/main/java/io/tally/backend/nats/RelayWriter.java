@@ -41,8 +41,11 @@ final class RelayWriter<M> {
     /** Tells the server the message is still being worked on; may fail when disconnected. */
     void inProgress(M m);
 
-    /** Hands the message back for redelivery; may fail when disconnected. */
-    void nak(M m);
+    /**
+     * Hands the message back for redelivery after {@code delay} (at once when zero); may fail
+     * when disconnected.
+     */
+    void nak(M m, Duration delay);
 
     /** @return a short description for logs, e.g. the stream sequence */
     String describe(M m);
@@ -148,9 +151,11 @@ final class RelayWriter<M> {
    * classify) is retried like a transient one until the batch has failed {@value
    * #ISOLATE_UNKNOWN_AFTER} times in a row with it, then bisected; an event that still fails alone
    * is rejected only if another part of the batch was written in that run and a second try alone
-   * fails too (a store that is down fails every part, so nothing is rejected then, and the count
-   * starts over). A {@code TRANSIENT} failure or a timeout ends a bisection; what was not written
-   * is retried with backoff.
+   * fails too. When no part of the batch could be written (a store that is down fails every part,
+   * or every event left fails alone), nothing is rejected: the messages are handed back to the
+   * server, redelivered after the longest backoff, so that they meet other messages in a later
+   * batch and the relay goes on meanwhile. A {@code TRANSIENT} failure or a timeout ends a
+   * bisection; what was not written is retried with backoff.
    *
    * @throws Stopping if the relay stops first; the entries not yet written were handed back
    */
@@ -172,6 +177,14 @@ final class RelayWriter<M> {
         if (run.kept.isEmpty()) {
           return;
         }
+        if (run.unknownMode && !run.wrote) {
+          outcomes.failure(
+              "writing " + run.kept.size() + " connection-log rows (handed back for "
+                  + backoff.max() + ": no part of the batch could be written)",
+              run.stop != null ? run.stop : failure);
+          release(run.kept, backoff.max());
+          return;
+        }
         entries = run.kept;
         failure = run.stop != null ? run.stop : failure;
       }
@@ -190,12 +203,13 @@ final class RelayWriter<M> {
    * is {@link #kept}.
    */
   private final class Isolation {
-    private final boolean unknownMode;
+    final boolean unknownMode;
     private final Set<RelayBatch.Entry<ConnectionEvent, M>> unresolved;
     private final List<RelayBatch.Entry<ConnectionEvent, M>> suspects = new ArrayList<>();
     private final long progressEvery = Math.max(1, ackWait.toNanos() / 3);
     private long lastProgress = clock.nanoTime();
-    private boolean wrote;
+    /** Whether some part of the batch was written in this run. */
+    boolean wrote;
     /** Entries left for a later retry. */
     final List<RelayBatch.Entry<ConnectionEvent, M>> kept = new ArrayList<>();
     /** The failure that ended the run early, or null. */
@@ -245,6 +259,10 @@ final class RelayWriter<M> {
     }
 
     private void attempt(List<RelayBatch.Entry<ConnectionEvent, M>> part) throws Stopping {
+      if (unknownMode && !wrote && suspects.size() >= 2 && stop == null) {
+        stop = new StoreException(
+            "two events failed alone and nothing was written: the store looks down", null, Kind.UNKNOWN);
+      }
       if (stop != null || stopping) {
         kept.addAll(part);
         return;
@@ -273,7 +291,7 @@ final class RelayWriter<M> {
         failure = upsert(part);
       } catch (Stopping s) {
         part.forEach(this::resolve); // handed back by upsert
-        release(new ArrayList<>(unresolved));
+        release(new ArrayList<>(unresolved), Duration.ZERO);
         throw s;
       }
       if (failure == null) {
@@ -317,7 +335,7 @@ final class RelayWriter<M> {
           "the store call did not finish within " + flushTimeout, e, StoreException.Kind.TRANSIENT);
     } catch (InterruptedException e) {
       call.cancel(true);
-      release(entries);
+      release(entries, Duration.ZERO);
       throw new Stopping();
     }
   }
@@ -375,7 +393,7 @@ final class RelayWriter<M> {
       pause = null;
     }
     if (stopping || Thread.currentThread().isInterrupted()) {
-      release(entries);
+      release(entries, Duration.ZERO);
       throw new Stopping();
     }
   }
@@ -392,20 +410,15 @@ final class RelayWriter<M> {
     }
   }
 
-  /** Hands {@code entries}' messages back to the server for redelivery. */
-  void release(List<RelayBatch.Entry<ConnectionEvent, M>> entries) {
+  /** Hands {@code entries}' messages back to the server for redelivery after {@code delay}. */
+  void release(List<RelayBatch.Entry<ConnectionEvent, M>> entries, Duration delay) {
     List<M> all = new ArrayList<>();
     for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
       all.addAll(e.messages);
     }
-    releaseMessages(all);
-  }
-
-  /** Hands {@code all} back to the server for redelivery. */
-  void releaseMessages(List<M> all) {
     for (M m : all) {
       try {
-        messages.nak(m);
+        messages.nak(m, delay);
       } catch (RuntimeException e) {
         // disconnected: the server redelivers after the ack wait
       }

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The publisher's and the relay's rules at their edges: a full stream, bad messages, bad streams. */
 class NatsEdgeCasesTest {
@@ -153,8 +155,10 @@ class NatsEdgeCasesTest {
     resources.await("nothing left for redelivery", () -> relay.backlog() == 0);
   }
 
-  @Test
-  void aDataErrorIsIsolatedByBisectionAndOnlyTheBadEventIsTerminated() {
+  /** A store that rejects one event with a DATA failure, or fails it unclassified (UNKNOWN). */
+  @ParameterizedTest
+  @EnumSource(value = StoreException.Kind.class, names = {"DATA", "UNKNOWN"})
+  void aPoisonEventIsIsolatedByBisectionAndOnlyItIsTerminated(StoreException.Kind kind) {
     NatsStream stream = streamBuilder.build();
     List<ConnectionEvent> events = Fixtures.events(60, 10);
     ConnectionEvent bad = events.stream().filter(e -> e.connectionId() == null).findFirst().orElseThrow();
@@ -162,7 +166,7 @@ class NatsEdgeCasesTest {
         batch -> {
           for (ConnectionEvent e : batch) {
             if (e.id().equals(bad.id())) {
-              throw new StoreException("value rejected", null, StoreException.Kind.DATA);
+              throw new StoreException("value rejected", null, kind);
             }
           }
           memory.upsertBatch(batch);

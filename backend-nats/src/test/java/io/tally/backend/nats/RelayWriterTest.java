@@ -53,8 +53,8 @@ class RelayWriterTest {
         }
 
         @Override
-        public void nak(Msg m) {
-          actions.add("nak " + m.seq());
+        public void nak(Msg m, Duration delay) {
+          actions.add((delay.isZero() ? "nak " : "nak-later " + delay + " ") + m.seq());
         }
 
         @Override
@@ -179,28 +179,41 @@ class RelayWriterTest {
   }
 
   @Test
-  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolation() throws Exception {
+  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolationAndTheBatchIsHandedBackForLater() throws Exception {
     List<ConnectionEvent> events = Fixtures.events(20, 46);
     FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) memory);
     faulty.failing(true); // unclassified failures (not a StoreException) for every call
     RelayWriter<Msg> w = writer(faulty.store());
     w.took(events.size());
-    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
-    for (int retry = 1; retry <= 7; retry++) {
+    List<RelayBatch.Entry<ConnectionEvent, Msg>> batch = batch(events);
+    Future<?> done = worker.submit(() -> { w.write(batch); return null; });
+    for (int retry = 1; retry <= 2; retry++) {
       int r = retry;
       Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
       clock.advance(Duration.ofSeconds(4));
     }
-    Await.until("another retry is waiting", Duration.ofSeconds(30), () -> w.retries.get() == 8 && clock.pendingTasks() == 1);
-    assertThat(faulty.calls()).as("bisections were tried").isGreaterThan(8);
-    assertThat(actions).noneMatch(a -> a.startsWith("term ") || a.startsWith("ack "));
-    assertThat(w.held.get()).isEqualTo(events.size());
-
-    faulty.failing(false);
-    clock.advance(Duration.ofSeconds(4));
     done.get(30, TimeUnit.SECONDS);
-    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size());
-    assertThat(actions).noneMatch(a -> a.startsWith("term "));
+    assertThat(faulty.calls()).as("a bisection was tried, and stopped early").isBetween(4L, 3L + 2 * 5);
+    assertThat(actions).noneMatch(a -> a.startsWith("term ") || a.startsWith("ack ") || a.startsWith("nak "));
+    assertThat(actions.stream().filter(a -> a.startsWith("nak-later PT4S "))).hasSize(RelayBatch.messages(batch));
+    assertThat(w.held.get()).isZero();
+    assertThat(w.released.get()).isEqualTo(events.size());
+  }
+
+  @Test
+  void aPoisonAloneInItsBatchIsHandedBackNotTerminatedAndDoesNotStallTheRelay() throws Exception {
+    ConnectionEvent bad = Fixtures.events(1, 48).get(0);
+    AtomicInteger calls = new AtomicInteger();
+    RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
+    w.took(1);
+    Future<?> done = worker.submit(() -> { w.write(batch(List.of(bad))); return null; });
+    for (int retry = 1; retry <= 2; retry++) {
+      int r = retry;
+      Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
+      clock.advance(Duration.ofSeconds(4));
+    }
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(actions).containsExactly("wip 0", "wip 0", "nak-later PT4S 0");
     assertThat(w.held.get()).isZero();
   }
 
