@@ -379,10 +379,10 @@ final class RelayWriter<M> {
   void sleep(Duration delay, List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
     CountDownLatch done = new CountDownLatch(1);
     pause = done;
+    inProgress(entries); // before the timer exists, so that a waiting retry has said so
     Clock.Cancellable timer = clock.schedule(delay, done::countDown);
     long slice = Math.max(1, ackWait.toMillis() / 3);
     try {
-      inProgress(entries);
       while (!stopping && !done.await(slice, TimeUnit.MILLISECONDS)) {
         inProgress(entries);
       }
