@@ -60,8 +60,10 @@ import org.slf4j.LoggerFactory;
  * times in a row, but an event that fails alone is terminated only if another part of the batch
  * was written in that run and a second try alone fails too; when no part could be written (a store
  * that is down fails every part) nothing is terminated: the messages are handed back, redelivered
- * after the longest backoff in other batches, and the relay goes on. A message
- * that cannot be decoded, or whose values break the {@linkplain io.tally.core.InputRules input
+ * after the longest backoff in other batches, and the relay goes on. (So an event that fails
+ * alone is told apart from a store that is down only once it shares a batch with events that can
+ * be written; on a stream without other traffic it keeps coming back.) A message that cannot be
+ * decoded, or whose values break the {@linkplain io.tally.core.InputRules input
  * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
  * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its
  * type name as sent (see the package comment).
