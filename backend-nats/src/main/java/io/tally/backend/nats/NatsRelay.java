@@ -55,9 +55,18 @@ import org.slf4j.LoggerFactory;
  * capped exponential backoff from the {@link Clock}, telling the server the messages are in
  * progress so that they are not redelivered meanwhile, for as long as it takes. A data error is
  * bisected until the offending event is alone; the rest is written, and that event's messages
- * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A message
- * that cannot be decoded is terminated and counted with reason {@value #DROP_UNDECODABLE}. An
- * event of a connection type this version does not know is kept (see the package comment).
+ * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A store
+ * that does not classify its failures ({@code UNKNOWN}) gets the same after the batch failed 3
+ * times in a row, but an event that fails alone is terminated only if another part of the batch
+ * was written in that run and a second try alone fails too; when no part could be written (a store
+ * that is down fails every part) nothing is terminated: the messages are handed back, redelivered
+ * after the longest backoff in other batches, and the relay goes on. (So an event that fails
+ * alone is told apart from a store that is down only once it shares a batch with events that can
+ * be written; on a stream without other traffic it keeps coming back.) A message that cannot be
+ * decoded, or whose values break the {@linkplain io.tally.core.InputRules input
+ * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
+ * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its
+ * type name as sent (see the package comment).
  *
  * <p><b>Several relays</b> built with the same durable name share one consumer: the server hands
  * each message to one of them. A relay that dies loses nothing: its unacknowledged messages are
@@ -164,8 +173,12 @@ public final class NatsRelay implements TallyComponent {
     }
 
     @Override
-    public void nak(Message m) {
-      m.nak();
+    public void nak(Message m, Duration delay) {
+      if (delay.isZero()) {
+        m.nak();
+      } else {
+        m.nakWithDelay(delay);
+      }
     }
 
     @Override
@@ -203,7 +216,10 @@ public final class NatsRelay implements TallyComponent {
     return writer.relayed.get();
   }
 
-  /** @return events decoded with the fallback type because their type was unknown */
+  /**
+   * @return events relayed whose connection type this version does not know (a newer
+   *     publisher's); they are stored under their type name as sent
+   */
   public long unknownTypes() {
     return unknownTypes.get();
   }
@@ -260,24 +276,23 @@ public final class NatsRelay implements TallyComponent {
     writer.took(fetched.size());
     RelayBatch<ConnectionEvent, Message> batch = new RelayBatch<>(coalescing);
     for (Message m : fetched) {
-      Wire.Decoded d;
+      ConnectionEvent event;
       try {
-        d = Wire.decode(m.getData());
+        event = Wire.decode(m.getData());
       } catch (RuntimeException e) {
         writer.terminate(m, DROP_UNDECODABLE, e.getMessage());
         continue;
       }
-      if (d.unknownType() != null) {
+      if (!event.type().wireName().equals(event.typeName())) {
         unknownTypes.incrementAndGet();
-        if (unknownTypeNames.size() < 100 && unknownTypeNames.add(d.unknownType())) {
+        if (unknownTypeNames.size() < 100 && unknownTypeNames.add(event.typeName())) {
           log.warn(
-              "{}: connection type '{}' is unknown to this version; such events are stored as {}",
+              "{}: connection type '{}' is unknown to this version; such events are stored under that name",
               name,
-              Wire.shorten(d.unknownType()),
-              Wire.UNKNOWN_TYPE_FALLBACK.wireName());
+              Wire.shorten(event.typeName()));
         }
       }
-      batch.add(d.event(), m);
+      batch.add(event, m);
     }
     if (!batch.entries().isEmpty()) {
       writer.write(batch.entries());

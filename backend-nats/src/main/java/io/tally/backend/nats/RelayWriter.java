@@ -3,11 +3,14 @@ package io.tally.backend.nats;
 import io.tally.core.Clock;
 import io.tally.core.DropReasons;
 import io.tally.core.StoreException;
+import io.tally.core.StoreException.Kind;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -22,8 +25,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The relay's write algorithm, apart from NATS: writes a coalesced batch to the store with one
  * call bounded by the flush timeout, acknowledges every message of it after the store returned,
  * retries a failure that is not a data error with backoff (telling the server the messages are
- * in progress), and bisects a data error down to the rejected event, whose messages it
- * terminates. Keeps the counters of what it holds, wrote and gave up. Used by one worker thread;
+ * in progress), and bisects a data error (or an unclassified one that keeps failing, see {@link
+ * #write}) down to the rejected event, whose messages it terminates. Keeps the counters of what it holds, wrote and gave up. Used by one worker thread;
  * the counters and {@link #stop()} are thread-safe.
  *
  * @param <M> the message type
@@ -38,8 +41,11 @@ final class RelayWriter<M> {
     /** Tells the server the message is still being worked on; may fail when disconnected. */
     void inProgress(M m);
 
-    /** Hands the message back for redelivery; may fail when disconnected. */
-    void nak(M m);
+    /**
+     * Hands the message back for redelivery after {@code delay} (at once when zero); may fail
+     * when disconnected.
+     */
+    void nak(M m, Duration delay);
 
     /** @return a short description for logs, e.g. the stream sequence */
     String describe(M m);
@@ -53,6 +59,9 @@ final class RelayWriter<M> {
       super(null, null, false, false);
     }
   }
+
+  /** Unclassified failures of a batch in a row after which it is bisected: {@value}. */
+  static final int ISOLATE_UNKNOWN_AFTER = 3;
 
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -134,33 +143,172 @@ final class RelayWriter<M> {
   }
 
   /**
-   * Writes {@code entries}, retrying transient failures and bisecting data errors; returns when
-   * each entry was written (its messages acknowledged) or rejected (terminated).
+   * Writes {@code entries}, retrying transient failures and isolating rejected events by
+   * bisection; returns when each entry was written (its messages acknowledged) or rejected
+   * (terminated).
+   *
+   * <p>A {@code DATA} failure is bisected at once. An {@code UNKNOWN} one (a store that does not
+   * classify) is retried like a transient one until the batch has failed {@value
+   * #ISOLATE_UNKNOWN_AFTER} times in a row with it, then bisected; an event that still fails alone
+   * is rejected only if another part of the batch was written in that run and a second try alone
+   * fails too. When no part of the batch could be written (a store that is down fails every part,
+   * or every event left fails alone), nothing is rejected: the messages are handed back to the
+   * server, redelivered after the longest backoff, so that they meet other messages in a later
+   * batch and the relay goes on meanwhile. A {@code TRANSIENT} failure or a timeout ends a
+   * bisection; what was not written is retried with backoff.
    *
    * @throws Stopping if the relay stops first; the entries not yet written were handed back
    */
   void write(List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
     int attempt = 0;
+    int unknownInRow = 0;
     while (true) {
       Throwable failure = upsert(entries);
       if (failure == null) {
         committed(entries);
         return;
       }
-      if (StoreException.kindOf(failure) == StoreException.Kind.DATA) {
-        if (entries.size() == 1) {
-          reject(entries.get(0), failure);
-        } else {
-          int mid = entries.size() / 2;
-          write(entries.subList(0, mid));
-          write(entries.subList(mid, entries.size()));
+      Kind kind = StoreException.kindOf(failure);
+      unknownInRow = kind == Kind.UNKNOWN ? unknownInRow + 1 : 0;
+      if (kind == Kind.DATA || unknownInRow >= ISOLATE_UNKNOWN_AFTER) {
+        unknownInRow = 0;
+        Isolation run = new Isolation(entries, kind == Kind.UNKNOWN);
+        run.run(failure);
+        if (run.kept.isEmpty()) {
+          return;
         }
-        return;
+        if (run.unknownMode && !run.wrote) {
+          outcomes.failure(
+              "writing " + run.kept.size() + " connection-log rows (handed back for "
+                  + backoff.max() + ": no part of the batch could be written)",
+              run.stop != null ? run.stop : failure);
+          release(run.kept, backoff.max());
+          return;
+        }
+        entries = run.kept;
+        failure = run.stop != null ? run.stop : failure;
       }
       attempt++;
       outcomes.failure("writing " + entries.size() + " connection-log rows", failure);
       retries.incrementAndGet();
       sleep(backoff.delay(attempt), entries);
+    }
+  }
+
+  /**
+   * One bisection of a failed batch: halves are written on their own and a half that fails for
+   * its data (or, in unknown mode, unclassified) is split again until the failing events are
+   * alone. Single events failing {@code DATA} are rejected; single events failing {@code UNKNOWN}
+   * are suspects, rejected only under the rule of {@link #write}. Everything else left unwritten
+   * is {@link #kept}.
+   */
+  private final class Isolation {
+    final boolean unknownMode;
+    private final Set<RelayBatch.Entry<ConnectionEvent, M>> unresolved;
+    private final List<RelayBatch.Entry<ConnectionEvent, M>> suspects = new ArrayList<>();
+    private final long progressEvery = Math.max(1, ackWait.toNanos() / 3);
+    private long lastProgress = clock.nanoTime();
+    /** Whether some part of the batch was written in this run. */
+    boolean wrote;
+    /** Entries left for a later retry. */
+    final List<RelayBatch.Entry<ConnectionEvent, M>> kept = new ArrayList<>();
+    /** The failure that ended the run early, or null. */
+    Throwable stop;
+
+    Isolation(List<RelayBatch.Entry<ConnectionEvent, M>> batch, boolean unknownMode) {
+      this.unknownMode = unknownMode;
+      this.unresolved = new LinkedHashSet<>(batch); // entries compare by identity
+    }
+
+    void run(Throwable failure) throws Stopping {
+      split(new ArrayList<>(unresolved), failure);
+      for (RelayBatch.Entry<ConnectionEvent, M> suspect : suspects) {
+        if (!wrote || stop != null || stopping) {
+          kept.add(suspect); // no evidence that the store works: keep it
+          continue;
+        }
+        // a second try alone, so a store that fails now and then loses nothing it could write
+        Throwable again = call(List.of(suspect));
+        if (again == null) {
+          continue;
+        }
+        if (isolates(again)) {
+          resolve(suspect);
+          reject(suspect, again, "failed alone twice (unclassified) while the rest of its batch was written");
+        } else {
+          stop = again;
+          kept.add(suspect);
+        }
+      }
+    }
+
+    private void split(List<RelayBatch.Entry<ConnectionEvent, M>> part, Throwable failure) throws Stopping {
+      if (part.size() == 1) {
+        RelayBatch.Entry<ConnectionEvent, M> e = part.get(0);
+        if (StoreException.kindOf(failure) == Kind.DATA) {
+          resolve(e);
+          reject(e, failure, "rejected by the store");
+        } else {
+          suspects.add(e);
+        }
+        return;
+      }
+      int mid = part.size() / 2;
+      attempt(part.subList(0, mid));
+      attempt(part.subList(mid, part.size()));
+    }
+
+    private void attempt(List<RelayBatch.Entry<ConnectionEvent, M>> part) throws Stopping {
+      if (unknownMode && !wrote && suspects.size() >= 2 && stop == null) {
+        stop = new StoreException(
+            "two events failed alone and nothing was written: the store looks down", null, Kind.UNKNOWN);
+      }
+      if (stop != null || stopping) {
+        kept.addAll(part);
+        return;
+      }
+      Throwable failure = call(part);
+      if (failure == null) {
+        return;
+      }
+      if (isolates(failure)) {
+        split(part, failure);
+      } else {
+        stop = failure;
+        kept.addAll(part);
+      }
+    }
+
+    /** Writes {@code part}; on success acknowledges it. @return null, or what the store threw */
+    private Throwable call(List<RelayBatch.Entry<ConnectionEvent, M>> part) throws Stopping {
+      long now = clock.nanoTime();
+      if (now - lastProgress >= progressEvery) {
+        lastProgress = now;
+        inProgress(new ArrayList<>(unresolved)); // a long bisection must not outlast the ack wait
+      }
+      Throwable failure;
+      try {
+        failure = upsert(part);
+      } catch (Stopping s) {
+        part.forEach(this::resolve); // handed back by upsert
+        release(new ArrayList<>(unresolved), Duration.ZERO);
+        throw s;
+      }
+      if (failure == null) {
+        part.forEach(this::resolve);
+        committed(part);
+        wrote = true;
+      }
+      return failure;
+    }
+
+    private boolean isolates(Throwable failure) {
+      Kind kind = StoreException.kindOf(failure);
+      return kind == Kind.DATA || (unknownMode && kind == Kind.UNKNOWN);
+    }
+
+    private void resolve(RelayBatch.Entry<ConnectionEvent, M> e) {
+      unresolved.remove(e);
     }
   }
 
@@ -187,7 +335,7 @@ final class RelayWriter<M> {
           "the store call did not finish within " + flushTimeout, e, StoreException.Kind.TRANSIENT);
     } catch (InterruptedException e) {
       call.cancel(true);
-      release(entries);
+      release(entries, Duration.ZERO);
       throw new Stopping();
     }
   }
@@ -208,7 +356,7 @@ final class RelayWriter<M> {
     outcomes.success();
   }
 
-  private void reject(RelayBatch.Entry<ConnectionEvent, M> entry, Throwable failure) {
+  private void reject(RelayBatch.Entry<ConnectionEvent, M> entry, Throwable failure, String why) {
     List<String> which = new ArrayList<>();
     for (M m : entry.messages) {
       messages.term(m);
@@ -218,7 +366,7 @@ final class RelayWriter<M> {
     outcomes.drop(
         DropReasons.REJECTED,
         entry.messages.size(),
-        "the store rejected event " + entry.item.id() + " (messages " + String.join(",", which) + ")",
+        "event " + entry.item.id() + " (messages " + String.join(",", which) + "): " + why,
         failure);
   }
 
@@ -231,10 +379,10 @@ final class RelayWriter<M> {
   void sleep(Duration delay, List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
     CountDownLatch done = new CountDownLatch(1);
     pause = done;
+    inProgress(entries); // before the timer exists, so that a waiting retry has said so
     Clock.Cancellable timer = clock.schedule(delay, done::countDown);
     long slice = Math.max(1, ackWait.toMillis() / 3);
     try {
-      inProgress(entries);
       while (!stopping && !done.await(slice, TimeUnit.MILLISECONDS)) {
         inProgress(entries);
       }
@@ -245,7 +393,7 @@ final class RelayWriter<M> {
       pause = null;
     }
     if (stopping || Thread.currentThread().isInterrupted()) {
-      release(entries);
+      release(entries, Duration.ZERO);
       throw new Stopping();
     }
   }
@@ -262,20 +410,15 @@ final class RelayWriter<M> {
     }
   }
 
-  /** Hands {@code entries}' messages back to the server for redelivery. */
-  void release(List<RelayBatch.Entry<ConnectionEvent, M>> entries) {
+  /** Hands {@code entries}' messages back to the server for redelivery after {@code delay}. */
+  void release(List<RelayBatch.Entry<ConnectionEvent, M>> entries, Duration delay) {
     List<M> all = new ArrayList<>();
     for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
       all.addAll(e.messages);
     }
-    releaseMessages(all);
-  }
-
-  /** Hands {@code all} back to the server for redelivery. */
-  void releaseMessages(List<M> all) {
     for (M m : all) {
       try {
-        messages.nak(m);
+        messages.nak(m, delay);
       } catch (RuntimeException e) {
         // disconnected: the server redelivers after the ack wait
       }

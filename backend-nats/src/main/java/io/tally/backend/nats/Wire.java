@@ -17,13 +17,6 @@ final class Wire {
   /** The version this code writes and the highest it reads: {@value}. */
   static final int VERSION = 1;
 
-  /**
-   * The type given to an event whose {@code type} this code does not know (a newer publisher's
-   * type): {@link ConnectionType#WORKSPACE_APP}. The event is kept, not refused; the relay counts
-   * such events ({@code NatsRelay.unknownTypes()}).
-   */
-  static final ConnectionType UNKNOWN_TYPE_FALLBACK = ConnectionType.WORKSPACE_APP;
-
   private Wire() {}
 
   /** @return the event as version-1 JSON in UTF-8 */
@@ -38,7 +31,7 @@ final class Wire {
     field(out, "workspace_id", e.workspaceId());
     field(out, "workspace_name", e.workspaceName());
     field(out, "agent_name", e.agentName());
-    field(out, "type", e.type().wireName());
+    field(out, "type", e.typeName());
     field(out, "status", e.status().wireName());
     field(out, "connect_time", e.connectTime());
     field(out, "disconnect_time", e.disconnectTime());
@@ -62,16 +55,16 @@ final class Wire {
     }
   }
 
-  /** A decoded message: the event, and the type name as sent when this code did not know it. */
-  record Decoded(ConnectionEvent event, String unknownType) {}
-
   /**
-   * Decodes one message.
+   * Decodes one message. A {@code type} this code does not know (a newer publisher's) is kept as
+   * it was sent ({@link ConnectionEvent#typeName()}; {@link ConnectionEvent#type()} reports it as
+   * {@link ConnectionType#OTHER}).
    *
    * @throws IllegalArgumentException if the message is not a version this code reads, or a field
-   *     is missing or invalid (the message names the field, never its whole value)
+   *     is missing or invalid, or a value breaks the {@linkplain io.tally.core.InputRules input
+   *     rules} (the message names the field, never its whole value)
    */
-  static Decoded decode(byte[] data) {
+  static ConnectionEvent decode(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     Map<String, Object> f = Json.parseObject(text);
     Object v = f.get("v");
@@ -84,14 +77,6 @@ final class Wire {
           "field 'v' was " + version + " but this reader knows versions 1 to " + VERSION);
     }
     String typeName = requiredString(f, "type");
-    ConnectionType type;
-    String unknownType = null;
-    try {
-      type = ConnectionType.fromWireName(typeName);
-    } catch (IllegalArgumentException unknown) {
-      type = UNKNOWN_TYPE_FALLBACK;
-      unknownType = typeName;
-    }
     String statusName = requiredString(f, "status");
     ConnectionStatus status;
     if (statusName.equals(ConnectionStatus.CONNECTED.wireName())) {
@@ -110,27 +95,25 @@ final class Wire {
       }
       code = ((Long) c).intValue();
     }
-    ConnectionEvent event =
-        new ConnectionEvent(
-            uuid(f, "id", true),
-            instant(f, "time", true),
-            uuid(f, "organization_id", true),
-            uuid(f, "workspace_owner_id", true),
-            uuid(f, "workspace_id", true),
-            requiredString(f, "workspace_name"),
-            requiredString(f, "agent_name"),
-            type,
-            code,
-            string(f, "ip"),
-            string(f, "user_agent"),
-            uuid(f, "user_id", false),
-            string(f, "slug_or_port"),
-            uuid(f, "connection_id", false),
-            status,
-            string(f, "disconnect_reason"),
-            instant(f, "connect_time", true),
-            instant(f, "disconnect_time", false));
-    return new Decoded(event, unknownType);
+    return new ConnectionEvent(
+        uuid(f, "id", true),
+        instant(f, "time", true),
+        uuid(f, "organization_id", true),
+        uuid(f, "workspace_owner_id", true),
+        uuid(f, "workspace_id", true),
+        requiredString(f, "workspace_name"),
+        requiredString(f, "agent_name"),
+        typeName,
+        code,
+        string(f, "ip"),
+        string(f, "user_agent"),
+        uuid(f, "user_id", false),
+        string(f, "slug_or_port"),
+        uuid(f, "connection_id", false),
+        status,
+        string(f, "disconnect_reason"),
+        instant(f, "connect_time", true),
+        instant(f, "disconnect_time", false));
   }
 
   private static String string(Map<String, Object> f, String name) {

@@ -19,8 +19,8 @@
  *       <td>string (UUID)</td><td>yes</td><td>the workspace and who owns it</td></tr>
  *   <tr><td>{@code workspace_name}, {@code agent_name}</td><td>string</td><td>yes</td><td></td></tr>
  *   <tr><td>{@code type}</td><td>string</td><td>yes</td><td>{@code ssh}, {@code vscode}, {@code
- *       jetbrains}, {@code reconnecting_pty}, {@code workspace_app}, {@code port_forwarding}, or a
- *       newer type</td></tr>
+ *       jetbrains}, {@code reconnecting_pty}, {@code workspace_app}, {@code port_forwarding}, {@code
+ *       tunnel}, {@code other}, or a newer type (1 to 64 characters)</td></tr>
  *   <tr><td>{@code status}</td><td>string</td><td>yes</td><td>{@code connected} or {@code disconnected}</td></tr>
  *   <tr><td>{@code connect_time}</td><td>string (time)</td><td>yes</td><td>the session's earliest connect time</td></tr>
  *   <tr><td>{@code disconnect_time}</td><td>string (time)</td><td>when disconnected</td><td>the latest disconnect time</td></tr>
@@ -38,8 +38,11 @@
  * message whose {@code v} is above what it reads, so upgrade relays before publishers.
  *
  * <p>A {@code type} this version does not know (sent by a newer publisher) is not refused: the
- * event is stored with type {@code workspace_app} and counted ({@code NatsRelay.unknownTypes()}),
- * because this version's {@code ConnectionEvent} cannot hold an unknown type.
+ * event is stored under that type name as sent ({@code ConnectionEvent.typeName()}; its {@code
+ * type()} is {@code OTHER}) and counted ({@code NatsRelay.unknownTypes()}). A message whose values
+ * break the input rules ({@code io.tally.core.InputRules}: a NUL or a lone surrogate in a string,
+ * a time outside years 1000 to 9999, an empty type or one past 64 characters) is terminated and
+ * counted as {@code undecodable}, like one that is not JSON.
  *
  * <p>Example:
  *

@@ -9,7 +9,6 @@ import io.tally.core.DropReasons;
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import io.tally.core.connectionlog.ConnectionType;
 import io.tally.testkit.Await;
 import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.InMemoryConnectionLogStore;
@@ -24,6 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The publisher's and the relay's rules at their edges: a full stream, bad messages, bad streams. */
 class NatsEdgeCasesTest {
@@ -117,42 +118,47 @@ class NatsEdgeCasesTest {
   }
 
   @Test
-  void undecodableMessagesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
+  void undecodableMessagesAndInputRuleBreachesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
     NatsStream stream = streamBuilder.build();
     NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
     ConnectionEvent good = Fixtures.events(1, 9).get(0);
     publisher.write(good);
-    ConnectionEvent tunnel =
+    ConnectionEvent newer =
         ConnectionEvent.builder()
             .organizationId(UUID.randomUUID())
             .workspaceOwnerId(UUID.randomUUID())
             .workspaceId(UUID.randomUUID())
             .workspaceName("ws")
             .agentName("main")
-            .type(ConnectionType.SSH)
+            .typeName("teleport") // a type a newer publisher knows and this version does not
             .connect(Fixtures.T0);
-    String newer =
-        new String(Wire.encode(tunnel), StandardCharsets.UTF_8).replace("\"type\":\"ssh\"", "\"type\":\"tunnel\"");
+    publisher.write(newer);
+    String valid = new String(Wire.encode(Fixtures.events(1, 17).get(0)), StandardCharsets.UTF_8);
+    String withNul = valid.replace("\"workspace_name\":\"", "\"workspace_name\":\"x\\u0000");
+    String tooEarly = valid.replaceFirst("\"connect_time\":\"[^\"]*\"", "\"connect_time\":\"0999-01-01T00:00:00Z\"");
     Connection c = resources.closing(nats.connect());
     c.jetStream().publish(stream.subject(), "not json".getBytes(StandardCharsets.UTF_8));
     c.jetStream().publish(stream.subject(), "{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
-    c.jetStream().publish(stream.subject(), newer.getBytes(StandardCharsets.UTF_8));
+    c.jetStream().publish(stream.subject(), withNul.getBytes(StandardCharsets.UTF_8));
+    c.jetStream().publish(stream.subject(), tooEarly.getBytes(StandardCharsets.UTF_8));
 
     NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
-    resources.await("two events relayed, two terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 2);
-    assertThat(relay.stats().dropped()).containsEntry(NatsRelay.DROP_UNDECODABLE, 2L);
+    resources.await("two events relayed, four terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 4);
+    assertThat(relay.stats().dropped()).containsEntry(NatsRelay.DROP_UNDECODABLE, 4L);
     assertThat(relay.unknownTypes()).isEqualTo(1);
     assertThat(memory.rows()).hasSize(2);
     assertThat(memory.rows())
         .anySatisfy(r -> {
-          assertThat(r.id()).isEqualTo(tunnel.id());
-          assertThat(r.type()).isEqualTo(Wire.UNKNOWN_TYPE_FALLBACK);
+          assertThat(r.id()).isEqualTo(newer.id());
+          assertThat(r.type()).isEqualTo("teleport");
         });
     resources.await("nothing left for redelivery", () -> relay.backlog() == 0);
   }
 
-  @Test
-  void aDataErrorIsIsolatedByBisectionAndOnlyTheBadEventIsTerminated() {
+  /** A store that rejects one event with a DATA failure, or fails it unclassified (UNKNOWN). */
+  @ParameterizedTest
+  @EnumSource(value = StoreException.Kind.class, names = {"DATA", "UNKNOWN"})
+  void aPoisonEventIsIsolatedByBisectionAndOnlyItIsTerminated(StoreException.Kind kind) {
     NatsStream stream = streamBuilder.build();
     List<ConnectionEvent> events = Fixtures.events(60, 10);
     ConnectionEvent bad = events.stream().filter(e -> e.connectionId() == null).findFirst().orElseThrow();
@@ -160,7 +166,7 @@ class NatsEdgeCasesTest {
         batch -> {
           for (ConnectionEvent e : batch) {
             if (e.id().equals(bad.id())) {
-              throw new StoreException("value rejected", null, StoreException.Kind.DATA);
+              throw new StoreException("value rejected", null, kind);
             }
           }
           memory.upsertBatch(batch);

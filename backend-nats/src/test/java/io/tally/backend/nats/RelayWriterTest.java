@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -52,8 +53,8 @@ class RelayWriterTest {
         }
 
         @Override
-        public void nak(Msg m) {
-          actions.add("nak " + m.seq());
+        public void nak(Msg m, Duration delay) {
+          actions.add((delay.isZero() ? "nak " : "nak-later " + delay + " ") + m.seq());
         }
 
         @Override
@@ -123,8 +124,7 @@ class RelayWriterTest {
 
   @Test
   void aDataErrorIsBisectedAndOnlyTheRejectedEventsMessagesAreTerminated() throws Exception {
-    List<ConnectionEvent> events =
-        Fixtures.events(40, 43).stream().filter(e -> e.connectionId() != null && !e.isDisconnect()).toList();
+    List<ConnectionEvent> events = connects(40, 43);
     ConnectionEvent bad = events.get(13);
     ConnectionLogStore rejecting =
         batch -> {
@@ -141,6 +141,111 @@ class RelayWriterTest {
     assertThat(memory.rows()).hasSize(events.size() - 1);
     assertThat(w.held.get()).isZero();
     assertThat(w.retries.get()).isZero();
+  }
+
+  /** @return the connect events among {@code n} random events: one message, one row each */
+  private static List<ConnectionEvent> connects(int n, long seed) {
+    return Fixtures.events(n, seed).stream().filter(e -> e.connectionId() != null && !e.isDisconnect()).toList();
+  }
+
+  /**
+   * Lets {@code n} retries of {@code w} pass: waits for each, then moves the clock by exactly its
+   * nominal backoff (1 s, 2 s, 4 s), never further, so that one advance cannot also run the timer
+   * of the next retry.
+   */
+  private void passRetries(RelayWriter<Msg> w, int n) {
+    for (int retry = 1; retry <= n; retry++) {
+      int r = retry;
+      Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
+      clock.advance(Duration.ofSeconds(Math.min(4, 1L << (r - 1))));
+    }
+  }
+
+  /** A store that throws an unclassified failure for every batch holding {@code bad}. */
+  private ConnectionLogStore unclassifiedFailureFor(ConnectionEvent bad, AtomicInteger calls) {
+    return batch -> {
+      calls.incrementAndGet();
+      if (batch.stream().anyMatch(e -> e.id().equals(bad.id()))) {
+        throw new StoreException("something failed", null, StoreException.Kind.UNKNOWN);
+      }
+      memory.upsertBatch(batch);
+    };
+  }
+
+  @Test
+  void anUnclassifiedFailureOfOneEventIsIsolatedAfterThreeFailuresAndOnlyThatEventIsTerminated() throws Exception {
+    List<ConnectionEvent> events = connects(40, 45);
+    ConnectionEvent bad = events.get(7);
+    AtomicInteger calls = new AtomicInteger();
+    RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
+    w.took(events.size());
+    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    passRetries(w, 2);
+    done.get(30, TimeUnit.SECONDS); // the third failure bisects at once, without another wait
+
+    assertThat(actions).contains("term 7").doesNotContain("ack 7");
+    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size() - 1);
+    assertThat(actions.stream().filter(a -> a.startsWith("term "))).hasSize(1);
+    assertThat(memory.rows()).hasSize(events.size() - 1);
+    assertThat(w.held.get()).isZero();
+    assertThat(w.retries.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolationAndTheBatchIsHandedBackForLater() throws Exception {
+    List<ConnectionEvent> events = Fixtures.events(20, 46);
+    FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) memory);
+    faulty.failing(true); // unclassified failures (not a StoreException) for every call
+    RelayWriter<Msg> w = writer(faulty.store());
+    w.took(events.size());
+    List<RelayBatch.Entry<ConnectionEvent, Msg>> batch = batch(events);
+    Future<?> done = worker.submit(() -> { w.write(batch); return null; });
+    passRetries(w, 2);
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(faulty.calls()).as("a bisection was tried, and stopped early").isBetween(4L, 3L + 2 * 5);
+    assertThat(actions).noneMatch(a -> a.startsWith("term ") || a.startsWith("ack ") || a.startsWith("nak "));
+    assertThat(actions.stream().filter(a -> a.startsWith("nak-later PT4S "))).hasSize(RelayBatch.messages(batch));
+    assertThat(w.held.get()).isZero();
+    assertThat(w.released.get()).isEqualTo(events.size());
+  }
+
+  @Test
+  void aPoisonAloneInItsBatchIsHandedBackNotTerminatedAndDoesNotStallTheRelay() throws Exception {
+    ConnectionEvent bad = Fixtures.events(1, 48).get(0);
+    AtomicInteger calls = new AtomicInteger();
+    RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
+    w.took(1);
+    Future<?> done = worker.submit(() -> { w.write(batch(List.of(bad))); return null; });
+    passRetries(w, 2);
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(actions).contains("wip 0"); // while it waited for its retries
+    assertThat(actions.stream().filter(a -> !a.startsWith("wip "))).containsExactly("nak-later PT4S 0");
+    assertThat(calls.get()).isEqualTo(3); // alone from the start: no second try without evidence
+    assertThat(w.held.get()).isZero();
+  }
+
+  @Test
+  void anUnclassifiedSuspectThatSucceedsOnItsSecondTryAloneIsWritten() throws Exception {
+    List<ConnectionEvent> events = connects(40, 47);
+    ConnectionEvent flaky = events.get(3);
+    AtomicInteger aloneTries = new AtomicInteger();
+    ConnectionLogStore store =
+        batch -> {
+          boolean holdsIt = batch.stream().anyMatch(e -> e.id().equals(flaky.id()));
+          if (holdsIt && (batch.size() > 1 || aloneTries.incrementAndGet() == 1)) {
+            throw new StoreException("something failed", null, StoreException.Kind.UNKNOWN);
+          }
+          memory.upsertBatch(batch);
+        };
+    RelayWriter<Msg> w = writer(store);
+    w.took(events.size());
+    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    passRetries(w, 2);
+    done.get(30, TimeUnit.SECONDS);
+    assertThat(aloneTries.get()).isEqualTo(2);
+    assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size());
+    assertThat(actions).noneMatch(a -> a.startsWith("term "));
+    assertThat(memory.rows()).hasSize(events.size());
   }
 
   @Test

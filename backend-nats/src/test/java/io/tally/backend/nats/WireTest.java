@@ -18,7 +18,7 @@ class WireTest {
   }
 
   private static ConnectionEvent decode(String s) {
-    return Wire.decode(s.getBytes(StandardCharsets.UTF_8)).event();
+    return Wire.decode(s.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -67,13 +67,34 @@ class WireTest {
   }
 
   @Test
-  void anUnknownTypeIsKeptWithTheFallbackType() {
-    ConnectionEvent e = Fixtures.events(1, 13).get(0);
-    String s = json(e).replace("\"type\":\"" + e.type().wireName() + "\"", "\"type\":\"tunnel\"");
-    Wire.Decoded d = Wire.decode(s.getBytes(StandardCharsets.UTF_8));
-    assertThat(d.unknownType()).isEqualTo("tunnel");
-    assertThat(d.event().type()).isEqualTo(Wire.UNKNOWN_TYPE_FALLBACK);
-    assertThat(d.event().id()).isEqualTo(e.id());
+  void aTypeThisVersionDoesNotKnowTravelsAndIsReadBackAsItsOwnName() {
+    ConnectionEvent e = Fixtures.events(1, 13).get(0).toBuilder().typeName("teleport").connect(Fixtures.T0);
+    String s = json(e);
+    assertThat(s).contains("\"type\":\"teleport\"");
+    ConnectionEvent read = decode(s);
+    assertThat(read.typeName()).isEqualTo("teleport");
+    assertThat(read.type()).isEqualTo(ConnectionType.OTHER);
+    assertThat(read).isEqualTo(e);
+    assertThat(decode(json(e.toBuilder().type(ConnectionType.TUNNEL).connect(Fixtures.T0))).type())
+        .isEqualTo(ConnectionType.TUNNEL);
+  }
+
+  @Test
+  void refusesValuesThatBreakTheInputRulesNamingTheField() {
+    String good = json(Fixtures.events(1, 16).get(0));
+    assertThatThrownBy(() -> decode(good.replace("\"agent_name\":\"", "\"agent_name\":\"a\\u0000")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("agentName")
+        .hasMessageContaining("NUL");
+    assertThatThrownBy(() -> decode(good.replaceFirst("\"time\":\"[^\"]*\"", "\"time\":\"0999-12-31T23:59:59Z\"")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("time was 0999-12-31T23:59:59Z but must be between");
+    assertThatThrownBy(() -> decode(good.replace("\"type\":\"" , "\"type\":\"\\ud800")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("typeName");
+    assertThatThrownBy(() -> decode(good.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":\"\"")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("type");
   }
 
   @Test
