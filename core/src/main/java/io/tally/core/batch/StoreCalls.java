@@ -2,6 +2,7 @@ package io.tally.core.batch;
 
 import io.tally.core.Clock;
 import io.tally.core.FlushResult;
+import io.tally.core.internal.CallScope;
 import io.tally.core.internal.TallyThreadFactory;
 import java.time.Duration;
 import java.util.Collections;
@@ -21,7 +22,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>One thread: a call that outlives its timeout (JDBC drivers often ignore interrupts) keeps
  * it, and the next call queues behind it instead of overlapping on a second thread; a call
- * cancelled while it still waits never starts. So store calls never overlap.
+ * cancelled while it still waits never starts. So store calls never overlap. Each call runs in a
+ * {@link CallScope}: a call given up at its timeout (or cancelled by {@code close()}) has the
+ * connections it borrowed aborted, which ends a socket read that ignores the interrupt, so the I/O
+ * thread is free for the next call.
  *
  * @param <T> the item type
  */
@@ -36,13 +40,21 @@ final class StoreCalls<T> {
   static final class Call<T> {
     final List<T> items;
     private final FutureTask<Void> task;
+    private final CallScope scope;
     private final long startNanos; // clock nanos, for the reported duration
     private final long deadline; // real nanos
     private final Duration timeout;
 
-    private Call(List<T> items, FutureTask<Void> task, long startNanos, long deadline, Duration timeout) {
+    private Call(
+        List<T> items,
+        FutureTask<Void> task,
+        CallScope scope,
+        long startNanos,
+        long deadline,
+        Duration timeout) {
       this.items = items;
       this.task = task;
+      this.scope = scope;
       this.startNanos = startNanos;
       this.deadline = deadline;
       this.timeout = timeout;
@@ -63,8 +75,14 @@ final class StoreCalls<T> {
   /** Starts writing {@code items}; the call may run until {@code timeout} (real time) from now. */
   Call<T> start(List<T> items, Duration timeout) {
     List<T> view = Collections.unmodifiableList(items);
+    CallScope scope = new CallScope();
     FutureTask<Void> task =
-        new FutureTask<>(() -> store.upsertBatch(view), null) {
+        new FutureTask<>(
+            scope.wrap(
+                () -> {
+                  store.upsertBatch(view);
+                  return null;
+                })) {
           @Override
           protected void done() {
             onDone.run(); // after the outcome is set, so the worker sees it
@@ -73,7 +91,7 @@ final class StoreCalls<T> {
     long startNanos = clock.nanoTime();
     long deadline = real.nanoTime() + saturatedNanos(timeout);
     io.execute(task);
-    return new Call<>(items, task, startNanos, deadline, timeout);
+    return new Call<>(items, task, scope, startNanos, deadline, timeout);
   }
 
   /** @return real nanos left before the call's timeout (negative once it passed) */
@@ -116,6 +134,7 @@ final class StoreCalls<T> {
   /** Gives up on a call: interrupted if it runs, never started if it waits. */
   void cancel(Call<T> call) {
     call.task.cancel(true);
+    call.scope.abort();
   }
 
   /** Stops the I/O thread (interrupting a call that still runs). */
@@ -145,6 +164,7 @@ final class StoreCalls<T> {
     if (!call.task.cancel(true) && call.task.isDone()) {
       return outcome(call); // it ended just now
     }
+    call.scope.abort(); // ends a socket read the interrupt cannot end
     return FlushResult.timedOut(
         call.items.size(),
         call.timeout,

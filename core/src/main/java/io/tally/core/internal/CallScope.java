@@ -25,7 +25,8 @@ public final class CallScope {
   private final List<Abortable> open = new ArrayList<>();
   private boolean aborted;
 
-  CallScope() {}
+  /** A scope for one store call; nothing is open yet. */
+  public CallScope() {}
 
   /** @return the scope of the store call running on this thread, or {@code null} outside one */
   public static CallScope current() {
@@ -53,8 +54,12 @@ public final class CallScope {
     open.remove(a);
   }
 
-  /** @return {@code call}, run with this scope as the thread's current one */
-  <T> Callable<T> wrap(Callable<T> call) {
+  /**
+   * @param call the store call
+   * @param <T> its result type
+   * @return {@code call}, run with this scope as the thread's current one
+   */
+  public <T> Callable<T> wrap(Callable<T> call) {
     return () -> {
       CURRENT.set(this);
       try {
@@ -69,7 +74,7 @@ public final class CallScope {
    * Abandons the call: aborts what it has open, on a thread of its own so the caller returns at
    * once, and aborts whatever it opens later.
    */
-  void abort() {
+  public void abort() {
     List<Abortable> toAbort;
     synchronized (this) {
       aborted = true;

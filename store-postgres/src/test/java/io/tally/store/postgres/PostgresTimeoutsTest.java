@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.tally.core.FlushResult;
+import io.tally.core.batch.Batcher;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionEvents;
+import io.tally.core.connectionlog.ConnectionType;
 import io.tally.core.TallyConfig;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.ProviderContext;
@@ -114,6 +118,78 @@ class PostgresTimeoutsTest {
                   .open(ProviderContext.of(config("").build(), null, clock))) {
         silentConnectionCostsOneFlush(proxy, stores);
         assertThat(own.isClosed()).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void aConnectionLogBatchOnASilentConnectionCostsOneFlush() throws Exception {
+    // The batcher makes its store calls on an I/O thread of its own (not through TimedCall);
+    // before, a call given up at its timeout kept that thread in a socket read until the
+    // network timeout, and the next batch queued behind it.
+    try (SilentProxy proxy = SilentProxy.toServerOf(pg)) {
+      HikariConfig hikari = new HikariConfig();
+      hikari.setJdbcUrl(proxy.url(pg));
+      hikari.setUsername(pg.user());
+      if (!pg.password().isEmpty()) {
+        hikari.setPassword(pg.password());
+      }
+      hikari.setMaximumPoolSize(1);
+      try (HikariDataSource own = new HikariDataSource(hikari);
+          Stores stores =
+              new PostgresStoreProvider(own)
+                  .open(ProviderContext.of(config("").build(), null, clock))) {
+        stores.migrate();
+        Batcher<ConnectionEvent> batcher =
+            Batcher.builder(stores.connectionLog())
+                .coalescing(ConnectionEvents.coalescing())
+                .flushTimeout(FLUSH_TIMEOUT)
+                .shutdownTimeout(FLUSH_TIMEOUT)
+                .clock(clock)
+                .build();
+        try {
+          batcher.write(session(UUID.randomUUID()));
+          assertThat(batcher.flush().isSuccess()).isTrue();
+
+          proxy.silenceOpenConnections();
+          UUID second = UUID.randomUUID();
+          batcher.write(session(second));
+          FlushResult stuck = batcher.flush();
+          assertThat(stuck.isSuccess()).as("the flush on the silent connection: %s", stuck).isFalse();
+
+          FlushResult next = batcher.flush();
+          assertThat(next.isSuccess()).as("the flush after the stuck one: %s", next).isTrue();
+          assertThat(connectionRows(second)).isEqualTo(1);
+        } finally {
+          batcher.close();
+        }
+      }
+    }
+  }
+
+  private ConnectionEvent session(UUID connectionId) {
+    return ConnectionEvent.builder()
+        .id(UUID.randomUUID())
+        .organizationId(UUID.randomUUID())
+        .workspaceOwnerId(UUID.randomUUID())
+        .workspaceId(UUID.randomUUID())
+        .workspaceName("ws")
+        .agentName("main")
+        .type(ConnectionType.SSH)
+        .ip("192.0.2.1")
+        .userId(UUID.randomUUID())
+        .connectionId(connectionId)
+        .connect(clock.now());
+  }
+
+  private static int connectionRows(UUID connectionId) throws SQLException {
+    try (Connection c = pg.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT count(*) FROM tally_connection_log WHERE connection_id = ?")) {
+      ps.setObject(1, connectionId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
       }
     }
   }
