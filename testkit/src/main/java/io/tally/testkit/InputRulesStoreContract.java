@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -163,7 +162,6 @@ public abstract class InputRulesStoreContract {
    * error; the batcher bisects and loses exactly that event of 2,000 good ones.
    */
   @Test
-  @Disabled("needs the batcher's bisection of DATA failures (branch 'batcher'); enable after merging")
   void connectionLogPoisonCostsExactlyThePoison() {
     ConnectionLogStore store = connectionLogStore();
     ConnectionEvent first = session().connect(T);
