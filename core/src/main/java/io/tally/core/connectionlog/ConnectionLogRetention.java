@@ -124,6 +124,9 @@ public interface ConnectionLogRetention extends TallyComponent {
     /** Default {@link #runBudget(Duration)}: 1 minute. */
     public static final Duration DEFAULT_RUN_BUDGET = Duration.ofMinutes(1);
 
+    /** Default {@link #callTimeout(Duration)}: 30 seconds. */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
     /** Default {@link #shutdownTimeout(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -135,6 +138,7 @@ public interface ConnectionLogRetention extends TallyComponent {
     Duration interval = DEFAULT_INTERVAL;
     int batchSize = DEFAULT_BATCH_SIZE;
     Duration runBudget = DEFAULT_RUN_BUDGET;
+    Duration callTimeout = DEFAULT_CALL_TIMEOUT;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Clock clock = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
@@ -171,9 +175,9 @@ public interface ConnectionLogRetention extends TallyComponent {
     }
 
     /**
-     * Sets the real-time bound on one run: no batch starts after it is spent, and a store call
-     * still running when it is spent counts as timed out. The next run goes on where this one
-     * stopped.
+     * Sets the real-time budget of one run: no batch starts after it is spent (the first batch
+     * always runs), so a run takes at most the budget plus one {@linkplain #callTimeout(Duration)
+     * call timeout}. The next run goes on where this one stopped.
      *
      * @param runBudget positive; default {@link #DEFAULT_RUN_BUDGET}
      * @return this
@@ -181,6 +185,20 @@ public interface ConnectionLogRetention extends TallyComponent {
      */
     public Builder runBudget(Duration runBudget) {
       this.runBudget = Objects.requireNonNull(runBudget, "runBudget");
+      return this;
+    }
+
+    /**
+     * Sets how long (real time) one store call, taking the lock or one batch, may take before the
+     * run counts as timed out. The call is interrupted; a store that ignores the interrupt runs it
+     * to its end, and the lock is released only after it.
+     *
+     * @param callTimeout positive; default {@link #DEFAULT_CALL_TIMEOUT}
+     * @return this
+     * @throws NullPointerException if null
+     */
+    public Builder callTimeout(Duration callTimeout) {
+      this.callTimeout = Objects.requireNonNull(callTimeout, "callTimeout");
       return this;
     }
 
@@ -259,6 +277,7 @@ public interface ConnectionLogRetention extends TallyComponent {
       Checks.positive(retention, "retention");
       Checks.positive(interval, "interval");
       Checks.positive(runBudget, "runBudget");
+      Checks.positive(callTimeout, "callTimeout");
       Checks.positive(shutdownTimeout, "shutdownTimeout");
       Checks.atLeast(batchSize, 1, "batchSize");
       if (batchSize > MAX_BATCH_SIZE) {

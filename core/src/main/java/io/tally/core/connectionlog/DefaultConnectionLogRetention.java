@@ -13,8 +13,10 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * The {@link ConnectionLogRetention} implementation.
  *
  * <p>Implementation notes. Runs are serialised by {@link #runLock}. Every store call (taking the
- * lock, each delete, releasing the lock) runs on one I/O thread, each bounded by the run budget
+ * lock, each delete, releasing the lock) runs on one I/O thread, each bounded by the call timeout
  * through {@link TimedCall}; the release is queued on that thread too, so a delete that outlived
  * its timeout still runs under the lock, and the lock is released only after it.
  */
@@ -44,6 +46,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
   private final Duration interval;
   private final int batchSize;
   private final Duration runBudget;
+  private final Duration callTimeout;
   private final Duration shutdownTimeout;
   private final Clock clock;
   private final FailureTracker failures;
@@ -67,6 +70,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     this.interval = b.interval;
     this.batchSize = b.batchSize;
     this.runBudget = b.runBudget;
+    this.callTimeout = b.callTimeout;
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
@@ -142,7 +146,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     Optional<ConnectionLogStore.RetentionLock> lock;
     try {
       InputRules.requireTime(cutoff, "the retention cutoff (clock.now() - retention)");
-      lock = TimedCall.call(io, store::tryLockRetention, runBudget);
+      lock = TimedCall.call(io, store::tryLockRetention, callTimeout);
     } catch (Exception | Error e) {
       return finish(cutoff, false, 0, 0, false, start, e, "taking the retention lock");
     }
@@ -157,7 +161,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     try {
       while (batches == 0 || REAL_TIME.nanoTime() - deadline < 0) {
         batches++;
-        int n = TimedCall.call(io, () -> store.deleteOlderThan(cutoff, batchSize), runBudget);
+        int n = TimedCall.call(io, () -> store.deleteOlderThan(cutoff, batchSize), callTimeout);
         if (n < 0 || n > batchSize) {
           throw new IllegalStateException(
               store + ".deleteOlderThan returned " + n + " but must return 0 to " + batchSize);
@@ -186,7 +190,10 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     return finish(cutoff, true, batches, deleted, complete, start, failure, "deleting rows");
   }
 
-  /** Releases the lock on the I/O thread, after any store call still running there. */
+  /**
+   * Releases the lock on the I/O thread, after any store call still running there, and waits for
+   * it up to the call timeout: normally the lock is free again when the run returns.
+   */
   private void release(ConnectionLogStore.RetentionLock lock) {
     Runnable close =
         () -> {
@@ -196,10 +203,25 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
             log.warn("{}: releasing the retention lock failed", name, e);
           }
         };
+    Future<?> released;
     try {
-      io.execute(close);
+      released = io.submit(close);
     } catch (RejectedExecutionException closing) {
       close.run(); // close() shut the I/O thread down meanwhile
+      return;
+    }
+    try {
+      released.get(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      log.warn(
+          "{}: a store call still runs after the call timeout {}; the retention lock is released"
+              + " when it ends",
+          name,
+          callTimeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.warn("{}: releasing the retention lock failed", name, e.getCause());
     }
   }
 
@@ -230,8 +252,8 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
       String description =
           what + " of the connection log older than " + cutoff + " (" + deleted + " deleted)";
       if (failure instanceof TimeoutException) {
-        result = FlushResult.timedOut(rows, runBudget, failure);
-        failures.recordFailure(description + ", timed out after " + runBudget, failure);
+        result = FlushResult.timedOut(rows, callTimeout, failure);
+        failures.recordFailure(description + ", a store call timed out after " + callTimeout, failure);
       } else {
         result = FlushResult.failed(rows, took, failure);
         failures.recordFailure(description, failure);
