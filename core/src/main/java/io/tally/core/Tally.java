@@ -8,6 +8,7 @@ import com.google.inject.util.Modules;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogRetention;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.JdbcUrls;
 import io.tally.core.spi.Stores;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
  * (plus any override modules) and starts, in this order: the stores (then the migrations, if
  * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
- * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
+ * tracker, the usage-stats tracker, the usage reporter, the connection-log retention (when {@code
+ * tally.connection-log.retention} is set) and the extra components. If one of them
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
@@ -178,7 +180,8 @@ public final class Tally implements AutoCloseable {
   /**
    * Returns a snapshot of every component's counters, in start order: the backends that are
    * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
-   * last-used}, {@code usage-stats}, {@code usage-reporter}, then the extra components.
+   * last-used}, {@code usage-stats}, {@code usage-reporter}, {@code connection-log-retention} (when
+   * retention is on), then the extra components.
    *
    * @return one snapshot per component; unmodifiable
    */
@@ -200,8 +203,9 @@ public final class Tally implements AutoCloseable {
   }
 
   /**
-   * Stops Tally: closes the extra components, the usage reporter, the usage-stats tracker, the
-   * last-used tracker, the connection log (each backend in turn) and the stores, in that order.
+   * Stops Tally: closes the extra components, the connection-log retention, the usage reporter, the
+   * usage-stats tracker, the last-used tracker, the connection log (each backend in turn) and the
+   * stores, in that order.
    * Each component makes its final flush within its own shutdown timeout. A failure is logged and
    * does not stop the rest; this method does not throw. Idempotent: only the first call does
    * anything.
@@ -274,6 +278,9 @@ public final class Tally implements AutoCloseable {
       lastUsed = component(injector.getInstance(TallyModule.LAST_USED));
       usageStats = component(injector.getInstance(UsageStatsTracker.class));
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
+      if (config.connectionLogRetention().isPresent()) {
+        component(injector.getInstance(ConnectionLogRetention.class));
+      }
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
       }
