@@ -7,6 +7,7 @@ import io.tally.core.Health;
 import io.tally.core.InputRules;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
+import io.tally.core.internal.RepeatingTimer;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
 import java.time.DateTimeException;
@@ -54,8 +55,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
   private final ExecutorService io;
 
   private final ReentrantLock runLock = new ReentrantLock();
-  private final Object timerLock = new Object();
-  private Clock.Cancellable timer; // guarded by timerLock
+  private final RepeatingTimer timer;
   private volatile boolean closed;
   private final AtomicBoolean closeStarted = new AtomicBoolean();
 
@@ -76,33 +76,16 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
     this.listeners = new FlushListeners(name, b.listeners);
     this.io = Executors.newSingleThreadExecutor(new TallyThreadFactory(name));
+    this.timer = new RepeatingTimer(clock, interval, this::runOnce, name, log);
   }
 
   void start() {
-    synchronized (timerLock) {
-      timer = clock.schedule(interval, this::onTimer);
-    }
+    timer.start();
   }
 
   @Override
   public String name() {
     return name;
-  }
-
-  private void onTimer() {
-    try {
-      if (!closed) {
-        runOnce();
-      }
-    } catch (RuntimeException | Error e) {
-      log.error("{}: the timer's run failed unexpectedly; the timer goes on", name, e);
-    } finally {
-      synchronized (timerLock) {
-        if (!closed) {
-          timer = clock.schedule(interval, this::onTimer);
-        }
-      }
-    }
   }
 
   @Override
@@ -288,12 +271,8 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
       return;
     }
     long deadline = REAL_TIME.nanoTime() + shutdownTimeout.toNanos();
-    synchronized (timerLock) {
-      closed = true;
-      if (timer != null) {
-        timer.cancel();
-      }
-    }
+    closed = true;
+    timer.stop();
     boolean locked = false;
     try {
       locked = runLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
