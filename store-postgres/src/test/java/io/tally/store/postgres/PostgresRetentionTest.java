@@ -123,4 +123,29 @@ class PostgresRetentionTest extends ConnectionLogRetentionContract {
         .contains("LockRows")
         .doesNotContain("Seq Scan");
   }
+
+  @Test
+  void aBatchSkipsRowsAnOpenUpsertHoldsInsteadOfWaitingForIt() throws SQLException {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    insertSessions(10, now.minus(Duration.ofDays(100)), Duration.ofSeconds(1));
+    ConnectionLogStore store = newStore();
+    try (Connection writer = pg.dataSource().getConnection()) {
+      writer.setAutoCommit(false);
+      try (Statement s = writer.createStatement()) {
+        assertThat(
+                s.executeUpdate(
+                    "UPDATE " + table() + " SET disconnect_reason = 'held' WHERE id ="
+                        + " (SELECT id FROM " + table() + " ORDER BY connect_time LIMIT 1)"))
+            .isEqualTo(1);
+      }
+
+      // the oldest row is locked by the open transaction: the delete skips it, it does not wait
+      assertThat(store.deleteOlderThan(now, 100)).isEqualTo(9);
+      assertThat(countRows()).isEqualTo(1);
+
+      writer.commit();
+      assertThat(store.deleteOlderThan(now, 100)).isEqualTo(1);
+      assertThat(countRows()).isZero();
+    }
+  }
 }
