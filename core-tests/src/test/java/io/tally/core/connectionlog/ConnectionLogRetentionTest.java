@@ -223,19 +223,7 @@ class ConnectionLogRetentionTest {
           @Override
           public int deleteOlderThan(Instant cutoff, int limit) {
             started.incrementAndGet();
-            boolean interrupted = false;
-            while (true) {
-              try {
-                if (gate.await(60, TimeUnit.SECONDS)) {
-                  break;
-                }
-              } catch (InterruptedException e) {
-                interrupted = true; // like a JDBC driver: the interrupt does not stop the statement
-              }
-            }
-            if (interrupted) {
-              Thread.currentThread().interrupt();
-            }
+            awaitIgnoringInterrupts(gate);
             return store.deleteOlderThan(cutoff, limit);
           }
 
@@ -244,7 +232,7 @@ class ConnectionLogRetentionTest {
             return store.tryLockRetention();
           }
         };
-    ConnectionLogRetention r = build(builder(stubborn).callTimeout(Duration.ofMillis(200)));
+    ConnectionLogRetention r = build(builder(stubborn).callTimeout(Duration.ofSeconds(2)));
 
     ConnectionLogRetention.Run run = r.runOnce();
 
@@ -252,18 +240,73 @@ class ConnectionLogRetentionTest {
     assertThat(r.stats().failedFlushes()).isEqualTo(1);
     assertThat(store.tryLockRetention()).as("still held by the stale delete").isEmpty();
     gate.countDown();
-    Await.until(
-        "the lock released after the stale delete",
-        Duration.ofSeconds(60),
-        () -> {
-          Optional<ConnectionLogStore.RetentionLock> lock = store.tryLockRetention();
-          lock.ifPresent(ConnectionLogStore.RetentionLock::close);
-          return lock.isPresent();
-        });
+    Await.until("the lock released after the stale delete", Duration.ofSeconds(60), this::lockIsFree);
     assertThat(store.rows()).isEmpty();
     assertThat(started.get()).isEqualTo(1);
     // the stale delete's rows are not counted: the run had given up on them
     assertThat(r.stats().flushedRows()).isZero();
+  }
+
+  @Test
+  void aLockTakenAfterTheCallTimeoutIsReleasedNotLeaked() {
+    sessions(1, 0);
+    CountDownLatch gate = new CountDownLatch(1);
+    AtomicInteger locksTaken = new AtomicInteger();
+    ConnectionLogStore slowLock =
+        new ConnectionLogStore() {
+          @Override
+          public void upsertBatch(List<ConnectionEvent> batch) {
+            store.upsertBatch(batch);
+          }
+
+          @Override
+          public int deleteOlderThan(Instant cutoff, int limit) {
+            return store.deleteOlderThan(cutoff, limit);
+          }
+
+          @Override
+          public Optional<RetentionLock> tryLockRetention() {
+            awaitIgnoringInterrupts(gate);
+            Optional<RetentionLock> lock = store.tryLockRetention();
+            locksTaken.incrementAndGet();
+            return lock;
+          }
+        };
+    ConnectionLogRetention r = build(builder(slowLock).callTimeout(Duration.ofSeconds(2)));
+
+    ConnectionLogRetention.Run run = r.runOnce();
+
+    assertThat(run.result().outcome()).isEqualTo(FlushResult.Outcome.TIMED_OUT);
+    assertThat(run.locked()).isFalse();
+    gate.countDown(); // the abandoned call now takes the lock: it must give it back
+    Await.until(
+        "the abandoned call took the lock and gave it back",
+        Duration.ofSeconds(30),
+        () -> locksTaken.get() == 1 && lockIsFree());
+    assertThat(store.rows()).hasSize(1);
+  }
+
+  private boolean lockIsFree() {
+    Optional<ConnectionLogStore.RetentionLock> lock = store.tryLockRetention();
+    lock.ifPresent(ConnectionLogStore.RetentionLock::close);
+    return lock.isPresent();
+  }
+
+  /** Waits like a JDBC driver: an interrupt does not end the call. */
+  private static void awaitIgnoringInterrupts(CountDownLatch gate) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (gate.await(60, TimeUnit.SECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

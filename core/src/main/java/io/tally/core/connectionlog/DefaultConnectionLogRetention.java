@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultConnectionLogRetention implements ConnectionLogRetention {
   private static final Logger log = LoggerFactory.getLogger(ConnectionLogRetention.class);
+
+  /** Marks a lock request the run stopped waiting for. */
+  private static final Object ABANDONED = new Object();
 
   /** Real time, for the run budget and the shutdown timeout (bounds, not schedules). */
   private static final Clock REAL_TIME = Clock.system();
@@ -129,7 +133,7 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     Optional<ConnectionLogStore.RetentionLock> lock;
     try {
       InputRules.requireTime(cutoff, "the retention cutoff (clock.now() - retention)");
-      lock = TimedCall.call(io, store::tryLockRetention, callTimeout);
+      lock = takeLock();
     } catch (Exception | Error e) {
       return finish(cutoff, false, 0, 0, false, start, e, "taking the retention lock");
     }
@@ -171,6 +175,35 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
           batches);
     }
     return finish(cutoff, true, batches, deleted, complete, start, failure, "deleting rows");
+  }
+
+  /**
+   * Asks the store for the lock on the I/O thread, bounded by the call timeout. A call that ends
+   * after the caller gave up (a store that ignores the interrupt) hands the lock it got back at
+   * once, so an abandoned lock is never kept: whichever side comes second through {@code slot}
+   * releases it.
+   */
+  private Optional<ConnectionLogStore.RetentionLock> takeLock() throws Exception {
+    AtomicReference<Object> slot = new AtomicReference<>();
+    try {
+      return TimedCall.call(
+          io,
+          () -> {
+            Optional<ConnectionLogStore.RetentionLock> lock = store.tryLockRetention();
+            if (lock.isPresent() && !slot.compareAndSet(null, lock.get())) {
+              lock.get().close(); // the run gave up waiting for it
+              return Optional.<ConnectionLogStore.RetentionLock>empty();
+            }
+            return lock;
+          },
+          callTimeout);
+    } catch (TimeoutException | InterruptedException gaveUp) {
+      Object got = slot.getAndSet(ABANDONED);
+      if (got instanceof ConnectionLogStore.RetentionLock) {
+        release((ConnectionLogStore.RetentionLock) got); // delivered just as the wait ended
+      }
+      throw gaveUp;
+    }
   }
 
   /**
