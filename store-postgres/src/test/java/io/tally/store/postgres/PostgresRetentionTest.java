@@ -2,8 +2,12 @@ package io.tally.store.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.core.Clock;
+import io.tally.core.Tally;
+import io.tally.core.TallyConfig;
 import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.testkit.ConnectionLogRetentionContract;
+import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -146,6 +150,34 @@ class PostgresRetentionTest extends ConnectionLogRetentionContract {
       writer.commit();
       assertThat(store.deleteOlderThan(now, 100)).isEqualTo(1);
       assertThat(countRows()).isZero();
+    }
+  }
+
+  @Test
+  void tallyStartsRetentionWhenItsKeyIsSet() {
+    ManualClock clock = ManualClock.create();
+    insertSessions(3, clock.now().minus(Duration.ofDays(10)), Duration.ofSeconds(1));
+    insertSessions(2, clock.now().minus(Duration.ofDays(1)), Duration.ofSeconds(1));
+    TallyConfig.Builder config =
+        TallyConfig.builder()
+            .store("postgres")
+            .backends()
+            .jdbcUrl(pg.jdbcUrl())
+            .jdbcUser(pg.user())
+            .poolSize(2)
+            .connectionLogRetention(Duration.ofDays(7));
+    if (!pg.password().isEmpty()) {
+      config.jdbcPassword(pg.password());
+    }
+    try (Tally tally =
+        Tally.start(config.build(), binder -> binder.bind(Clock.class).toInstance(clock))) {
+      clock.advance(Duration.ofMinutes(10));
+
+      assertThat(countRows()).isEqualTo(2);
+      assertThat(tally.stats())
+          .filteredOn(s -> s.component().equals("connection-log-retention"))
+          .singleElement()
+          .satisfies(s -> assertThat(s.flushedRows()).isEqualTo(3));
     }
   }
 }
