@@ -212,26 +212,7 @@ class ConnectionLogRetentionTest {
   void aBatchPastTheCallTimeoutKeepsTheLockUntilItEnds() {
     sessions(3, 0);
     CountDownLatch gate = new CountDownLatch(1);
-    AtomicInteger started = new AtomicInteger();
-    ConnectionLogStore stubborn =
-        new ConnectionLogStore() {
-          @Override
-          public void upsertBatch(List<ConnectionEvent> batch) {
-            store.upsertBatch(batch);
-          }
-
-          @Override
-          public int deleteOlderThan(Instant cutoff, int limit) {
-            started.incrementAndGet();
-            awaitIgnoringInterrupts(gate);
-            return store.deleteOlderThan(cutoff, limit);
-          }
-
-          @Override
-          public Optional<RetentionLock> tryLockRetention() {
-            return store.tryLockRetention();
-          }
-        };
+    Gated stubborn = new Gated(gate, null);
     ConnectionLogRetention r = build(builder(stubborn).callTimeout(Duration.ofSeconds(2)));
 
     ConnectionLogRetention.Run run = r.runOnce();
@@ -242,7 +223,7 @@ class ConnectionLogRetentionTest {
     gate.countDown();
     Await.until("the lock released after the stale delete", Duration.ofSeconds(60), this::lockIsFree);
     assertThat(store.rows()).isEmpty();
-    assertThat(started.get()).isEqualTo(1);
+    assertThat(stubborn.deletes.get()).isEqualTo(1);
     // the stale delete's rows are not counted: the run had given up on them
     assertThat(r.stats().flushedRows()).isZero();
   }
@@ -251,27 +232,7 @@ class ConnectionLogRetentionTest {
   void aLockTakenAfterTheCallTimeoutIsReleasedNotLeaked() {
     sessions(1, 0);
     CountDownLatch gate = new CountDownLatch(1);
-    AtomicInteger locksTaken = new AtomicInteger();
-    ConnectionLogStore slowLock =
-        new ConnectionLogStore() {
-          @Override
-          public void upsertBatch(List<ConnectionEvent> batch) {
-            store.upsertBatch(batch);
-          }
-
-          @Override
-          public int deleteOlderThan(Instant cutoff, int limit) {
-            return store.deleteOlderThan(cutoff, limit);
-          }
-
-          @Override
-          public Optional<RetentionLock> tryLockRetention() {
-            awaitIgnoringInterrupts(gate);
-            Optional<RetentionLock> lock = store.tryLockRetention();
-            locksTaken.incrementAndGet();
-            return lock;
-          }
-        };
+    Gated slowLock = new Gated(null, gate);
     ConnectionLogRetention r = build(builder(slowLock).callTimeout(Duration.ofSeconds(2)));
 
     ConnectionLogRetention.Run run = r.runOnce();
@@ -282,7 +243,7 @@ class ConnectionLogRetentionTest {
     Await.until(
         "the abandoned call took the lock and gave it back",
         Duration.ofSeconds(30),
-        () -> locksTaken.get() == 1 && lockIsFree());
+        () -> slowLock.locksTaken.get() == 1 && lockIsFree());
     assertThat(store.rows()).hasSize(1);
   }
 
@@ -290,6 +251,46 @@ class ConnectionLogRetentionTest {
     Optional<ConnectionLogStore.RetentionLock> lock = store.tryLockRetention();
     lock.ifPresent(ConnectionLogStore.RetentionLock::close);
     return lock.isPresent();
+  }
+
+  /**
+   * The in-memory store, whose deletes or lock requests wait at a gate and ignore interrupts, as
+   * a JDBC driver does.
+   */
+  private final class Gated implements ConnectionLogStore {
+    final CountDownLatch deleteGate;
+    final CountDownLatch lockGate;
+    final AtomicInteger deletes = new AtomicInteger();
+    final AtomicInteger locksTaken = new AtomicInteger();
+
+    Gated(CountDownLatch deleteGate, CountDownLatch lockGate) {
+      this.deleteGate = deleteGate;
+      this.lockGate = lockGate;
+    }
+
+    @Override
+    public void upsertBatch(List<ConnectionEvent> batch) {
+      store.upsertBatch(batch);
+    }
+
+    @Override
+    public int deleteOlderThan(Instant cutoff, int limit) {
+      deletes.incrementAndGet();
+      if (deleteGate != null) {
+        awaitIgnoringInterrupts(deleteGate);
+      }
+      return store.deleteOlderThan(cutoff, limit);
+    }
+
+    @Override
+    public Optional<RetentionLock> tryLockRetention() {
+      if (lockGate != null) {
+        awaitIgnoringInterrupts(lockGate);
+      }
+      Optional<RetentionLock> lock = store.tryLockRetention();
+      locksTaken.incrementAndGet();
+      return lock;
+    }
   }
 
   /** Waits like a JDBC driver: an interrupt does not end the call. */
