@@ -1,0 +1,30 @@
+package io.tally.faults;
+
+import io.tally.testkit.PostgresDatabase;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The database becomes unreachable for 10 s: new connections are refused and open ones reset,
+ * like a server that crashed or a primary that fails over. 10 s is many flush intervals and
+ * retry back-offs of the fleet's settings (flushes every 0.2-0.5 s, back-off 0.1-1 s).
+ */
+class RefuseAndCutTest {
+  @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
+
+  @Test
+  void nothingIsLostWhileTheDatabaseIsUnreachable() {
+    try (Fleet fleet = Fleet.start(Fleet.on(pg), Map.of(), Fleet.Load.STEADY)) {
+      Fleet.runFor(Scenario.WARM_UP);
+      fleet.proxy.refuseNewConnections();
+      fleet.proxy.cutConnections();
+      Fleet.runFor(Duration.ofSeconds(10));
+      fleet.proxy.heal();
+      Fleet.runFor(Scenario.RECOVERY);
+      fleet.stopAndClose();
+      fleet.audit().assertExact();
+    }
+  }
+}
