@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 final class Audit {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
   private static final int EXAMPLES = 5;
+  /** {@code Tally.close()} has one total budget, 20 s by default (issue 9). */
+  static final Duration CLOSE_BUDGET = Duration.ofSeconds(20);
 
   private final List<String> problems = new ArrayList<>();
   private final List<String> facts = new ArrayList<>();
@@ -38,10 +41,18 @@ final class Audit {
         "calls returned " + truth.calls.sum() + ", refused " + truth.refusedCalls.sum()
             + "; proxy connections " + fleet.proxy.acceptedConnections()
             + "; close took " + fleet.closeTimes());
+    synchronized (fleet.problems) {
+      a.problems.addAll(fleet.problems);
+    }
     a.lastUsed(fleet, truth);
     a.connectionLog(fleet, truth);
     a.usage(truth, fleet);
     a.stats(finalStats);
+    for (Duration t : fleet.closeTimes()) {
+      if (t.compareTo(CLOSE_BUDGET) > 0) {
+        a.problems.add("close() took " + t + ", more than its total budget of " + CLOSE_BUDGET);
+      }
+    }
     if (truth.acceptedAfterClose.sum() > 0) {
       a.problems.add(truth.acceptedAfterClose.sum() + " calls made after close() returned did not throw");
     }

@@ -81,6 +81,8 @@ final class Fleet implements AutoCloseable {
   final FaultProxy proxy;
   final String applicationName;
   final Truth truth = new Truth();
+  /** What went wrong in the run itself (a thread that hung), for the audit. */
+  final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Map<String, String> settings;
   private final Load load;
   private final List<Tally> tallies = new ArrayList<>();
@@ -346,18 +348,46 @@ final class Fleet implements AutoCloseable {
     }
   }
 
-  private static void join(List<Thread> threads) {
+  /** How long a writer, reporter or close may take to return once asked to stop. */
+  static final Duration STOP_BOUND = Duration.ofSeconds(30);
+
+  /**
+   * Waits for {@code threads} to end. One still running after {@link #STOP_BOUND} is a problem
+   * of the run (recorded with where it hangs); the proxy then resets every connection to free
+   * it, so that the audit can still show what else went wrong.
+   */
+  private void join(List<Thread> threads) {
+    List<String> stuck = awaitEnd(threads);
+    if (!stuck.isEmpty()) {
+      problems.add(String.join("\n", stuck));
+      proxy.cutConnections();
+      List<String> still = awaitEnd(threads);
+      if (!still.isEmpty()) {
+        throw new AssertionError("even with every connection reset:\n" + String.join("\n", still));
+      }
+    }
+  }
+
+  private static List<String> awaitEnd(List<Thread> threads) {
+    List<String> stuck = new ArrayList<>();
+    long end = REAL.nanoTime() + STOP_BOUND.toNanos();
     for (Thread t : threads) {
       try {
-        t.join(120_000);
+        t.join(Math.max(1, Duration.ofNanos(end - REAL.nanoTime()).toMillis()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted", e);
       }
       if (t.isAlive()) {
-        throw new AssertionError(t.getName() + " did not stop within 2 minutes");
+        StringBuilder stack = new StringBuilder();
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = 0; i < Math.min(frames.length, 25); i++) {
+          stack.append("\n      at ").append(frames[i]);
+        }
+        stuck.add(t.getName() + " did not return within " + STOP_BOUND + " once asked to stop; it is at:" + stack);
       }
     }
+    return stuck;
   }
 
   /** Closes whatever is still open; safe after a failure. */
@@ -365,9 +395,9 @@ final class Fleet implements AutoCloseable {
   public void close() {
     writing.set(false);
     reporting.set(false);
+    proxy.close(); // first: frees every call stuck on a silent connection
     for (Tally t : tallies) {
       t.close();
     }
-    proxy.close();
   }
 }

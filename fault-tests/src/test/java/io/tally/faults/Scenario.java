@@ -7,7 +7,7 @@ final class Scenario {
   /** Normal running before the fault: every replica has flushed a few times. */
   static final Duration WARM_UP = Duration.ofSeconds(2);
   /** Normal running after the fault, before the writers stop and the replicas close. */
-  static final Duration RECOVERY = Duration.ofSeconds(3);
+  static final Duration RECOVERY = Duration.ofSeconds(2);
 
   private Scenario() {}
 }
