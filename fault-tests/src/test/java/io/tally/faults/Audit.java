@@ -1,6 +1,7 @@
 package io.tally.faults;
 
 import io.tally.core.ComponentStats;
+import io.tally.core.batch.Batcher;
 import io.tally.core.usagestats.UsageSummary;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ConservationCheck;
@@ -47,7 +48,7 @@ final class Audit {
     a.lastUsed(fleet, truth);
     a.connectionLog(fleet, truth);
     a.usage(truth, fleet);
-    a.stats(finalStats);
+    a.stats(finalStats, truth);
     for (Duration t : fleet.closeTimes()) {
       if (t.compareTo(CLOSE_BUDGET) > 0) {
         a.problems.add("close() took " + t + ", more than its total budget of " + CLOSE_BUDGET);
@@ -74,8 +75,17 @@ final class Audit {
 
   private void lastUsed(Fleet fleet, Truth truth) {
     Map<UUID, Instant> stored = new HashMap<>();
-    query(fleet, "SELECT id, last_used_at FROM " + Fleet.PREFIX + "last_used",
-        rs -> stored.put(UUID.fromString(rs.getString(1)), instant(rs, 2)));
+    String sql = "SELECT id, last_used_at FROM " + Fleet.PREFIX + "last_used";
+    try (Connection c = fleet.db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        OffsetDateTime at = rs.getObject(2, OffsetDateTime.class);
+        stored.put(UUID.fromString(rs.getString(1)), at.toInstant());
+      }
+    } catch (SQLException e) {
+      throw new AssertionError(sql, e);
+    }
     Mismatches m = new Mismatches("last-used times");
     for (Map.Entry<UUID, Instant> e : truth.lastUsed.entrySet()) {
       Instant found = stored.remove(e.getKey());
@@ -140,11 +150,17 @@ final class Audit {
     }
   }
 
-  private void stats(List<List<ComponentStats>> finalStats) {
+  /**
+   * Conservation in every component, nothing pending after close, and nothing dropped except
+   * writes refused at the memory bound ({@code queue_full}): those calls threw, so they are not
+   * in the truth, and there can be no more of them than calls that threw.
+   */
+  private void stats(List<List<ComponentStats>> finalStats, Truth truth) {
     if (finalStats == null) {
       problems.add("the replicas were not closed");
       return;
     }
+    long refusedWrites = 0;
     for (List<ComponentStats> replica : finalStats) {
       for (ComponentStats s : replica) {
         try {
@@ -152,10 +168,16 @@ final class Audit {
         } catch (AssertionError e) {
           problems.add(e.getMessage());
         }
-        if (s.droppedTotal() > 0 || s.pending() > 0) {
+        long refused = s.dropped().getOrDefault(Batcher.DROP_QUEUE_FULL, 0L);
+        refusedWrites += refused;
+        if (s.droppedTotal() > refused || s.pending() > 0) {
           problems.add(s.component() + " dropped " + s.dropped() + " and left " + s.pending() + " pending: " + s);
         }
       }
+    }
+    if (refusedWrites > truth.refusedCalls.sum()) {
+      problems.add(refusedWrites + " writes counted as refused (queue_full) but only "
+          + truth.refusedCalls.sum() + " calls threw");
     }
   }
 
@@ -199,27 +221,6 @@ final class Audit {
             + expected + "; e.g. " + examples);
       }
     }
-  }
-
-  interface Row {
-    void read(ResultSet rs) throws SQLException;
-  }
-
-  private static void query(Fleet fleet, String sql, Row row) {
-    try (Connection c = fleet.db.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        row.read(rs);
-      }
-    } catch (SQLException e) {
-      throw new AssertionError(sql, e);
-    }
-  }
-
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
   }
 
   @Override

@@ -161,7 +161,7 @@ final class Fleet implements AutoCloseable {
       TallyConfig.from(Map.of(key, value));
       return true;
     } catch (ConfigException e) {
-      if (e.getMessage().contains("unknown")) {
+      if (e.getMessage().contains("not a known key") || e.getMessage().contains("unknown")) {
         log.warn("This Tally does not know {} yet; the fault suite leaves it out", key);
         return false;
       }

@@ -1,7 +1,6 @@
 package io.tally.faults;
 
 import io.tally.testkit.PostgresDatabase;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -10,11 +9,7 @@ class NoFaultTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
   @Test
-  void withoutFaultsTheDatabaseMatchesTheTruthExactly() {
-    try (Fleet fleet = Fleet.start(Fleet.on(pg), Map.of(), Fleet.Load.STEADY)) {
-      Fleet.runFor(Scenario.WARM_UP.plus(Scenario.RECOVERY));
-      fleet.stopAndClose();
-      fleet.audit().assertExact();
-    }
+  void withoutFaultsTheDatabaseMatchesTheTruthExactly() throws Exception {
+    Scenario.run(Fleet.on(pg), fleet -> {}).assertExact();
   }
 }

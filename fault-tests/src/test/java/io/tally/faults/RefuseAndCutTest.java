@@ -2,7 +2,6 @@ package io.tally.faults;
 
 import io.tally.testkit.PostgresDatabase;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -15,16 +14,15 @@ class RefuseAndCutTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
   @Test
-  void nothingIsLostWhileTheDatabaseIsUnreachable() {
-    try (Fleet fleet = Fleet.start(Fleet.on(pg), Map.of(), Fleet.Load.STEADY)) {
-      Fleet.runFor(Scenario.WARM_UP);
-      fleet.proxy.refuseNewConnections();
-      fleet.proxy.cutConnections();
-      Fleet.runFor(Duration.ofSeconds(10));
-      fleet.proxy.heal();
-      Fleet.runFor(Scenario.RECOVERY);
-      fleet.stopAndClose();
-      fleet.audit().assertExact();
-    }
+  void nothingIsLostWhileTheDatabaseIsUnreachable() throws Exception {
+    Scenario.run(
+            Fleet.on(pg),
+            fleet -> {
+              fleet.proxy.refuseNewConnections();
+              fleet.proxy.cutConnections();
+              Fleet.runFor(Duration.ofSeconds(10));
+              fleet.proxy.heal();
+            })
+        .assertExact();
   }
 }

@@ -2,7 +2,6 @@ package io.tally.faults;
 
 import io.tally.testkit.PrivatePostgres;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,16 +30,15 @@ class ServerRestartTest {
   }
 
   @Test
-  void nothingIsLostWhenTheServerStopsAndStartsAgain() {
+  void nothingIsLostWhenTheServerStopsAndStartsAgain() throws Exception {
     Fleet.Database db = new Fleet.Database(server.jdbcUrl(), server.user(), "", server.dataSource());
-    try (Fleet fleet = Fleet.start(db, Map.of(), Fleet.Load.STEADY)) {
-      Fleet.runFor(Scenario.WARM_UP);
-      server.stop();
-      Fleet.runFor(DOWN_FOR);
-      server.restart();
-      Fleet.runFor(Scenario.RECOVERY);
-      fleet.stopAndClose();
-      fleet.audit().assertExact();
-    }
+    Scenario.run(
+            db,
+            fleet -> {
+              server.stop();
+              Fleet.runFor(DOWN_FOR);
+              server.restart();
+            })
+        .assertExact();
   }
 }

@@ -2,7 +2,6 @@ package io.tally.faults;
 
 import io.tally.testkit.PostgresDatabase;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -19,16 +18,15 @@ class SilentConnectionsTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
   @Test
-  void nothingIsLostWhenConnectionsStopAnswering() {
-    try (Fleet fleet = Fleet.start(Fleet.on(pg), Map.of(), Fleet.Load.STEADY)) {
-      Fleet.runFor(Scenario.WARM_UP);
-      for (Duration left = SILENT_FOR; !left.isNegative() && !left.isZero(); left = left.minusSeconds(2)) {
-        fleet.proxy.silenceConnections();
-        Fleet.runFor(Duration.ofSeconds(2));
-      }
-      Fleet.runFor(Scenario.RECOVERY);
-      fleet.stopAndClose();
-      fleet.audit().assertExact();
-    }
+  void nothingIsLostWhenConnectionsStopAnswering() throws Exception {
+    Scenario.run(
+            Fleet.on(pg),
+            fleet -> {
+              for (long round = 0; round < SILENT_FOR.toSeconds() / 2; round++) {
+                fleet.proxy.silenceConnections();
+                Fleet.runFor(Duration.ofSeconds(2));
+              }
+            })
+        .assertExact();
   }
 }

@@ -54,6 +54,15 @@ final class Truth {
   }
 
   void connected(UUID connectionId, UUID workspaceId, Instant at) {
+    session(connectionId, workspaceId, at, false);
+  }
+
+  void disconnected(UUID connectionId, UUID workspaceId, Instant at) {
+    session(connectionId, workspaceId, at, true);
+  }
+
+  /** The earliest connect (a standalone disconnect is the whole session) and the latest disconnect. */
+  private void session(UUID connectionId, UUID workspaceId, Instant at, boolean disconnect) {
     calls.increment();
     sessions.compute(
         connectionId,
@@ -62,20 +71,7 @@ final class Truth {
           if (session.connect == null || at.isBefore(session.connect)) {
             session.connect = at;
           }
-          return session;
-        });
-  }
-
-  void disconnected(UUID connectionId, UUID workspaceId, Instant at) {
-    calls.increment();
-    sessions.compute(
-        connectionId,
-        (id, s) -> {
-          Session session = s != null ? s : new Session(workspaceId);
-          if (session.connect == null || at.isBefore(session.connect)) {
-            session.connect = at; // a standalone disconnect is the whole session
-          }
-          if (session.disconnect == null || at.isAfter(session.disconnect)) {
+          if (disconnect && (session.disconnect == null || at.isAfter(session.disconnect))) {
             session.disconnect = at;
           }
           return session;
