@@ -281,10 +281,7 @@ final class Fleet implements AutoCloseable {
 
   /** Stops the writers and reporters, then closes every replica, all at once. */
   void stopAndClose() {
-    writing.set(false);
-    join(writers);
-    reporting.set(false);
-    join(reporters);
+    stopWriters();
     closeAll();
   }
 
@@ -313,7 +310,7 @@ final class Fleet implements AutoCloseable {
     finalStats = stats;
   }
 
-  /** Stops the writers (after {@link #closeAll()} in the close scenario). */
+  /** Stops the writers, then the reporters (after {@link #closeAll()} in the close scenario). */
   void stopWriters() {
     writing.set(false);
     join(writers);

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /** The course every fault scenario takes: warm up, fault, recover, stop, audit. */
 final class Scenario {
-  /** Normal running before the fault: every replica has flushed a few times. */
-  static final Duration WARM_UP = Duration.ofSeconds(2);
+  /** Normal running before the fault: every replica has flushed at least twice. */
+  static final Duration WARM_UP = Duration.ofSeconds(1);
   /** Normal running after the fault, before the writers stop and the replicas close. */
   static final Duration RECOVERY = Duration.ofSeconds(2);
 

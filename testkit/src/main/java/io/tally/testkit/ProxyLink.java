@@ -71,8 +71,8 @@ final class ProxyLink {
         for (PgWire.Executed e : frontend.feed(buf, 0, n)) {
           FaultProxy.ReplyDrop drop = swallowing == null ? proxy.match(e.sql) : null;
           if (drop != null) {
+            swallowAfterReady = e.readyBefore; // before the drop becomes visible to the down pump
             swallowing = drop;
-            swallowAfterReady = e.readyBefore;
             drop.markSent(e.sql);
           }
         }
