@@ -39,8 +39,8 @@ final class Fleet implements AutoCloseable {
   static final int WRITERS = 4;
   static final int WORKSPACES = 300;
   static final String PREFIX = "tally_";
-  /** The usage report period: short, so a run sees many periods; 2 s keeps collections cheap. */
-  static final Duration REPORT_PERIOD = Duration.ofSeconds(2);
+  /** The usage report period: short, so a run sees many periods and the last one ends soon. */
+  static final Duration REPORT_PERIOD = Duration.ofSeconds(1);
 
   /**
    * Settings every replica gets: flushes and retries sized so that every fault below lasts many
