@@ -9,6 +9,10 @@ import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionType;
 import io.tally.testkit.Await;
 import io.tally.testkit.FaultProxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -265,6 +269,50 @@ final class Fleet implements AutoCloseable {
 
   private synchronized boolean closeReturned(int replica) {
     return closeReturned[replica];
+  }
+
+  /** How long the server may keep a transaction open that a fault cut off from its client. */
+  static final Duration RELEASE_BOUND = Duration.ofSeconds(20);
+
+  /**
+   * Waits until the server holds no transaction of the fleet that began before this call and
+   * waits for its client: a client that went silent in the middle of a transaction leaves its
+   * backend waiting, holding its locks (the usage-stats lock among them), until a server-side
+   * timeout ends it. Healthy transactions end in milliseconds. One still open after {@link
+   * #RELEASE_BOUND} is a problem of the run; the proxy then resets every connection, which ends
+   * them, so the audit can still run.
+   */
+  void awaitServerReleased() throws SQLException {
+    String sql =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND xact_start < ?"
+            + " AND (state LIKE 'idle in transaction%' OR (state = 'active' AND wait_event = 'ClientRead'))";
+    long end = REAL.nanoTime() + RELEASE_BOUND.toNanos();
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement now = c.prepareStatement("SELECT now()");
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      try (ResultSet rs = now.executeQuery()) {
+        rs.next();
+        ps.setObject(2, rs.getObject(1, java.time.OffsetDateTime.class));
+      }
+      ps.setString(1, applicationName);
+      long open;
+      while ((open = count(ps)) > 0) {
+        if (REAL.nanoTime() - end > 0) {
+          problems.add("the server still held " + open + " transaction(s) of the fleet open " + RELEASE_BOUND
+              + " after the fault, waiting for their silent clients and keeping their locks");
+          proxy.cutConnections();
+          return;
+        }
+        pause(Duration.ofMillis(100));
+      }
+    }
+  }
+
+  private static long count(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   /** Lets the fleet run for {@code d} of real time. */

@@ -18,8 +18,9 @@ final class Scenario {
   private Scenario() {}
 
   /**
-   * Starts a fleet with the steady load, runs it through {@code fault}, then lets it recover,
-   * stops the writers, closes the replicas and audits the database.
+   * Starts a fleet with the steady load, runs it through {@code fault}, waits until the server
+   * has ended the transactions the fault cut off, lets the fleet recover, stops the writers,
+   * closes the replicas and audits the database.
    *
    * @return the audit; call {@link Audit#assertExact()}
    */
@@ -32,6 +33,7 @@ final class Scenario {
     try (Fleet fleet = Fleet.start(db, settings, load)) {
       Fleet.runFor(WARM_UP);
       fault.inject(fleet);
+      fleet.awaitServerReleased();
       Fleet.runFor(RECOVERY);
       fleet.stopAndClose();
       return fleet.audit();
