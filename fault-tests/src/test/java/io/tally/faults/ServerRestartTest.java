@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  */
 class ServerRestartTest {
   /** Many flush intervals and retry back-offs of the fleet's settings. */
-  static final Duration DOWN_FOR = Duration.ofSeconds(6);
+  static final Duration DOWN_FOR = Duration.ofSeconds(5);
 
   private static PrivatePostgres server;
 

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class SlowDatabaseTest {
   static final Duration DELAY = Duration.ofMillis(250);
-  static final Duration SLOW_FOR = Duration.ofSeconds(6);
+  static final Duration SLOW_FOR = Duration.ofSeconds(5);
 
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
