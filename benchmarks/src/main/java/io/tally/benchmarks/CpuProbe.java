@@ -45,10 +45,13 @@ final class CpuProbe {
 
   /**
    * CPU nanoseconds (user + system) of the backends whose {@code application_name} is
-   * {@code application}, by pid; empty when they cannot be read.
+   * {@code application}, by pid; empty when they cannot be read or {@code application} is null.
    */
   static Map<Integer, Long> backends(DataSource ds, String application) {
     Map<Integer, Long> cpu = new HashMap<>();
+    if (application == null) {
+      return cpu; // not PostgreSQL: an embedded database's work runs on the JVM's own threads
+    }
     try (Connection c = ds.getConnection();
         PreparedStatement ps =
             c.prepareStatement(

@@ -207,7 +207,7 @@ public final class LoadHarness {
       throws InterruptedException {
     long heapStart = CpuProbe.heapAfterGcMib();
     Map<String, Long> threadsStart = CpuProbe.tallyThreads();
-    Map<Integer, Long> backendsStart = CpuProbe.backends(parts.dataSource(), APPLICATION);
+    Map<Integer, Long> backendsStart = CpuProbe.backends(parts.dataSource(), application(parts));
     String loadStart = loadAverage();
     long start = CLOCK.nanoTime();
     long deadline = start + phase.toNanos();
@@ -227,9 +227,13 @@ public final class LoadHarness {
     r.load = loadStart + " -> " + loadAverage();
     r.tallyCpu = CpuProbe.grown(threadsStart, CpuProbe.tallyThreads());
     r.perThread = CpuProbe.tallyThreads();
-    r.backendCpu = CpuProbe.grown(backendsStart, CpuProbe.backends(parts.dataSource(), APPLICATION));
+    r.backendCpu = CpuProbe.grown(backendsStart, CpuProbe.backends(parts.dataSource(), application(parts)));
     r.heap = heapStart + " MiB -> " + CpuProbe.heapAfterGcMib() + " MiB";
     return r;
+  }
+
+  private static String application(DemoParts parts) {
+    return parts.storeName().equals("postgres") ? APPLICATION : null;
   }
 
   private static String loadAverage() {
