@@ -8,13 +8,13 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.sql.DataSource;
 
 /**
  * CPU time of Tally's threads (named {@code tally-*}, from {@link ThreadMXBean}) and of the
@@ -47,15 +47,15 @@ final class CpuProbe {
    * CPU nanoseconds (user + system) of the backends whose {@code application_name} is
    * {@code application}, by pid; empty when they cannot be read or {@code application} is null.
    */
-  static Map<Integer, Long> backends(DataSource ds, String application) {
+  static Map<Integer, Long> backends(String url, String user, String application) {
     Map<Integer, Long> cpu = new HashMap<>();
     if (application == null) {
       return cpu; // not PostgreSQL: an embedded database's work runs on the JVM's own threads
     }
-    try (Connection c = ds.getConnection();
+    // A connection of its own, outside the pool: a pooled one may be the one Tally writes on.
+    try (Connection c = DriverManager.getConnection(url, user, "");
         PreparedStatement ps =
-            c.prepareStatement(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+            c.prepareStatement("SELECT pid FROM pg_stat_activity WHERE application_name = ?")) {
       ps.setString(1, application);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

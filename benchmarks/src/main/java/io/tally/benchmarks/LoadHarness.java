@@ -47,6 +47,11 @@ public final class LoadHarness {
 
   private static final Clock CLOCK = Clock.system();
 
+  /** Where {@link CpuProbe} asks for the backends' pids (PostgreSQL only). */
+  private static String probeUrl;
+
+  private static String probeUser;
+
   private LoadHarness() {}
 
   /**
@@ -70,6 +75,8 @@ public final class LoadHarness {
     boolean raw = Boolean.parseBoolean(a.getOrDefault("raw", "true"));
     boolean others = Boolean.parseBoolean(a.getOrDefault("others", "true"));
     if (url != null && url.startsWith("jdbc:postgresql:")) {
+      probeUrl = url;
+      probeUser = a.getOrDefault("user", "postgres");
       url += (url.contains("?") ? "&" : "?") + "ApplicationName=" + APPLICATION;
     }
     System.out.printf(
@@ -207,7 +214,7 @@ public final class LoadHarness {
       throws InterruptedException {
     long heapStart = CpuProbe.heapAfterGcMib();
     Map<String, Long> threadsStart = CpuProbe.tallyThreads();
-    Map<Integer, Long> backendsStart = CpuProbe.backends(parts.dataSource(), application(parts));
+    Map<Integer, Long> backendsStart = CpuProbe.backends(probeUrl, probeUser, application(parts));
     String loadStart = loadAverage();
     long start = CLOCK.nanoTime();
     long deadline = start + phase.toNanos();
@@ -227,7 +234,9 @@ public final class LoadHarness {
     r.load = loadStart + " -> " + loadAverage();
     r.tallyCpu = CpuProbe.grown(threadsStart, CpuProbe.tallyThreads());
     r.perThread = CpuProbe.tallyThreads();
-    r.backendCpu = CpuProbe.grown(backendsStart, CpuProbe.backends(parts.dataSource(), application(parts)));
+    Map<Integer, Long> backendsEnd = CpuProbe.backends(probeUrl, probeUser, application(parts));
+    r.backendCpu = CpuProbe.grown(backendsStart, backendsEnd);
+    r.backends = backendsStart.size() + " -> " + backendsEnd.size();
     r.heap = heapStart + " MiB -> " + CpuProbe.heapAfterGcMib() + " MiB";
     return r;
   }
@@ -251,6 +260,7 @@ public final class LoadHarness {
     String load;
     long tallyCpu;
     long backendCpu;
+    String backends;
     Map<String, Long> perThread;
     String heap;
 
@@ -283,7 +293,8 @@ public final class LoadHarness {
           load);
       System.out.printf(
           Locale.ROOT,
-          "  CPU: database backends %.1f s (%.0f%% of a core), tally-* threads %.1f s; heap after GC %s%n",
+          "  CPU: database backends (%s) %.1f s (%.0f%% of a core), tally-* threads %.1f s; heap after GC %s%n",
+          backends,
           backendCpu / 1e9,
           backendCpu / 1e9 / seconds * 100,
           tallyCpu / 1e9,
