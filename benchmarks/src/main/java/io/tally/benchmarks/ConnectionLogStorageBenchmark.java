@@ -63,7 +63,8 @@ public final class ConnectionLogStorageBenchmark {
       List<PostgresConnectionLogStore> stores = new ArrayList<>();
       List<ConnectionLogUpsertBenchmark.Workload> loads = new ArrayList<>();
       for (Variant v : variants) {
-        PostgresConnectionLogStore s = new PostgresConnectionLogStore(ds, PostgresSchema.withTablePrefix(v.prefix()));
+        PostgresConnectionLogStore s =
+            new PostgresConnectionLogStore(ds, PostgresSchema.withTablePrefix(v.prefix()));
         s.migrate();
         exec(ds, "ALTER TABLE " + s.table() + " SET (fillfactor = " + v.fillfactor() + ")");
         if (v.workspaceIndex()) {

@@ -15,6 +15,7 @@ import io.tally.store.h2.H2ConnectionLogStore;
 import io.tally.store.h2.H2Schema;
 import io.tally.store.postgres.PostgresConnectionLogStore;
 import io.tally.store.postgres.PostgresSchema;
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -103,8 +104,10 @@ public final class LoadHarness {
   private static double rawPhase(DemoParts parts, int writers, Duration phase) throws Exception {
     ConnectionLogStore store =
         parts.storeName().equals("postgres")
-            ? new PostgresConnectionLogStore(parts.dataSource(), PostgresSchema.withTablePrefix(parts.tablePrefix()))
-            : new H2ConnectionLogStore(parts.dataSource(), H2Schema.withTablePrefix(parts.tablePrefix()));
+            ? new PostgresConnectionLogStore(
+                parts.dataSource(), PostgresSchema.withTablePrefix(parts.tablePrefix()))
+            : new H2ConnectionLogStore(
+                parts.dataSource(), H2Schema.withTablePrefix(parts.tablePrefix()));
     String table =
         store instanceof PostgresConnectionLogStore
             ? ((PostgresConnectionLogStore) store).table()
@@ -146,7 +149,9 @@ public final class LoadHarness {
         (component, result) -> {
           if (result.outcome() == FlushResult.Outcome.SUCCESS && result.rows() > 0) {
             synchronized (flushLatency) {
-              flushLatency.computeIfAbsent(component, k -> new DemoParts.Latencies()).record(result.duration().toNanos());
+              flushLatency
+                  .computeIfAbsent(component, k -> new DemoParts.Latencies())
+                  .record(result.duration().toNanos());
             }
           }
         };
@@ -186,7 +191,12 @@ public final class LoadHarness {
         flushLatency.forEach(
             (component, l) -> {
               long[] p = DemoParts.Latencies.percentiles(List.of(l), 0.5, 0.99);
-              System.out.printf(Locale.ROOT, "  flush latency %-16s p50 %6.1f ms  p99 %6.1f ms%n", component, p[0] / 1e6, p[1] / 1e6);
+              System.out.printf(
+                  Locale.ROOT,
+                  "  flush latency %-16s p50 %6.1f ms  p99 %6.1f ms%n",
+                  component,
+                  p[0] / 1e6,
+                  p[1] / 1e6);
             });
       }
       for (ComponentStats s : stats) {
@@ -246,8 +256,8 @@ public final class LoadHarness {
   }
 
   private static String loadAverage() {
-    return String.format(
-        Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return String.format(Locale.ROOT, "%.2f", load);
   }
 
   /** What one phase measured. */

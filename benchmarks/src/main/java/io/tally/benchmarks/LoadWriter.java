@@ -97,7 +97,8 @@ final class LoadWriter implements Runnable {
           long t0 = sample ? clock.nanoTime() : 0;
           tally.lastUsed().markUsed(workspace, now);
           long t1 = sample ? clock.nanoTime() : 0;
-          tally.usageStats().track(workspace, USERS[(int) (step % USERS.length)], 1, step % 10 == 0 ? 1 : 0);
+          UUID user = USERS[(int) (step % USERS.length)];
+          tally.usageStats().track(workspace, user, 1, step % 10 == 0 ? 1 : 0);
           if (sample) {
             long t2 = clock.nanoTime();
             markUsedLatency.record(t1 - t0);
@@ -159,12 +160,14 @@ final class LoadWriter implements Runnable {
   void recordInto(DemoParts parts) {
     for (int k = 0; k < sessions; k++) {
       long d = disconnectMicros[k];
-      parts.session(connectionId(k), workspace(k), AGENT, instant(connectMicros[k]), d == 0 ? null : instant(d));
+      Instant disconnect = d == 0 ? null : instant(d);
+      parts.session(connectionId(k), workspace(k), AGENT, instant(connectMicros[k]), disconnect);
     }
     lastUsed.forEach(parts::lastUsed);
   }
 
   private static Instant instant(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
+    long second = Math.floorDiv(micros, 1_000_000L);
+    return Instant.ofEpochSecond(second, Math.floorMod(micros, 1_000_000L) * 1000);
   }
 }

@@ -89,7 +89,8 @@ public final class DemoParts implements AutoCloseable {
    * @param connect its connect time
    * @param disconnect its disconnect time, or null
    */
-  public void session(UUID connectionId, UUID workspaceId, String agentName, Instant connect, Instant disconnect) {
+  public void session(
+      UUID connectionId, UUID workspaceId, String agentName, Instant connect, Instant disconnect) {
     GroundTruth.Session s = new GroundTruth.Session(connectionId, workspaceId, agentName);
     s.connectTime = connect;
     s.disconnectTime = disconnect;

@@ -143,7 +143,8 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     Instant now = clock.now();
     long second = checkTime(now, "clock.now()");
     long t = Stamp.encode(second, now.getNano());
-    record(id, t, t == Stamp.FAR_PAST || t == Stamp.FAR_FUTURE ? Instant.ofEpochSecond(second, now.getNano()) : null);
+    boolean far = t == Stamp.FAR_PAST || t == Stamp.FAR_FUTURE;
+    record(id, t, far ? Instant.ofEpochSecond(second, now.getNano()) : null);
   }
 
   @Override

@@ -87,7 +87,8 @@ final class Stamp {
 
   /** The instant of an in-range encoded time. */
   static Instant decode(long nanos) {
-    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    long second = Math.floorDiv(nanos, 1_000_000_000L);
+    return Instant.ofEpochSecond(second, Math.floorMod(nanos, 1_000_000_000L));
   }
 
   /**

@@ -62,7 +62,8 @@ class PostgresConnectionLogStorageTest {
   @Test
   void theTableLeavesRoomInEachPageForHotDisconnectUpdates() throws SQLException {
     try (Connection c = pg.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement("SELECT reloptions FROM pg_class WHERE oid = ?::regclass")) {
+        PreparedStatement ps =
+            c.prepareStatement("SELECT reloptions FROM pg_class WHERE oid = ?::regclass")) {
       ps.setString(1, store.table());
       try (ResultSet rs = ps.executeQuery()) {
         assertThat(rs.next()).isTrue();
