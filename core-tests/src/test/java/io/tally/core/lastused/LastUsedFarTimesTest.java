@@ -12,8 +12,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -93,6 +102,75 @@ class LastUsedFarTimesTest {
         assertThat(memory.lastUsed(ids.get(i))).as(ids.get(i)).contains(expected.get(i));
       }
     } finally {
+      tracker.close();
+      ConservationCheck.assertConserved(tracker.stats());
+    }
+  }
+
+  @Test
+  void writersMixingFarAndNearTimesRacingFlushesKeepEveryIdsMaximum() throws Exception {
+    ManualClock clock = ManualClock.create();
+    InMemoryLastUsedStore<Integer> memory = new InMemoryLastUsedStore<>();
+    AtomicInteger calls = new AtomicInteger();
+    LastUsedStore<Integer> store =
+        batch -> {
+          if (calls.incrementAndGet() % 3 == 0) {
+            throw new IllegalStateException("every third flush fails");
+          }
+          memory.markUsed(batch);
+        };
+    LastUsedTracker<Integer> tracker = LastUsedTracker.builder(store).clock(clock).build();
+    int writers = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(writers + 1);
+    CountDownLatch done = new CountDownLatch(writers);
+    try {
+      List<Future<Map<Integer, Instant>>> results = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        long seed = w;
+        results.add(
+            pool.submit(
+                () -> {
+                  Map<Integer, Instant> max = new HashMap<>();
+                  SplittableRandom random = new SplittableRandom(seed);
+                  try {
+                    for (int i = 0; i < 20_000; i++) {
+                      int id = random.nextInt(200);
+                      Instant at =
+                          TIMES.get(random.nextInt(TIMES.size())).plusNanos(random.nextInt(1000));
+                      if (at.isAfter(InputRules.MAX_TIME)) {
+                        at = InputRules.MAX_TIME;
+                      }
+                      tracker.markUsed(id, at);
+                      max.merge(id, at, (a, b) -> a.isAfter(b) ? a : b);
+                    }
+                  } finally {
+                    done.countDown();
+                  }
+                  return max;
+                }));
+      }
+      Future<?> flusher =
+          pool.submit(
+              () -> {
+                while (done.getCount() > 0) {
+                  tracker.flush();
+                }
+              });
+      Map<Integer, Instant> expected = new HashMap<>();
+      for (Future<Map<Integer, Instant>> r : results) {
+        r.get(60, TimeUnit.SECONDS)
+            .forEach((id, at) -> expected.merge(id, at, (a, b) -> a.isAfter(b) ? a : b));
+      }
+      flusher.get(60, TimeUnit.SECONDS);
+      FlushResult last;
+      int attempts = 0;
+      do {
+        last = tracker.flush();
+      } while (last.outcome() != FlushResult.Outcome.EMPTY && ++attempts < 10);
+      assertThat(last.outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
+      assertThat(memory.snapshot()).isEqualTo(expected);
+    } finally {
+      pool.shutdownNow();
       tracker.close();
       ConservationCheck.assertConserved(tracker.stats());
     }
