@@ -18,7 +18,7 @@ public final class PostgresSchema {
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
 
   /**
-   * The longest name the migrations ({@code db/tally/postgres/V1..V4}) derive from the prefix,
+   * The longest name the migrations ({@code db/tally/postgres/V*}) derive from the prefix,
    * indexes and constraints included: {@value}. A test checks it against the SQL files.
    */
   static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
@@ -48,6 +48,7 @@ public final class PostgresSchema {
             .migration(2, "connection_log")
             .migration(3, "usage_stats")
             .migration(4, "usage_stats_claims")
+            .migration(5, "connection_log_storage")
             .prefixPlaceholder("prefix", prefix)
             .historyTable(prefix + "schema_history")
             .lockStatement("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ")")
