@@ -245,6 +245,45 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   }
 
   @Test
+  void aSummaryClaimedInACallThatFailedIsReturnedByTheNextCallEvenInALaterPeriod() {
+    // The collection of period 1 commits but its caller sees a failure; the next call comes in
+    // period 2. It returns period 1's summary; the call after it returns period 2's.
+    ManualClock clock = ManualClock.startingAt(T0);
+    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());
+    faulty.affecting("collectAndReset");
+    UsageStatsTracker tracker =
+        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store())
+            .period(PERIOD)
+            .clock(clock)
+            .reporterId("replica-1")
+            .build();
+    try {
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
+      assertThat(tracker.flush().isSuccess()).isTrue();
+      clock.advance(PERIOD);
+      faulty.commitThenThrowNext(1);
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+      clock.advance(PERIOD);
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 5, 0);
+      assertThat(tracker.flush().isSuccess()).isTrue();
+
+      UsageSummary first = reporter.collectAndReset().orElseThrow();
+      UsageSummary second = reporter.collectAndReset().orElseThrow();
+
+      assertThat(first.allowedRequests()).isEqualTo(9);
+      assertThat(first.deniedRequests()).isEqualTo(2);
+      assertThat(second.allowedRequests()).isEqualTo(5);
+      assertThat(second.periodStart()).isEqualTo(first.periodEnd());
+      assertThat(reporter.collectAndReset()).isEmpty();
+    } finally {
+      tracker.close();
+      reporter.close();
+    }
+  }
+
+  @Test
   void trackerAndReporterCountExactlyWhenFlushesCommitAndThenThrow() {
     ManualClock clock = ManualClock.create();
     FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());

@@ -11,6 +11,7 @@ import io.tally.testkit.InjectedFault;
 import io.tally.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -125,6 +126,69 @@ class UsageStatsReporterTest {
     t.close();
     restarted.close();
     other.close();
+  }
+
+  @Test
+  void collectAllReturnsTheSummariesOfPeriodsInDoubtThenTheCurrentOne() {
+    FaultyStore<UsageStatsStore> faulty =
+        FaultyStore.<UsageStatsStore>wrap(memory).affecting("collectAndReset");
+    UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter =
+        UsageStatsReporter.builder(faulty.store()).clock(clock).reporterId("r1").build();
+    Duration period = reporter.period();
+    t.track(UUID.randomUUID(), UUID.randomUUID(), 1, 0);
+    t.flush();
+    faulty.commitThenThrowNext(1); // period A: claimed, but the caller sees a failure
+    assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+    clock.advance(period);
+    t.track(UUID.randomUUID(), UUID.randomUUID(), 2, 0);
+    t.flush();
+    faulty.failOnCall(2); // A's summary is obtained, then period B's call fails: B in doubt
+    assertThatThrownBy(reporter::collectAll).isInstanceOf(InjectedFault.class);
+    clock.advance(period);
+    t.track(UUID.randomUUID(), UUID.randomUUID(), 4, 0);
+    t.flush();
+
+    List<UsageSummary> all = reporter.collectAll(); // A kept from before; B claimed now; C
+
+    assertThat(all).extracting(UsageSummary::allowedRequests).containsExactly(1L, 6L, 0L);
+    assertThat(all.get(1).periodStart()).isEqualTo(all.get(0).periodEnd());
+    assertThat(all.get(2).periodStart()).isEqualTo(all.get(1).periodEnd());
+    assertThat(reporter.collectAll()).isEmpty();
+    assertThat(reporter.collectAndReset()).isEmpty();
+    assertThat(reporter.stats().flushes()).isEqualTo(3);
+    t.close();
+    reporter.close();
+  }
+
+  @Test
+  void aCallerOncePerPeriodGetsEverySummaryClaimedForIt() {
+    FaultyStore<UsageStatsStore> faulty =
+        FaultyStore.<UsageStatsStore>wrap(memory).affecting("collectAndReset");
+    UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
+    UsageStatsReporter reporter = UsageStatsReporter.builder(faulty.store()).clock(clock).build();
+    long total = 0;
+    long reported = 0;
+    for (int i = 1; i <= 10; i++) {
+      t.track(UUID.randomUUID(), UUID.randomUUID(), i, 0);
+      t.flush();
+      total += i;
+      if (i % 3 == 0) {
+        faulty.commitThenThrowNext(1);
+      }
+      try {
+        reported += reporter.collectAndReset().map(UsageSummary::allowedRequests).orElse(0L);
+      } catch (InjectedFault lostReply) {
+        // the claim committed: a later call returns it
+      }
+      clock.advance(reporter.period());
+    }
+    reported += reporter.collectAndReset().map(UsageSummary::allowedRequests).orElse(0L);
+
+    assertThat(reported).isEqualTo(total);
+    assertThat(reporter.collectAndReset()).isEmpty();
+    t.close();
+    reporter.close();
   }
 
   @Test

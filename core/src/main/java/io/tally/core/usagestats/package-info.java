@@ -91,15 +91,23 @@
  * usage. Unique counts are exact across replicas for the ids recorded by the collected rows.
  *
  * <p><b>A claim keeps its summary.</b> The claim row stores the summary it returned (totals and
- * replica rows). A {@code collectAndReset()} for a period already claimed by the same reporter id
- * returns that summary again and changes nothing, so a collection whose COMMIT outcome was
- * unknown to its caller loses nothing: the next call returns the summary. A reporter instance
- * never returns one period twice; a reporter restarted with the same id (the {@code Tally}
- * facade uses the replica id) gets the summary of a period it claimed once more, so a consumer
- * keys on the period start if it must not count a period twice. Claims (with their summaries)
- * and the sequence rows of replicas that stopped flushing are deleted by a collection once older
- * than {@link io.tally.core.usagestats.UsageStatsStore#RETENTION} (7 days). The reporter's call
- * is bounded by its timeout (real time, default 10 s).
+ * replica rows). A store {@code collectAndReset} for a period already claimed by the same
+ * reporter id returns that summary again and changes nothing. The reporter keeps in memory the
+ * periods whose call threw or timed out (<em>in doubt</em>: the claim may have committed, say its
+ * COMMIT reply was lost) and asks the store again for them, oldest first, at the start of every
+ * later call, whatever the current period: a committed claim yields its stored summary, one that
+ * did not commit is made then (counting every row present). So within one reporter instance every
+ * summary claimed for it is returned exactly once: {@code collectAndReset()} returns the oldest
+ * one it has not returned and leaves the current period to the next call, {@code collectAll()}
+ * returns them all. A reporter restarted with the same id (the {@code Tally} facade uses the
+ * replica id) gets a summary it claimed and never returned only if its first call asks for that
+ * same period, and may then return it a second time, so a consumer keys on the period start if it
+ * must not count a period twice; a claim of an earlier period whose reply was lost just before the
+ * process stopped is not returned after a restart (limit: its summary stays in the claims table
+ * until the retention ends). Claims (with their summaries) and the sequence rows of replicas that
+ * stopped flushing are deleted by a collection once older than {@link
+ * io.tally.core.usagestats.UsageStatsStore#RETENTION} (7 days). The reporter's call is bounded by
+ * its timeout (real time, default 10 s).
  *
  * <h2>Cost</h2>
  *
