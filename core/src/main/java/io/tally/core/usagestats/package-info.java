@@ -27,8 +27,10 @@
  *       interval's.
  *   <li><b>Nothing lost, nothing counted twice.</b> A failed flush keeps its snapshot and the
  *       next flush re-sends it before anything newer (see below).
- *   <li><b>Final flush on {@code close()}</b>, bounded by the shutdown timeout; whatever could not
- *       be written is counted as dropped (reason {@code unflushed_at_close}) and logged at ERROR.
+ *   <li><b>Final flush on {@code close()}</b>, bounded by the shutdown timeout (real time): a
+ *       failed attempt is retried with a short backoff (10 ms doubling to 500 ms) while the
+ *       budget lasts; only what is still not written when it ends is counted as dropped (reason
+ *       {@value io.tally.core.DropReasons#SHUTDOWN}) and logged at ERROR.
  * </ul>
  *
  * <h2>Flush algorithm</h2>
@@ -131,7 +133,7 @@
  * For the tracker, one item is one {@code track} call: {@code accepted} counts them,
  * {@code flushedRows} those written by successful store calls, {@code pending} those in memory
  * (deltas plus the snapshot in flight or in doubt), {@code coalesced} is always 0, and
- * {@code dropped} holds what {@code close()} could not write ({@code unflushed_at_close}) and
+ * {@code dropped} holds what {@code close()} could not write ({@code shutdown}) and
  * what the store rejected as bad data ({@code rejected}); so {@code accepted == flushedRows +
  * pending + dropped} at all times. The reporter's {@code flushes} count collections that
  * returned a summary.
