@@ -130,8 +130,7 @@ class UsageStatsReporterTest {
 
   @Test
   void collectAllReturnsTheSummariesOfPeriodsInDoubtThenTheCurrentOne() {
-    FaultyStore<UsageStatsStore> faulty =
-        FaultyStore.<UsageStatsStore>wrap(memory).affecting("collectAndReset");
+    FaultyStore<UsageStatsStore> faulty = faultyCollections();
     UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter =
         UsageStatsReporter.builder(faulty.store()).clock(clock).reporterId("r1").build();
@@ -163,8 +162,7 @@ class UsageStatsReporterTest {
 
   @Test
   void aCallerOncePerPeriodGetsEverySummaryClaimedForIt() {
-    FaultyStore<UsageStatsStore> faulty =
-        FaultyStore.<UsageStatsStore>wrap(memory).affecting("collectAndReset");
+    FaultyStore<UsageStatsStore> faulty = faultyCollections();
     UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
     UsageStatsReporter reporter = UsageStatsReporter.builder(faulty.store()).clock(clock).build();
     long total = 0;
@@ -207,5 +205,9 @@ class UsageStatsReporterTest {
         .hasMessageStartingWith("reporterId was ''");
     assertThat(UsageStatsReporter.builder(memory).build().period())
         .isEqualTo(Duration.ofMinutes(30));
+  }
+
+  private FaultyStore<UsageStatsStore> faultyCollections() {
+    return FaultyStore.<UsageStatsStore>wrap(memory).affecting("collectAndReset");
   }
 }
