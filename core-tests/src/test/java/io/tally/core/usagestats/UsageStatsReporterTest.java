@@ -3,6 +3,10 @@ package io.tally.core.usagestats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.tally.core.Health;
 import io.tally.core.StoreException;
 import io.tally.testkit.FaultyStore;
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class UsageStatsReporterTest {
   private final ManualClock clock = ManualClock.startingAt(Instant.parse("2026-01-01T10:17:00Z"));
@@ -187,6 +192,32 @@ class UsageStatsReporterTest {
     assertThat(reporter.collectAndReset()).isEmpty();
     t.close();
     reporter.close();
+  }
+
+  @Test
+  void closingWithAPeriodInDoubtLogsIt() {
+    FaultyStore<UsageStatsStore> faulty = faultyCollections();
+    UsageStatsReporter reporter = UsageStatsReporter.builder(faulty.store()).clock(clock).build();
+    Logger logger = (Logger) LoggerFactory.getLogger(UsageStatsReporter.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      faulty.commitThenThrowNext(1);
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+
+      reporter.close();
+
+      assertThat(logs.list)
+          .anySatisfy(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+                assertThat(e.getFormattedMessage())
+                    .contains("the periods ending [2026-01-01T10:00:00Z] in doubt");
+              });
+    } finally {
+      logger.detachAppender(logs);
+    }
   }
 
   @Test

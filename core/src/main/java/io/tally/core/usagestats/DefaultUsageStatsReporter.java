@@ -196,7 +196,20 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   @Override
   public void close() {
     closed = true;
-    io.shutdownNow();
+    io.shutdownNow(); // ends a running store call, so the lock below is free soon
+    synchronized (this) {
+      if (!ready.isEmpty() || !inDoubt.isEmpty()) {
+        List<Instant> claimed = new ArrayList<>();
+        ready.forEach(summary -> claimed.add(summary.periodEnd()));
+        log.error(
+            "{}: closed with the summaries of the periods ending {} claimed but not returned, and"
+                + " the periods ending {} in doubt (their claims may have committed); the store"
+                + " keeps the claimed summaries with their claims",
+            name,
+            claimed,
+            inDoubt);
+      }
+    }
   }
 
   @Override

@@ -101,7 +101,8 @@
  * did not commit is made then (counting every row present). So within one reporter instance every
  * summary claimed for it is returned exactly once: {@code collectAndReset()} returns the oldest
  * one it has not returned and leaves the current period to the next call, {@code collectAll()}
- * returns them all. A reporter restarted with the same id (the {@code Tally} facade uses the
+ * returns them all. {@code close()} logs at ERROR the periods still in doubt and the summaries
+ * obtained but not returned (after a failed {@code collectAll()}). A reporter restarted with the same id (the {@code Tally} facade uses the
  * replica id) gets a summary it claimed and never returned only if its first call asks for that
  * same period, and may then return it a second time, so a consumer keys on the period start if it
  * must not count a period twice; a claim of an earlier period whose reply was lost just before the
