@@ -7,6 +7,7 @@ import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.InputRules;
 import io.tally.core.StoreException;
+import io.tally.core.internal.CloseRetry;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
@@ -508,11 +509,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     boolean locked = false;
     try {
       locked = flushLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      if (locked) {
-        long remaining = deadline - REAL_TIME.nanoTime();
-        if (remaining > 0) {
-          flushLocked(Duration.ofNanos(remaining));
-        }
+      if (locked) { // a failed attempt is retried while the budget lasts, each within flushTimeout
+        CloseRetry.untilDone(() -> {
+          long remaining = Math.min(deadline - REAL_TIME.nanoTime(), flushTimeout.toNanos());
+          if (remaining <= 0) {
+            return false;
+          }
+          FlushResult.Outcome outcome = flushLocked(Duration.ofNanos(remaining)).outcome();
+          return outcome == FlushResult.Outcome.SUCCESS || outcome == FlushResult.Outcome.EMPTY;
+        }, deadline);
       } else {
         log.warn(
             "{}: a running flush did not finish within the shutdown timeout {}",
