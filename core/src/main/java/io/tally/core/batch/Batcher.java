@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 
 /**
  * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
@@ -203,6 +204,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
+    ToIntFunction<? super T> truncations; // null: items are never truncated
     String name = DEFAULT_NAME;
 
     Builder(BatchStore<T> store) {
@@ -345,6 +347,21 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
      */
     public Builder<T> healthPolicy(HealthPolicy policy) {
       this.healthPolicy = Objects.requireNonNull(policy, "healthPolicy");
+      return this;
+    }
+
+    /**
+     * Sets how to read, from an item, how many of its values were truncated to a documented limit
+     * before it reached the batcher (for connection events, {@code
+     * ConnectionEvent::truncatedFields}); the batcher adds it up over the items it accepts and
+     * reports the sum as {@link io.tally.core.ComponentStats#truncated()}. By default nothing is
+     * counted. Called on the writing thread; it must be cheap and must not throw.
+     *
+     * @param perItem the truncated values of one item
+     * @return this
+     */
+    public Builder<T> truncations(ToIntFunction<? super T> perItem) {
+      this.truncations = Objects.requireNonNull(perItem, "truncations");
       return this;
     }
 

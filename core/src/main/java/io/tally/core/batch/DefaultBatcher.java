@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests =
       new ConcurrentLinkedQueue<>();
   private final BatchCounters counters;
+  private final ToIntFunction<? super T> truncations;
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
@@ -92,6 +94,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private DefaultBatcher(Batcher.Builder<T> b) {
     this.name = b.name;
     this.counters = new BatchCounters(name, log);
+    this.truncations = b.truncations;
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
     this.writeTimeout = b.writeTimeout;
@@ -126,18 +129,19 @@ final class DefaultBatcher<T> implements Batcher<T> {
     int r = intake.offer(item);
     if (r == Intake.FULL) {
       r = offerWaiting(item, writeTimeout, DropReasons.QUEUE_FULL);
-      if (r == Intake.FULL) {
-        throw new RejectedExecutionException(
-            name
-                + ": the queue stayed full for writeTimeout "
-                + writeTimeout
-                + " (or the waiting thread was interrupted); the item is dropped");
-      }
     }
     if (r == Intake.CLOSED) {
       // The intake refuses offers under its lock once closed, so an item is either queued
       // before the worker's final drain (which runs after intake.close()) or refused here.
       throw new IllegalStateException(name + " is closed");
+    }
+    counters.truncated(truncations, item);
+    if (r == Intake.FULL) {
+      throw new RejectedExecutionException(
+          name
+              + ": the queue stayed full for writeTimeout "
+              + writeTimeout
+              + " (or the waiting thread was interrupted); the item is dropped");
     }
   }
 
@@ -152,6 +156,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     if (r == Intake.CLOSED) {
       throw new IllegalStateException(name + " is closed");
     }
+    counters.truncated(truncations, item);
     return r == Intake.OFFERED;
   }
 
