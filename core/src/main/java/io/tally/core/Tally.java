@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
- * (plus any override modules) and starts, in this order: the stores (then the migrations, if
- * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
+ * (plus any override modules) and starts, in this order: the stores (then the check of the
+ * database user's privileges, {@link Stores#missingPrivileges}, and the migrations, if {@code
+ * tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
  * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
@@ -338,6 +339,7 @@ public final class Tally implements AutoCloseable {
     void run(Injector injector) {
       Stores stores = injector.getInstance(Stores.class);
       started.add(new Started("stores", stores));
+      checkPrivileges(stores);
       if (config.migrateOnStart()) {
         migrate(stores);
       }
@@ -353,6 +355,23 @@ public final class Tally implements AutoCloseable {
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
+      }
+    }
+
+    /**
+     * Fails the start naming every privilege the database user lacks ({@link
+     * Stores#missingPrivileges}). Skipped with {@code tally.start.require-database=false}: then
+     * the start does not wait for the database.
+     */
+    private void checkPrivileges(Stores stores) {
+      if (!config.requireDatabaseAtStart()) {
+        return;
+      }
+      List<String> missing = stores.missingPrivileges(config.migrateOnStart());
+      if (!missing.isEmpty()) {
+        throw new StoreException(
+            "the database user lacks privileges Tally needs (README, \"Database privileges\"): "
+                + String.join("; ", missing));
       }
     }
 
