@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
+  /** How often {@link #awaitIdle} looks again. */
+  private static final long IDLE_POLL_NANOS = 200_000;
 
   private final String name;
   private final int maxBatchSize;
@@ -248,6 +251,20 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** True when the worker waits with nothing to do and no store call running; for tests. */
   boolean isIdle() {
     return (intake.consumerIdle() && !calling) || terminated.getCount() == 0;
+  }
+
+  @Override
+  public boolean awaitIdle(Duration timeout) {
+    Checks.notNegative(timeout, "timeout");
+    long start = real.nanoTime();
+    long budget = StoreCalls.saturatedNanos(timeout);
+    while (!isIdle()) {
+      if (real.nanoTime() - start >= budget || Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+      LockSupport.parkNanos(IDLE_POLL_NANOS); // a test hook: a short poll keeps Intake untouched
+    }
+    return true;
   }
 
   @Override
