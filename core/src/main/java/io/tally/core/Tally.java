@@ -193,7 +193,9 @@ public final class Tally implements AutoCloseable {
 
   /**
    * Returns a snapshot of every component's counters, in start order: the backends that are
-   * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
+   * components (the {@code db} backend's batcher, named {@code connection-log}), each followed by
+   * the components it runs if it is a {@link ComponentOwner} (the {@code nats} backend's relay),
+   * {@code
    * last-used}, {@code usage-stats}, {@code usage-reporter}, then the extra components.
    *
    * @return one snapshot per component; unmodifiable
@@ -348,6 +350,9 @@ public final class Tally implements AutoCloseable {
       for (Backend<ConnectionEvent> b : connectionLog.backends()) {
         if (b instanceof TallyComponent) {
           components.add((TallyComponent) b);
+        }
+        if (b instanceof ComponentOwner) { // e.g. a relay the backend runs (closed by it)
+          components.addAll(((ComponentOwner) b).ownedComponents());
         }
       }
       lastUsed = component(injector.getInstance(TallyModule.LAST_USED));
