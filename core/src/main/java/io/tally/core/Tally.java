@@ -41,15 +41,18 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
- * (plus any override modules) and starts, in this order: the stores (then the check of the
- * database user's privileges, {@link Stores#missingPrivileges}, and the migrations, if {@code
- * tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
+ * (plus any override modules) and starts, in this order: the stores (then the migrations, if
+ * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
  * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
  * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops the components in parallel, then
  * the stores, within one budget. Thread-safe.
+ *
+ * <p>Before the migrations, the start asks the stores which privileges the database user lacks
+ * ({@link Stores#missingPrivileges}) and fails naming them, unless {@code
+ * tally.start.require-database=false}.
  */
 public final class Tally implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tally.class);
@@ -193,9 +196,7 @@ public final class Tally implements AutoCloseable {
 
   /**
    * Returns a snapshot of every component's counters, in start order: the backends that are
-   * components (the {@code db} backend's batcher, named {@code connection-log}), each followed by
-   * the components it runs if it is a {@link ComponentOwner} (the {@code nats} backend's relay),
-   * {@code
+   * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
    * last-used}, {@code usage-stats}, {@code usage-reporter}, then the extra components.
    *
    * @return one snapshot per component; unmodifiable
@@ -211,7 +212,9 @@ public final class Tally implements AutoCloseable {
   /**
    * Returns every running component, in the order of {@link #stats()}: for metrics and health
    * checks that watch each one (its {@link TallyComponent#stats()} and {@link
-   * TallyComponent#health()}).
+   * TallyComponent#health()}). A backend that is a {@link ComponentOwner} (the {@code nats}
+   * backend with its relay) is followed by the components it runs, here, in {@link #stats()} and
+   * in {@link #health()}.
    *
    * @return the components; unmodifiable
    */
