@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 final class BatchCounters {
   private final String name;
   private final Logger log;
+  private final PendingBound bound;
   private final Object lock = new Object();
   /** Writes refused after being accepted (queue full, enqueue timeout): counted with their drop. */
   private long refused;
@@ -31,9 +32,14 @@ final class BatchCounters {
   private final Map<String, Long> dropped = new TreeMap<>();
   private long callbackFailures;
 
-  BatchCounters(String name, Logger log) {
+  /**
+   * @param bound the memory bound; every item that leaves {@code held} leaves it too (items
+   *     enter it by {@link IntakeDrain}, which reserves room before it drains)
+   */
+  BatchCounters(String name, Logger log, PendingBound bound) {
     this.name = name;
     this.log = log;
+    this.bound = bound;
   }
 
   /**
@@ -54,6 +60,7 @@ final class BatchCounters {
       held--;
       coalesced++;
     }
+    bound.release(1);
   }
 
   /** A store call wrote {@code n} held items. */
@@ -63,6 +70,7 @@ final class BatchCounters {
       flushes++;
       held -= n;
     }
+    bound.release(n);
   }
 
   void failedFlush() {
@@ -84,6 +92,7 @@ final class BatchCounters {
       held -= n;
       total = dropped.merge(reason, (long) n, Long::sum);
     }
+    bound.release(n);
     logDrop(reason, n, why, total, cause);
   }
 

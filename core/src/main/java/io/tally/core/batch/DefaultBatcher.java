@@ -10,7 +10,6 @@ import io.tally.core.StoreException.Kind;
 import io.tally.core.internal.Checks;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
-import io.tally.core.internal.TallyThreadFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * lock is held across I/O. {@code close()} publishes its deadlines before any thread can see
  * that it began; the worker then makes the last attempts synchronously, and {@code close()}
  * interrupts it if the shutdown time is nearly spent.
+ *
+ * <p>A {@link ShardedBatcher} runs several of these as shards of one batcher: each has its own
+ * intake, worker and I/O thread, and they share the memory bound, the failure tracker and the
+ * flush listeners ({@link ShardContext}).
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
@@ -57,6 +60,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final Clock real;
   private final FailureTracker failures;
   private final FlushListeners listeners;
+  private final ShardContext shard;
+  private final PendingBound bound;
   private final Intake<T> intake;
   private final StoreCalls<T> calls;
   private final Thread worker;
@@ -89,9 +94,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** The first call after a merge-back backoff counts as a retry. */
   private boolean nextIsRetry;
 
-  private DefaultBatcher(Batcher.Builder<T> b) {
+  private DefaultBatcher(Batcher.Builder<T> b, ShardContext shard) {
     this.name = b.name;
-    this.counters = new BatchCounters(name, log);
+    this.shard = shard;
+    this.bound = shard.bound();
+    this.counters = new BatchCounters(name, log, bound);
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
     this.writeTimeout = b.writeTimeout;
@@ -99,20 +106,26 @@ final class DefaultBatcher<T> implements Batcher<T> {
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
     this.real = b.realTime;
-    this.failures = new FailureTracker(name, log, clock, b.healthPolicy);
-    this.listeners = new FlushListeners(name, b.listeners);
-    this.intake = new Intake<>(b.effectiveQueueCapacity());
+    this.failures = shard.failures();
+    this.listeners = shard.listeners();
+    this.intake = new Intake<>(shard.queueCapacity());
+    bound.onRoom(shard.index(), () -> intake.signal(Intake.ROOM));
     this.pending = new PendingBatch<>(b.coalescing, counters::callbackFailed);
-    this.drain = new IntakeDrain<>(intake, pending, counters, b.effectiveMaxPendingItems());
+    this.drain = new IntakeDrain<>(intake, pending, counters, bound);
     this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
     this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
     this.retryQueue = new RetryQueue<>(b.retryQueueCapacity, backoff, counters);
-    this.calls = new StoreCalls<>(name, b.store, clock, real, () -> intake.signal(Intake.DONE));
-    this.worker = new TallyThreadFactory(name).newThread(this::run);
+    this.calls = new StoreCalls<>(shard.io(), b.store, clock, real, () -> intake.signal(Intake.DONE));
+    this.worker = shard.workers().newThread(this::run);
   }
 
   static <T> DefaultBatcher<T> start(Batcher.Builder<T> builder) {
-    DefaultBatcher<T> b = new DefaultBatcher<>(builder);
+    return start(builder, ShardContext.alone(builder, log));
+  }
+
+  /** Starts one shard of a batcher (or its only one). */
+  static <T> DefaultBatcher<T> start(Batcher.Builder<T> builder, ShardContext shard) {
+    DefaultBatcher<T> b = new DefaultBatcher<>(builder, shard);
     b.timer.rearm(); // armed before build() returns
     b.worker.start();
     return b;
@@ -175,17 +188,34 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public FlushResult flush() {
-    if (closed || Thread.currentThread() == worker) {
+    if (closed || isWorker()) {
       return FlushResult.empty();
     }
+    return awaitFlush(requestFlush(), real.nanoTime() + flushWait().toNanos());
+  }
+
+  /** How long {@code flush()} waits: twice the flush timeout plus a second. */
+  Duration flushWait() {
+    return flushTimeout.multipliedBy(2).plusSeconds(1);
+  }
+
+  /** Asks the worker for a flush; the future completes with what it did. */
+  CompletableFuture<FlushResult> requestFlush() {
     CompletableFuture<FlushResult> done = new CompletableFuture<>();
     flushRequests.add(done);
     intake.signal(Intake.FLUSH);
-    Duration wait = flushTimeout.multipliedBy(2).plusSeconds(1);
+    if (closed) { // the shutdown may have emptied the requests before this one came
+      done.complete(FlushResult.empty());
+    }
+    return done;
+  }
+
+  /** Waits for a flush until {@code deadline} (real nanos). */
+  FlushResult awaitFlush(CompletableFuture<FlushResult> done, long deadline) {
     try {
-      return done.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+      return done.get(Math.max(0, deadline - real.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      return FlushResult.timedOut(0, wait, e);
+      return FlushResult.timedOut(0, flushWait(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return FlushResult.failed(0, Duration.ZERO, e);
@@ -194,21 +224,38 @@ final class DefaultBatcher<T> implements Batcher<T> {
     }
   }
 
+  /** True on this batcher's worker thread (a flush listener runs there). */
+  boolean isWorker() {
+    return Thread.currentThread() == worker;
+  }
+
   @Override
   public void close() {
-    Deadlines d;
+    Deadlines d = beginClose(real.nanoTime());
+    if (isWorker()) {
+      return; // called from a flush listener; the worker closes once the listener returns
+    }
+    awaitClosed(d);
+  }
+
+  /**
+   * Stops intake and tells the worker to close, with deadlines from {@code now} (real nanos);
+   * returns the deadlines (those of the first call). Does not wait.
+   */
+  Deadlines beginClose(long now) {
     synchronized (closeLock) {
       if (closing == null) {
-        closing = Deadlines.from(real.nanoTime(), shutdownTimeout);
+        closing = Deadlines.from(now, shutdownTimeout);
         closed = true;
         intake.close();
         intake.signal(Intake.CLOSE);
       }
-      d = closing;
+      return closing;
     }
-    if (Thread.currentThread() == worker) {
-      return; // called from a flush listener; the worker closes once the listener returns
-    }
+  }
+
+  /** Waits for the worker to close by the deadlines, interrupting it when it is late. */
+  void awaitClosed(Deadlines d) {
     try {
       if (!terminated.await(d.worker() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
         worker.interrupt(); // stuck waiting for a store call: give up on it
@@ -237,7 +284,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public ComponentStats stats() {
-    return counters.snapshot(intake, failures, listeners.failures());
+    return counters.snapshot(intake, failures, shard.listenerFailures());
   }
 
   /** True when the worker waits with nothing to do and no store call running; for tests. */
@@ -281,7 +328,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
           finish(r);
         }
       }
-      drain.drain(heldElsewhere());
+      drain.drain();
       if (closing != null) {
         return;
       }
@@ -298,7 +345,11 @@ final class DefaultBatcher<T> implements Batcher<T> {
       if (closing != null) {
         return;
       }
-      boolean canTake = drain.canTake(heldElsewhere() + pending.size());
+      boolean canTake = drain.canTake();
+      if (!canTake) {
+        bound.block(shard.index()); // then look again: room freed since is not missed
+        canTake = drain.canTake();
+      }
       if (timer.isStale() && !intake.hasWork(canTake)) {
         timer.moveIfStale(); // about to wait: arm the timer for the deadline the last flush set
       }
@@ -308,12 +359,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
       } else {
         signals = intake.awaitWork(canTake, calls.nanosLeft(inFlight));
       }
+      if (!canTake) {
+        bound.unblock(shard.index());
+      }
     }
-  }
-
-  /** Items the worker holds outside the pending batch; they count towards the bound too. */
-  private int heldElsewhere() {
-    return isolation.size() + retryQueue.items() + (inFlight == null ? 0 : inFlight.items.size());
   }
 
   // ---------------------------------------------------------------- deciding what to write
@@ -397,10 +446,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
       return;
     }
     if (round.owed() == 0) {
-      if (pending.size() < maxBatchSize) {
+      if (pending.size() < maxBatchSize && !bound.underPressure()) {
         return;
       }
-      timer.defer(); // a size flush
+      timer.defer(); // a size flush (or the shared bound is used up)
     }
     drain.lookAgain();
     List<T> chunk = pending.take(maxBatchSize);
@@ -645,7 +694,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
-  private record Deadlines(long worker, long close) {
+  record Deadlines(long worker, long close) {
     static Deadlines from(long now, Duration shutdownTimeout) {
       long total = StoreCalls.saturatedNanos(shutdownTimeout);
       // keep a little time to interrupt a stuck store call and let the worker book the rest
