@@ -13,7 +13,8 @@ import io.tally.core.spi.ProviderContext;
 /**
  * The {@code db} backend: a {@link Batcher} over the configured store's connection-log store,
  * coalescing by connection ({@link ConnectionEvents#coalescing()}), with the {@code tally.batch.*}
- * settings. Its component name is {@value #COMPONENT}.
+ * settings; it writes on {@code tally.batch.parallelism} connections at once, one session's
+ * events always on the same one. Its component name is {@value #COMPONENT}.
  */
 public final class DbBackendProvider implements BackendProvider {
   /** The provider's name: {@value}. */
@@ -45,6 +46,7 @@ public final class DbBackendProvider implements BackendProvider {
         .flushInterval(c.batchFlushInterval())
         .queueCapacity(c.batchQueueCapacity())
         .maxPendingItems(c.batchMaxPending())
+        .parallelism(c.batchParallelism())
         .coalescing(ConnectionEvents.coalescing())
         .retryPolicy(
             RetryPolicy.exponential(
