@@ -2,6 +2,7 @@ package io.tally.core.batch;
 
 import io.tally.core.ComponentStats;
 import io.tally.core.internal.FailureTracker;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -110,6 +111,29 @@ final class BatchCounters {
     if (total == 1 || total % 100 == 0) {
       logDrop(reason, 1, why, total, null);
     }
+  }
+
+  /**
+   * Offers {@code item} to a full {@code intake}, waiting up to {@code wait} (real time) for room;
+   * counts it as refused for {@code reason} if none came.
+   *
+   * @return the intake's answer
+   */
+  <T> int offerWaiting(Intake<T> intake, T item, Duration wait, String reason) {
+    int r;
+    String why;
+    try {
+      r = intake.offer(item, StoreCalls.saturatedNanos(wait));
+      why = "the queue stayed full for " + wait;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      r = Intake.FULL;
+      why = "a write waiting for room in the full queue was interrupted";
+    }
+    if (r == Intake.FULL) {
+      refuse(reason, why);
+    }
+    return r;
   }
 
   /** Counts a key function or merge rule that threw; logs the first and every 1000th. */

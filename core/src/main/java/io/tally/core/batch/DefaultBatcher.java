@@ -5,7 +5,6 @@ import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
-import io.tally.core.StoreException;
 import io.tally.core.StoreException.Kind;
 import io.tally.core.internal.Checks;
 import io.tally.core.internal.FailureTracker;
@@ -14,14 +13,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +73,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
    * The shutdown deadlines, published in one write once close() computed them: a thread that sees
    * close begin (this is non-null) always sees its deadlines. Null until close().
    */
-  private volatile Deadlines closing;
+  private volatile CloseDeadlines closing;
   /** True while a store call started by the worker has not been handled; for isIdle(). */
   private volatile boolean calling;
 
@@ -138,7 +134,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     Objects.requireNonNull(item, "item");
     int r = intake.offer(item);
     if (r == Intake.FULL) {
-      r = offerWaiting(item, writeTimeout, DropReasons.QUEUE_FULL);
+      r = counters.offerWaiting(intake, item, writeTimeout, DropReasons.QUEUE_FULL);
       if (r == Intake.FULL) {
         throw new RejectedExecutionException(
             name
@@ -160,7 +156,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     Checks.notNegative(maxWait, "maxWait");
     int r = intake.offer(item);
     if (r == Intake.FULL) {
-      r = offerWaiting(item, maxWait, DropReasons.ENQUEUE_TIMEOUT);
+      r = counters.offerWaiting(intake, item, maxWait, DropReasons.ENQUEUE_TIMEOUT);
     }
     if (r == Intake.CLOSED) {
       throw new IllegalStateException(name + " is closed");
@@ -168,30 +164,12 @@ final class DefaultBatcher<T> implements Batcher<T> {
     return r == Intake.OFFERED;
   }
 
-  /** Waits up to {@code wait} for room; counts the item as dropped for {@code reason} if none. */
-  private int offerWaiting(T item, Duration wait, String reason) {
-    int r;
-    String why;
-    try {
-      r = intake.offer(item, StoreCalls.saturatedNanos(wait));
-      why = "the queue stayed full for " + wait;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      r = Intake.FULL;
-      why = "a write waiting for room in the full queue was interrupted";
-    }
-    if (r == Intake.FULL) {
-      counters.refuse(reason, why);
-    }
-    return r;
-  }
-
   @Override
   public FlushResult flush() {
     if (closed || isWorker()) {
       return FlushResult.empty();
     }
-    return awaitFlush(requestFlush(), real.nanoTime() + flushWait().toNanos());
+    return FlushRound.await(requestFlush(), flushWait(), real);
   }
 
   /** How long {@code flush()} waits: twice the flush timeout plus a second. */
@@ -210,20 +188,6 @@ final class DefaultBatcher<T> implements Batcher<T> {
     return done;
   }
 
-  /** Waits for a flush until {@code deadline} (real nanos). */
-  FlushResult awaitFlush(CompletableFuture<FlushResult> done, long deadline) {
-    try {
-      return done.get(Math.max(0, deadline - real.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      return FlushResult.timedOut(0, flushWait(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return FlushResult.failed(0, Duration.ZERO, e);
-    } catch (ExecutionException e) {
-      return FlushResult.failed(0, Duration.ZERO, e.getCause());
-    }
-  }
-
   /** True on this batcher's worker thread (a flush listener runs there). */
   boolean isWorker() {
     return Thread.currentThread() == worker;
@@ -231,7 +195,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   @Override
   public void close() {
-    Deadlines d = beginClose(real.nanoTime());
+    CloseDeadlines d = beginClose(real.nanoTime());
     if (isWorker()) {
       return; // called from a flush listener; the worker closes once the listener returns
     }
@@ -242,10 +206,10 @@ final class DefaultBatcher<T> implements Batcher<T> {
    * Stops intake and tells the worker to close, with deadlines from {@code now} (real nanos);
    * returns the deadlines (those of the first call). Does not wait.
    */
-  Deadlines beginClose(long now) {
+  CloseDeadlines beginClose(long now) {
     synchronized (closeLock) {
       if (closing == null) {
-        closing = Deadlines.from(now, shutdownTimeout);
+        closing = CloseDeadlines.from(now, shutdownTimeout);
         closed = true;
         intake.close();
         intake.signal(Intake.CLOSE);
@@ -255,7 +219,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /** Waits for the worker to close by the deadlines, interrupting it when it is late. */
-  void awaitClosed(Deadlines d) {
+  void awaitClosed(CloseDeadlines d) {
     try {
       if (!terminated.await(d.worker() - real.nanoTime(), TimeUnit.NANOSECONDS)) {
         worker.interrupt(); // stuck waiting for a store call: give up on it
@@ -504,7 +468,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
       }
       return;
     }
-    Kind kind = kindOf(result);
+    Kind kind = StoreCalls.kindOf(result);
     boolean endsRound = true; // a failure ends a flush round, unless an isolation resolves it
     switch (source) {
       case PART -> endsRound = handle(isolation.failed(call.items, kind), result);
@@ -538,20 +502,9 @@ final class DefaultBatcher<T> implements Batcher<T> {
       failures.recordSuccess();
     } else {
       counters.failedFlush();
-      failures.recordFailure("writing a batch of " + items + " item(s)", cause(r));
+      failures.recordFailure("writing a batch of " + items + " item(s)", StoreCalls.cause(r));
     }
     listeners.fire(r);
-  }
-
-  /** Timeouts, interrupts and cancellations are transient; otherwise what the store says. */
-  private static Kind kindOf(FlushResult result) {
-    Throwable cause = result.failure().orElse(null);
-    if (result.outcome() == FlushResult.Outcome.TIMED_OUT
-        || cause instanceof InterruptedException
-        || cause instanceof CancellationException) {
-      return Kind.TRANSIENT;
-    }
-    return StoreException.kindOf(cause);
   }
 
   /**
@@ -562,7 +515,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private boolean handle(Isolation.Verdict<T> verdict, FlushResult result) {
     for (T item : verdict.rejected()) { // logged with its key, never its contents
       String why = "the store rejected it alone, key " + pending.keyOf(item);
-      counters.drop(DropReasons.REJECTED, 1, why, cause(result));
+      counters.drop(DropReasons.REJECTED, 1, why, StoreCalls.cause(result));
     }
     if (verdict.givenBack().isEmpty()) {
       return false;
@@ -587,7 +540,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
           "failed again after "
               + backoff.policy().maxAttempts()
               + " retries, or past the retry deadline",
-          cause(result));
+          StoreCalls.cause(result));
       return;
     }
     drain.mergeBack(items);
@@ -639,7 +592,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   /** Real nanos the worker may still spend closing. */
   private long shutdownLeft() {
-    Deadlines d = closing;
+    CloseDeadlines d = closing;
     return d == null
         ? StoreCalls.saturatedNanos(flushTimeout) // the worker died without close(): try once
         : d.worker() - real.nanoTime();
@@ -674,7 +627,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     if (r.isSuccess()) {
       return;
     }
-    if (kindOf(r) == Kind.DATA) {
+    if (StoreCalls.kindOf(r) == Kind.DATA) {
       if (items.size() == 1) {
         handle(new Isolation.Verdict<>(items, List.of()), r);
         return;
@@ -684,22 +637,8 @@ final class DefaultBatcher<T> implements Batcher<T> {
       lastAttempt(new ArrayList<>(items.subList(half, items.size())));
       return;
     }
-    counters.drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", cause(r));
+    counters.drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", StoreCalls.cause(r));
   }
 
-  // ------------------------------------------------------------ accounting
 
-  private static Throwable cause(FlushResult r) {
-    return r == null ? null : r.failure().orElse(null);
-  }
-
-  /** Real-time (nanos) deadlines of close(): the whole call, and the worker's part of it. */
-  record Deadlines(long worker, long close) {
-    static Deadlines from(long now, Duration shutdownTimeout) {
-      long total = StoreCalls.saturatedNanos(shutdownTimeout);
-      // keep a little time to interrupt a stuck store call and let the worker book the rest
-      return new Deadlines(
-          now + total - Math.min(TimeUnit.MILLISECONDS.toNanos(100), total / 10), now + total);
-    }
-  }
 }

@@ -111,14 +111,15 @@ final class ShardedBatcher<T> implements Batcher<T> {
     if (shards.stream().anyMatch(DefaultBatcher::isWorker)) {
       return FlushResult.empty(); // called from a flush listener
     }
-    long deadline = real.nanoTime() + first.flushWait().toNanos();
+    Duration wait = first.flushWait();
+    long deadline = real.nanoTime() + wait.toNanos();
     List<CompletableFuture<FlushResult>> asked = new ArrayList<>(shards.size());
     for (DefaultBatcher<T> s : shards) {
       asked.add(s.requestFlush());
     }
     List<FlushResult> results = new ArrayList<>(shards.size());
     for (int i = 0; i < shards.size(); i++) {
-      results.add(shards.get(i).awaitFlush(asked.get(i), deadline));
+      results.add(FlushRound.await(asked.get(i), deadline, wait, real));
     }
     return combine(results);
   }
@@ -142,7 +143,7 @@ final class ShardedBatcher<T> implements Batcher<T> {
   @Override
   public void close() {
     long now = real.nanoTime();
-    List<DefaultBatcher.Deadlines> deadlines = new ArrayList<>(shards.size());
+    List<CloseDeadlines> deadlines = new ArrayList<>(shards.size());
     for (DefaultBatcher<T> s : shards) {
       deadlines.add(s.beginClose(now));
     }

@@ -2,6 +2,8 @@ package io.tally.core.batch;
 
 import io.tally.core.Clock;
 import io.tally.core.FlushResult;
+import io.tally.core.StoreException;
+import io.tally.core.StoreException.Kind;
 import io.tally.core.internal.CallScope;
 import java.time.Duration;
 import java.util.Collections;
@@ -170,6 +172,22 @@ final class StoreCalls<T> {
         call.items.size(),
         call.timeout,
         new TimeoutException("store call did not finish within " + call.timeout));
+  }
+
+  /** Timeouts, interrupts and cancellations are transient; otherwise what the store says. */
+  static Kind kindOf(FlushResult result) {
+    Throwable cause = result.failure().orElse(null);
+    if (result.outcome() == FlushResult.Outcome.TIMED_OUT
+        || cause instanceof InterruptedException
+        || cause instanceof CancellationException) {
+      return Kind.TRANSIENT;
+    }
+    return StoreException.kindOf(cause);
+  }
+
+  /** @return the failure of {@code r}, or null (also for a null result) */
+  static Throwable cause(FlushResult r) {
+    return r == null ? null : r.failure().orElse(null);
   }
 
   static long saturatedNanos(Duration d) {
