@@ -7,9 +7,9 @@ import io.tally.core.ComponentStats;
 import io.tally.core.batch.Batcher;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
-import io.tally.core.connectionlog.ConnectionType;
 import io.tally.store.postgres.PostgresConnectionLogStore;
 import io.tally.store.postgres.PostgresSchema;
+import io.tally.testkit.ConnectionLogStoreContract;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -19,7 +19,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -97,13 +96,12 @@ public final class ParallelWritesBenchmark {
             .build();
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch done = new CountDownLatch(writers);
-    UUID org = UUID.randomUUID();
     for (int w = 0; w < writers; w++) {
       Thread t =
           new Thread(
               () -> {
                 try {
-                  write(batcher, org, stop);
+                  write(batcher, stop);
                 } finally {
                   done.countDown();
                 }
@@ -138,7 +136,7 @@ public final class ParallelWritesBenchmark {
         closed);
   }
 
-  private static void write(Batcher<ConnectionEvent> batcher, UUID org, AtomicBoolean stop) {
+  private static void write(Batcher<ConnectionEvent> batcher, AtomicBoolean stop) {
     int ring = 2_000;
     ConnectionEvent.Builder[] open = new ConnectionEvent.Builder[ring];
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
@@ -150,18 +148,7 @@ public final class ParallelWritesBenchmark {
       if (open[slot] != null) {
         batcher.write(open[slot].disconnectReason("closed").code(0).disconnect(now));
       }
-      ConnectionEvent.Builder s =
-          ConnectionEvent.builder()
-              .organizationId(org)
-              .workspaceOwnerId(org)
-              .workspaceId(UUID.randomUUID())
-              .workspaceName("ws")
-              .agentName("main")
-              .type(ConnectionType.SSH)
-              .ip("10.0.0.1")
-              .userAgent("OpenSSH_9.6")
-              .userId(UUID.randomUUID())
-              .connectionId(UUID.randomUUID());
+      ConnectionEvent.Builder s = ConnectionLogStoreContract.session();
       batcher.write(s.connect(now));
       open[slot] = s;
     }

@@ -8,8 +8,8 @@ import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
-import io.tally.core.connectionlog.ConnectionType;
 import io.tally.testkit.Await;
+import io.tally.testkit.ConnectionLogStoreContract;
 import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.FaultyStore;
 import io.tally.testkit.ManualClock;
@@ -53,26 +53,13 @@ class ShardedBatcherTest {
     return conservation.watch(b);
   }
 
-  private static ConnectionEvent.Builder session() {
-    return ConnectionEvent.builder()
-        .organizationId(UUID.randomUUID())
-        .workspaceOwnerId(UUID.randomUUID())
-        .workspaceId(UUID.randomUUID())
-        .workspaceName("dev")
-        .agentName("main")
-        .type(ConnectionType.SSH)
-        .ip("10.1.2.3")
-        .userId(UUID.randomUUID())
-        .connectionId(UUID.randomUUID());
-  }
-
   @Test
   void oneSessionsConnectAndDisconnectAlwaysGoToTheSameShardAndKeysUseEveryShard() {
     Coalescing<ConnectionEvent> rule = ConnectionEvents.coalescing();
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     Set<Integer> used = new HashSet<>();
     for (int i = 0; i < 1_000; i++) {
-      ConnectionEvent.Builder session = session();
+      ConnectionEvent.Builder session = ConnectionLogStoreContract.session();
       ConnectionEvent connect = session.connect(t);
       ConnectionEvent disconnect = session.id(UUID.randomUUID()).disconnect(t.plusSeconds(60));
       Object connectKey = rule.key(connect);
