@@ -6,8 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tally.core.ConfigException;
 import io.tally.core.TallyConfig;
 import io.tally.core.backend.Backend;
-import io.tally.core.connectionlog.ConnectionEvent;
-import io.tally.core.internal.DbBackendProvider;
+import io.tally.core.spi.BackendProvider;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.Stores;
 import io.tally.testkit.InMemoryConnectionLogStore;
@@ -15,6 +14,7 @@ import io.tally.testkit.InMemoryLastUsedStore;
 import io.tally.testkit.InMemoryUsageStatsStore;
 import io.tally.testkit.ManualClock;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 /** The batcher's memory bound, parallelism and retry limits as configuration keys. */
@@ -80,12 +80,17 @@ class BatchConfigTest {
     Stores stores =
         Stores.of(new InMemoryLastUsedStore<>(), new InMemoryUsageStatsStore(), store, () -> {}, () -> {});
     TallyConfig config = TallyConfig.from(Map.of("tally.batch.parallelism", "3"));
-    Backend<ConnectionEvent> backend =
-        new DbBackendProvider().create(ProviderContext.of(config, stores, ManualClock.create()));
+    BackendProvider db =
+        ServiceLoader.load(BackendProvider.class).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(p -> p.name().equals("db"))
+            .findFirst()
+            .orElseThrow();
+    Backend<?> backend = db.create(ProviderContext.of(config, stores, ManualClock.create()));
     try {
       assertThat(backend).isInstanceOf(ShardedBatcher.class);
       assertThat(((ShardedBatcher<?>) backend).parallelism()).isEqualTo(3);
-      assertThat(((Batcher<?>) backend).name()).isEqualTo(DbBackendProvider.COMPONENT);
+      assertThat(((Batcher<?>) backend).name()).isEqualTo("connection-log");
     } finally {
       backend.close();
     }

@@ -8,7 +8,8 @@
  *
  * <ul>
  *   <li><b>Threads.</b> One worker thread per batcher drains the queue, coalesces, and decides
- *       every store call; it is the only one that starts them, so store calls never overlap.
+ *       every store call; it is the only one that starts them, so store calls never overlap
+ *       (per shard: see parallel writes below).
  *       Each call runs on one I/O thread ({@code tally-<name>-io-<n>}) and is bounded in real
  *       time by {@code flushTimeout}; the worker does not wait for it but keeps draining the
  *       queue into the pending batch, so writers block only when the whole memory bound is used.
