@@ -127,6 +127,10 @@ public class BatcherBenchmark {
     @Param({"true"})
     public boolean coalesce;
 
+    /** Shards writing at once; {@code -p parallelism=1,2}. */
+    @Param({"1"})
+    public int parallelism;
+
     Batcher<ConnectionEvent> batcher;
 
     /** Creates the state; JMH instantiates it. */
@@ -142,6 +146,7 @@ public class BatcherBenchmark {
               .coalescing(coalesce ? ConnectionEvents.coalescing() : Coalescing.none())
               .flushInterval(Keys.FLUSH_INTERVAL)
               .name("bench")
+              .parallelism(parallelism)
               .build();
     }
 

@@ -151,6 +151,7 @@ class TallyConfigTest {
     m.put("tally.batch.flush-interval", "1s");
     m.put("tally.batch.queue-capacity", "2000");
     m.put("tally.batch.max-pending", "5000");
+    m.put("tally.batch.parallelism", "2");
     m.put("tally.batch.write-timeout", "13s");
     m.put("tally.batch.flush-timeout", "14s");
     m.put("tally.batch.shutdown-timeout", "7s");
@@ -199,6 +200,7 @@ class TallyConfigTest {
     assertThat(c.batchFlushInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.batchQueueCapacity()).isEqualTo(2000);
     assertThat(c.batchMaxPending()).isEqualTo(5000);
+    assertThat(c.batchParallelism()).isEqualTo(2);
     assertThat(c.batchWriteTimeout()).isEqualTo(Duration.ofSeconds(13));
     assertThat(c.batchFlushTimeout()).isEqualTo(Duration.ofSeconds(14));
     assertThat(c.batchShutdownTimeout()).isEqualTo(Duration.ofSeconds(7));

@@ -136,6 +136,11 @@ import org.slf4j.event.Level;
  *       <td>connection-log events held in memory while the database is slow or down (queue not
  *       included); at the bound {@code write} blocks, then throws; from {@code tally.batch.size}
  *       to {@value #MAX_BATCH_MAX_PENDING}</td></tr>
+ *   <tr><td>{@code tally.batch.parallelism}</td><td>min(cores, 4, {@code tally.jdbc.pool-size}
+ *       − 2), at least 1</td>
+ *       <td>connection-log writes on that many connections at once, split by session so one
+ *       session's events always go to the same writer; 1 to {@value #MAX_BATCH_PARALLELISM} and
+ *       at most {@code tally.jdbc.pool-size} − 2 (at least 1), so the trackers keep a connection</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-attempts}</td><td>(unlimited)</td>
  *       <td>opt-in: retries of a failed connection-log batch before it is dropped (counted);
  *       0 = none; at most {@value #MAX_RETRY_ATTEMPTS}. Unset, a batch is retried for as long as
@@ -205,6 +210,12 @@ public final class TallyConfig {
   public static final Duration DEFAULT_BATCH_FLUSH_INTERVAL = Duration.ofSeconds(5);
   /** The default number of retries of a failed connection-log batch: unlimited. */
   public static final int DEFAULT_RETRY_MAX_ATTEMPTS = Integer.MAX_VALUE;
+  /** The largest {@code tally.batch.parallelism}: {@value}. */
+  public static final int MAX_BATCH_PARALLELISM = 64;
+  /** The default {@code tally.batch.parallelism} is at most this many: {@value}. */
+  public static final int DEFAULT_BATCH_PARALLELISM_CAP = 4;
+  /** Pool connections {@code tally.batch.parallelism} leaves to the other components: {@value}. */
+  public static final int POOL_CONNECTIONS_KEPT = 2;
   /** The largest {@code tally.batch.max-pending}: {@value}. */
   public static final int MAX_BATCH_MAX_PENDING = 10_000_000;
   /** The default wait before the first retry: 1 second. */
@@ -353,6 +364,8 @@ public final class TallyConfig {
       register(integer("tally.batch.retry.max-attempts", null, 0, MAX_RETRY_ATTEMPTS));
   private static final Key<Integer> BATCH_MAX_PENDING =
       register(integer("tally.batch.max-pending", null, 1, MAX_BATCH_MAX_PENDING));
+  private static final Key<Integer> BATCH_PARALLELISM =
+      register(integer("tally.batch.parallelism", null, 1, MAX_BATCH_PARALLELISM));
   private static final Key<Duration> RETRY_INITIAL_BACKOFF =
       register(duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
   private static final Key<Duration> RETRY_MAX_BACKOFF =
@@ -727,6 +740,25 @@ public final class TallyConfig {
     return values.containsKey(BATCH_MAX_PENDING)
         ? get(BATCH_MAX_PENDING)
         : (int) Math.min(MAX_BATCH_MAX_PENDING, Math.max(batchSize(), 10L * batchSize()));
+  }
+
+  /**
+   * Returns how many connection-log writes run at once: {@code tally.batch.parallelism}, by
+   * default the machine's cores, at most {@value #DEFAULT_BATCH_PARALLELISM_CAP} and at most
+   * {@code tally.jdbc.pool-size} − {@value #POOL_CONNECTIONS_KEPT} (at least 1).
+   *
+   * @return the connection log's parallelism
+   */
+  public int batchParallelism() {
+    if (values.containsKey(BATCH_PARALLELISM)) {
+      return get(BATCH_PARALLELISM);
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    return Math.min(Math.min(cores, DEFAULT_BATCH_PARALLELISM_CAP), maxParallelism(poolSize()));
+  }
+
+  private static int maxParallelism(int poolSize) {
+    return Math.max(1, poolSize - POOL_CONNECTIONS_KEPT);
   }
 
   /** @return the wait before the first retry */
@@ -1445,6 +1477,14 @@ public final class TallyConfig {
     }
 
     /**
+     * @param batchParallelism {@code tally.batch.parallelism}
+     * @return this
+     */
+    public Builder batchParallelism(int batchParallelism) {
+      return put(BATCH_PARALLELISM, batchParallelism);
+    }
+
+    /**
      * @param batchWriteTimeout {@code tally.batch.write-timeout}
      * @return this
      */
@@ -1595,6 +1635,22 @@ public final class TallyConfig {
         all.put(
             BATCH_MAX_PENDING.name,
             BATCH_MAX_PENDING.name + " was '" + maxPending + "' but must be >= tally.batch.size ('" + size + "')");
+      }
+      Integer parallelism = (Integer) values.get(BATCH_PARALLELISM);
+      int pool = (Integer) values.getOrDefault(POOL_SIZE, DEFAULT_POOL_SIZE);
+      if (parallelism != null
+          && !all.containsKey(BATCH_PARALLELISM.name)
+          && parallelism > maxParallelism(pool)) {
+        all.put(
+            BATCH_PARALLELISM.name,
+            BATCH_PARALLELISM.name
+                + " was '"
+                + parallelism
+                + "' but must be <= tally.jdbc.pool-size - "
+                + POOL_CONNECTIONS_KEPT
+                + " ('"
+                + maxParallelism(pool)
+                + "'), so the other components keep a connection");
       }
       List<String> list = new ArrayList<>(all.values());
       if (!list.isEmpty()) {

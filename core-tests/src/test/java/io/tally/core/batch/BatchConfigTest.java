@@ -5,10 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.ConfigException;
 import io.tally.core.TallyConfig;
+import io.tally.core.backend.Backend;
+import io.tally.core.spi.BackendProvider;
+import io.tally.core.spi.ProviderContext;
+import io.tally.core.spi.Stores;
+import io.tally.testkit.InMemoryConnectionLogStore;
+import io.tally.testkit.InMemoryLastUsedStore;
+import io.tally.testkit.InMemoryUsageStatsStore;
+import io.tally.testkit.ManualClock;
 import java.util.Map;
+import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
-/** The batcher's memory bound and retry limits as configuration keys. */
+/** The batcher's memory bound, parallelism and retry limits as configuration keys. */
 class BatchConfigTest {
   @Test
   void maxPendingDefaultsToTenBatchesAndRetriesAreUnlimited() {
@@ -35,5 +44,55 @@ class BatchConfigTest {
     assertThatThrownBy(() -> Batcher.builder(b -> {}).maxPendingItems(10_000_001))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxPendingItems was 10000001 but must be <= 10000000");
+  }
+
+  @Test
+  void parallelismDefaultsToTheCoresAtMostFourAndLeavesTwoPoolConnections() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertThat(TallyConfig.from(Map.of()).batchParallelism()).isEqualTo(Math.min(cores, 4));
+    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "3")).batchParallelism()).isEqualTo(1);
+    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "1")).batchParallelism()).isEqualTo(1);
+    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "4")).batchParallelism())
+        .isEqualTo(Math.min(cores, 2));
+    assertThat(TallyConfig.from(Map.of("tally.batch.parallelism", "6")).batchParallelism()).isEqualTo(6);
+  }
+
+  @Test
+  void parallelismHasBoundsTheConfigExceptionNames() {
+    assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.batch.parallelism", "0")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tally.batch.parallelism was '0' but must be >= 1");
+    assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.batch.parallelism", "65")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tally.batch.parallelism was '65' but must be at most 64");
+    assertThatThrownBy(
+            () ->
+                TallyConfig.from(
+                    Map.of("tally.batch.parallelism", "9", "tally.jdbc.pool-size", "10")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(
+            "tally.batch.parallelism was '9' but must be <= tally.jdbc.pool-size - 2 ('8')");
+  }
+
+  @Test
+  void theDbBackendWritesWithTheConfiguredParallelism() {
+    InMemoryConnectionLogStore store = new InMemoryConnectionLogStore();
+    Stores stores =
+        Stores.of(new InMemoryLastUsedStore<>(), new InMemoryUsageStatsStore(), store, () -> {}, () -> {});
+    TallyConfig config = TallyConfig.from(Map.of("tally.batch.parallelism", "3"));
+    BackendProvider db =
+        ServiceLoader.load(BackendProvider.class).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(p -> p.name().equals("db"))
+            .findFirst()
+            .orElseThrow();
+    Backend<?> backend = db.create(ProviderContext.of(config, stores, ManualClock.create()));
+    try {
+      assertThat(backend).isInstanceOf(ShardedBatcher.class);
+      assertThat(((ShardedBatcher<?>) backend).parallelism()).isEqualTo(3);
+      assertThat(((Batcher<?>) backend).name()).isEqualTo("connection-log");
+    } finally {
+      backend.close();
+    }
   }
 }

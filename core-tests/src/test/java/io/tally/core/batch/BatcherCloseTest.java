@@ -68,7 +68,7 @@ class BatcherCloseTest {
     Batcher<Item> b = conservation.watch(builder.build());
     b.write(Item.keyless(0));
     b.write(Item.keyless(1));
-    Await.until("the worker took the items", ((DefaultBatcher<?>) b)::isIdle);
+    Await.until("the worker took the items", () -> Idle.isIdle(b));
 
     CompletableFuture<Void> closing =
         CompletableFuture.runAsync(
@@ -79,7 +79,7 @@ class BatcherCloseTest {
     assertThat(realTime.paused.await(30, TimeUnit.SECONDS)).isTrue(); // close() has begun
     b.write(Item.keyless(2)); // wakes the worker while close() is paused
     Await.until(
-        "the worker handled the write", Duration.ofSeconds(30), ((DefaultBatcher<?>) b)::isIdle);
+        "the worker handled the write", Duration.ofSeconds(30), () -> Idle.isIdle(b));
     realTime.resume.countDown();
     closing.get(60, TimeUnit.SECONDS);
 

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** The batcher under store faults: outages, a slow store, poison items, a full queue. */
 class BatcherFaultTest {
@@ -75,7 +74,7 @@ class BatcherFaultTest {
   }
 
   private static void awaitIdle(Batcher<?> b) {
-    Await.until("the batcher's worker is idle", GENEROUS, ((DefaultBatcher<?>) b)::isIdle);
+    Await.until("the batcher's worker is idle", GENEROUS, () -> Idle.isIdle(b));
   }
 
   /** Advances the clock a second at a time (retries are due at most 30 s apart) until done. */
@@ -90,13 +89,12 @@ class BatcherFaultTest {
     throw new AssertionError("not done after 600 s of clock time: " + what + "; " + b.stats());
   }
 
-  @ParameterizedTest
-  @EnumSource(
-      value = Kind.class,
-      names = {"TRANSIENT", "UNKNOWN"})
-  void aSixtySecondOutageAtALoadWithinTheBoundLosesNothing(Kind failure) {
+  @ParameterizedTest(name = "{0}, parallelism {1}")
+  @CsvSource({"TRANSIENT, 1", "UNKNOWN, 1", "TRANSIENT, 4", "UNKNOWN, 4"})
+  void aSixtySecondOutageAtALoadWithinTheBoundLosesNothing(Kind failure, int parallelism) {
     SwitchableStore store = new SwitchableStore();
-    Batcher<Item> b = batcher(store, o -> o.maxBatchSize(100).maxPendingItems(10_000));
+    Batcher<Item> b =
+        batcher(store, o -> o.maxBatchSize(100).maxPendingItems(10_000).parallelism(parallelism));
     store.downKind = failure;
     List<Item> all = new ArrayList<>();
     for (int second = 0; second < 60; second++) { // 100 new sessions a second, all keyless
@@ -188,12 +186,13 @@ class BatcherFaultTest {
     assertThat(b.stats().flushedRows()).isEqualTo(2);
   }
 
-  @ParameterizedTest(name = "{0} poison at {1}")
+  @ParameterizedTest(name = "{0} poison at {1}, parallelism {2}")
   @CsvSource({
-    "DATA, 0", "DATA, 1", "DATA, 499", "DATA, 999", "DATA, 1000", "DATA, 1537", "DATA, 1999",
-    "UNKNOWN, 0", "UNKNOWN, 998", "UNKNOWN, 1000", "UNKNOWN, 1999"
+    "DATA, 0, 1", "DATA, 1, 1", "DATA, 499, 1", "DATA, 999, 1", "DATA, 1000, 1", "DATA, 1537, 1",
+    "DATA, 1999, 1", "UNKNOWN, 0, 1", "UNKNOWN, 998, 1", "UNKNOWN, 1000, 1", "UNKNOWN, 1999, 1",
+    "DATA, 1537, 4", "UNKNOWN, 998, 4"
   })
-  void onePoisonAmongTwoThousandLosesExactlyThePoison(Kind kind, int poisonAt) {
+  void onePoisonAmongTwoThousandLosesExactlyThePoison(Kind kind, int poisonAt, int parallelism) {
     SwitchableStore store = new SwitchableStore();
     List<Item> all = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
@@ -202,7 +201,7 @@ class BatcherFaultTest {
     Item poison = all.get(poisonAt);
     store.poison = poison;
     store.poisonKind = kind;
-    Batcher<Item> b = batcher(store, o -> o.coalescing(Item.laterWins()));
+    Batcher<Item> b = batcher(store, o -> o.coalescing(Item.laterWins()).parallelism(parallelism));
     all.forEach(b::write);
 
     advanceUntil(b, "the good items written", () -> b.stats().flushedRows() == 1_999);

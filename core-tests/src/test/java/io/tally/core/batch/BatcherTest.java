@@ -27,6 +27,8 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BatcherTest {
   @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
@@ -51,7 +53,7 @@ class BatcherTest {
   }
 
   private static void awaitIdle(Batcher<?> b) {
-    Await.until("the batcher's worker is idle", ((DefaultBatcher<?>) b)::isIdle);
+    Await.until("the batcher's worker is idle", () -> Idle.isIdle(b));
   }
 
   private static List<Item> items(int from, int to) {
@@ -149,9 +151,10 @@ class BatcherTest {
     assertThat(clock.pendingTasks()).isZero();
   }
 
-  @Test
-  void coalescesItemsWithTheSameKeyAsTheyArrive() {
-    Batcher<Item> b = batcher(o -> o.coalescing(Item.laterWins()));
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 4})
+  void coalescesItemsWithTheSameKeyAsTheyArrive(int parallelism) {
+    Batcher<Item> b = batcher(o -> o.coalescing(Item.laterWins()).parallelism(parallelism));
     b.write(new Item("a", 1));
     b.write(new Item("b", 1));
     b.write(new Item("a", 2));
@@ -356,13 +359,19 @@ class BatcherTest {
     assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.EMPTY);
   }
 
-  @Test
-  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose() throws Exception {
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 4})
+  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose(int parallelism) throws Exception {
     int writers = 4;
     for (int round = 0; round < 10; round++) {
       RecordingStore<Item> recording = new RecordingStore<>();
       Batcher<Item> b =
-          Batcher.builder(recording).clock(clock).name("race").maxBatchSize(64).build();
+          Batcher.builder(recording)
+              .clock(clock)
+              .name("race")
+              .maxBatchSize(64)
+              .parallelism(parallelism)
+              .build();
       CountDownLatch started = new CountDownLatch(writers);
       List<CompletableFuture<List<Item>>> done = new ArrayList<>();
       for (int w = 0; w < writers; w++) {
@@ -398,8 +407,9 @@ class BatcherTest {
     }
   }
 
-  @Test
-  void everyStatsSnapshotBalancesWhileWritesAndFlushesRun() throws Exception {
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 4})
+  void everyStatsSnapshotBalancesWhileWritesAndFlushesRun(int parallelism) throws Exception {
     AtomicInteger calls = new AtomicInteger();
     RecordingStore<Item> recording = new RecordingStore<>();
     BatchStore<Item> flaky =
@@ -414,6 +424,7 @@ class BatcherTest {
             Batcher.builder(flaky)
                 .clock(clock)
                 .name("snapshots")
+                .parallelism(parallelism)
                 .maxBatchSize(100)
                 .coalescing(Item.laterWins())
                 .retryPolicy(
@@ -705,12 +716,14 @@ class BatcherTest {
     assertThat(b.stats().pending()).isZero();
   }
 
-  @Test
-  void mergeBackKeepsMemoryBoundedByDistinctKeys() {
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 4})
+  void mergeBackKeepsMemoryBoundedByDistinctKeys(int parallelism) {
     Batcher<Item> b =
         batcher(
             o ->
                 o.coalescing(Item.laterWins())
+                    .parallelism(parallelism)
                     .maxBatchSize(10)
                     .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
     faulty.failing(true);
@@ -730,10 +743,15 @@ class BatcherTest {
     assertThat(store.items()).containsExactlyInAnyOrderElementsOf(latest);
   }
 
-  @Test
-  void healthDegradesAfterRepeatedFailures() {
+  @ParameterizedTest(name = "parallelism {0}")
+  @ValueSource(ints = {1, 4})
+  void healthDegradesAfterRepeatedFailures(int parallelism) {
     Batcher<Item> b =
-        batcher(o -> o.retryPolicy(RetryPolicy.none()).healthPolicy(HealthPolicy.of(2, Duration.ofMinutes(5))));
+        batcher(
+            o ->
+                o.parallelism(parallelism)
+                    .retryPolicy(RetryPolicy.none())
+                    .healthPolicy(HealthPolicy.of(2, Duration.ofMinutes(5))));
     faulty.failing(true);
     b.write(Item.keyless(1));
     b.flush();
@@ -819,6 +837,10 @@ class BatcherTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxPendingItems was 5");
     assertThatThrownBy(() -> Batcher.builder(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> builder.parallelism(0))
+        .hasMessage("parallelism was 0 but must be >= 1");
+    assertThatThrownBy(() -> builder.parallelism(65))
+        .hasMessage("parallelism was 65 but must be <= 64");
   }
 
   @Test

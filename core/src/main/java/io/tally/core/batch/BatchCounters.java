@@ -2,6 +2,7 @@ package io.tally.core.batch;
 
 import io.tally.core.ComponentStats;
 import io.tally.core.internal.FailureTracker;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 final class BatchCounters {
   private final String name;
   private final Logger log;
+  private final PendingBound bound;
   private final Object lock = new Object();
   /** Writes refused after being accepted (queue full, enqueue timeout): counted with their drop. */
   private long refused;
@@ -35,9 +37,14 @@ final class BatchCounters {
   /** Values truncated before their items reached us; added on writing threads, so no lock. */
   private final LongAdder truncated = new LongAdder();
 
-  BatchCounters(String name, Logger log) {
+  /**
+   * @param bound the memory bound; every item that leaves {@code held} leaves it too (items
+   *     enter it by {@link IntakeDrain}, which reserves room before it drains)
+   */
+  BatchCounters(String name, Logger log, PendingBound bound) {
     this.name = name;
     this.log = log;
+    this.bound = bound;
   }
 
   /**
@@ -58,6 +65,7 @@ final class BatchCounters {
       held--;
       coalesced++;
     }
+    bound.release(1);
   }
 
   /** A store call wrote {@code n} held items. */
@@ -67,6 +75,7 @@ final class BatchCounters {
       flushes++;
       held -= n;
     }
+    bound.release(n);
   }
 
   void failedFlush() {
@@ -88,6 +97,7 @@ final class BatchCounters {
       held -= n;
       total = dropped.merge(reason, (long) n, Long::sum);
     }
+    bound.release(n);
     logDrop(reason, n, why, total, cause);
   }
 
@@ -105,6 +115,29 @@ final class BatchCounters {
     if (total == 1 || total % 100 == 0) {
       logDrop(reason, 1, why, total, null);
     }
+  }
+
+  /**
+   * Offers {@code item} to a full {@code intake}, waiting up to {@code wait} (real time) for room;
+   * counts it as refused for {@code reason} if none came.
+   *
+   * @return the intake's answer
+   */
+  <T> int offerWaiting(Intake<T> intake, T item, Duration wait, String reason) {
+    int r;
+    String why;
+    try {
+      r = intake.offer(item, StoreCalls.saturatedNanos(wait));
+      why = "the queue stayed full for " + wait;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      r = Intake.FULL;
+      why = "a write waiting for room in the full queue was interrupted";
+    }
+    if (r == Intake.FULL) {
+      refuse(reason, why);
+    }
+    return r;
   }
 
   /** Counts a key function or merge rule that threw; logs the first and every 1000th. */

@@ -8,8 +8,10 @@ import java.util.List;
  * <p><b>Idempotence is required.</b> A batch whose outcome the batcher cannot know (the call
  * threw or timed out after the database committed) is written again, possibly merged with newer
  * items, so writing the same items twice must leave the same result as writing them once. The
- * call may come from any of the batcher's I/O threads, never two at once for one batcher;
- * it may be interrupted when it runs past the batcher's flush timeout.
+ * call may come from any of the batcher's I/O threads, never two at once for one batcher unless
+ * it was built with {@link Batcher.Builder#parallelism(int)} above 1: then up to that many calls
+ * run at once, never two with items of the same coalescing key. A call may be interrupted when
+ * it runs past the batcher's flush timeout.
  *
  * @param <T> the item type
  */

@@ -40,7 +40,8 @@ import java.util.function.ToIntFunction;
  * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
  * ({@code flushInterval}, from the {@link Clock}) fires. The timer task only wakes the worker;
  * every store call is started by the worker on one I/O thread and bounded by
- * {@code flushTimeout}, so store calls never overlap. While a call runs the worker keeps
+ * {@code flushTimeout}, so store calls never overlap (unless {@link Builder#parallelism(int)}
+ * asks for shards). While a call runs the worker keeps
  * draining the queue into the pending batch, so writers wait only when the whole memory bound
  * ({@code maxPendingItems} held by the worker, plus the queue) is used.
  *
@@ -211,6 +212,12 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     /** Default name: {@value}. */
     public static final String DEFAULT_NAME = "batcher";
 
+    /** Default {@code parallelism}: {@value} (store calls never overlap). */
+    public static final int DEFAULT_PARALLELISM = 1;
+
+    /** The largest {@code parallelism}: {@value}. */
+    public static final int MAX_PARALLELISM = PendingBound.MAX_SHARDS;
+
     final BatchStore<T> store;
     int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
     Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
@@ -230,6 +237,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     final List<FlushListener> listeners = new ArrayList<>();
     ToIntFunction<? super T> truncations; // null: items are never truncated
     String name = DEFAULT_NAME;
+    int parallelism = DEFAULT_PARALLELISM;
 
     Builder(BatchStore<T> store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -390,7 +398,9 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * Adds a listener that sees every store call (flush or retry), on the worker thread.
+     * Adds a listener that sees every store call (flush or retry), on the worker thread (with
+     * {@link #parallelism(int)} above 1, on the worker of the shard that made the call, so
+     * possibly from several threads at once).
      *
      * @param listener the listener
      * @return this
@@ -413,7 +423,37 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * Validates the options, starts the worker thread and arms the flush timer.
+     * Writes on up to {@code n} store calls at once: the batcher runs {@code n} shards, each
+     * with its own queue, worker and I/O thread, and sends each item to the shard its coalescing
+     * key hashes to, so the items of one key always meet (and coalesce) in one shard and two
+     * calls never write the same key at once. Keyless items are spread round-robin, so their
+     * order is not kept across shards. The shards are one component: one {@link #stats()}, one
+     * {@link #health()}, one memory bound ({@code maxPendingItems} for all of them together), the
+     * queue capacity divided among them (rounded up); {@code flush()} and {@code close()} act on
+     * every shard within their usual bounds. Flush listeners may then be called from several
+     * worker threads at once.
+     *
+     * <p>The default is {@value #DEFAULT_PARALLELISM}, so a batcher built by hand calls its store
+     * from one thread at a time, as {@link BatchStore} promises; choose more only for a store
+     * that is safe to call concurrently (the built-in JDBC stores are; the {@code db} backend uses
+     * {@code tally.batch.parallelism}) and that has a connection for each shard.
+     *
+     * @param n concurrent store calls; 1 to {@value #MAX_PARALLELISM}
+     * @return this
+     * @throws IllegalArgumentException if {@code n} is out of range
+     */
+    public Builder<T> parallelism(int n) {
+      Checks.atLeast(n, 1, "parallelism");
+      if (n > MAX_PARALLELISM) {
+        throw new IllegalArgumentException(
+            "parallelism was " + n + " but must be <= " + MAX_PARALLELISM);
+      }
+      this.parallelism = n;
+      return this;
+    }
+
+    /**
+     * Validates the options, starts the worker thread(s) and arms the flush timer(s).
      *
      * @return the running batcher
      * @throws IllegalArgumentException if {@code maxPendingItems < maxBatchSize}
@@ -427,7 +467,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
                 + maxBatchSize
                 + ")");
       }
-      return DefaultBatcher.start(this);
+      return parallelism == 1 ? DefaultBatcher.start(this) : ShardedBatcher.start(this);
     }
 
     int effectiveQueueCapacity() {

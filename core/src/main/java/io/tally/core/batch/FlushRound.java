@@ -1,10 +1,14 @@
 package io.tally.core.batch;
 
+import io.tally.core.Clock;
 import io.tally.core.FlushResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A flush the timer, a retry or {@code flush()} asked for: how many pending items it still has to
@@ -50,6 +54,29 @@ final class FlushRound {
   void written(FlushResult r) {
     rows += r.rows();
     nanos += r.duration().toNanos();
+  }
+
+  /**
+   * Waits for a {@code flush()} request's result, at most {@code wait} (real time).
+   *
+   * @return the result, or a timed-out or failed one if the wait ran out or was interrupted
+   */
+  static FlushResult await(CompletableFuture<FlushResult> done, Duration wait, Clock real) {
+    return await(done, real.nanoTime() + StoreCalls.saturatedNanos(wait), wait, real);
+  }
+
+  /** The same, until {@code deadline} (real nanos); {@code wait} is reported on a timeout. */
+  static FlushResult await(CompletableFuture<FlushResult> done, long deadline, Duration wait, Clock real) {
+    try {
+      return done.get(Math.max(0, deadline - real.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return FlushResult.timedOut(0, wait, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return FlushResult.failed(0, Duration.ZERO, e);
+    } catch (ExecutionException e) {
+      return FlushResult.failed(0, Duration.ZERO, e.getCause());
+    }
   }
 
   /** Ends the round with what it wrote ({@code EMPTY} if nothing). */

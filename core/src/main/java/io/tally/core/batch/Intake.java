@@ -27,6 +27,8 @@ final class Intake<T> {
   static final int CLOSE = 8;
   /** A store call the consumer started has ended. */
   static final int DONE = 16;
+  /** Room freed up in the memory bound another shard shares. */
+  static final int ROOM = 32;
 
   private final Object[] items;
   private final ReentrantLock lock = new ReentrantLock();

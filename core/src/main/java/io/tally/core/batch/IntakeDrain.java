@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Moves items from the {@link Intake} into the {@link PendingBatch} within the memory bound
- * ({@code maxPendingItems}), counting each step in the {@link BatchCounters}. Worker only.
+ * ({@code maxPendingItems}, a {@link PendingBound} that the shards of one batcher share),
+ * counting each step in the {@link BatchCounters}. Worker only.
  *
  * <p>At the bound the queue's head is taken only if it merges into a pending item of its key
  * (which does not grow the batch); otherwise it stays queued and is remembered as blocked, so
@@ -20,36 +21,30 @@ final class IntakeDrain<T> {
   private final Intake<T> intake;
   private final PendingBatch<T> pending;
   private final BatchCounters counters;
-  private final int maxPendingItems;
+  private final PendingBound bound;
   private final List<T> buffer = new ArrayList<>(CHUNK);
   /** The queue's head, looked at at the bound, that could not merge; or null. */
   private T blockedHead;
 
-  IntakeDrain(Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, int maxPendingItems) {
+  IntakeDrain(Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, PendingBound bound) {
     this.intake = intake;
     this.pending = pending;
     this.counters = counters;
-    this.maxPendingItems = maxPendingItems;
+    this.bound = bound;
   }
 
   /**
    * True when the worker should wake for queued items: there is room within the bound, or the
    * queue's head has not been looked at since the bound was reached.
-   *
-   * @param custody the items the worker holds now
    */
-  boolean canTake(int custody) {
-    return custody < maxPendingItems || blockedHead == null;
+  boolean canTake() {
+    return blockedHead == null || bound.hasRoom();
   }
 
-  /**
-   * Moves queued items into the pending batch while the worker holds fewer than the bound.
-   *
-   * @param elsewhere items the worker holds outside the pending batch (a call, retries, isolation)
-   */
-  void drain(int elsewhere) {
+  /** Moves queued items into the pending batch while the workers hold fewer than the bound. */
+  void drain() {
     while (true) {
-      int room = Math.min(CHUNK, maxPendingItems - elsewhere - pending.size());
+      int room = bound.reserve(CHUNK);
       if (room <= 0) {
         if (mergeHeadAtBound()) {
           continue;
@@ -58,7 +53,9 @@ final class IntakeDrain<T> {
       }
       blockedHead = null;
       buffer.clear();
-      if (counters.drain(intake, buffer, room) == 0) {
+      int n = counters.drain(intake, buffer, room);
+      bound.release(room - n);
+      if (n == 0) {
         return;
       }
       addAll(buffer);
@@ -69,7 +66,7 @@ final class IntakeDrain<T> {
   /** Moves everything queued into the pending batch, whatever the bound (closing). */
   void takeAll() {
     List<T> all = new ArrayList<>();
-    counters.drain(intake, all, Integer.MAX_VALUE);
+    bound.add(counters.drain(intake, all, Integer.MAX_VALUE));
     addAll(all);
   }
 
@@ -110,7 +107,7 @@ final class IntakeDrain<T> {
     }
     // only the worker takes from the queue, so the head looked at is the one taken
     buffer.clear();
-    counters.drain(intake, buffer, 1);
+    bound.add(counters.drain(intake, buffer, 1));
     buffer.clear();
     counters.coalesced();
     return true;

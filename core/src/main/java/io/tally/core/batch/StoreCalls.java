@@ -2,8 +2,9 @@ package io.tally.core.batch;
 
 import io.tally.core.Clock;
 import io.tally.core.FlushResult;
+import io.tally.core.StoreException;
+import io.tally.core.StoreException.Kind;
 import io.tally.core.internal.CallScope;
-import io.tally.core.internal.TallyThreadFactory;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>One thread: a call that outlives its timeout (JDBC drivers often ignore interrupts) keeps
  * it, and the next call queues behind it instead of overlapping on a second thread; a call
- * cancelled while it still waits never starts. So store calls never overlap. Each call runs in a
+ * cancelled while it still waits never starts. So the calls of one worker never overlap (the
+ * shards of a parallel batcher each have their own). Each call runs in a
  * {@link CallScope}: a call given up at its timeout (or cancelled by {@code close()}) has the
  * connections it borrowed aborted, which ends a socket read that ignores the interrupt, so the I/O
  * thread is free for the next call.
@@ -61,14 +64,14 @@ final class StoreCalls<T> {
     }
   }
 
-  StoreCalls(String name, BatchStore<T> store, Clock clock, Clock real, Runnable onDone) {
+  StoreCalls(ThreadFactory threads, BatchStore<T> store, Clock clock, Clock real, Runnable onDone) {
     this.store = store;
     this.clock = clock;
     this.real = real;
     this.onDone = onDone;
     this.io =
         new ThreadPoolExecutor(
-            1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new TallyThreadFactory(name + "-io"));
+            1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
     this.io.allowCoreThreadTimeOut(true);
   }
 
@@ -169,6 +172,22 @@ final class StoreCalls<T> {
         call.items.size(),
         call.timeout,
         new TimeoutException("store call did not finish within " + call.timeout));
+  }
+
+  /** Timeouts, interrupts and cancellations are transient; otherwise what the store says. */
+  static Kind kindOf(FlushResult result) {
+    Throwable cause = result.failure().orElse(null);
+    if (result.outcome() == FlushResult.Outcome.TIMED_OUT
+        || cause instanceof InterruptedException
+        || cause instanceof CancellationException) {
+      return Kind.TRANSIENT;
+    }
+    return StoreException.kindOf(cause);
+  }
+
+  /** @return the failure of {@code r}, or null (also for a null result) */
+  static Throwable cause(FlushResult r) {
+    return r == null ? null : r.failure().orElse(null);
   }
 
   static long saturatedNanos(Duration d) {

@@ -8,7 +8,8 @@
  *
  * <ul>
  *   <li><b>Threads.</b> One worker thread per batcher drains the queue, coalesces, and decides
- *       every store call; it is the only one that starts them, so store calls never overlap.
+ *       every store call; it is the only one that starts them, so store calls never overlap
+ *       (per shard: see parallel writes below).
  *       Each call runs on one I/O thread ({@code tally-<name>-io-<n>}) and is bounded in real
  *       time by {@code flushTimeout}; the worker does not wait for it but keeps draining the
  *       queue into the pending batch, so writers block only when the whole memory bound is used.
@@ -17,9 +18,21 @@
  *       without ever starting, its items kept for a retry. Clock tasks (flush timer, retry
  *       backoff) only wake the worker, so nothing writes on a timer thread; with a manual clock,
  *       {@code advance()} hands the work over and the worker does it right after.
- *   <li><b>Memory bound.</b> The worker holds at most {@code maxPendingItems} items (default 10
- *       batches): the pending batch, the batch being written, batches waiting for a retry and a
- *       batch being bisected, together. At the bound it takes a queued item only if it merges
+ *   <li><b>Parallel writes</b> ({@code parallelism > 1}, opt-in on the builder; the {@code db}
+ *       backend sets {@code tally.batch.parallelism}). The batcher runs that many shards, each a
+ *       worker as above with its own queue and I/O thread; an item goes to the shard its
+ *       coalescing key hashes to (keyless items round-robin), so one key's items meet in one
+ *       shard and no two calls write the same key at once. The shards share the memory bound
+ *       (reserved atomically before a worker takes items off its queue), the failure tracker and
+ *       the flush listeners; the queue capacity is split among them. A shard that finds the
+ *       shared bound used up writes its partial batch (and the first shard to block wakes the
+ *       others to do so), so a writer never waits for a timer while another shard sits on the
+ *       room. {@code stats()} is the sum of the shards' snapshots, each balanced, so it
+ *       balances; {@code flush()} flushes all shards at once; {@code close()} closes them at
+ *       once within one {@code shutdownTimeout}.
+ *   <li><b>Memory bound.</b> The workers hold at most {@code maxPendingItems} items together
+ *       (default 10 batches): the pending batch, the batch being written, batches waiting for a
+ *       retry and a batch being bisected, of every shard. At the bound it takes a queued item only if it merges
  *       into a pending item of its key; anything else waits in the queue, so writers get
  *       backpressure ({@code queue_full} after {@code writeTimeout}, {@code enqueue_timeout}
  *       after an {@code offer}'s own budget). Items keep their order: an item that would merge

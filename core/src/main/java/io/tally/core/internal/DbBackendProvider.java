@@ -13,8 +13,10 @@ import io.tally.core.spi.ProviderContext;
 /**
  * The {@code db} backend: a {@link Batcher} over the configured store's connection-log store,
  * coalescing by connection ({@link ConnectionEvents#coalescing()}), with the {@code tally.batch.*}
- * settings. Its component name is {@value #COMPONENT}; its {@code stats().truncated()} counts the
- * free-text fields truncated in the events it accepted ({@link ConnectionEvent#truncatedFields()}).
+ * settings; it writes on {@code tally.batch.parallelism} connections at once, one session's
+ * events always on the same one. Its component name is {@value #COMPONENT}; its {@code
+ * stats().truncated()} counts the free-text fields truncated in the events it accepted ({@link
+ * ConnectionEvent#truncatedFields()}).
  */
 public final class DbBackendProvider implements BackendProvider {
   /** The provider's name: {@value}. */
@@ -46,6 +48,7 @@ public final class DbBackendProvider implements BackendProvider {
         .flushInterval(c.batchFlushInterval())
         .queueCapacity(c.batchQueueCapacity())
         .maxPendingItems(c.batchMaxPending())
+        .parallelism(c.batchParallelism())
         .coalescing(ConnectionEvents.coalescing())
         .truncations(ConnectionEvent::truncatedFields)
         .retryPolicy(
