@@ -319,16 +319,35 @@ class BatcherTest {
         batcher(
             o ->
                 o.retryMode(RetryMode.RETRY_QUEUE)
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3))
+                    .shutdownTimeout(Duration.ofMillis(500)));
     faulty.failing(true);
     items(0, 2).forEach(b::write);
     b.flush();
     b.write(Item.keyless(2));
+    long callsBeforeClose = faulty.calls();
     b.close();
     ComponentStats s = b.stats();
     assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.SHUTDOWN, 3L));
     assertThat(s.pending()).isZero();
+    assertThat(faulty.calls() - callsBeforeClose)
+        .as("close tried again while its budget lasted")
+        .isGreaterThan(2);
     assertThat(logs.errors()).anyMatch(m -> m.contains("reason shutdown"));
+  }
+
+  @Test
+  void closeTriesAFailedLastAttemptAgainWithinItsShutdownTimeout() {
+    // A last attempt that fails for want of a healthy database (say a pooled connection that
+    // went silent and timed out) must not give up what the rest of the budget could write.
+    Batcher<Item> b = batcher(o -> o.shutdownTimeout(Duration.ofSeconds(30)));
+    items(0, 5).forEach(b::write);
+    faulty.failNext(2);
+    b.close();
+    ComponentStats s = b.stats();
+    assertThat(s.dropped()).isEmpty();
+    assertThat(s.pending()).isZero();
+    assertThat(store.items()).containsExactlyInAnyOrderElementsOf(items(0, 5));
   }
 
   @Test

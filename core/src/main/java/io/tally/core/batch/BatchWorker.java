@@ -5,6 +5,7 @@ import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.StoreException.Kind;
+import io.tally.core.internal.CloseRetry;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
 import java.time.Duration;
@@ -409,12 +410,34 @@ final class BatchWorker<T> {
       }
     }
     drain.mergeBack(isolation.abandon());
-    List<T> failed;
-    while ((failed = retryQueue.poll()) != null) {
-      lastAttempt(failed);
-    }
-    while (!pending.isEmpty()) {
-      lastAttempt(pending.take(maxBatchSize));
+    // Every batch gets an attempt; what fails for want of a healthy database (a connection gone
+    // silent, an outage) merges back and is tried again, with a short backoff, until the
+    // shutdown budget is spent: one failed attempt does not give up what the rest of the budget
+    // could still write.
+    long deadline = real.nanoTime() + Math.max(0, shutdownLeft());
+    boolean done =
+        CloseRetry.untilDone(
+            () -> {
+              List<T> unwritten = new ArrayList<>();
+              List<T> failed;
+              while ((failed = retryQueue.poll()) != null) {
+                unwritten.addAll(lastAttempt(failed));
+              }
+              while (!pending.isEmpty()) {
+                unwritten.addAll(lastAttempt(pending.take(maxBatchSize)));
+              }
+              drain.mergeBack(unwritten);
+              return pending.isEmpty();
+            },
+            deadline,
+            real);
+    if (!done) {
+      List<T> left = pending.take(Integer.MAX_VALUE);
+      counters.drop(
+          DropReasons.SHUTDOWN,
+          left.size(),
+          "the store could not take them within shutdownTimeout " + shutdownTimeout,
+          null);
     }
     round.end(FlushResult.empty());
     CompletableFuture<FlushResult> f;
@@ -445,40 +468,41 @@ final class BatchWorker<T> {
   }
 
   /**
-   * One last store call for {@code items} within the shutdown time. A batch rejected for its
-   * data is bisected (time allowing), so only the bad items are given up ({@code rejected});
-   * what cannot be written otherwise is given up as {@code shutdown}.
+   * One store call for {@code items} while closing, within the shutdown time. A batch rejected
+   * for its data is bisected (time allowing), so only the bad items are given up ({@code
+   * rejected}).
+   *
+   * @return the items not written for another reason (no time left, a timeout, a transient or
+   *     unclassified failure): the caller tries them again while the budget lasts
    */
-  private void lastAttempt(List<T> items) {
+  private List<T> lastAttempt(List<T> items) {
     long left = shutdownLeft();
     if (left <= 0) {
-      counters.drop(DropReasons.SHUTDOWN, items.size(), "no time left within shutdownTimeout " + shutdownTimeout, null);
-      return;
+      return items;
     }
     Duration timeout =
         left < StoreCalls.saturatedNanos(flushTimeout) ? Duration.ofNanos(left) : flushTimeout;
     StoreCalls.Call<T> call = calls.start(items, timeout);
     FlushResult r = calls.await(call, left);
     if (r == null) {
-      calls.cancel(call);
-      dropUnanswered(items);
-      return;
+      calls.cancel(call); // its connections are aborted; a retry of an upsert is harmless
+      return items;
     }
     book(r, items.size());
     if (r.isSuccess()) {
-      return;
+      return List.of();
     }
     if (StoreCalls.kindOf(r) == Kind.DATA) {
       if (items.size() == 1) {
         handle(new Isolation.Verdict<>(items, List.of()), r);
-        return;
+        return List.of();
       }
       int half = items.size() / 2;
-      lastAttempt(new ArrayList<>(items.subList(0, half)));
-      lastAttempt(new ArrayList<>(items.subList(half, items.size())));
-      return;
+      List<T> unwritten = new ArrayList<>(lastAttempt(new ArrayList<>(items.subList(0, half))));
+      unwritten.addAll(lastAttempt(new ArrayList<>(items.subList(half, items.size()))));
+      return unwritten;
     }
-    counters.drop(DropReasons.SHUTDOWN, items.size(), "the last write attempt while closing failed", StoreCalls.cause(r));
+    return items;
   }
 
 

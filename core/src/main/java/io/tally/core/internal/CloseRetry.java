@@ -31,7 +31,19 @@ public final class CloseRetry {
    * @return true if nothing is left to write
    */
   public static boolean untilDone(BooleanSupplier attempt, long deadline) {
-    Clock real = Clock.system();
+    return untilDone(attempt, deadline, Clock.system());
+  }
+
+  /**
+   * As {@link #untilDone(BooleanSupplier, long)}, with the real-time clock the component was
+   * given (tests may give one of their own).
+   *
+   * @param attempt one final flush; returns true when nothing is left to write
+   * @param deadline the {@code real} nanos by which close gives up
+   * @param real the clock of real time
+   * @return true if nothing is left to write
+   */
+  public static boolean untilDone(BooleanSupplier attempt, long deadline, Clock real) {
     long backoff = FIRST_BACKOFF.toNanos();
     while (true) {
       if (attempt.getAsBoolean()) {
