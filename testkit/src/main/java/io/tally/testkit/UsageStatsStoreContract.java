@@ -10,12 +10,14 @@ import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsStore;
 import io.tally.core.usagestats.UsageStatsTracker;
 import io.tally.core.usagestats.UsageSummary;
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -300,6 +302,78 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
       a.close();
       b.close();
       reporter.close();
+    }
+  }
+
+  /**
+   * Random counts (negative, small, near {@code Long.MAX_VALUE}) and random ids through {@code
+   * track} on two replicas, flushed at random moments: each call either throws at once (a
+   * negative count) or is counted exactly, saturating at {@code Long.MAX_VALUE} and never
+   * wrapping, in the tracker and in the store.
+   */
+  @Test
+  void randomCountsThroughTrackThrowAtOnceOrAreSummedExactly() {
+    Random random = new Random(20261129);
+    ManualClock clock = ManualClock.startingAt(T0);
+    List<UsageStatsTracker> replicas = List.of(tracker(clock), tracker(clock));
+    List<UUID> workspaces = new ArrayList<>();
+    List<UUID> users = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      workspaces.add(UUID.randomUUID());
+      users.add(UUID.randomUUID());
+    }
+    BigInteger allowed = BigInteger.ZERO;
+    BigInteger denied = BigInteger.ZERO;
+    Set<UUID> seenWorkspaces = new HashSet<>();
+    Set<UUID> seenUsers = new HashSet<>();
+    try {
+      for (int call = 0; call < 300; call++) {
+        UsageStatsTracker t = replicas.get(random.nextInt(replicas.size()));
+        UUID w = workspaces.get(random.nextInt(workspaces.size()));
+        UUID u = users.get(random.nextInt(users.size()));
+        long a = randomCount(random);
+        long d = randomCount(random);
+        if (a < 0 || d < 0) {
+          assertThatThrownBy(() -> t.track(w, u, a, d))
+              .isInstanceOf(IllegalArgumentException.class);
+          continue;
+        }
+        t.track(w, u, a, d);
+        allowed = allowed.add(BigInteger.valueOf(a));
+        denied = denied.add(BigInteger.valueOf(d));
+        seenWorkspaces.add(w);
+        seenUsers.add(u);
+        if (random.nextInt(25) == 0) {
+          assertThat(t.flush().isSuccess()).isTrue();
+        }
+      }
+      for (UsageStatsTracker t : replicas) {
+        FlushResult r = t.flush();
+        assertThat(r.isSuccess() || r.outcome() == FlushResult.Outcome.EMPTY).as("%s", r).isTrue();
+        assertThat(t.stats().pending()).isZero();
+      }
+      UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
+      BigInteger max = BigInteger.valueOf(Long.MAX_VALUE);
+      assertThat(summary.allowedRequests()).isEqualTo(allowed.min(max).longValueExact());
+      assertThat(summary.deniedRequests()).isEqualTo(denied.min(max).longValueExact());
+      assertThat(summary.uniqueWorkspaces()).isEqualTo(seenWorkspaces.size());
+      assertThat(summary.uniqueUsers()).isEqualTo(seenUsers.size());
+    } finally {
+      replicas.forEach(UsageStatsTracker::close);
+    }
+  }
+
+  /** Mostly small counts, some negative, some near {@code Long.MAX_VALUE}. */
+  private static long randomCount(Random random) {
+    switch (random.nextInt(10)) {
+      case 0:
+        return -1 - random.nextInt(1000);
+      case 1:
+        return Long.MAX_VALUE - random.nextInt(1000);
+      case 2:
+        return random.nextLong() >>> 1; // any non-negative long
+      default:
+        return random.nextInt(1000);
     }
   }
 
