@@ -1,7 +1,7 @@
 package io.tally.core;
 
 import io.tally.core.lastused.TimestampMode;
-import io.tally.core.spi.JdbcUrls;
+import io.tally.core.spi.Secrets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -767,9 +767,9 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information ({@link JdbcUrls#redact(String)}), and as {@code ****} the provider settings whose
+   * information ({@link Secrets#redactUrl(String)}), and as {@code ****} the provider settings whose
    * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
-   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link JdbcUrls#isSecretName(String)}).
+   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link Secrets#isSecretName(String)}).
    */
   @Override
   public String toString() {
@@ -791,20 +791,20 @@ public final class TallyConfig {
       sb.append(sep)
           .append(name)
           .append('=')
-          .append(JdbcUrls.isSecretName(name) ? MASK : properties.get(e.getKey()));
+          .append(Secrets.isSecretName(name) ? MASK : properties.get(e.getKey()));
       sep = ", ";
     }
     return sb.append('}').toString();
   }
 
   /**
-   * Returns a JDBC URL safe to log: see {@link JdbcUrls#redact(String)}.
+   * Returns a JDBC URL safe to log: see {@link Secrets#redactUrl(String)}.
    *
    * @param url a JDBC URL
    * @return the URL without user information, parameters or properties
    */
   static String redactUrl(String url) {
-    return JdbcUrls.redact(url);
+    return Secrets.redactUrl(url);
   }
 
   private <T> T get(Key<T> key) {

@@ -2,7 +2,7 @@ package io.tally.testkit;
 
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
-import io.tally.core.spi.Identifiers;
+import io.tally.jdbc.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

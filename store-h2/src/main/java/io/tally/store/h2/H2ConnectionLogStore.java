@@ -3,7 +3,7 @@ package io.tally.store.h2;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import io.tally.core.spi.SqlStates;
+import io.tally.jdbc.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,7 +1,7 @@
 package io.tally.store.postgres;
 
-import io.tally.core.spi.Identifiers;
-import io.tally.core.spi.SqlMigrations;
+import io.tally.jdbc.Identifiers;
+import io.tally.jdbc.SqlMigrations;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
