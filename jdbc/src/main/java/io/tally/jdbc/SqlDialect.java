@@ -1,15 +1,22 @@
 package io.tally.jdbc;
 
 import io.tally.core.StoreException;
+import io.tally.core.usagestats.FlushOutcome;
+import io.tally.core.usagestats.UsageFlush;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
  * What one database does differently under Tally's JDBC store algorithms ({@link
- * * JdbcLastUsedStore}, {@code JdbcUsageStatsStore}, {@code JdbcConnectionLogStore}): the
+ * * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@code JdbcConnectionLogStore}): the
  * statements, how a batch of rows is bound (array parameters, a JDBC batch, COPY), the lock, and
  * the classification of a failure. The algorithms are written once; a new database costs a
  * subclass of this and its SQL files, as Quartz's {@code StdJDBCDelegate} has a small delegate per
@@ -92,4 +99,124 @@ public abstract class SqlDialect {
   public abstract void markUsed(
       Connection c, String sql, KeyType keyType, List<Object> ids, List<Instant> times)
       throws SQLException;
+
+  // ---- values ----
+
+  /**
+   * Returns a time as this database's driver takes it as a parameter. The default is an {@link
+   * OffsetDateTime} in UTC.
+   *
+   * @param instant the time
+   * @return the parameter value
+   */
+  public Object time(Instant instant) {
+    return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+  }
+
+  /**
+   * Reads a time written with {@link #time(Instant)}.
+   *
+   * @param rs the result set
+   * @param column the column, from 1
+   * @return the time
+   * @throws SQLException if it cannot be read
+   */
+  public Instant readTime(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  /**
+   * Returns a UUID as this database's driver takes it as a parameter; the default is the UUID.
+   *
+   * @param id the UUID
+   * @return the parameter value
+   */
+  public Object uuid(UUID id) {
+    return id;
+  }
+
+  /**
+   * Reads a UUID written with {@link #uuid(UUID)}.
+   *
+   * @param rs the result set
+   * @param column the column, from 1
+   * @return the UUID
+   * @throws SQLException if it cannot be read
+   */
+  public UUID readUuid(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, UUID.class);
+  }
+
+  // ---- usage stats ----
+
+  /**
+   * Takes the usage-stats lock until the end of the transaction on {@code c}: every flush and
+   * collection of one set of tables holds it, so they apply one at a time across replicas.
+   *
+   * @param c the transaction's connection
+   * @param tables the store's tables
+   * @throws SQLException if it cannot be taken
+   */
+  public abstract void lockUsageStats(Connection c, UsageStatsTables tables) throws SQLException;
+
+  /**
+   * Runs a whole flush the database's faster way, or returns {@code null} to let the store run
+   * its steps (lock, sequence probe, replica row, members, sequence row). Called first in the
+   * flush's transaction. The default returns {@code null}.
+   *
+   * @param c the transaction's connection
+   * @param tables the store's tables
+   * @param flush the flush
+   * @return the outcome, or {@code null}
+   * @throws SQLException if the flush fails
+   */
+  public FlushOutcome flushUsageStats(Connection c, UsageStatsTables tables, UsageFlush flush)
+      throws SQLException {
+    return null;
+  }
+
+  /**
+   * Returns the statement that adds one member, run as a JDBC batch: parameters replica, kind,
+   * member. It must leave a member already there as it is. The default is a plain {@code INSERT}
+   * (for a members table without a key).
+   *
+   * @param members the members table
+   * @return the statement
+   */
+  public String usageMemberInsert(String members) {
+    return "INSERT INTO " + members + " (replica_id, kind, member_id) VALUES (?, ?, ?)";
+  }
+
+  /**
+   * Returns the statement that writes a replica's sequence row, inserting or replacing it:
+   * parameters replica, session, sequence, whether the flush inserted the replica row, time.
+   *
+   * @param sequence the sequence table
+   * @return the statement
+   */
+  public abstract String usageSequenceUpsert(String sequence);
+
+  /**
+   * Returns the query counting distinct members per kind: rows (kind, count). The default uses
+   * {@code COUNT(DISTINCT member_id)}.
+   *
+   * @param members the members table
+   * @return the query
+   */
+  public String usageDistinctMembers(String members) {
+    return "SELECT kind, COUNT(DISTINCT member_id) FROM " + members + " GROUP BY kind";
+  }
+
+  /**
+   * Empties the members table in the collection's transaction. The default is {@code DELETE}.
+   *
+   * @param c the transaction's connection
+   * @param members the members table
+   * @throws SQLException if it fails
+   */
+  public void emptyUsageMembers(Connection c, String members) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + members)) {
+      ps.executeUpdate();
+    }
+  }
 }

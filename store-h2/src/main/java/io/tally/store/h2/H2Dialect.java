@@ -3,8 +3,10 @@ package io.tally.store.h2;
 import io.tally.jdbc.KeyType;
 import io.tally.jdbc.SqlDialect;
 import io.tally.jdbc.Transactions;
+import io.tally.jdbc.UsageStatsTables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -15,7 +17,8 @@ import javax.sql.DataSource;
 /**
  * H2 under Tally's JDBC store algorithms: a batch is bound as array parameters expanded by {@code
  * UNNEST} into one {@code MERGE}; writers of one table take turns in the JVM and a conflict with a
- * writer elsewhere is retried ({@link H2Writes}).
+ * writer elsewhere is retried ({@link H2Writes}). The usage-stats lock is the single row of
+ * {@code <prefix>usage_stats_lock}, selected {@code FOR UPDATE}; members are merged on their key.
  */
 final class H2Dialect extends SqlDialect {
   static final H2Dialect INSTANCE = new H2Dialect();
@@ -80,6 +83,30 @@ final class H2Dialect extends SqlDialect {
       ps.setObject(2, at);
       ps.executeUpdate();
     }
+  }
+
+  @Override
+  public void lockUsageStats(Connection c, UsageStatsTables tables) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT id FROM " + tables.lock() + " WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException(
+            "the lock row of " + tables.lock() + " is missing; was migrate() run?");
+      }
+    }
+  }
+
+  @Override
+  public String usageMemberInsert(String members) {
+    return "MERGE INTO " + members + " (replica_id, kind, member_id)"
+        + " KEY (replica_id, kind, member_id) VALUES (?, ?, ?)";
+  }
+
+  @Override
+  public String usageSequenceUpsert(String sequence) {
+    return "MERGE INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+        + " updated_at) KEY (replica_id) VALUES (?, ?, ?, ?, ?)";
   }
 
   /** The element type of ids: VARCHAR for Tally's own table ({@code keyType} null). */
