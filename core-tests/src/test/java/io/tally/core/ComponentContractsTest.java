@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.batch.BatchStore;
 import io.tally.core.batch.Batcher;
+import io.tally.core.connectionlog.ConnectionLogRetention;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
+import io.tally.testkit.InMemoryConnectionLogStore;
 import io.tally.testkit.InMemoryLastUsedStore;
 import io.tally.testkit.InMemoryUsageStatsStore;
 import io.tally.testkit.ManualClock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -21,7 +24,7 @@ class ComponentContractsTest {
   private final ManualClock clock = ManualClock.create();
   private final BatchStore<String> batchStore = batch -> {};
 
-  /** Builds each of the four components with the given name. */
+  /** Builds each of the five components with the given name. */
   private List<Function<String, TallyComponent>> builders() {
     return List.of(
         n -> LastUsedTracker.builder(new InMemoryLastUsedStore<String>()).clock(clock).name(n).build(),
@@ -31,7 +34,12 @@ class ComponentContractsTest {
                 .name(n)
                 .build(),
         n -> UsageStatsReporter.builder(new InMemoryUsageStatsStore()).clock(clock).name(n).build(),
-        n -> Batcher.builder(batchStore).clock(clock).name(n).build());
+        n -> Batcher.builder(batchStore).clock(clock).name(n).build(),
+        n ->
+            ConnectionLogRetention.builder(new InMemoryConnectionLogStore(), Duration.ofDays(1))
+                .clock(clock)
+                .name(n)
+                .build());
   }
 
   @Test
@@ -70,6 +78,12 @@ class ComponentContractsTest {
     lastUsed.close();
     usage.close();
     batcher.close();
+    ConnectionLogRetention retention =
+        ConnectionLogRetention.builder(new InMemoryConnectionLogStore(), Duration.ofDays(1))
+            .clock(clock)
+            .build();
+    retention.close();
+    assertThat(retention.flush()).isEqualTo(FlushResult.empty());
     assertThat(lastUsed.flush()).isEqualTo(FlushResult.empty());
     assertThat(usage.flush()).isEqualTo(FlushResult.empty());
     assertThat(batcher.flush()).isEqualTo(FlushResult.empty());

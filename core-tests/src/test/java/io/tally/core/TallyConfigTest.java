@@ -157,6 +157,9 @@ class TallyConfigTest {
     m.put("tally.batch.retry.max-attempts", "0");
     m.put("tally.batch.retry.initial-backoff", "100ms");
     m.put("tally.batch.retry.max-backoff", "PT1M");
+    m.put("tally.connection-log.retention", "90d");
+    m.put("tally.connection-log.retention-interval", "5m");
+    m.put("tally.connection-log.retention-batch-size", "2000");
     m.put("tally.health.degraded-after-failures", "5");
     m.put("tally.health.failing-after", "10m");
     m.put("tally.backend.slog.logger", "audit");
@@ -202,6 +205,9 @@ class TallyConfigTest {
     assertThat(c.retryMaxAttempts()).isZero();
     assertThat(c.retryInitialBackoff()).isEqualTo(Duration.ofMillis(100));
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.connectionLogRetention()).contains(Duration.ofDays(90));
+    assertThat(c.connectionLogRetentionInterval()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.connectionLogRetentionBatchSize()).isEqualTo(2000);
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.of(5, Duration.ofMinutes(10)));
     assertThat(c.slogLogger()).isEqualTo("audit");
     assertThat(c.slogLevel()).isEqualTo(Level.DEBUG);

@@ -8,6 +8,7 @@ import com.google.inject.util.Modules;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogRetention;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.Secrets;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
  * (plus any override modules) and starts, in this order: the stores (then the migrations, if
  * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
- * tracker, the usage-stats tracker, the usage reporter and the extra components. If one of them
+ * tracker, the usage-stats tracker, the usage reporter, the connection-log retention (when {@code
+ * tally.connection-log.retention} is set) and the extra components. If one of them
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
@@ -193,7 +195,8 @@ public final class Tally implements AutoCloseable {
   /**
    * Returns a snapshot of every component's counters, in start order: the backends that are
    * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
-   * last-used}, {@code usage-stats}, {@code usage-reporter}, then the extra components.
+   * last-used}, {@code usage-stats}, {@code usage-reporter}, {@code connection-log-retention} (when
+   * retention is on), then the extra components.
    *
    * @return one snapshot per component; unmodifiable
    */
@@ -227,8 +230,8 @@ public final class Tally implements AutoCloseable {
 
   /**
    * Stops Tally within one budget, {@code tally.close-timeout} (default 20 s): the extra
-   * components, the usage reporter, the usage-stats tracker, the last-used tracker and the
-   * connection log (its backends in turn) close in parallel, each making its final flush within
+   * components, the connection-log retention, the usage reporter, the usage-stats tracker, the
+   * last-used tracker and the connection log (its backends in turn) close in parallel, each making its final flush within
    * its own shutdown timeout; then the stores close. Whatever has not finished when the budget is
    * spent is logged at ERROR and left to finish on its own (daemon) thread, and the stores are
    * closed anyway, which ends the store calls still running; what those components could not
@@ -351,6 +354,9 @@ public final class Tally implements AutoCloseable {
       lastUsed = component(injector.getInstance(TallyModule.LAST_USED));
       usageStats = component(injector.getInstance(UsageStatsTracker.class));
       usageReporter = component(injector.getInstance(UsageStatsReporter.class));
+      if (config.connectionLogRetention().isPresent()) {
+        component(injector.getInstance(ConnectionLogRetention.class));
+      }
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
       }

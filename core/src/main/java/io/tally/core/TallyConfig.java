@@ -144,6 +144,15 @@ import org.slf4j.event.Level;
  *       <td>wait before the first retry; doubles per attempt, with jitter</td></tr>
  *   <tr><td>{@code tally.batch.retry.max-backoff}</td><td>{@code 30s}</td>
  *       <td>longest wait between retries; at least the initial backoff</td></tr>
+ *   <tr><td>{@code tally.connection-log.retention}</td><td>(none: off)</td>
+ *       <td>delete connection-log rows whose connect time is older than this, in the background
+ *       ({@link io.tally.core.connectionlog.ConnectionLogRetention}); at most 365d</td></tr>
+ *   <tr><td>{@code tally.connection-log.retention-interval}</td><td>{@code 10m}</td>
+ *       <td>how long after one retention run the next starts</td></tr>
+ *   <tr><td>{@code tally.connection-log.retention-batch-size}</td>
+ *       <td>{@value #DEFAULT_RETENTION_BATCH_SIZE}</td>
+ *       <td>rows one retention delete (one transaction) removes; 1 to {@value
+ *       #MAX_RETENTION_BATCH_SIZE}</td></tr>
  *   <tr><td>{@code tally.health.degraded-after-failures}</td>
  *       <td>{@value HealthPolicy#DEFAULT_DEGRADED_AFTER_FAILURES}</td>
  *       <td>consecutive failed flushes before a component is {@code DEGRADED}; 1 to {@value
@@ -202,6 +211,10 @@ public final class TallyConfig {
   public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofSeconds(1);
   /** The default longest wait between retries: 30 seconds. */
   public static final Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofSeconds(30);
+  /** The default connection-log retention interval: 10 minutes. */
+  public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofMinutes(10);
+  /** The default rows per connection-log retention delete: {@value}. */
+  public static final int DEFAULT_RETENTION_BATCH_SIZE = 10_000;
   /** The default logger of the {@code slog} backend: {@value}. */
   public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
@@ -225,6 +238,9 @@ public final class TallyConfig {
 
   /** The largest {@code tally.batch.retry.max-attempts}: {@value}. */
   public static final int MAX_RETRY_ATTEMPTS = 1_000;
+
+  /** The largest {@code tally.connection-log.retention-batch-size}: {@value}. */
+  public static final int MAX_RETENTION_BATCH_SIZE = 100_000;
 
   /** The largest {@code tally.health.degraded-after-failures}: {@value}. */
   public static final int MAX_DEGRADED_AFTER_FAILURES = 10_000;
@@ -341,6 +357,17 @@ public final class TallyConfig {
       register(duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
   private static final Key<Duration> RETRY_MAX_BACKOFF =
       register(duration("tally.batch.retry.max-backoff", DEFAULT_RETRY_MAX_BACKOFF));
+  private static final Key<Duration> RETENTION =
+      register(duration("tally.connection-log.retention", null));
+  private static final Key<Duration> RETENTION_INTERVAL =
+      register(duration("tally.connection-log.retention-interval", DEFAULT_RETENTION_INTERVAL));
+  private static final Key<Integer> RETENTION_BATCH_SIZE =
+      register(
+          integer(
+              "tally.connection-log.retention-batch-size",
+              DEFAULT_RETENTION_BATCH_SIZE,
+              1,
+              MAX_RETENTION_BATCH_SIZE));
   private static final Key<Integer> HEALTH_DEGRADED_AFTER =
       register(
           integer(
@@ -710,6 +737,21 @@ public final class TallyConfig {
   /** @return the longest wait between retries */
   public Duration retryMaxBackoff() {
     return get(RETRY_MAX_BACKOFF);
+  }
+
+  /** @return how long connection-log rows are kept; empty (the default) keeps them for ever */
+  public Optional<Duration> connectionLogRetention() {
+    return Optional.ofNullable(get(RETENTION));
+  }
+
+  /** @return how long after one retention run the next starts */
+  public Duration connectionLogRetentionInterval() {
+    return get(RETENTION_INTERVAL);
+  }
+
+  /** @return rows one retention delete removes */
+  public int connectionLogRetentionBatchSize() {
+    return get(RETENTION_BATCH_SIZE);
   }
 
   /** @return the health policy every component uses */
@@ -1454,6 +1496,30 @@ public final class TallyConfig {
      */
     public Builder retryMaxBackoff(Duration retryMaxBackoff) {
       return put(RETRY_MAX_BACKOFF, Objects.requireNonNull(retryMaxBackoff, "retryMaxBackoff"));
+    }
+
+    /**
+     * @param retention {@code tally.connection-log.retention}: turns retention on
+     * @return this
+     */
+    public Builder connectionLogRetention(Duration retention) {
+      return put(RETENTION, Objects.requireNonNull(retention, "retention"));
+    }
+
+    /**
+     * @param interval {@code tally.connection-log.retention-interval}
+     * @return this
+     */
+    public Builder connectionLogRetentionInterval(Duration interval) {
+      return put(RETENTION_INTERVAL, Objects.requireNonNull(interval, "interval"));
+    }
+
+    /**
+     * @param batchSize {@code tally.connection-log.retention-batch-size}
+     * @return this
+     */
+    public Builder connectionLogRetentionBatchSize(int batchSize) {
+      return put(RETENTION_BATCH_SIZE, batchSize);
     }
 
     /**

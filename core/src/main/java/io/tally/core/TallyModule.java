@@ -13,6 +13,7 @@ import com.google.inject.multibindings.OptionalBinder;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
 import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogRetention;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.BackendProvider;
 import io.tally.core.spi.ProviderContext;
@@ -22,6 +23,7 @@ import io.tally.core.spi.Stores;
 import io.tally.core.spi.TrackerProvider;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -44,8 +46,10 @@ import java.util.UUID;
  *       .addBinding()};
  *   <li>{@code FanOut<ConnectionEvent>} over that set, also bound as {@code @}{@link ConnectionLog}
  *       {@code Backend<ConnectionEvent>};
- *   <li>{@code LastUsedTracker<UUID>}, {@link UsageStatsTracker} and {@link UsageStatsReporter},
- *       built from the stores, the clock and the configuration;
+ *   <li>{@code LastUsedTracker<UUID>}, {@link UsageStatsTracker}, {@link UsageStatsReporter} and
+ *       {@link ConnectionLogRetention} (asked for by {@link Tally} only when {@code
+ *       tally.connection-log.retention} is set), built from the stores, the clock and the
+ *       configuration;
  *   <li>a {@code Multibinder<TallyComponent>} holding one component per configured {@link
  *       TrackerProvider}; other modules may add their own;
  *   <li>a {@code Multibinder<FlushListener>}, empty by default: every {@link FlushListener} in it
@@ -213,6 +217,21 @@ public final class TallyModule extends AbstractModule {
         .period(config.usageReportPeriod())
         .reporterId(config.replicaId().toString())
         .timeout(config.usageStatsFlushTimeout())
+        .healthPolicy(config.healthPolicy())
+        .clock(clock)
+        .build();
+  }
+
+  @Provides
+  @Singleton
+  ConnectionLogRetention connectionLogRetention(TallyConfig config, Stores stores, Clock clock) {
+    Duration retention =
+        config
+            .connectionLogRetention()
+            .orElseThrow(() -> new IllegalStateException("tally.connection-log.retention is not set"));
+    return ConnectionLogRetention.builder(stores.connectionLog(), retention)
+        .interval(config.connectionLogRetentionInterval())
+        .batchSize(config.connectionLogRetentionBatchSize())
         .healthPolicy(config.healthPolicy())
         .clock(clock)
         .build();

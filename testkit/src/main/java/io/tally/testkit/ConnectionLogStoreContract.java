@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,11 @@ import org.junit.jupiter.api.Test;
  * version does not know is stored and read back as it is; an event whose id is already stored for
  * another session fails with a {@link StoreException} of kind {@link StoreException.Kind#DATA}, so
  * a batcher isolates it.
+ *
+ * <p>Retention ({@link ConnectionLogStore#deleteOlderThan} and {@link
+ * ConnectionLogStore#tryLockRetention}): the cutoff is exclusive, sessions without a disconnect go
+ * by their connect time, the limit holds, the oldest rows go first, and the lock admits one holder
+ * until it is closed.
  */
 public abstract class ConnectionLogStoreContract {
   /** The first event time the tests use. */
@@ -348,5 +354,107 @@ public abstract class ConnectionLogStoreContract {
     assertThat(StoreException.kindOf(failure)).isEqualTo(StoreException.Kind.DATA);
     store.upsertBatch(List.of(good));
     assertThat(rows()).containsExactly(ConnectionLogRow.of(first), ConnectionLogRow.of(good));
+  }
+
+  // ---- retention
+
+  private List<Instant> connectTimes() {
+    return rows().stream().map(ConnectionLogRow::connectTime).sorted().toList();
+  }
+
+  @Test
+  void deleteOlderThanKeepsARowConnectedAtTheCutoff() {
+    Instant cutoff = at(10);
+    store.upsertBatch(
+        List.of(
+            session().connect(cutoff.minusMillis(1)),
+            session().connect(cutoff),
+            session().connect(cutoff.plusMillis(1))));
+
+    assertThat(store.deleteOlderThan(cutoff, 100)).isEqualTo(1);
+    assertThat(connectTimes()).containsExactly(cutoff, cutoff.plusMillis(1));
+    assertThat(store.deleteOlderThan(cutoff, 100)).isZero();
+  }
+
+  @Test
+  void deleteOlderThanGoesByConnectTimeWithOrWithoutADisconnect() {
+    ConnectionEvent open = session().connect(at(1));
+    ConnectionEvent.Builder closed = session();
+    ConnectionEvent standaloneDisconnect = session().disconnectReason("gone").disconnect(at(3));
+    ConnectionEvent young = session().connect(at(60));
+    store.upsertBatch(
+        List.of(open, closed.connect(at(2)), closed.disconnect(at(100)), standaloneDisconnect, young));
+
+    assertThat(store.deleteOlderThan(at(50), 100)).isEqualTo(3);
+    assertThat(rows()).containsExactly(ConnectionLogRow.of(young));
+  }
+
+  @Test
+  void deleteOlderThanDeletesAtMostTheLimitOldestFirst() {
+    store.upsertBatch(
+        List.of(
+            session().connect(at(5)),
+            session().connect(at(1)),
+            session().connect(at(4)),
+            session().id(UUID.randomUUID()).connectionId(null).connect(at(2)),
+            session().connect(at(3)),
+            session().connect(at(20))));
+
+    assertThat(store.deleteOlderThan(at(10), 2)).isEqualTo(2);
+    assertThat(connectTimes()).containsExactly(at(3), at(4), at(5), at(20));
+    assertThat(store.deleteOlderThan(at(10), 2)).isEqualTo(2);
+    assertThat(connectTimes()).containsExactly(at(5), at(20));
+    assertThat(store.deleteOlderThan(at(10), 2)).isEqualTo(1);
+    assertThat(store.deleteOlderThan(at(10), 2)).isZero();
+    assertThat(connectTimes()).containsExactly(at(20));
+  }
+
+  @Test
+  void deleteOlderThanComparesCutoffsFinerThanAMicrosecond() {
+    ConnectionEvent row = session().connect(at(1));
+    store.upsertBatch(List.of(row));
+
+    assertThat(store.deleteOlderThan(at(1), 10)).isZero();
+    assertThat(store.deleteOlderThan(at(1).plusNanos(1), 10)).isEqualTo(1);
+    assertThat(rows()).isEmpty();
+  }
+
+  @Test
+  void deleteOlderThanAtTheEdgesOfTheStorableRange() {
+    Instant min = InputRules.MIN_TIME;
+    Instant max = InputRules.MAX_TIME.truncatedTo(ChronoUnit.MICROS);
+    store.upsertBatch(List.of(session().connect(min), session().connect(max)));
+
+    assertThat(store.deleteOlderThan(Instant.MIN, 10)).isZero();
+    assertThat(store.deleteOlderThan(min, 10)).isZero();
+    assertThat(store.deleteOlderThan(min.plus(1, ChronoUnit.MICROS), 10)).isEqualTo(1);
+    assertThat(store.deleteOlderThan(max, 10)).isZero();
+    assertThat(store.deleteOlderThan(Instant.MAX, 10)).isEqualTo(1);
+    assertThat(rows()).isEmpty();
+  }
+
+  @Test
+  void deleteOlderThanChecksItsArguments() {
+    assertThatThrownBy(() -> store.deleteOlderThan(at(1), 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("limit");
+    assertThatThrownBy(() -> store.deleteOlderThan(null, 1))
+        .isInstanceOf(NullPointerException.class);
+  }
+
+  @Test
+  void retentionLockAdmitsOneHolderUntilClosed() {
+    Optional<ConnectionLogStore.RetentionLock> first = store.tryLockRetention();
+    assertThat(first).isPresent();
+    try {
+      assertThat(store.tryLockRetention()).isEmpty();
+    } finally {
+      first.get().close();
+    }
+    first.get().close(); // idempotent
+
+    Optional<ConnectionLogStore.RetentionLock> again = store.tryLockRetention();
+    assertThat(again).isPresent();
+    again.get().close();
   }
 }

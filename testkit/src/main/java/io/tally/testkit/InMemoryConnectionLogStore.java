@@ -4,13 +4,18 @@ import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.spi.RetentionSupport;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 
 /**
  * A {@link ConnectionLogStore} in memory with the semantics of the database stores (see
@@ -18,13 +23,15 @@ import java.util.UUID;
  * time only earlier, disconnect time, reason and code only filled in or later, events without a
  * connection id inserted once per id. Row ids are unique as in the databases: an event with a
  * connection id whose id is already stored for another row fails the batch with a {@link
- * StoreException} of kind {@code DATA}. Rows are readable for assertions. Thread-safe; each batch
- * is applied atomically.
+ * StoreException} of kind {@code DATA}. Rows are readable for assertions. Retention deletes
+ * oldest first like the databases; its lock is one per store instance. Thread-safe; each batch
+ * (and each delete) is applied atomically.
  */
 public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   private final Map<Object, ConnectionLogRow> rows = new LinkedHashMap<>();
   private final List<List<ConnectionEvent>> batches = new ArrayList<>();
   private final Map<UUID, Object> ids = new HashMap<>(); // row id to row key
+  private final Semaphore retentionLock = new Semaphore(1);
 
   /** Creates an empty store. */
   public InMemoryConnectionLogStore() {}
@@ -81,6 +88,32 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
       return row.withSession(connect, e.disconnectTime(), e.disconnectReason(), e.code());
     }
     return row.withSession(connect, row.disconnectTime(), row.disconnectReason(), row.code());
+  }
+
+  @Override
+  public synchronized int deleteOlderThan(Instant cutoff, int limit) {
+    Optional<Instant> before = RetentionSupport.cutoff(cutoff, limit);
+    if (before.isEmpty()) {
+      return 0;
+    }
+    List<Map.Entry<Object, ConnectionLogRow>> old = new ArrayList<>();
+    for (Map.Entry<Object, ConnectionLogRow> e : rows.entrySet()) {
+      if (e.getValue().connectTime().isBefore(before.get())) {
+        old.add(e);
+      }
+    }
+    old.sort(Map.Entry.comparingByValue(Comparator.comparing(ConnectionLogRow::connectTime)));
+    int n = Math.min(limit, old.size());
+    for (Map.Entry<Object, ConnectionLogRow> e : old.subList(0, n)) {
+      rows.remove(e.getKey());
+      ids.remove(e.getValue().id());
+    }
+    return n;
+  }
+
+  @Override
+  public Optional<RetentionLock> tryLockRetention() {
+    return RetentionSupport.tryLock(retentionLock);
   }
 
   /** @return every row, ordered by {@link ConnectionLogRow#ORDER} */

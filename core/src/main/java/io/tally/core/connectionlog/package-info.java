@@ -1,7 +1,8 @@
 /**
  * The connection log: {@link io.tally.core.connectionlog.ConnectionEvent} (one event or a
  * coalesced session), its coalescing rules ({@link io.tally.core.connectionlog.ConnectionEvents})
- * and the store SPI ({@link io.tally.core.connectionlog.ConnectionLogStore}).
+ * the store SPI ({@link io.tally.core.connectionlog.ConnectionLogStore}) and the background
+ * deletion of old rows ({@link io.tally.core.connectionlog.ConnectionLogRetention}).
  *
  * <p>Choices made here that the design leaves open:
  *
@@ -34,6 +35,10 @@
  *       uses the full row key.
  *   <li>On equal times between two events of the same status, the one pending first wins (as in
  *       the reference).
+ *   <li>Retention deletes by connect time only, with an exclusive cutoff (as the reference): a
+ *       session still open is deleted once its connect time is older than the retention. A run is
+ *       bounded by a time budget rather than a row count, and its lock is a try-lock per run
+ *       (not per transaction), so two replicas never delete at the same time and neither waits.
  * </ul>
  */
 package io.tally.core.connectionlog;

@@ -3,6 +3,7 @@ package io.tally.store.h2;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.spi.RetentionSupport;
 import io.tally.jdbc.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +16,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 /**
@@ -24,7 +30,15 @@ import javax.sql.DataSource;
  * events with a connection id (matched on {@code (connection_id, workspace_id, agent_name)}, the
  * upsert rules of {@link ConnectionLogStore} as {@code CASE} expressions) and one for events
  * without (matched on {@code id}, insert only, so a retried batch inserts nothing twice). Events
- * of one row are merged first ({@link ConnectionEvents#coalesceForStore(List)}). Thread-safe.
+ * of one row are merged first ({@link ConnectionEvents#coalesceForStore(List)}).
+ *
+ * <p>Retention: {@link #deleteOlderThan(Instant, int)} is one {@code DELETE … WHERE id IN (SELECT
+ * id … WHERE connect_time < ? ORDER BY connect_time LIMIT ?)} in a transaction of its own, run
+ * like an upsert (one writer per table in this JVM, so an upsert waits at most for one batch). H2
+ * has no advisory locks: the retention lock is a lock per database URL and table in this JVM,
+ * which covers every replica of an embedded database. Replicas in several JVMs sharing an H2
+ * server are not covered: their runs may overlap, which deletes nothing wrongly, only twice the
+ * work. Thread-safe.
  */
 public final class H2ConnectionLogStore implements ConnectionLogStore {
   private static final String COLUMNS =
@@ -50,11 +64,15 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
       "s.disconnect_time IS NOT NULL AND (r.disconnect_time IS NULL"
           + " OR s.disconnect_time > r.disconnect_time)";
 
+  /** The retention locks of this JVM, by database URL and table. */
+  private static final ConcurrentMap<String, Semaphore> RETENTION_LOCKS = new ConcurrentHashMap<>();
+
   private final DataSource dataSource;
   private final H2Schema schema;
   private final String table;
   private final String keyedSql;
   private final String keylessSql;
+  private final String deleteSql;
 
   /**
    * Creates the store on the default schema ({@link H2Schema#defaults()}).
@@ -96,6 +114,12 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
             + " THEN s.disconnect_time ELSE r.disconnect_time END"
             + INSERT;
     this.keylessSql = "MERGE INTO " + table + " AS r" + SOURCE + " ON r.id = s.id" + INSERT;
+    this.deleteSql =
+        "DELETE FROM "
+            + table
+            + " WHERE id IN (SELECT id FROM "
+            + table
+            + " WHERE connect_time < ? ORDER BY connect_time LIMIT ?)";
   }
 
   /**
@@ -182,6 +206,51 @@ public final class H2ConnectionLogStore implements ConnectionLogStore {
       throw e;
     }
     c.setAutoCommit(auto);
+  }
+
+  @Override
+  public int deleteOlderThan(Instant cutoff, int limit) {
+    Optional<Instant> before = RetentionSupport.cutoff(cutoff, limit);
+    if (before.isEmpty()) {
+      return 0;
+    }
+    AtomicInteger deleted = new AtomicInteger();
+    try {
+      H2Writes.run(dataSource, table, c -> deleted.set(delete(c, before.get(), limit)));
+    } catch (SQLException e) {
+      throw SqlStates.storeException(
+          "deleting connection-log rows older than " + cutoff + " from table " + table, e);
+    }
+    return deleted.get();
+  }
+
+  private int delete(Connection c, Instant before, int limit) throws SQLException {
+    boolean auto = c.getAutoCommit();
+    c.setAutoCommit(false);
+    int n;
+    try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
+      ps.setObject(1, OffsetDateTime.ofInstant(before, ZoneOffset.UTC));
+      ps.setInt(2, limit);
+      n = ps.executeUpdate();
+      c.commit();
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(c, auto, e);
+      throw e;
+    }
+    c.setAutoCommit(auto);
+    return n;
+  }
+
+  @Override
+  public Optional<RetentionLock> tryLockRetention() {
+    String key;
+    try (Connection c = dataSource.getConnection()) {
+      key = c.getMetaData().getURL() + "|" + table;
+    } catch (SQLException e) {
+      throw SqlStates.storeException("taking the retention lock of table " + table, e);
+    }
+    Semaphore lock = RETENTION_LOCKS.computeIfAbsent(key, k -> new Semaphore(1));
+    return RetentionSupport.tryLock(lock);
   }
 
   /**

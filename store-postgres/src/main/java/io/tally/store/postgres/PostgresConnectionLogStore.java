@@ -3,6 +3,7 @@ package io.tally.store.postgres;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
+import io.tally.core.spi.RetentionSupport;
 import io.tally.jdbc.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -31,7 +33,16 @@ import javax.sql.DataSource;
  * concurrent batches from several replicas lock the rows they share in the same order and
  * cannot deadlock. With auto-commit off the statement is committed, or rolled back on failure,
  * so a pooled connection never goes back in an aborted transaction. Unnest was measured against COPY into a staging table; see
- * {@code docs/benchmarks.md}. Thread-safe.
+ * {@code docs/benchmarks.md}.
+ *
+ * <p>Retention: {@link #deleteOlderThan(Instant, int)} is one statement, {@code DELETE … WHERE id =
+ * ANY (ARRAY (SELECT id … WHERE connect_time < ? ORDER BY connect_time LIMIT ? FOR UPDATE SKIP
+ * LOCKED))}: the inner select walks the {@code connect_time} index from the oldest row, and skips
+ * rows a concurrent upsert has locked (they are deleted by a later batch), so the delete never
+ * waits on a writer and a writer waits at most for one batch. The retention lock is a session-level
+ * advisory lock, {@code pg_try_advisory_lock(int, int)} with the class {@value #RETENTION_LOCK_CLASS}
+ * and the hash of the schema-qualified table, held on a connection of its own for the run and
+ * released by {@code pg_advisory_unlock} (or by the server when that connection ends). Thread-safe.
  */
 public final class PostgresConnectionLogStore implements ConnectionLogStore {
   private static final String COLUMNS =
@@ -48,10 +59,17 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
     "text", "uuid", "text", "text"
   };
 
+  /**
+   * The first key of the two-key retention advisory lock ("talr"); the second is the hash of the
+   * schema-qualified connection-log table.
+   */
+  static final int RETENTION_LOCK_CLASS = 0x7461_6c72;
+
   private final DataSource dataSource;
   private final PostgresSchema schema;
   private final String table;
   private final String sql;
+  private final String deleteSql;
 
   /**
    * Creates the store on the default schema ({@link PostgresSchema#defaults()}).
@@ -73,6 +91,16 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
     this.schema = Objects.requireNonNull(schema, "schema");
     this.table = schema.table("connection_log");
     this.sql = upsertSql(table);
+    this.deleteSql = deleteSql(table);
+  }
+
+  static String deleteSql(String table) {
+    return "DELETE FROM "
+        + table
+        + " WHERE id = ANY (ARRAY (SELECT id FROM "
+        + table
+        + " WHERE connect_time < ?::timestamptz ORDER BY connect_time LIMIT ?"
+        + " FOR UPDATE SKIP LOCKED))";
   }
 
   static String upsertSql(String table) {
@@ -216,6 +244,64 @@ public final class PostgresConnectionLogStore implements ConnectionLogStore {
       throw SqlStates.storeException(
           "upserting " + n + " connection-log rows into table " + table, e);
     }
+  }
+
+  @Override
+  public int deleteOlderThan(Instant cutoff, int limit) {
+    Optional<Instant> before = RetentionSupport.cutoff(cutoff, limit);
+    if (before.isEmpty()) {
+      return 0;
+    }
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      try (PreparedStatement ps = c.prepareStatement(deleteSql)) {
+        ps.setString(1, text(before.get()).replace("+", "")); // year 10000 is "+10000-…"
+        ps.setInt(2, limit);
+        int n = ps.executeUpdate();
+        if (!autoCommit) {
+          c.commit();
+        }
+        return n;
+      } catch (SQLException | RuntimeException e) {
+        if (!autoCommit) {
+          rollbackQuietly(c, e);
+        }
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw SqlStates.storeException(
+          "deleting connection-log rows older than " + cutoff + " from table " + table, e);
+    }
+  }
+
+  @Override
+  public Optional<RetentionLock> tryLockRetention() {
+    Connection c = null;
+    try {
+      c = dataSource.getConnection();
+      if (!c.getAutoCommit()) {
+        c.setAutoCommit(true); // never idle in a transaction for the whole run; restored at release
+        return lock(c, false);
+      }
+      return lock(c, true);
+    } catch (SQLException | RuntimeException e) {
+      if (c != null) {
+        PostgresRetentionLock.discard(c, e);
+      }
+      if (e instanceof SQLException) {
+        throw SqlStates.storeException("taking the retention lock of table " + table, (SQLException) e);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  private Optional<RetentionLock> lock(Connection c, boolean autoCommit) throws SQLException {
+    if (PostgresRetentionLock.call(c, "pg_try_advisory_lock", RETENTION_LOCK_CLASS, table)) {
+      return Optional.of(new PostgresRetentionLock(c, autoCommit, RETENTION_LOCK_CLASS, table));
+    }
+    c.setAutoCommit(autoCommit);
+    c.close();
+    return Optional.empty();
   }
 
   private static void rollbackQuietly(Connection c, Exception failure) {
