@@ -1,6 +1,8 @@
 package io.tally.jdbc;
 
 import io.tally.core.StoreException;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.core.usagestats.FlushOutcome;
 import io.tally.core.usagestats.UsageFlush;
 import java.sql.Connection;
@@ -11,12 +13,13 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
  * What one database does differently under Tally's JDBC store algorithms ({@link
- * * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@code JdbcConnectionLogStore}): the
+ * * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@link JdbcConnectionLogStore}): the
  * statements, how a batch of rows is bound (array parameters, a JDBC batch, COPY), the lock, and
  * the classification of a failure. The algorithms are written once; a new database costs a
  * subclass of this and its SQL files, as Quartz's {@code StdJDBCDelegate} has a small delegate per
@@ -151,13 +154,23 @@ public abstract class SqlDialect {
 
   /**
    * Takes the usage-stats lock until the end of the transaction on {@code c}: every flush and
-   * collection of one set of tables holds it, so they apply one at a time across replicas.
+   * collection of one set of tables holds it, so they apply one at a time across replicas. The
+   * default selects the one row of {@link UsageStatsTables#lock()} {@code FOR UPDATE}.
    *
    * @param c the transaction's connection
    * @param tables the store's tables
-   * @throws SQLException if it cannot be taken
+   * @throws SQLException if it cannot be taken, or the lock row is missing
    */
-  public abstract void lockUsageStats(Connection c, UsageStatsTables tables) throws SQLException;
+  public void lockUsageStats(Connection c, UsageStatsTables tables) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT id FROM " + tables.lock() + " WHERE id = 1 FOR UPDATE");
+        ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException(
+            "the lock row of " + tables.lock() + " is missing; was migrate() run?");
+      }
+    }
+  }
 
   /**
    * Runs a whole flush the database's faster way, or returns {@code null} to let the store run
@@ -219,4 +232,45 @@ public abstract class SqlDialect {
       ps.executeUpdate();
     }
   }
+
+  // ---- connection log ----
+
+  /**
+   * Writes a batch of connection-log rows in the transaction on {@code c}: rows with a connection
+   * id upserted on {@code (connection_id, workspace_id, agent_name)} with the rules of {@link
+   * ConnectionLogStore}, rows without one inserted unless their {@code id} is there.
+   *
+   * @param c the transaction's connection
+   * @param table the connection-log table
+   * @param rows the rows, coalesced and in lock order
+   * @throws SQLException if the write fails
+   */
+  public abstract void upsertConnectionLog(Connection c, String table, List<ConnectionEvent> rows)
+      throws SQLException;
+
+  /**
+   * Deletes at most {@code limit} of the oldest rows connected before {@code before}, in the
+   * transaction on {@code c}.
+   *
+   * @param c the transaction's connection
+   * @param table the connection-log table
+   * @param before the cutoff, whole microseconds
+   * @param limit the most rows to delete
+   * @return the rows deleted
+   * @throws SQLException if the delete fails
+   */
+  public abstract int deleteConnectionLog(Connection c, String table, Instant before, int limit)
+      throws SQLException;
+
+  /**
+   * Tries to take the retention lock of {@code table}: see {@link
+   * ConnectionLogStore#tryLockRetention()}.
+   *
+   * @param dataSource the database
+   * @param table the connection-log table
+   * @return the held lock, or empty if another run holds it
+   * @throws SQLException if the database cannot be asked
+   */
+  public abstract Optional<ConnectionLogStore.RetentionLock> tryLockRetention(
+      DataSource dataSource, String table) throws SQLException;
 }

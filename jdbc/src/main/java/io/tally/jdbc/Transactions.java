@@ -7,8 +7,9 @@ import javax.sql.DataSource;
 
 /**
  * A transaction helper for store code: borrows a connection, runs the work in one transaction,
- * commits, and on any failure rolls back (a failed rollback is added as suppressed) and rethrows.
- * The connection's auto-commit mode is restored before it is given back.
+ * commits, and on any failure rolls back and rethrows (a failed rollback or auto-commit reset is
+ * added to that failure as suppressed, never replacing it). The connection's auto-commit mode is
+ * restored before it is given back.
  */
 public final class Transactions {
   /**
@@ -65,25 +66,29 @@ public final class Transactions {
     if (autoCommit) {
       c.setAutoCommit(false);
     }
+    T result;
     try {
-      T result = work.run(c);
+      result = work.run(c);
       c.commit();
-      return result;
     } catch (SQLException | RuntimeException | Error e) {
+      // neither a failing rollback nor a failing reset may replace the original failure
       try {
         c.rollback();
-      } catch (SQLException r) {
+      } catch (SQLException | RuntimeException r) {
         e.addSuppressed(r);
       }
-      throw e;
-    } finally {
       if (autoCommit) {
         try {
           c.setAutoCommit(true);
-        } catch (SQLException e) {
-          // The pool resets it or evicts the connection; the outcome above stands.
+        } catch (SQLException | RuntimeException r) {
+          e.addSuppressed(r);
         }
       }
+      throw e;
     }
+    if (autoCommit) {
+      c.setAutoCommit(true);
+    }
+    return result;
   }
 }

@@ -1,17 +1,18 @@
 package io.tally.store.h2;
 
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore.RetentionLock;
 import io.tally.jdbc.KeyType;
 import io.tally.jdbc.SqlDialect;
 import io.tally.jdbc.Transactions;
-import io.tally.jdbc.UsageStatsTables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 
 /**
@@ -86,18 +87,6 @@ final class H2Dialect extends SqlDialect {
   }
 
   @Override
-  public void lockUsageStats(Connection c, UsageStatsTables tables) throws SQLException {
-    try (PreparedStatement ps =
-            c.prepareStatement("SELECT id FROM " + tables.lock() + " WHERE id = 1 FOR UPDATE");
-        ResultSet rs = ps.executeQuery()) {
-      if (!rs.next()) {
-        throw new SQLException(
-            "the lock row of " + tables.lock() + " is missing; was migrate() run?");
-      }
-    }
-  }
-
-  @Override
   public String usageMemberInsert(String members) {
     return "MERGE INTO " + members + " (replica_id, kind, member_id)"
         + " KEY (replica_id, kind, member_id) VALUES (?, ?, ?)";
@@ -107,6 +96,24 @@ final class H2Dialect extends SqlDialect {
   public String usageSequenceUpsert(String sequence) {
     return "MERGE INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
         + " updated_at) KEY (replica_id) VALUES (?, ?, ?, ?, ?)";
+  }
+
+  @Override
+  public void upsertConnectionLog(Connection c, String table, List<ConnectionEvent> rows)
+      throws SQLException {
+    H2ConnectionLogSql.upsert(c, table, rows);
+  }
+
+  @Override
+  public int deleteConnectionLog(Connection c, String table, Instant before, int limit)
+      throws SQLException {
+    return H2ConnectionLogSql.delete(c, table, before, limit);
+  }
+
+  @Override
+  public Optional<RetentionLock> tryLockRetention(DataSource dataSource, String table)
+      throws SQLException {
+    return H2ConnectionLogSql.tryLockRetention(dataSource, table);
   }
 
   /** The element type of ids: VARCHAR for Tally's own table ({@code keyType} null). */

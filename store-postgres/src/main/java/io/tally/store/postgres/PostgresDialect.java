@@ -1,5 +1,7 @@
 package io.tally.store.postgres;
 
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionLogStore.RetentionLock;
 import io.tally.core.usagestats.FlushOutcome;
 import io.tally.core.usagestats.UsageFlush;
 import io.tally.jdbc.JdbcUsageStatsStore;
@@ -13,6 +15,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
 /**
@@ -253,6 +257,24 @@ final class PostgresDialect extends SqlDialect {
     try (PreparedStatement ps = c.prepareStatement("TRUNCATE " + members)) {
       ps.executeUpdate();
     }
+  }
+
+  @Override
+  public void upsertConnectionLog(Connection c, String table, List<ConnectionEvent> rows)
+      throws SQLException {
+    PostgresConnectionLogSql.upsert(c, table, rows);
+  }
+
+  @Override
+  public int deleteConnectionLog(Connection c, String table, Instant before, int limit)
+      throws SQLException {
+    return PostgresConnectionLogSql.delete(c, table, before, limit);
+  }
+
+  @Override
+  public Optional<RetentionLock> tryLockRetention(DataSource dataSource, String table)
+      throws SQLException {
+    return PostgresConnectionLogSql.tryLockRetention(dataSource, table);
   }
 
   /** The array element type of ids: text for Tally's own table ({@code keyType} null). */
