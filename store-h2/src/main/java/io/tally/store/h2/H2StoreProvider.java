@@ -77,6 +77,12 @@ public final class H2StoreProvider implements StoreProvider {
     return NAME;
   }
 
+  /** Accepts {@code jdbc:h2:} URLs. */
+  @Override
+  public boolean acceptsJdbcUrl(String jdbcUrl) {
+    return jdbcUrl.startsWith(URL_SCHEME);
+  }
+
   @Override
   public Stores open(ProviderContext context) {
     TallyConfig config = context.config();

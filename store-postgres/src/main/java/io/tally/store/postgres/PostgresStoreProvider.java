@@ -81,6 +81,12 @@ public final class PostgresStoreProvider implements StoreProvider {
     return NAME;
   }
 
+  /** Accepts {@code jdbc:postgresql:} URLs. */
+  @Override
+  public boolean acceptsJdbcUrl(String jdbcUrl) {
+    return jdbcUrl.startsWith(URL_SCHEME);
+  }
+
   @Override
   public Stores open(ProviderContext context) {
     TallyConfig config = context.config();
