@@ -158,7 +158,7 @@ public record ConnectionLogRow(
   }
 
   /** A time column with a zone, or (MariaDB/MySQL) a {@code DATETIME} in UTC. */
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
+  static Instant instant(ResultSet rs, String column) throws SQLException {
     String type = rs.getMetaData().getColumnTypeName(rs.findColumn(column));
     if ("DATETIME".equalsIgnoreCase(type)) {
       java.time.LocalDateTime t = rs.getObject(column, java.time.LocalDateTime.class);
