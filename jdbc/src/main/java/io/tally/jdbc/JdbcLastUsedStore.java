@@ -124,6 +124,103 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
   }
 
   /**
+   * What the builders of the stores share: the data source, the key type, the schema whose {@code
+   * last_used} table is written, and an optional existing table to update instead. Not
+   * thread-safe.
+   *
+   * @param <K> the key type
+   * @param <S> the store's schema type
+   * @param <B> the builder's own type
+   */
+  public abstract static class Builder<K, S extends JdbcSchema, B extends Builder<K, S, B>> {
+    private final DataSource dataSource;
+    private final Class<K> keyType;
+    private S schema;
+    private UserTable userTable;
+
+    /**
+     * Starts a builder.
+     *
+     * @param dataSource where to connect
+     * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
+     * @param defaultSchema the schema used unless {@link #schema(JdbcSchema)} sets another
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if the key type is not supported
+     */
+    protected Builder(DataSource dataSource, Class<K> keyType, S defaultSchema) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      this.keyType = Objects.requireNonNull(keyType, "keyType");
+      this.schema = Objects.requireNonNull(defaultSchema, "defaultSchema");
+      KeyType.of(keyType);
+    }
+
+    /** @return this builder, as its own type */
+    @SuppressWarnings("unchecked")
+    private B self() {
+      return (B) this; // safe: B is the subclass's own type by declaration
+    }
+
+    /**
+     * Sets the schema whose {@code last_used} table is written and which the store's {@code
+     * migrate()} applies.
+     *
+     * @param schema the schema; by default the store's default schema
+     * @return this
+     * @throws NullPointerException if null
+     */
+    public B schema(S schema) {
+      this.schema = Objects.requireNonNull(schema, "schema");
+      return self();
+    }
+
+    /**
+     * Updates an existing table instead of Tally's own: its time column is raised for the rows
+     * whose id matches ({@code NULL} counts as never used); ids with no row are ignored. Each name
+     * must match {@link Identifiers#IDENTIFIER} (the table may be schema-qualified); they are
+     * spliced into SQL unquoted. The id column's type must match the key type.
+     *
+     * @param table the table, e.g. {@code workspaces} or {@code app.workspaces}
+     * @param idColumn its id column, e.g. {@code id}
+     * @param timeColumn its timestamp column, e.g. {@code last_used_at}
+     * @return this
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException naming the argument and value, if one is not a valid
+     *     identifier
+     */
+    public B userTable(String table, String idColumn, String timeColumn) {
+      this.userTable = new UserTable(table, idColumn, timeColumn);
+      return self();
+    }
+
+    /** @return the data source */
+    protected DataSource dataSource() {
+      return dataSource;
+    }
+
+    /** @return the key class */
+    protected Class<K> keyType() {
+      return keyType;
+    }
+
+    /** @return the schema */
+    protected S schema() {
+      return schema;
+    }
+
+    /** @return the existing table to update, or {@code null} for Tally's own */
+    protected UserTable userTable() {
+      return userTable;
+    }
+
+    /**
+     * Builds the store.
+     *
+     * @return the store
+     */
+    public abstract JdbcLastUsedStore<K> build();
+  }
+
+  /**
    * An existing table whose time column a {@link JdbcLastUsedStore} raises instead of writing
    * Tally's own table. Each name must match {@link Identifiers#IDENTIFIER} (the table may be
    * schema-qualified); they are spliced into SQL unquoted.

@@ -9,9 +9,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -273,4 +275,74 @@ public abstract class SqlDialect {
    */
   public abstract Optional<ConnectionLogStore.RetentionLock> tryLockRetention(
       DataSource dataSource, String table) throws SQLException;
+
+  /**
+   * Binds a connection-log row to parameters 1 to 16 in the column order {@code id, connect_time,
+   * organization_id, workspace_owner_id, workspace_id, workspace_name, agent_name, type, code, ip,
+   * user_agent, user_id, slug_or_port, connection_id, disconnect_time, disconnect_reason}, times
+   * truncated to microseconds in Java (a server would round nanoseconds, possibly up) and bound
+   * with {@link #time(Instant)}, UUIDs with {@link #uuid(UUID)}.
+   *
+   * @param ps the statement
+   * @param e the row
+   * @throws SQLException if a parameter cannot be set
+   */
+  protected void bindConnectionLogRow(PreparedStatement ps, ConnectionEvent e)
+      throws SQLException {
+    ps.setObject(1, uuid(e.id()));
+    ps.setObject(2, time(e.connectTime().truncatedTo(ChronoUnit.MICROS)));
+    ps.setObject(3, uuid(e.organizationId()));
+    ps.setObject(4, uuid(e.workspaceOwnerId()));
+    ps.setObject(5, uuid(e.workspaceId()));
+    ps.setString(6, e.workspaceName());
+    ps.setString(7, e.agentName());
+    ps.setString(8, e.typeName());
+    if (e.code() == null) {
+      ps.setNull(9, Types.INTEGER);
+    } else {
+      ps.setInt(9, e.code());
+    }
+    ps.setString(10, e.ip());
+    ps.setString(11, e.userAgent());
+    ps.setObject(12, e.userId() == null ? null : uuid(e.userId()));
+    ps.setString(13, e.slugOrPort());
+    ps.setObject(14, e.connectionId() == null ? null : uuid(e.connectionId()));
+    Instant disconnect = e.disconnectTime();
+    ps.setObject(15, disconnect == null ? null : time(disconnect.truncatedTo(ChronoUnit.MICROS)));
+    ps.setString(16, e.disconnectReason());
+  }
+
+  /**
+   * Adds each row to one of two JDBC batches, rows with a connection id to {@code keyed}, the
+   * others to {@code keyless} (bound with {@link #bindConnectionLogRow}), and runs each batch
+   * that holds a row.
+   *
+   * @param keyed the upsert on the connection key
+   * @param keyless the insert-once on the id
+   * @param rows the rows
+   * @throws SQLException if a batch fails
+   */
+  protected void batchConnectionLog(
+      PreparedStatement keyed, PreparedStatement keyless, List<ConnectionEvent> rows)
+      throws SQLException {
+    int nKeyed = 0;
+    int nKeyless = 0;
+    for (ConnectionEvent e : rows) {
+      if (e.connectionId() != null) {
+        bindConnectionLogRow(keyed, e);
+        keyed.addBatch();
+        nKeyed++;
+      } else {
+        bindConnectionLogRow(keyless, e);
+        keyless.addBatch();
+        nKeyless++;
+      }
+    }
+    if (nKeyed > 0) {
+      keyed.executeBatch();
+    }
+    if (nKeyless > 0) {
+      keyless.executeBatch();
+    }
+  }
 }

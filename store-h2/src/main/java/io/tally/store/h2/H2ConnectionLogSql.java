@@ -1,17 +1,13 @@
 package io.tally.store.h2;
 
-import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogStore.RetentionLock;
 import io.tally.core.spi.RetentionSupport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -19,7 +15,7 @@ import java.util.concurrent.Semaphore;
 import javax.sql.DataSource;
 
 /**
- * The connection-log part of {@link H2Dialect}: two batched {@code MERGE} statements (keyed and
+ * The connection-log part of {@link H2Dialect}: the two {@code MERGE} statements (keyed and
  * keyless rows), the bounded delete, and the retention lock of this JVM (see {@link
  * H2ConnectionLogStore}).
  */
@@ -86,32 +82,6 @@ final class H2ConnectionLogSql {
         + " WHERE connect_time < ? ORDER BY connect_time LIMIT ?)";
   }
 
-  /** Writes the rows with two batched {@code MERGE}s in the caller's transaction. */
-  static void upsert(Connection c, String table, List<ConnectionEvent> rows) throws SQLException {
-    try (PreparedStatement keyed = c.prepareStatement(keyedSql(table));
-        PreparedStatement keyless = c.prepareStatement(keylessSql(table))) {
-      int nKeyed = 0;
-      int nKeyless = 0;
-      for (ConnectionEvent e : rows) {
-        if (e.connectionId() != null) {
-          bind(keyed, e);
-          keyed.addBatch();
-          nKeyed++;
-        } else {
-          bind(keyless, e);
-          keyless.addBatch();
-          nKeyless++;
-        }
-      }
-      if (nKeyed > 0) {
-        keyed.executeBatch();
-      }
-      if (nKeyless > 0) {
-        keyless.executeBatch();
-      }
-    }
-  }
-
   /** Deletes at most {@code limit} of the oldest rows in the caller's transaction. */
   static int delete(Connection c, String table, Instant before, int limit) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(deleteSql(table))) {
@@ -131,33 +101,4 @@ final class H2ConnectionLogSql {
     Semaphore lock = RETENTION_LOCKS.computeIfAbsent(key, k -> new Semaphore(1));
     return RetentionSupport.tryLock(lock);
   }
-
-  private static void bind(PreparedStatement ps, ConnectionEvent e) throws SQLException {
-    ps.setObject(1, e.id());
-    ps.setObject(2, time(e.connectTime()));
-    ps.setObject(3, e.organizationId());
-    ps.setObject(4, e.workspaceOwnerId());
-    ps.setObject(5, e.workspaceId());
-    ps.setString(6, e.workspaceName());
-    ps.setString(7, e.agentName());
-    ps.setString(8, e.typeName());
-    if (e.code() == null) {
-      ps.setNull(9, Types.INTEGER);
-    } else {
-      ps.setInt(9, e.code());
-    }
-    ps.setString(10, e.ip());
-    ps.setString(11, e.userAgent());
-    ps.setObject(12, e.userId());
-    ps.setString(13, e.slugOrPort());
-    ps.setObject(14, e.connectionId());
-    ps.setObject(15, time(e.disconnectTime()));
-    ps.setString(16, e.disconnectReason());
-  }
-
-  private static OffsetDateTime time(Instant t) {
-    // truncated in Java: H2 would round nanoseconds, possibly up
-    return t == null ? null : OffsetDateTime.ofInstant(t.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
-  }
-
 }

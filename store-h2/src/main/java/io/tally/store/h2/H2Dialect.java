@@ -101,7 +101,10 @@ final class H2Dialect extends SqlDialect {
   @Override
   public void upsertConnectionLog(Connection c, String table, List<ConnectionEvent> rows)
       throws SQLException {
-    H2ConnectionLogSql.upsert(c, table, rows);
+    try (PreparedStatement keyed = c.prepareStatement(H2ConnectionLogSql.keyedSql(table));
+        PreparedStatement keyless = c.prepareStatement(H2ConnectionLogSql.keylessSql(table))) {
+      batchConnectionLog(keyed, keyless, rows);
+    }
   }
 
   @Override

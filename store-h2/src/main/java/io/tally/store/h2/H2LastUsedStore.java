@@ -2,11 +2,8 @@ package io.tally.store.h2;
 
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
-import io.tally.jdbc.Identifiers;
 import io.tally.jdbc.JdbcLastUsedStore;
-import io.tally.jdbc.KeyType;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -38,10 +35,10 @@ import javax.sql.DataSource;
 public final class H2LastUsedStore<K> extends JdbcLastUsedStore<K> {
   private final H2Schema schema;
 
-  private H2LastUsedStore(Builder<K> b) {
-    super(
-        b.dataSource, H2Dialect.INSTANCE, b.keyType, b.schema.table("last_used"), b.userTable);
-    this.schema = b.schema;
+  private H2LastUsedStore(
+      DataSource dataSource, Class<K> keyType, H2Schema schema, UserTable userTable) {
+    super(dataSource, H2Dialect.INSTANCE, keyType, schema.table("last_used"), userTable);
+    this.schema = schema;
   }
 
   /**
@@ -106,52 +103,15 @@ public final class H2LastUsedStore<K> extends JdbcLastUsedStore<K> {
    *
    * @param <K> the key type
    */
-  public static final class Builder<K> {
-    private final DataSource dataSource;
-    private final Class<K> keyType;
-    private H2Schema schema = H2Schema.defaults();
-    private UserTable userTable;
-
+  public static final class Builder<K>
+      extends JdbcLastUsedStore.Builder<K, H2Schema, Builder<K>> {
     private Builder(DataSource dataSource, Class<K> keyType) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      this.keyType = Objects.requireNonNull(keyType, "keyType");
-      KeyType.of(keyType);
+      super(dataSource, keyType, H2Schema.defaults());
     }
 
-    /**
-     * Sets the schema whose {@code last_used} table is written and which {@link #migrate()}
-     * applies.
-     *
-     * @param schema default {@link H2Schema#defaults()}
-     * @return this
-     * @throws NullPointerException if null
-     */
-    public Builder<K> schema(H2Schema schema) {
-      this.schema = Objects.requireNonNull(schema, "schema");
-      return this;
-    }
-
-    /**
-     * Updates an existing table instead of Tally's own. Each name must match
-     * {@link Identifiers#IDENTIFIER} (the table may be schema-qualified); they are spliced into
-     * SQL unquoted.
-     *
-     * @param table the table, e.g. {@code workspaces} or {@code app.workspaces}
-     * @param idColumn its id column, e.g. {@code id}
-     * @param timeColumn its timestamp column, e.g. {@code last_used_at}
-     * @return this
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException naming the argument and value, if one is not a valid
-     *     identifier
-     */
-    public Builder<K> userTable(String table, String idColumn, String timeColumn) {
-      this.userTable = new UserTable(table, idColumn, timeColumn);
-      return this;
-    }
-
-    /** @return the store */
+    @Override
     public H2LastUsedStore<K> build() {
-      return new H2LastUsedStore<>(this);
+      return new H2LastUsedStore<>(dataSource(), keyType(), schema(), userTable());
     }
   }
 }

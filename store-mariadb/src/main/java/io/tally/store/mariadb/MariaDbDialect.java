@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -141,54 +140,8 @@ final class MariaDbDialect extends SqlDialect {
         "INSERT INTO " + table + " (" + COLUMNS + ")" + VALUES + " ON DUPLICATE KEY UPDATE id = id";
     try (PreparedStatement k = c.prepareStatement(keyed);
         PreparedStatement l = c.prepareStatement(keyless)) {
-      int nKeyed = 0;
-      int nKeyless = 0;
-      for (ConnectionEvent e : rows) {
-        if (e.connectionId() != null) {
-          bind(k, e);
-          k.addBatch();
-          nKeyed++;
-        } else {
-          bind(l, e);
-          l.addBatch();
-          nKeyless++;
-        }
-      }
-      if (nKeyed > 0) {
-        k.executeBatch();
-      }
-      if (nKeyless > 0) {
-        l.executeBatch();
-      }
+      batchConnectionLog(k, l, rows);
     }
-  }
-
-  private void bind(PreparedStatement ps, ConnectionEvent e) throws SQLException {
-    ps.setObject(1, uuid(e.id()));
-    ps.setObject(2, time(micros(e.connectTime())));
-    ps.setObject(3, uuid(e.organizationId()));
-    ps.setObject(4, uuid(e.workspaceOwnerId()));
-    ps.setObject(5, uuid(e.workspaceId()));
-    ps.setString(6, e.workspaceName());
-    ps.setString(7, e.agentName());
-    ps.setString(8, e.typeName());
-    if (e.code() == null) {
-      ps.setNull(9, Types.INTEGER);
-    } else {
-      ps.setInt(9, e.code());
-    }
-    ps.setString(10, e.ip());
-    ps.setString(11, e.userAgent());
-    ps.setObject(12, uuid(e.userId()));
-    ps.setString(13, e.slugOrPort());
-    ps.setObject(14, uuid(e.connectionId()));
-    ps.setObject(15, time(micros(e.disconnectTime())));
-    ps.setString(16, e.disconnectReason());
-  }
-
-  /** Truncated in Java: the server would round nanoseconds, possibly up. */
-  private static Instant micros(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.MICROS);
   }
 
   @Override

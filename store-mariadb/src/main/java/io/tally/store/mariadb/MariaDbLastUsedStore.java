@@ -3,9 +3,7 @@ package io.tally.store.mariadb;
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
 import io.tally.jdbc.JdbcLastUsedStore;
-import io.tally.jdbc.KeyType;
 import java.util.List;
-import java.util.Objects;
 import javax.sql.DataSource;
 
 /**
@@ -19,10 +17,10 @@ import javax.sql.DataSource;
 public final class MariaDbLastUsedStore<K> extends JdbcLastUsedStore<K> {
   private final MariaDbSchema schema;
 
-  private MariaDbLastUsedStore(Builder<K> b) {
-    super(
-        b.dataSource, MariaDbDialect.INSTANCE, b.keyType, b.schema.table("last_used"), b.userTable);
-    this.schema = b.schema;
+  private MariaDbLastUsedStore(
+      DataSource dataSource, Class<K> keyType, MariaDbSchema schema, UserTable userTable) {
+    super(dataSource, MariaDbDialect.INSTANCE, keyType, schema.table("last_used"), userTable);
+    this.schema = schema;
   }
 
   /**
@@ -68,49 +66,15 @@ public final class MariaDbLastUsedStore<K> extends JdbcLastUsedStore<K> {
    *
    * @param <K> the key type
    */
-  public static final class Builder<K> {
-    private final DataSource dataSource;
-    private final Class<K> keyType;
-    private MariaDbSchema schema = MariaDbSchema.defaults();
-    private UserTable userTable;
-
+  public static final class Builder<K>
+      extends JdbcLastUsedStore.Builder<K, MariaDbSchema, Builder<K>> {
     private Builder(DataSource dataSource, Class<K> keyType) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      this.keyType = Objects.requireNonNull(keyType, "keyType");
-      KeyType.of(keyType);
+      super(dataSource, keyType, MariaDbSchema.defaults());
     }
 
-    /**
-     * Sets the schema whose {@code last_used} table is written.
-     *
-     * @param schema default {@link MariaDbSchema#defaults()}
-     * @return this
-     * @throws NullPointerException if null
-     */
-    public Builder<K> schema(MariaDbSchema schema) {
-      this.schema = Objects.requireNonNull(schema, "schema");
-      return this;
-    }
-
-    /**
-     * Updates an existing table instead of Tally's own: see {@link UserTable}.
-     *
-     * @param table the table
-     * @param idColumn its id column
-     * @param timeColumn its {@code DATETIME(6)} column (UTC)
-     * @return this
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException naming the argument and value, if one is not a valid
-     *     identifier
-     */
-    public Builder<K> userTable(String table, String idColumn, String timeColumn) {
-      this.userTable = new UserTable(table, idColumn, timeColumn);
-      return this;
-    }
-
-    /** @return the store */
+    @Override
     public MariaDbLastUsedStore<K> build() {
-      return new MariaDbLastUsedStore<>(this);
+      return new MariaDbLastUsedStore<>(dataSource(), keyType(), schema(), userTable());
     }
   }
 }

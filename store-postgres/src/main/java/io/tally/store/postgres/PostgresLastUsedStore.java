@@ -2,11 +2,8 @@ package io.tally.store.postgres;
 
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedStore;
-import io.tally.jdbc.Identifiers;
 import io.tally.jdbc.JdbcLastUsedStore;
-import io.tally.jdbc.KeyType;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -39,10 +36,10 @@ import javax.sql.DataSource;
 public final class PostgresLastUsedStore<K> extends JdbcLastUsedStore<K> {
   private final PostgresSchema schema;
 
-  private PostgresLastUsedStore(Builder<K> b) {
-    super(
-        b.dataSource, PostgresDialect.INSTANCE, b.keyType, b.schema.table("last_used"), b.userTable);
-    this.schema = b.schema;
+  private PostgresLastUsedStore(
+      DataSource dataSource, Class<K> keyType, PostgresSchema schema, UserTable userTable) {
+    super(dataSource, PostgresDialect.INSTANCE, keyType, schema.table("last_used"), userTable);
+    this.schema = schema;
   }
 
   /**
@@ -107,53 +104,15 @@ public final class PostgresLastUsedStore<K> extends JdbcLastUsedStore<K> {
    *
    * @param <K> the key type
    */
-  public static final class Builder<K> {
-    private final DataSource dataSource;
-    private final Class<K> keyType;
-    private PostgresSchema schema = PostgresSchema.defaults();
-    private UserTable userTable;
-
+  public static final class Builder<K>
+      extends JdbcLastUsedStore.Builder<K, PostgresSchema, Builder<K>> {
     private Builder(DataSource dataSource, Class<K> keyType) {
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      this.keyType = Objects.requireNonNull(keyType, "keyType");
-      KeyType.of(keyType);
+      super(dataSource, keyType, PostgresSchema.defaults());
     }
 
-    /**
-     * Sets the schema whose {@code last_used} table is written and which {@link #migrate()}
-     * applies.
-     *
-     * @param schema default {@link PostgresSchema#defaults()}
-     * @return this
-     * @throws NullPointerException if null
-     */
-    public Builder<K> schema(PostgresSchema schema) {
-      this.schema = Objects.requireNonNull(schema, "schema");
-      return this;
-    }
-
-    /**
-     * Updates an existing table instead of Tally's own: {@code UPDATE table SET timeColumn =
-     * GREATEST(timeColumn, at) WHERE idColumn = id}. Each name must match
-     * {@link Identifiers#IDENTIFIER} (the table may be schema-qualified); they are spliced into
-     * SQL unquoted.
-     *
-     * @param table the table, e.g. {@code workspaces} or {@code app.workspaces}
-     * @param idColumn its id column, e.g. {@code id}
-     * @param timeColumn its timestamp column, e.g. {@code last_used_at}
-     * @return this
-     * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException naming the argument and value, if one is not a valid
-     *     identifier
-     */
-    public Builder<K> userTable(String table, String idColumn, String timeColumn) {
-      this.userTable = new UserTable(table, idColumn, timeColumn);
-      return this;
-    }
-
-    /** @return the store */
+    @Override
     public PostgresLastUsedStore<K> build() {
-      return new PostgresLastUsedStore<>(this);
+      return new PostgresLastUsedStore<>(dataSource(), keyType(), schema(), userTable());
     }
   }
 }
