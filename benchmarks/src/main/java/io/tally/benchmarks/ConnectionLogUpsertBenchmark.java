@@ -112,7 +112,7 @@ public final class ConnectionLogUpsertBenchmark {
   }
 
   /** Half new connects, half disconnects of the previous batch's sessions. */
-  private static final class Workload {
+  static final class Workload {
     private final int batchSize;
     private final UUID org = UUID.randomUUID();
     private List<ConnectionEvent.Builder> open = new ArrayList<>();

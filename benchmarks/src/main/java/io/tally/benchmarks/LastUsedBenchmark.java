@@ -31,6 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       carries a later time than the one held, so every call writes) and in
  *       {@code FLUSH_TIME} mode (the flush stamps the time; a call for an id already pending
  *       only looks it up). A do-nothing store, system clock, flush every second.
+ *   <li>{@code tallyClock}: {@code markUsed(id)} in {@code EVENT_TIME} mode, the time from the
+ *       system clock.
  *   <li>{@code chmMerge}: the floor the design budget names, a bare
  *       {@code ConcurrentHashMap.merge(id, at, later)} into a map that is never drained.
  *   <li>{@code referenceSyncSet}: the Go reference's approach, a {@code HashSet.add} inside a
@@ -159,6 +161,18 @@ public class LastUsedBenchmark {
   @Benchmark
   public void tally(Tally s, ThreadCursor c) {
     s.tracker.markUsed(IDS[c.next()], c.now());
+  }
+
+  /**
+   * Tally, {@code EVENT_TIME}, time from the tracker's clock: {@code markUsed(id)} (the system
+   * clock's {@code Instant} should not be allocated: {@code -prof gc} shows it).
+   *
+   * @param s the tracker
+   * @param c this thread's cursor
+   */
+  @Benchmark
+  public void tallyClock(Tally s, ThreadCursor c) {
+    s.tracker.markUsed(IDS[c.next()]);
   }
 
   /**

@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
  * (see {@link Secrets#withoutSecrets}). {@link #close()} stops the components in parallel, then
  * the stores, within one budget. Thread-safe.
+ *
+ * <p>Before the migrations, the start asks the stores which privileges the database user lacks
+ * ({@link Stores#missingPrivileges}) and fails naming them, unless {@code
+ * tally.start.require-database=false}.
  */
 public final class Tally implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Tally.class);
@@ -211,7 +215,9 @@ public final class Tally implements AutoCloseable {
   /**
    * Returns every running component, in the order of {@link #stats()}: for metrics and health
    * checks that watch each one (its {@link TallyComponent#stats()} and {@link
-   * TallyComponent#health()}).
+   * TallyComponent#health()}). A backend that is a {@link ComponentOwner} (the {@code nats}
+   * backend with its relay) is followed by the components it runs, here, in {@link #stats()} and
+   * in {@link #health()}.
    *
    * @return the components; unmodifiable
    */
@@ -341,6 +347,7 @@ public final class Tally implements AutoCloseable {
     void run(Injector injector) {
       Stores stores = injector.getInstance(Stores.class);
       started.add(new Started("stores", stores));
+      checkPrivileges(stores);
       if (config.migrateOnStart()) {
         migrate(stores);
       }
@@ -349,6 +356,9 @@ public final class Tally implements AutoCloseable {
       for (Backend<ConnectionEvent> b : connectionLog.backends()) {
         if (b instanceof TallyComponent) {
           components.add((TallyComponent) b);
+        }
+        if (b instanceof ComponentOwner) { // e.g. a relay the backend runs (closed by it)
+          components.addAll(((ComponentOwner) b).ownedComponents());
         }
       }
       lastUsed = component(injector.getInstance(TallyModule.LAST_USED));
@@ -359,6 +369,23 @@ public final class Tally implements AutoCloseable {
       }
       for (TallyComponent extra : injector.getInstance(TallyModule.COMPONENTS)) {
         component(extra);
+      }
+    }
+
+    /**
+     * Fails the start naming every privilege the database user lacks ({@link
+     * Stores#missingPrivileges}). Skipped with {@code tally.start.require-database=false}: then
+     * the start does not wait for the database.
+     */
+    private void checkPrivileges(Stores stores) {
+      if (!config.requireDatabaseAtStart()) {
+        return;
+      }
+      List<String> missing = stores.missingPrivileges(config.migrateOnStart());
+      if (!missing.isEmpty()) {
+        throw new StoreException(
+            "the database user lacks privileges Tally needs (README, \"Database privileges\"): "
+                + String.join("; ", missing));
       }
     }
 

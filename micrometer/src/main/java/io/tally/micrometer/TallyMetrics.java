@@ -67,6 +67,8 @@ import java.util.function.ToDoubleFunction;
  *       something is dropped) and per other reason seen</td></tr>
  *   <tr><td>{@code tally.<c>.callback.failures}</td><td>function counter</td>
  *       <td>{@link ComponentStats#callbackFailures()}</td></tr>
+ *   <tr><td>{@code tally.<c>.truncated}</td><td>function counter</td>
+ *       <td>{@link ComponentStats#truncated()}</td></tr>
  *   <tr><td>{@code tally.<c>.pending}</td><td>gauge</td>
  *       <td>{@link ComponentStats#pending()}</td></tr>
  *   <tr><td>{@code tally.<c>.consecutive.failures}</td><td>gauge</td>
@@ -259,6 +261,9 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
     counter(
         registry, w, c, "callback.failures", "calls", "callbacks that threw",
         s -> s.callbackFailures());
+    counter(
+        registry, w, c, "truncated", "values", "free-text values cut to their limit",
+        s -> s.truncated());
     Gauge.builder(name(c.name(), "pending"), c, x -> x.stats().pending())
         .tags(tags(w))
         .baseUnit("items")

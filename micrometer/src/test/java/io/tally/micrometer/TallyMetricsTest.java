@@ -74,6 +74,7 @@ class TallyMetricsTest {
     assertThat(counter("last-used", "flushes.failed")).isEqualTo(1);
     assertThat(counter("last-used", "retries")).isEqualTo(tracker.stats().retries());
     assertThat(counter("last-used", "callback.failures")).isEqualTo(0);
+    assertThat(counter("last-used", "truncated")).isEqualTo(0);
     assertThat(gauge("last-used", "pending")).isEqualTo(0);
     assertThat(gauge("last-used", "health")).isEqualTo(0);
     assertThat(gauge("last-used", "consecutive.failures")).isEqualTo(0);

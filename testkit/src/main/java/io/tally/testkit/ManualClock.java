@@ -17,6 +17,25 @@ import java.util.PriorityQueue;
  * the same advance run too. A component built with a {@code ManualClock} therefore never flushes
  * on its own. Thread-safe.
  *
+ * <p>What has happened when {@code advance} returns depends on the component:
+ *
+ * <ul>
+ *   <li>{@code LastUsedTracker} and {@code UsageStatsTracker}: their timer task is the flush, so
+ *       a flush that fell due has finished (written, or failed and counted) when {@code advance}
+ *       returns.
+ *   <li>{@code Batcher} (the connection log's {@code db} backend): its timer and retry tasks only
+ *       wake the batcher's own worker thread, which writes after {@code advance} may have
+ *       returned. Call {@link io.tally.core.batch.Batcher#awaitIdle(Duration)} next: it returns
+ *       once the worker has handled every wake-up and queued item and no store call is in flight.
+ * </ul>
+ *
+ * <pre>{@code
+ * batcher.write(event);
+ * clock.advance(Duration.ofSeconds(5));          // the flush timer fires: the worker wakes
+ * assertThat(batcher.awaitIdle(Duration.ofSeconds(30))).isTrue(); // the worker wrote
+ * assertThat(store.rows()).hasSize(1);
+ * }</pre>
+ *
  * <p>Starts at {@link #DEFAULT_START} (non-zero, so code that treats zero as "unset" is caught)
  * with a monotonic reading of {@link #DEFAULT_NANO_START}.
  */
@@ -95,7 +114,8 @@ public final class ManualClock implements Clock {
 
   /**
    * Moves time forward by {@code duration}, running every task that falls due, in due order, on
-   * this thread, before returning.
+   * this thread, before returning. Only the tasks run here: work a task hands to another thread
+   * (a {@code Batcher}'s worker) may still be running; see the class comment.
    *
    * @param duration how far to move; zero runs the tasks due now
    * @throws IllegalArgumentException if {@code duration} is negative

@@ -56,10 +56,8 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
     // Replica A tracks 100 and flushes; the collection of that period is missed (say the
     // database was down); much later replica B tracks 1, flushes and collects: A's 100 count.
     ManualClock clock = ManualClock.startingAt(T0);
-    UsageStatsTracker a =
-        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
-    UsageStatsTracker b =
-        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker a = tracker(clock);
+    UsageStatsTracker b = tracker(clock);
     UsageStatsReporter reporter =
         UsageStatsReporter.builder(store()).period(PERIOD).clock(clock).build();
     try {
@@ -87,22 +85,11 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   @Test
   void aCollectionWhoseCommitOutcomeIsUnknownLosesNothing() {
     ManualClock clock = ManualClock.startingAt(T0);
-    FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());
-    faulty.affecting("collectAndReset");
-    UsageStatsTracker tracker =
-        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
-    UsageStatsReporter reporter =
-        UsageStatsReporter.builder(faulty.store())
-            .period(PERIOD)
-            .clock(clock)
-            .reporterId("replica-1")
-            .build();
-    UsageStatsReporter other =
-        UsageStatsReporter.builder(store())
-            .period(PERIOD)
-            .clock(clock)
-            .reporterId("replica-2")
-            .build();
+    FaultyStore<UsageStatsStore> faulty =
+        FaultyStore.<UsageStatsStore>wrap(store()).affecting("collectAndReset");
+    UsageStatsTracker tracker = tracker(clock);
+    UsageStatsReporter reporter = reporter(faulty.store(), clock, "replica-1");
+    UsageStatsReporter other = reporter(store(), clock, "replica-2");
     try {
       tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
       tracker.flush();
@@ -127,10 +114,8 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   @Test
   void trackedCountsThatOverflowAreWrittenSaturated() {
     ManualClock clock = ManualClock.startingAt(T0);
-    UsageStatsTracker t =
-        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
-    UsageStatsTracker u =
-        UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker t = tracker(clock);
+    UsageStatsTracker u = tracker(clock);
     try {
       UUID w = UUID.randomUUID();
       t.track(w, w, 10, 0);
@@ -245,6 +230,39 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   }
 
   @Test
+  void aSummaryClaimedInACallThatFailedIsReturnedByTheNextCallEvenInALaterPeriod() {
+    // The collection of period 1 commits but its caller sees a failure; the next call comes in
+    // period 2. It returns period 1's summary; the call after it returns period 2's.
+    ManualClock clock = ManualClock.startingAt(T0);
+    FaultyStore<UsageStatsStore> faulty =
+        FaultyStore.<UsageStatsStore>wrap(store()).affecting("collectAndReset");
+    UsageStatsTracker tracker = tracker(clock);
+    UsageStatsReporter reporter = reporter(faulty.store(), clock, "replica-1");
+    try {
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 9, 2);
+      assertThat(tracker.flush().isSuccess()).isTrue();
+      clock.advance(PERIOD);
+      faulty.commitThenThrowNext(1);
+      assertThatThrownBy(reporter::collectAndReset).isInstanceOf(InjectedFault.class);
+      clock.advance(PERIOD);
+      tracker.track(UUID.randomUUID(), UUID.randomUUID(), 5, 0);
+      assertThat(tracker.flush().isSuccess()).isTrue();
+
+      UsageSummary first = reporter.collectAndReset().orElseThrow();
+      UsageSummary second = reporter.collectAndReset().orElseThrow();
+
+      assertThat(first.allowedRequests()).isEqualTo(9);
+      assertThat(first.deniedRequests()).isEqualTo(2);
+      assertThat(second.allowedRequests()).isEqualTo(5);
+      assertThat(second.periodStart()).isEqualTo(first.periodEnd());
+      assertThat(reporter.collectAndReset()).isEmpty();
+    } finally {
+      tracker.close();
+      reporter.close();
+    }
+  }
+
+  @Test
   void trackerAndReporterCountExactlyWhenFlushesCommitAndThenThrow() {
     ManualClock clock = ManualClock.create();
     FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(store());
@@ -283,5 +301,13 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
       b.close();
       reporter.close();
     }
+  }
+
+  private static UsageStatsReporter reporter(UsageStatsStore s, ManualClock clock, String id) {
+    return UsageStatsReporter.builder(s).period(PERIOD).clock(clock).reporterId(id).build();
+  }
+
+  private UsageStatsTracker tracker(ManualClock clock) {
+    return UsageStatsTracker.builder(store(), UUID.randomUUID()).clock(clock).build();
   }
 }

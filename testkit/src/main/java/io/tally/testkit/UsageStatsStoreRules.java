@@ -60,7 +60,21 @@ public abstract class UsageStatsStoreRules {
     return store;
   }
 
-  /** @return a snapshot with the given fields */
+  /**
+   * Builds a snapshot; the parameters are those of {@link UsageFlush}'s constructor.
+   *
+   * @param replica the replica id
+   * @param session the tracker session
+   * @param sequence the sequence number within the session
+   * @param workspaces the workspace ids new to the period
+   * @param users the user ids new to the period
+   * @param cumulativeWorkspaces the period's unique workspace count so far
+   * @param cumulativeUsers the period's unique user count so far
+   * @param allowed allowed requests
+   * @param denied denied requests
+   * @param at when the snapshot was taken
+   * @return a snapshot with the given fields
+   */
   protected static UsageFlush flush(
       UUID replica,
       UUID session,
@@ -85,7 +99,12 @@ public abstract class UsageStatsStoreRules {
         at);
   }
 
-  /** @return {@code n} random ids */
+  /**
+   * Makes random ids.
+   *
+   * @param n how many
+   * @return {@code n} random ids
+   */
   protected static Set<UUID> ids(int n) {
     Set<UUID> out = new HashSet<>();
     for (int i = 0; i < n; i++) {
@@ -94,7 +113,12 @@ public abstract class UsageStatsStoreRules {
     return out;
   }
 
-  /** @return the collection at {@code now} of the period that ended a second before */
+  /**
+   * Collects, as reporter {@code "contract"}, the period that ended a second before {@code now}.
+   *
+   * @param now the collection time
+   * @return the collection at {@code now} of the period that ended a second before
+   */
   protected final Optional<UsageSummary> collect(Instant now) {
     Instant periodEnd = now.minus(Duration.ofSeconds(1));
     return store.collectAndReset(periodEnd, PERIOD, now, "contract");

@@ -6,6 +6,7 @@ import io.nats.client.JetStreamOptions;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.tally.core.Clock;
+import io.tally.core.ComponentOwner;
 import io.tally.core.ComponentStats;
 import io.tally.core.DropReasons;
 import io.tally.core.Health;
@@ -72,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * events the server acknowledged, {@code failedFlushes} failed publish attempts, {@code pending}
  * the events in flight. Thread-safe.
  */
-public final class NatsBackend implements Backend<ConnectionEvent>, TallyComponent {
+public final class NatsBackend implements Backend<ConnectionEvent>, TallyComponent, ComponentOwner {
   private static final Logger log = LoggerFactory.getLogger(NatsBackend.class);
 
   /** Default component name: {@value}. */
@@ -300,6 +301,18 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     return java.util.Optional.ofNullable(relay);
   }
 
+  /**
+   * Returns the relay started with this backend by the provider, if any, so that {@code
+   * Tally.stats()}, {@code health()} and {@code components()} show it as a component of its own.
+   *
+   * @return the relay, or an empty list
+   */
+  @Override
+  public List<TallyComponent> ownedComponents() {
+    NatsRelay r = relay;
+    return r == null ? List.of() : List.of(r);
+  }
+
   /** @return events acknowledged by the server as duplicates (already in the stream) */
   public long duplicates() {
     return duplicates.get();
@@ -325,7 +338,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
   /**
    * Returns the publisher's health; with a relay started by the provider, the worse of the
-   * publisher's and the relay's (the relay's own counters are in {@code relay().get().stats()}).
+   * publisher's and the relay's (the relay's own counters are in {@code relay().get().stats()},
+   * and in {@code Tally.stats()} as a component of their own).
    */
   @Override
   public Health health() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.ConfigException;
 import io.tally.core.Tally;
+import io.tally.core.ComponentStats;
 import io.tally.core.TallyConfig;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
@@ -50,6 +51,18 @@ class NatsBackendProviderTest {
       events.forEach(tally.connectionLog()::write);
       Await.until("every event relayed", Duration.ofSeconds(60), () -> relay.relayed() == events.size());
       assertThat(tally.stats()).anySatisfy(s -> assertThat(s.component()).isEqualTo(NatsBackend.DEFAULT_NAME));
+      // the relay is a component of its own in Tally's stats, health and components
+      assertThat(tally.components()).containsSubsequence(backend, relay);
+      assertThat(tally.stats())
+          .extracting(ComponentStats::component)
+          .containsSubsequence(NatsBackend.DEFAULT_NAME, NatsRelay.DEFAULT_NAME, "last-used");
+      ComponentStats relayed =
+          tally.stats().stream()
+              .filter(s -> s.component().equals(NatsRelay.DEFAULT_NAME))
+              .findFirst()
+              .orElseThrow();
+      assertThat(relayed.flushedRows()).isEqualTo(relay.stats().flushedRows()).isPositive();
+      assertThat(relayed.droppedTotal()).isZero();
     }
     assertThatThrownBy(() -> backend.write(events.get(0))).isInstanceOf(IllegalStateException.class);
     assertThat(Fixtures.actual(ConnectionLogRow.readAll(pg.dataSource(), "tally_connection_log")))

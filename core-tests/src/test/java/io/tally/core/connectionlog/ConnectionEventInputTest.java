@@ -92,6 +92,30 @@ class ConnectionEventInputTest {
   }
 
   @Test
+  void anEventRecordsHowManyOfItsFieldsWereTruncatedAndEqualityIgnoresIt() {
+    ConnectionEvent whole = session().userAgent("ssh/9.6").connect(T);
+    assertThat(whole.truncatedFields()).isZero();
+    ConnectionEvent cut =
+        session()
+            .userAgent("u".repeat(5000))
+            .slugOrPort("s".repeat(InputRules.MAX_SLUG_OR_PORT_LENGTH + 1))
+            .disconnect(T);
+    assertThat(cut.truncatedFields()).isEqualTo(2);
+    // a copy keeps the count (coalescing copies events); a rebuilt event holds no cut of its own
+    ConnectionEvent rebuilt = cut.toBuilder().disconnect(T);
+    assertThat(rebuilt.truncatedFields()).isZero();
+    assertThat(rebuilt).isEqualTo(cut).hasSameHashCodeAs(cut);
+    assertThatThrownBy(
+            () ->
+                new ConnectionEvent(
+                    cut.id(), T, cut.organizationId(), cut.workspaceOwnerId(), cut.workspaceId(),
+                    "ws", "main", "ssh", null, null, null, null, null, null,
+                    ConnectionStatus.CONNECTED, null, T, null, 4))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("truncatedFields was 4 but must be between 0 and 3 (the free-text fields)");
+  }
+
+  @Test
   void tunnelAndUnknownTypesAreCarriedByTheirWireName() {
     ConnectionEvent tunnel = session().type(ConnectionType.TUNNEL).connect(T);
     assertThat(tunnel.type()).isEqualTo(ConnectionType.TUNNEL);

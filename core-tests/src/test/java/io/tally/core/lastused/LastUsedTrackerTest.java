@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.HealthPolicy;
@@ -335,6 +336,37 @@ class LastUsedTrackerTest {
     assertThat(memory.calls()).isEqualTo(1);
     assertThat(t.stats().droppedTotal()).isZero();
     assertThat(t.stats().pending()).isZero();
+  }
+
+  @Test
+  void closeRetriesAFailedFinalFlushWithinItsShutdownTimeout() {
+    LastUsedTracker<String> t = tracker();
+    t.markUsed("a", t0);
+    t.markUsed("b", t0.plusSeconds(1));
+    faulty.failNext(2);
+
+    t.close();
+
+    assertThat(memory.snapshot()).isEqualTo(Map.of("a", t0, "b", t0.plusSeconds(1)));
+    assertThat(faulty.faultsInjected()).isEqualTo(2);
+    assertThat(t.stats().droppedTotal()).isZero();
+    assertThat(t.stats().pending()).isZero();
+  }
+
+  @Test
+  void closeGivesUpAFailingStoreOnlyWhenItsShutdownTimeoutEnds() {
+    Duration budget = Duration.ofMillis(500);
+    LastUsedTracker<String> t = started(builder().shutdownTimeout(budget));
+    t.markUsed("a", t0);
+    faulty.failing(true);
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+
+    t.close();
+
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(budget);
+    assertThat(faulty.faultsInjected()).isGreaterThan(2);
+    assertThat(t.stats().dropped()).isEqualTo(Map.of(DropReasons.SHUTDOWN, 1L));
   }
 
   @Test

@@ -7,7 +7,9 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.HealthPolicy;
@@ -408,15 +410,41 @@ class UsageStatsTrackerTest {
   }
 
   @Test
-  void closeWhenTheStoreFailsCountsAndLogsWhatItCouldNotWrite() {
+  void closeRetriesAFailedFinalFlushWithinItsShutdownTimeout() {
     UsageStatsTracker t = tracker();
     t.track(w1, u1, 2, 3);
     t.track(w2, u1, 2, 3);
-    faulty.failing(true);
+    faulty.failNext(2);
 
     t.close();
 
-    assertThat(t.stats().dropped()).containsEntry("unflushed_at_close", 2L);
+    assertThat(t.stats().droppedTotal()).isZero();
+    assertThat(t.stats().flushedRows()).isEqualTo(2);
+    assertThat(row(t).allowedRequests()).isEqualTo(4);
+    assertThat(faulty.faultsInjected()).isEqualTo(2);
+    assertConserved(t.stats());
+  }
+
+  @Test
+  void closeWhenTheStoreFailsCountsAndLogsWhatItCouldNotWrite() {
+    Duration budget = Duration.ofMillis(500);
+    UsageStatsTracker t =
+        UsageStatsTracker.builder(store, UUID.randomUUID())
+            .clock(clock)
+            .shutdownTimeout(budget)
+            .build();
+    trackers.add(conservation.watch(t));
+    t.track(w1, u1, 2, 3);
+    t.track(w2, u1, 2, 3);
+    faulty.failing(true);
+    Clock real = Clock.system();
+    long start = real.nanoTime();
+
+    t.close();
+
+    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(budget);
+    assertThat(faulty.faultsInjected()).isGreaterThan(2); // it kept trying until the budget ended
+    assertThat(t.stats().dropped()).containsEntry(DropReasons.SHUTDOWN, 2L);
     assertThat(t.stats().pending()).isZero();
     assertConserved(t.stats());
     assertThat(logs.list)
@@ -440,7 +468,7 @@ class UsageStatsTrackerTest {
 
     t.close();
 
-    assertThat(t.stats().dropped()).containsEntry("unflushed_at_close", 1L);
+    assertThat(t.stats().dropped()).containsEntry(DropReasons.SHUTDOWN, 1L);
     faulty.release();
   }
 

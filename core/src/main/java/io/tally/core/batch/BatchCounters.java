@@ -5,6 +5,8 @@ import io.tally.core.internal.FailureTracker;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 
 /**
@@ -30,6 +32,8 @@ final class BatchCounters {
   private long held;
   private final Map<String, Long> dropped = new TreeMap<>();
   private long callbackFailures;
+  /** Values truncated before their items reached us; added on writing threads, so no lock. */
+  private final LongAdder truncated = new LongAdder();
 
   BatchCounters(String name, Logger log) {
     this.name = name;
@@ -104,6 +108,16 @@ final class BatchCounters {
   }
 
   /** Counts a key function or merge rule that threw; logs the first and every 1000th. */
+  /** Counts the truncated values of an accepted item, if {@code perItem} is set. */
+  <T> void truncated(ToIntFunction<? super T> perItem, T item) {
+    if (perItem != null) {
+      int n = perItem.applyAsInt(item);
+      if (n > 0) {
+        truncated.add(n);
+      }
+    }
+  }
+
   void callbackFailed(String what, Throwable e) {
     long n;
     synchronized (lock) {
@@ -138,7 +152,8 @@ final class BatchCounters {
               .consecutiveFailures(failures.consecutiveFailures())
               .lastSuccess(failures.lastSuccess())
               .pending(queue.queued() + held)
-              .callbackFailures(callbackFailures + listenerFailures);
+              .callbackFailures(callbackFailures + listenerFailures)
+              .truncated(truncated.sum());
       for (Map.Entry<String, Long> e : dropped.entrySet()) {
         s.dropped(e.getKey(), e.getValue());
       }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 
 /**
  * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
@@ -151,6 +152,30 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
   FlushResult flush();
 
   /**
+   * Waits until the worker thread has handled everything it was handed: every signal (a timer or
+   * retry task that fell due, a {@link #flush()} request, the end of a store call), every queued
+   * item it may take, and the store calls and flush listeners these started, so that no store
+   * call is in flight; or until the batcher has stopped. For tests under a manual clock: the
+   * clock's {@code advance} runs the batcher's due timer or retry task, which only wakes the
+   * worker; the write happens on the worker, so a test calls this after {@code advance} and
+   * before it looks at the store. Items other threads write meanwhile can make it wait longer.
+   *
+   * <p>The built-in batcher implements it; the default throws {@link
+   * UnsupportedOperationException}.
+   *
+   * @param timeout how long to wait at most (real time); zero or positive
+   * @return true once idle (or stopped); false if the timeout passed first or the waiting thread
+   *     was interrupted (interrupt status kept)
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalArgumentException if {@code timeout} is negative
+   * @throws UnsupportedOperationException if this implementation cannot tell
+   */
+  default boolean awaitIdle(Duration timeout) {
+    Checks.notNegative(timeout, "timeout");
+    throw new UnsupportedOperationException(getClass().getName() + " cannot await idle");
+  }
+
+  /**
    * Stops intake and writes what is left within the shutdown timeout; see the class comment.
    * Idempotent; a second call waits for the first to finish (within the same bound).
    */
@@ -203,6 +228,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
+    ToIntFunction<? super T> truncations; // null: items are never truncated
     String name = DEFAULT_NAME;
 
     Builder(BatchStore<T> store) {
@@ -345,6 +371,21 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
      */
     public Builder<T> healthPolicy(HealthPolicy policy) {
       this.healthPolicy = Objects.requireNonNull(policy, "healthPolicy");
+      return this;
+    }
+
+    /**
+     * Sets how to read, from an item, how many of its values were truncated to a documented limit
+     * before it reached the batcher (for connection events, {@code
+     * ConnectionEvent::truncatedFields}); the batcher adds it up over the items it accepts and
+     * reports the sum as {@link io.tally.core.ComponentStats#truncated()}. By default nothing is
+     * counted. Called on the writing thread; it must be cheap and must not throw.
+     *
+     * @param perItem the truncated values of one item
+     * @return this
+     */
+    public Builder<T> truncations(ToIntFunction<? super T> perItem) {
+      this.truncations = Objects.requireNonNull(perItem, "truncations");
       return this;
     }
 

@@ -23,6 +23,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
+  /** How often {@link #awaitIdle} looks again. */
+  private static final long IDLE_POLL_NANOS = 200_000;
 
   private final String name;
   private final int maxBatchSize;
@@ -65,6 +69,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests =
       new ConcurrentLinkedQueue<>();
   private final BatchCounters counters;
+  private final ToIntFunction<? super T> truncations;
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
@@ -92,6 +97,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   private DefaultBatcher(Batcher.Builder<T> b) {
     this.name = b.name;
     this.counters = new BatchCounters(name, log);
+    this.truncations = b.truncations;
     this.maxBatchSize = b.maxBatchSize;
     this.retryMode = b.effectiveRetryMode();
     this.writeTimeout = b.writeTimeout;
@@ -126,18 +132,19 @@ final class DefaultBatcher<T> implements Batcher<T> {
     int r = intake.offer(item);
     if (r == Intake.FULL) {
       r = offerWaiting(item, writeTimeout, DropReasons.QUEUE_FULL);
-      if (r == Intake.FULL) {
-        throw new RejectedExecutionException(
-            name
-                + ": the queue stayed full for writeTimeout "
-                + writeTimeout
-                + " (or the waiting thread was interrupted); the item is dropped");
-      }
     }
     if (r == Intake.CLOSED) {
       // The intake refuses offers under its lock once closed, so an item is either queued
       // before the worker's final drain (which runs after intake.close()) or refused here.
       throw new IllegalStateException(name + " is closed");
+    }
+    counters.truncated(truncations, item);
+    if (r == Intake.FULL) {
+      throw new RejectedExecutionException(
+          name
+              + ": the queue stayed full for writeTimeout "
+              + writeTimeout
+              + " (or the waiting thread was interrupted); the item is dropped");
     }
   }
 
@@ -152,6 +159,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
     if (r == Intake.CLOSED) {
       throw new IllegalStateException(name + " is closed");
     }
+    counters.truncated(truncations, item);
     return r == Intake.OFFERED;
   }
 
@@ -243,6 +251,20 @@ final class DefaultBatcher<T> implements Batcher<T> {
   /** True when the worker waits with nothing to do and no store call running; for tests. */
   boolean isIdle() {
     return (intake.consumerIdle() && !calling) || terminated.getCount() == 0;
+  }
+
+  @Override
+  public boolean awaitIdle(Duration timeout) {
+    Checks.notNegative(timeout, "timeout");
+    long start = real.nanoTime();
+    long budget = StoreCalls.saturatedNanos(timeout);
+    while (!isIdle()) {
+      if (real.nanoTime() - start >= budget || Thread.currentThread().isInterrupted()) {
+        return false;
+      }
+      LockSupport.parkNanos(IDLE_POLL_NANOS); // a test hook: a short poll keeps Intake untouched
+    }
+    return true;
   }
 
   @Override

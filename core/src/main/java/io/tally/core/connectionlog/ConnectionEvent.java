@@ -40,8 +40,14 @@ import java.util.UUID;
  *       ones are rejected); {@code userAgent} ({@value InputRules#MAX_USER_AGENT_LENGTH}), {@code
  *       disconnectReason} ({@value InputRules#MAX_DISCONNECT_REASON_LENGTH}) and {@code
  *       slugOrPort} ({@value InputRules#MAX_SLUG_OR_PORT_LENGTH}) are truncated to their limit
- *       (counted in {@link InputRules#truncatedValues()}).
+ *       (counted in {@link InputRules#truncatedValues()} and in {@link #truncatedFields()}).
  * </ul>
+ *
+ * <p>{@link #truncatedFields()} says how many free-text fields were cut when the event was made,
+ * so the component that accepts it can count the truncation in its {@code stats()} (the {@code
+ * db} backend's {@code connection-log} batcher shows it as {@code ComponentStats.truncated()}).
+ * It describes how the event was made, not what it holds: {@link #equals(Object)} and {@link
+ * #hashCode()} ignore it, and an event rebuilt through {@link #toBuilder()} starts again at 0.
  *
  * <p>Times are stored by the built-in stores with microsecond precision, truncated (never rounded
  * up).
@@ -69,6 +75,9 @@ import java.util.UUID;
  * @param disconnectReason why the connection closed, or null
  * @param connectTime the session's earliest known connect time
  * @param disconnectTime the session's latest disconnect time, or null while connected
+ * @param truncatedFields how many free-text fields were truncated to their limit when this event
+ *     (or the event it was copied from) was made: the value given (0 to 3) plus those this
+ *     constructor truncated, at most 3
  */
 public record ConnectionEvent(
     UUID id,
@@ -88,14 +97,19 @@ public record ConnectionEvent(
     ConnectionStatus status,
     String disconnectReason,
     Instant connectTime,
-    Instant disconnectTime) {
+    Instant disconnectTime,
+    int truncatedFields) {
+
+  /** The most free-text fields an event has, so the most {@link #truncatedFields()} can be. */
+  private static final int FREE_TEXT_FIELDS = 3;
 
   /**
    * Checks the event; see the class comment.
    *
    * @throws NullPointerException if a required field is null
    * @throws IllegalArgumentException if {@code ip} is not an address literal, the times do not
-   *     fit the status, or a value breaks the {@linkplain InputRules input rules}
+   *     fit the status, a value breaks the {@linkplain InputRules input rules}, or {@code
+   *     truncatedFields} is not between 0 and 3
    */
   public ConnectionEvent {
     Objects.requireNonNull(id, "id");
@@ -118,11 +132,25 @@ public record ConnectionEvent(
     if (typeName.isEmpty()) {
       throw new IllegalArgumentException("typeName was '' but must not be empty");
     }
-    userAgent = InputRules.truncateText(userAgent, "userAgent", InputRules.MAX_USER_AGENT_LENGTH);
-    slugOrPort = InputRules.truncateText(slugOrPort, "slugOrPort", InputRules.MAX_SLUG_OR_PORT_LENGTH);
-    disconnectReason =
+    if (truncatedFields < 0 || truncatedFields > FREE_TEXT_FIELDS) {
+      throw new IllegalArgumentException(
+          "truncatedFields was "
+              + truncatedFields
+              + " but must be between 0 and "
+              + FREE_TEXT_FIELDS
+              + " (the free-text fields)");
+    }
+    String ua = InputRules.truncateText(userAgent, "userAgent", InputRules.MAX_USER_AGENT_LENGTH);
+    String sp = InputRules.truncateText(slugOrPort, "slugOrPort", InputRules.MAX_SLUG_OR_PORT_LENGTH);
+    String dr =
         InputRules.truncateText(
             disconnectReason, "disconnectReason", InputRules.MAX_DISCONNECT_REASON_LENGTH);
+    // truncateText returns its argument itself unless it cut it
+    int cut = (ua != userAgent ? 1 : 0) + (sp != slugOrPort ? 1 : 0) + (dr != disconnectReason ? 1 : 0);
+    userAgent = ua;
+    slugOrPort = sp;
+    disconnectReason = dr;
+    truncatedFields = Math.min(FREE_TEXT_FIELDS, truncatedFields + cut);
     if (ip != null && !IpLiterals.isIpLiteral(ip)) {
       throw new IllegalArgumentException(
           "ip was '" + InputRules.shorten(ip) + "' but must be an IPv4 or IPv6 address literal");
@@ -191,7 +219,101 @@ public record ConnectionEvent(
     this(
         id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
         Objects.requireNonNull(type, "type").wireName(), code, ip, userAgent, userId, slugOrPort,
-        connectionId, status, disconnectReason, connectTime, disconnectTime);
+        connectionId, status, disconnectReason, connectTime, disconnectTime, 0);
+  }
+
+  /**
+   * Creates an event from its values; the same as the canonical constructor with {@code
+   * truncatedFields} 0 (the result counts the fields this call truncates).
+   *
+   * @param id the row id
+   * @param time when this event happened
+   * @param organizationId the workspace's organization
+   * @param workspaceOwnerId the workspace's owner
+   * @param workspaceId the workspace
+   * @param workspaceName the workspace's name
+   * @param agentName the agent connected to
+   * @param typeName the kind of connection, as its wire name
+   * @param code an exit or status code, or null
+   * @param ip the client's address literal, or null
+   * @param userAgent the client's user agent, or null
+   * @param userId the connecting user, or null
+   * @param slugOrPort the app slug or the forwarded port, or null
+   * @param connectionId the session's id, or null
+   * @param status connected or disconnected
+   * @param disconnectReason why the connection closed, or null
+   * @param connectTime the session's earliest known connect time
+   * @param disconnectTime the session's latest disconnect time, or null while connected
+   * @throws NullPointerException if a required field is null
+   * @throws IllegalArgumentException as the canonical constructor
+   */
+  public ConnectionEvent(
+      UUID id,
+      Instant time,
+      UUID organizationId,
+      UUID workspaceOwnerId,
+      UUID workspaceId,
+      String workspaceName,
+      String agentName,
+      String typeName,
+      Integer code,
+      String ip,
+      String userAgent,
+      UUID userId,
+      String slugOrPort,
+      UUID connectionId,
+      ConnectionStatus status,
+      String disconnectReason,
+      Instant connectTime,
+      Instant disconnectTime) {
+    this(
+        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
+        typeName, code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
+        connectTime, disconnectTime, 0);
+  }
+
+  /**
+   * Compares the values this event holds; {@link #truncatedFields()} is not one of them.
+   *
+   * @param o another object
+   * @return true if {@code o} is an event holding the same values
+   */
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof ConnectionEvent)) {
+      return false;
+    }
+    ConnectionEvent e = (ConnectionEvent) o;
+    return id.equals(e.id)
+        && time.equals(e.time)
+        && organizationId.equals(e.organizationId)
+        && workspaceOwnerId.equals(e.workspaceOwnerId)
+        && workspaceId.equals(e.workspaceId)
+        && workspaceName.equals(e.workspaceName)
+        && agentName.equals(e.agentName)
+        && typeName.equals(e.typeName)
+        && Objects.equals(code, e.code)
+        && Objects.equals(ip, e.ip)
+        && Objects.equals(userAgent, e.userAgent)
+        && Objects.equals(userId, e.userId)
+        && Objects.equals(slugOrPort, e.slugOrPort)
+        && Objects.equals(connectionId, e.connectionId)
+        && status == e.status
+        && Objects.equals(disconnectReason, e.disconnectReason)
+        && connectTime.equals(e.connectTime)
+        && Objects.equals(disconnectTime, e.disconnectTime);
+  }
+
+  /** @return a hash of the values {@link #equals(Object)} compares */
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
+        typeName, code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
+        connectTime, disconnectTime);
   }
 
   /**
@@ -245,7 +367,7 @@ public record ConnectionEvent(
     return new ConnectionEvent(
         id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, typeName,
         code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
-        newConnectTime, newDisconnectTime);
+        newConnectTime, newDisconnectTime, truncatedFields);
   }
 
   /**

@@ -13,7 +13,8 @@ import io.tally.core.spi.ProviderContext;
 /**
  * The {@code db} backend: a {@link Batcher} over the configured store's connection-log store,
  * coalescing by connection ({@link ConnectionEvents#coalescing()}), with the {@code tally.batch.*}
- * settings. Its component name is {@value #COMPONENT}.
+ * settings. Its component name is {@value #COMPONENT}; its {@code stats().truncated()} counts the
+ * free-text fields truncated in the events it accepted ({@link ConnectionEvent#truncatedFields()}).
  */
 public final class DbBackendProvider implements BackendProvider {
   /** The provider's name: {@value}. */
@@ -46,6 +47,7 @@ public final class DbBackendProvider implements BackendProvider {
         .queueCapacity(c.batchQueueCapacity())
         .maxPendingItems(c.batchMaxPending())
         .coalescing(ConnectionEvents.coalescing())
+        .truncations(ConnectionEvent::truncatedFields)
         .retryPolicy(
             RetryPolicy.exponential(
                 c.retryInitialBackoff(),

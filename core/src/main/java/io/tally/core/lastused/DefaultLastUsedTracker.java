@@ -7,6 +7,7 @@ import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.InputRules;
 import io.tally.core.StoreException;
+import io.tally.core.internal.CloseRetry;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.FlushListeners;
 import io.tally.core.internal.TallyThreadFactory;
@@ -35,21 +36,33 @@ import org.slf4j.LoggerFactory;
  * The {@link LastUsedTracker} implementation.
  *
  * <p>Implementation notes. Pending entries live in one {@link ConcurrentHashMap} that is never
- * replaced. {@code markUsed} inserts with {@code putIfAbsent} or raises the time with a
- * compare-and-set {@code replace}, so it knows whether it created an entry or folded into one
- * (the {@code coalesced} counter) without locking. A flush drains the map key by key with
- * {@code remove(key)}: each entry is moved exactly once, and a {@code markUsed} that races with
- * the drain either lands in the entry before it is removed (and is written now) or creates a new
- * entry after (and is written next time); nothing can fall between. A failed batch is folded
- * back the same way, so the latest time per id wins. Flushes are serialised by
+ * replaced; each value is a mutable {@link Stamp} holding the time as a primitive. For an id
+ * already pending, {@code markUsed} is one map lookup ({@code get}, which takes no lock) and one
+ * compare-and-set on the stamp's {@code long}, and allocates nothing; only an id new since the
+ * last flush creates a stamp ({@code putIfAbsent}). So it knows whether it created an entry or
+ * folded into one (the {@code coalesced} counter) without locking. A flush drains the map key by
+ * key: it removes the stamp, then seals it and reads its last time in one atomic swap, so each
+ * entry is moved exactly once, and a {@code markUsed} that races with the drain either raises the
+ * stamp before the seal (and is written now) or meets the seal and creates a new entry (and is
+ * written next time); nothing can fall between. A failed batch is folded back the same way, so
+ * the latest time per id wins. Flushes are serialised by
  * {@link #flushLock}; the store is called on one I/O thread through {@link TimedCall}, so store
  * calls never overlap either, even when one outlives its timeout.
  */
 final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   private static final Logger log = LoggerFactory.getLogger(LastUsedTracker.class);
 
-  /** Placeholder time held in {@link TimestampMode#FLUSH_TIME}, where the flush sets the time. */
-  private static final Instant NO_TIME = Instant.EPOCH;
+  /**
+   * Placeholder time held in {@link TimestampMode#FLUSH_TIME}, where the flush sets the time: the
+   * epoch, encoded (see {@link Stamp}).
+   */
+  private static final long NO_TIME = 0L;
+
+  /** {@link InputRules#MIN_TIME}'s epoch second (its nanoseconds are zero). */
+  private static final long MIN_SECOND = InputRules.MIN_TIME.getEpochSecond();
+
+  /** {@link InputRules#MAX_TIME}'s epoch second (its nanoseconds are the largest). */
+  private static final long MAX_SECOND = InputRules.MAX_TIME.getEpochSecond();
 
   /** Failures in a row of kind {@code UNKNOWN} after which a batch is bisected: {@value}. */
   static final int ISOLATE_UNKNOWN_AFTER = 3;
@@ -71,7 +84,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   private final FlushListeners listeners;
   private final ExecutorService io;
 
-  private final ConcurrentHashMap<K, Instant> pending = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<K, Stamp> pending = new ConcurrentHashMap<>();
   private final ReentrantLock flushLock = new ReentrantLock();
   private final Object timerLock = new Object();
   private Clock.Cancellable timer; // guarded by timerLock
@@ -122,15 +135,48 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   public void markUsed(K id) {
     InputRules.requireId(id);
     checkOpen();
-    record(id, flushTime ? NO_TIME : InputRules.requireTime(clock.now(), "clock.now()"));
+    if (flushTime) {
+      record(id, NO_TIME, null);
+      return;
+    }
+    // Only primitives leave this method on the usual path, so the JIT can drop the Instant the
+    // clock returns (no allocation per call); a time outside the nanosecond range is copied.
+    Instant now = clock.now();
+    long second = checkTime(now, "clock.now()");
+    long t = Stamp.encode(second, now.getNano());
+    boolean far = t == Stamp.FAR_PAST || t == Stamp.FAR_FUTURE;
+    record(id, t, far ? Instant.ofEpochSecond(second, now.getNano()) : null);
   }
 
   @Override
   public void markUsed(K id, Instant at) {
     InputRules.requireId(id);
-    InputRules.requireTime(at, "at");
+    long second = checkTime(at, "at");
     checkOpen();
-    record(id, flushTime ? NO_TIME : at);
+    if (flushTime) {
+      record(id, NO_TIME, null);
+      return;
+    }
+    long t = Stamp.encode(second, at.getNano());
+    record(id, t, t == Stamp.FAR_PAST || t == Stamp.FAR_FUTURE ? at : null);
+  }
+
+  /**
+   * Checks a time against the input rules with two comparisons of its epoch second (exact: {@link
+   * InputRules#MIN_TIME} has no fraction, {@link InputRules#MAX_TIME} the largest one); the rules'
+   * own check builds the message when it fails.
+   *
+   * @return the time's epoch second
+   */
+  private static long checkTime(Instant time, String field) {
+    if (time == null) {
+      throw new NullPointerException(field);
+    }
+    long second = time.getEpochSecond();
+    if (second < MIN_SECOND || second > MAX_SECOND) {
+      InputRules.requireTime(time, field); // throws
+    }
+    return second;
   }
 
   private void checkOpen() {
@@ -139,9 +185,10 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     }
   }
 
-  private void record(K id, Instant at) {
+  /** Records the encoded time {@code t}; {@code far} is the time when {@code t} is a far marker. */
+  private void record(K id, long t, Instant far) {
     accepted.increment();
-    if (insertOrFold(id, at)) {
+    if (insertOrFold(id, t, far)) {
       coalesced.increment();
     }
     if (finished) {
@@ -156,24 +203,31 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /**
-   * Puts {@code at} for {@code id}, keeping the later of it and the time held.
+   * Puts a time for {@code id}, keeping the later of it and the time held: the encoded time
+   * {@code t} (see {@link Stamp}), or {@code far} when {@code t} is a far marker (else null).
    *
    * @return true if an entry was there (this time folded into it), false if one was created
    */
-  private boolean insertOrFold(K id, Instant at) {
-    Instant prev = pending.get(id);
+  private boolean insertOrFold(K id, long t, Instant far) {
+    Stamp s = pending.get(id);
     while (true) {
-      if (prev == null) {
-        prev = pending.putIfAbsent(id, at);
-        if (prev == null) {
+      if (s == null) {
+        s = pending.putIfAbsent(id, far == null ? new Stamp(t) : Stamp.of(far));
+        if (s == null) {
           return false;
         }
-      } else if (!at.isAfter(prev) || pending.replace(id, prev, at)) {
+      } else if (far == null ? s.raise(t) : s.raise(far)) {
         return true;
       } else {
-        prev = pending.get(id);
+        s = pending.get(id); // sealed by a flush, which removed it first
       }
     }
+  }
+
+  /** {@link #insertOrFold(Object, long, Instant)} for a time given as an instant. */
+  private boolean insertOrFold(K id, Instant at) {
+    long t = Stamp.encode(at);
+    return insertOrFold(id, t, t == Stamp.FAR_PAST || t == Stamp.FAR_FUTURE ? at : null);
   }
 
   private void onTimer() {
@@ -381,8 +435,9 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     Map<K, Instant> batch = new HashMap<>(Math.max(16, (int) (pending.mappingCount() * 4 / 3) + 1));
     long folded = 0;
     for (K id : pending.keySet()) {
-      Instant at = pending.remove(id);
-      if (at != null) {
+      Stamp stamp = pending.remove(id);
+      if (stamp != null) {
+        Instant at = stamp.seal();
         Instant earlier = batch.put(id, at);
         if (earlier != null) {
           folded++;
@@ -454,11 +509,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     boolean locked = false;
     try {
       locked = flushLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      if (locked) {
-        long remaining = deadline - REAL_TIME.nanoTime();
-        if (remaining > 0) {
-          flushLocked(Duration.ofNanos(remaining));
-        }
+      if (locked) { // a failed attempt is retried while the budget lasts, each within flushTimeout
+        CloseRetry.untilDone(() -> {
+          long remaining = Math.min(deadline - REAL_TIME.nanoTime(), flushTimeout.toNanos());
+          if (remaining <= 0) {
+            return false;
+          }
+          FlushResult.Outcome outcome = flushLocked(Duration.ofNanos(remaining)).outcome();
+          return outcome == FlushResult.Outcome.SUCCESS || outcome == FlushResult.Outcome.EMPTY;
+        }, deadline);
       } else {
         log.warn(
             "{}: a running flush did not finish within the shutdown timeout {}",

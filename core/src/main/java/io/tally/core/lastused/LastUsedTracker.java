@@ -114,8 +114,9 @@ public interface LastUsedTracker<K> extends TallyComponent {
   Health health();
 
   /**
-   * Stops the timer and makes one final flush, all within the shutdown timeout (real time).
-   * What could not be written is counted in {@code stats().dropped()} under
+   * Stops the timer and makes a final flush, all within the shutdown timeout (real time): a
+   * failed attempt (each bounded by the flush timeout) is retried with a short backoff while the
+   * budget lasts. What is still not written when it ends is counted in {@code stats().dropped()} under
    * {@value #DROPPED_SHUTDOWN} and logged at ERROR with the count.
    * Idempotent; never throws for a store failure.
    */

@@ -10,8 +10,14 @@ import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
@@ -24,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * are collections that returned a summary, {@code failedFlushes} collections whose store call
  * threw or timed out; it accepts no items, so the item counters stay zero.
  *
- * <p>The store call runs on the reporter's own I/O thread, bounded by the real-time timeout. A
- * summary the store returns for a period this reporter claimed before (an earlier call whose
- * outcome the caller never saw) is returned; one this instance already returned is not returned
- * again.
+ * <p>The store call runs on the reporter's own I/O thread, bounded by the real-time timeout. The
+ * end of a period whose store call threw or timed out is kept in memory as <em>in doubt</em>
+ * (its claim may have committed): every later call first asks the store again for those periods,
+ * oldest first, with the same reporter id, and queues a summary it gets; {@link
+ * #collectAndReset()} then hands out the oldest queued summary and leaves the current period to
+ * the next call, {@link #collectAll()} collects the current period too and hands out all. A
+ * summary this instance obtained once is not handed out again.
  */
 final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private static final Logger log = LoggerFactory.getLogger(UsageStatsReporter.class);
@@ -40,7 +49,10 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private final Duration timeout;
   private final FailureTracker failures;
   private final ExecutorService io;
-  private Instant lastReturned; // guarded by this: the period end of the last summary returned
+  // Guarded by this.
+  private final NavigableSet<Instant> inDoubt = new TreeSet<>(); // ends of periods whose call failed
+  private final Deque<UsageSummary> ready = new ArrayDeque<>(); // obtained, not yet handed out
+  private Instant lastObtained; // the period end of the last summary obtained from the store
   private final AtomicLong collected = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean closed;
@@ -68,22 +80,64 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
 
   @Override
   public synchronized Optional<UsageSummary> collectAndReset() {
+    Instant now = now();
+    resolveInDoubt(now);
+    if (ready.isEmpty()) {
+      collect(periodEnd(now, period), now);
+    }
+    return Optional.ofNullable(ready.poll()).map(this::handOut);
+  }
+
+  @Override
+  public synchronized List<UsageSummary> collectAll() {
+    Instant now = now();
+    resolveInDoubt(now);
+    collect(periodEnd(now, period), now);
+    List<UsageSummary> all = new ArrayList<>(ready.size());
+    while (!ready.isEmpty()) {
+      all.add(handOut(ready.poll()));
+    }
+    return all;
+  }
+
+  private Instant now() {
     if (closed) {
       throw new IllegalStateException(name + " is closed");
     }
-    Instant now = clock.now();
-    Instant periodEnd = periodEnd(now, period);
+    return clock.now();
+  }
+
+  /**
+   * Asks the store again, oldest first, for each period whose call failed: a claim that
+   * committed returns its stored summary (queued to be handed out), one that did not is made now.
+   * A period stays in doubt until its store call succeeds.
+   */
+  private void resolveInDoubt(Instant now) {
+    while (!inDoubt.isEmpty()) {
+      Instant end = inDoubt.first();
+      collect(end, now);
+      if (!ready.isEmpty() && ready.peekLast().periodEnd().equals(end)) {
+        log.info("{}: got the summary of the period ending {}, whose collection had failed", name, end);
+      }
+    }
+  }
+
+  /**
+   * One store call for the period ending at {@code end}; a summary it returns is queued unless
+   * this instance got it before. On failure the period is in doubt until a later call settles it.
+   */
+  private void collect(Instant end, Instant now) {
     Optional<UsageSummary> summary;
     try {
       summary =
           Objects.requireNonNull(
-              TimedCall.call(
-                  io, () -> store.collectAndReset(periodEnd, period, now, reporterId), timeout),
+              TimedCall.call(io, () -> store.collectAndReset(end, period, now, reporterId), timeout),
               "the store returned null instead of an Optional");
     } catch (Exception | Error e) {
       Fatal.rethrowIfFatal(e);
+      inDoubt.add(end);
       failed.incrementAndGet();
-      failures.recordFailure("collecting the usage of the period ending " + periodEnd, e);
+      failures.recordFailure("collecting the usage of the period ending " + end, e);
       if (e instanceof RuntimeException) {
         throw (RuntimeException) e;
       }
@@ -95,20 +149,22 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
       }
       String what = e instanceof TimeoutException ? "did not finish within " + timeout : "failed";
       throw new StoreException(
-          "collecting the usage of the period ending " + periodEnd + " " + what
-              + "; the next call for this period returns its summary if the claim committed",
+          "collecting the usage of the period ending " + end + " " + what
+              + "; a later call returns its summary if the claim committed",
           e,
           StoreException.Kind.TRANSIENT);
     }
+    inDoubt.remove(end);
     failures.recordSuccess();
-    if (summary.isPresent() && periodEnd.equals(lastReturned)) {
-      return Optional.empty(); // this instance returned it already
+    if (summary.isPresent() && !end.equals(lastObtained)) { // else this instance got it already
+      lastObtained = end;
+      ready.add(summary.get());
     }
-    if (summary.isPresent()) {
-      lastReturned = periodEnd;
-      collected.incrementAndGet();
-      log.debug("{}: collected the period ending {}: {}", name, periodEnd, summary.get());
-    }
+  }
+
+  private UsageSummary handOut(UsageSummary summary) {
+    collected.incrementAndGet();
+    log.debug("{}: collected the period ending {}: {}", name, summary.periodEnd(), summary);
     return summary;
   }
 
@@ -140,7 +196,20 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   @Override
   public void close() {
     closed = true;
-    io.shutdownNow();
+    io.shutdownNow(); // ends a running store call, so the lock below is free soon
+    synchronized (this) {
+      if (!ready.isEmpty() || !inDoubt.isEmpty()) {
+        List<Instant> claimed = new ArrayList<>();
+        ready.forEach(summary -> claimed.add(summary.periodEnd()));
+        log.error(
+            "{}: closed with the summaries of the periods ending {} claimed but not returned, and"
+                + " the periods ending {} in doubt (their claims may have committed); the store"
+                + " keeps the claimed summaries with their claims",
+            name,
+            claimed,
+            inDoubt);
+      }
+    }
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
 import io.tally.core.StoreException;
+import io.tally.core.internal.CloseRetry;
 import io.tally.core.internal.FailureTracker;
 import io.tally.core.internal.Fatal;
 import io.tally.core.internal.FlushListeners;
@@ -36,8 +37,6 @@ import org.slf4j.LoggerFactory;
 final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private static final Logger log = LoggerFactory.getLogger(UsageStatsTracker.class);
 
-  /** Reason under which {@code close()} reports what it could not write. */
-  static final String DROPPED_AT_CLOSE = "unflushed_at_close";
 
   private final String name;
   private final UsageStatsStore store;
@@ -185,7 +184,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
       b.accepted(accepted)
           .flushedRows(flushedRows)
           .pending(deltaCalls + inFlightCalls)
-          .dropped(DROPPED_AT_CLOSE, droppedAtClose)
+          .dropped(DropReasons.SHUTDOWN, droppedAtClose)
           .dropped(DropReasons.REJECTED, rejected);
     }
     return b.build();
@@ -215,7 +214,10 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
           synchronized (lock) {
             closed = true; // no more track calls: what the final flush misses is reported below
           }
-          flushLocked(deadline);
+          CloseRetry.untilDone(() -> {
+            flushLocked(deadline);
+            return inDoubt == null && pendingDeltas() == 0;
+          }, deadline);
         } finally {
           flushLock.unlock();
         }
@@ -244,8 +246,14 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
             "{}: closed with {} tracked call(s) not written (counted as dropped, reason {})",
             name,
             lost,
-            DROPPED_AT_CLOSE);
+            DropReasons.SHUTDOWN);
       }
+    }
+  }
+
+  private long pendingDeltas() {
+    synchronized (lock) {
+      return deltaCalls;
     }
   }
 

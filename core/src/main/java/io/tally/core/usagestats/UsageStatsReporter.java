@@ -5,6 +5,7 @@ import io.tally.core.HealthPolicy;
 import io.tally.core.TallyComponent;
 import io.tally.core.internal.Checks;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,21 +34,42 @@ public interface UsageStatsReporter extends TallyComponent {
    * {@link Builder#timeout(Duration) timeout} (real time); the store call runs on the reporter's
    * own thread.
    *
-   * <p>If a call fails after its claim committed (say the COMMIT reply was lost), the store kept
-   * the summary with the claim: the next call for the same period by the same reporter id
-   * returns it. A summary this reporter instance has returned is not returned again; a reporter
-   * restarted with the same id gets the summary of a period it had claimed once more (claims are
-   * kept for {@link UsageStatsStore#RETENTION}), so a consumer that must not count a period twice
-   * keys on {@link UsageSummary#periodStart()}.
+   * <p><b>A failed call loses nothing.</b> If a call throws, the reporter keeps the period in
+   * memory as <em>in doubt</em> (its claim may have committed, say the COMMIT reply was lost; the
+   * store kept the summary with the claim). Every later call first asks the store again for the
+   * periods in doubt, oldest first; if one of them yields a summary, this call returns it and
+   * leaves the current period to the next call (so a caller on a schedule gets every summary
+   * claimed for it, one per call, and the usage of a period not claimed meanwhile lands in the next
+   * summary). Use {@link #collectAll()} to get them all in one call. Within one reporter instance
+   * every summary it claimed is returned exactly once.
    *
-   * @return the summary, or empty if this period was already reported (by another reporter, or
-   *     returned by this one)
+   * <p>A reporter restarted with the same id gets a summary it had claimed but never returned only
+   * if its first call asks for that same period (claims are kept for {@link
+   * UsageStatsStore#RETENTION}); it may then return that summary a second time, so a consumer that
+   * must not count a period twice keys on {@link UsageSummary#periodStart()}. A claim of an
+   * earlier period whose reply was lost just before the process stopped is not returned by the
+   * restarted reporter (its summary stays in the store's claims table until the retention ends).
+   *
+   * @return the oldest summary claimed for this reporter and not yet returned, or empty if there
+   *     is none and the current period was already reported (by another reporter, or returned by
+   *     this one)
    * @throws RuntimeException what the store threw, or a {@link io.tally.core.StoreException} if
-   *     the call timed out (counted in {@link #stats()} and logged); the period was then not
-   *     claimed unless the store committed before failing, and a later call returns it
+   *     the call timed out (counted in {@link #stats()} and logged); the period is then in doubt
+   *     and a later call returns its summary if the claim committed
    * @throws IllegalStateException after {@link #close()}
    */
   Optional<UsageSummary> collectAndReset();
+
+  /**
+   * As {@link #collectAndReset()}, but returns in one call every summary it gets: those of
+   * periods in doubt (oldest first), then the current period's. If a store call fails, the
+   * summaries obtained before it are kept and returned by the next call.
+   *
+   * @return the summaries, oldest first; empty if there is none
+   * @throws RuntimeException as {@link #collectAndReset()}
+   * @throws IllegalStateException after {@link #close()}
+   */
+  List<UsageSummary> collectAll();
 
   /** @return the reporting period */
   Duration period();

@@ -87,7 +87,7 @@ public interface UsageStatsTracker extends TallyComponent {
     /** Default real-time bound on one store call: 10 seconds. */
     public static final Duration DEFAULT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Default real-time bound on the final flush in {@code close()}: 10 seconds. */
+    /** Default real-time budget of the final flush in {@code close()}, retries included: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
     /** Default component name: {@value}. */
@@ -135,7 +135,8 @@ public interface UsageStatsTracker extends TallyComponent {
     }
 
     /**
-     * @param timeout real-time bound on the final flush in {@code close()}; positive (default 10
+     * @param timeout real-time budget of the final flush in {@code close()}, whose failed attempts
+     *     are retried with a short backoff until it ends; positive (default 10
      *     seconds)
      * @return this
      */

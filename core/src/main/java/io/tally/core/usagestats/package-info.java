@@ -27,8 +27,10 @@
  *       interval's.
  *   <li><b>Nothing lost, nothing counted twice.</b> A failed flush keeps its snapshot and the
  *       next flush re-sends it before anything newer (see below).
- *   <li><b>Final flush on {@code close()}</b>, bounded by the shutdown timeout; whatever could not
- *       be written is counted as dropped (reason {@code unflushed_at_close}) and logged at ERROR.
+ *   <li><b>Final flush on {@code close()}</b>, bounded by the shutdown timeout (real time): a
+ *       failed attempt is retried with a short backoff (10 ms doubling to 500 ms) while the
+ *       budget lasts; only what is still not written when it ends is counted as dropped (reason
+ *       {@value io.tally.core.DropReasons#SHUTDOWN}) and logged at ERROR.
  * </ul>
  *
  * <h2>Flush algorithm</h2>
@@ -91,15 +93,24 @@
  * usage. Unique counts are exact across replicas for the ids recorded by the collected rows.
  *
  * <p><b>A claim keeps its summary.</b> The claim row stores the summary it returned (totals and
- * replica rows). A {@code collectAndReset()} for a period already claimed by the same reporter id
- * returns that summary again and changes nothing, so a collection whose COMMIT outcome was
- * unknown to its caller loses nothing: the next call returns the summary. A reporter instance
- * never returns one period twice; a reporter restarted with the same id (the {@code Tally}
- * facade uses the replica id) gets the summary of a period it claimed once more, so a consumer
- * keys on the period start if it must not count a period twice. Claims (with their summaries)
- * and the sequence rows of replicas that stopped flushing are deleted by a collection once older
- * than {@link io.tally.core.usagestats.UsageStatsStore#RETENTION} (7 days). The reporter's call
- * is bounded by its timeout (real time, default 10 s).
+ * replica rows). A store {@code collectAndReset} for a period already claimed by the same
+ * reporter id returns that summary again and changes nothing. The reporter keeps in memory the
+ * periods whose call threw or timed out (<em>in doubt</em>: the claim may have committed, say its
+ * COMMIT reply was lost) and asks the store again for them, oldest first, at the start of every
+ * later call, whatever the current period: a committed claim yields its stored summary, one that
+ * did not commit is made then (counting every row present). So within one reporter instance every
+ * summary claimed for it is returned exactly once: {@code collectAndReset()} returns the oldest
+ * one it has not returned and leaves the current period to the next call, {@code collectAll()}
+ * returns them all. {@code close()} logs at ERROR the periods still in doubt and the summaries
+ * obtained but not returned (after a failed {@code collectAll()}). A reporter restarted with the same id (the {@code Tally} facade uses the
+ * replica id) gets a summary it claimed and never returned only if its first call asks for that
+ * same period, and may then return it a second time, so a consumer keys on the period start if it
+ * must not count a period twice; a claim of an earlier period whose reply was lost just before the
+ * process stopped is not returned after a restart (limit: its summary stays in the claims table
+ * until the retention ends). Claims (with their summaries) and the sequence rows of replicas that
+ * stopped flushing are deleted by a collection once older than {@link
+ * io.tally.core.usagestats.UsageStatsStore#RETENTION} (7 days). The reporter's call is bounded by
+ * its timeout (real time, default 10 s).
  *
  * <h2>Cost</h2>
  *
@@ -123,7 +134,7 @@
  * For the tracker, one item is one {@code track} call: {@code accepted} counts them,
  * {@code flushedRows} those written by successful store calls, {@code pending} those in memory
  * (deltas plus the snapshot in flight or in doubt), {@code coalesced} is always 0, and
- * {@code dropped} holds what {@code close()} could not write ({@code unflushed_at_close}) and
+ * {@code dropped} holds what {@code close()} could not write ({@code shutdown}) and
  * what the store rejected as bad data ({@code rejected}); so {@code accepted == flushedRows +
  * pending + dropped} at all times. The reporter's {@code flushes} count collections that
  * returned a summary.

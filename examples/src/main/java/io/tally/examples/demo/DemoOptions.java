@@ -1,6 +1,12 @@
 package io.tally.examples.demo;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -251,7 +257,7 @@ final class DemoOptions {
           }
           break;
         case "--report-json":
-          reportJson = Path.of(value);
+          reportJson = writable(flag, value);
           break;
         case "--seed":
           try {
@@ -263,6 +269,37 @@ final class DemoOptions {
         default:
           throw new IllegalArgumentException("unknown flag '" + flag + "'");
       }
+    }
+
+    /**
+     * Checks, before the run, that the report can be written: opens the file for appending (and
+     * removes it again if it did not exist), so a bad path fails at once instead of after the run.
+     */
+    private static Path writable(String flag, String value) {
+      Path p = Path.of(value);
+      if (Files.isDirectory(p)) {
+        throw new IllegalArgumentException(flag + " was '" + value + "' but is a directory");
+      }
+      boolean existed = Files.exists(p);
+      try (OutputStream probe =
+          Files.newOutputStream(p, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        probe.flush();
+      } catch (IOException e) {
+        String why =
+            e instanceof NoSuchFileException
+                ? "its directory does not exist"
+                : e instanceof AccessDeniedException ? "permission denied" : e.toString();
+        throw new IllegalArgumentException(
+            flag + " was '" + value + "' but cannot be written: " + why);
+      }
+      if (!existed) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // an empty file is left; the run overwrites it
+        }
+      }
+      return p;
     }
 
     private static int positiveInt(String flag, String value, int max) {

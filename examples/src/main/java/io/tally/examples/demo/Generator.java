@@ -40,6 +40,17 @@ final class Generator implements Runnable {
   final LongAdder sent;
   final LongAdder errors = new LongAdder();
   volatile Throwable lastError;
+  /**
+   * Per kind of call ({@link RateCheck#MARK_USED}, {@link RateCheck#TRACK}, {@link
+   * RateCheck#WRITE}): calls that blocked (took {@link RateCheck#BLOCKED_NANOS} or more), the time
+   * they took, and calls that threw. Written by this generator's thread only; read after it ended.
+   */
+  final long[] blockedCalls = new long[3];
+  final long[] blockedNanos = new long[3];
+  final long[] failedCalls = new long[3];
+  /** Time spent waiting at period boundaries (the round's write lock); this thread's only. */
+  long pausedNanos;
+  private int calling; // the kind of the call in progress
 
   private final List<Open> open = new ArrayList<>();
   private final List<Open> connectsLater = new ArrayList<>();
@@ -84,13 +95,16 @@ final class Generator implements Runnable {
     long emitted = 0;
     while (!stop.get()) {
       int done = 0;
+      long waitFrom = clock.nanoTime();
       pauseLock.lock();
+      pausedNanos += clock.nanoTime() - waitFrom;
       try {
         for (; done < BATCH; done++) {
           emitOne(emitted + done);
         }
       } catch (RuntimeException e) {
         errors.increment();
+        failedCalls[calling]++;
         lastError = e;
       } finally {
         pauseLock.unlock();
@@ -113,29 +127,37 @@ final class Generator implements Runnable {
     int kind = random.nextInt(10);
     if (kind < 4) {
       UUID workspace = world.workspace(random);
-      long t0 = sample ? clock.nanoTime() : 0;
+      calling = RateCheck.MARK_USED;
+      long t0 = clock.nanoTime();
       replica.lastUsed().markUsed(workspace, now);
-      if (sample) {
-        markUsedLatency.record(clock.nanoTime() - t0);
-      }
+      took(clock.nanoTime() - t0, sample, markUsedLatency);
       truth.markUsed(workspace, now);
     } else if (kind < 7) {
       UUID workspace = world.workspace(random);
       UUID user = world.user(random);
       long allowed = random.nextInt(20);
       long denied = random.nextInt(4);
-      long t0 = sample ? clock.nanoTime() : 0;
+      calling = RateCheck.TRACK;
+      long t0 = clock.nanoTime();
       replica.usageStats().track(workspace, user, allowed, denied);
-      if (sample) {
-        trackLatency.record(clock.nanoTime() - t0);
-      }
+      took(clock.nanoTime() - t0, sample, trackLatency);
       truth.track(workspace, user, allowed, denied);
     } else {
-      long t0 = sample ? clock.nanoTime() : 0;
+      calling = RateCheck.WRITE;
+      long t0 = clock.nanoTime();
       connectionEvent(replica, now);
-      if (sample) {
-        writeLatency.record(clock.nanoTime() - t0);
-      }
+      took(clock.nanoTime() - t0, sample, writeLatency);
+    }
+  }
+
+  /** Records a call of kind {@link #calling} that took {@code nanos}. */
+  private void took(long nanos, boolean sample, LatencyRecorder latency) {
+    if (sample) {
+      latency.record(nanos);
+    }
+    if (nanos >= RateCheck.BLOCKED_NANOS) {
+      blockedCalls[calling]++;
+      blockedNanos[calling] += nanos;
     }
   }
 

@@ -6,7 +6,10 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
-/** The progress line, rewritten in place twice a second (unless {@code --quiet}). */
+/**
+ * The progress line, rewritten in place twice a second (unless {@code --quiet}), through {@link
+ * Console} so log lines never tear it.
+ */
 final class Progress {
   private static final long EVERY_NANOS = 500_000_000L;
 
@@ -47,23 +50,24 @@ final class Progress {
     long rate = window > 0 ? Math.round((total - lastSent) / window) : 0;
     lastSent = total;
     lastElapsed = elapsedNanos;
-    out.printf(
-        "\r[%5.1fs / %5.1fs] %,9d events/s | pending %,8d | flushes %,6d | failed %,4d%s   ",
-        elapsedNanos / 1e9,
-        o.duration.toMillis() / 1e3,
-        rate,
-        pending,
-        flushes,
-        failures,
-        outage.isDown() ? " | DATABASE DOWN" : "");
-    out.flush();
+    Console.progress(
+        out,
+        String.format(
+            "[%5.1fs / %5.1fs] %,9d events/s | pending %,8d | flushes %,6d | failed %,4d%s",
+            elapsedNanos / 1e9,
+            o.duration.toMillis() / 1e3,
+            rate,
+            pending,
+            flushes,
+            failures,
+            outage.isDown() ? " | DATABASE DOWN" : ""));
   }
 
   void finish(long elapsedNanos) {
     if (!o.quiet) {
       lastPrint = Long.MIN_VALUE;
       maybePrint(elapsedNanos);
-      out.println();
+      Console.endProgress();
     }
   }
 }

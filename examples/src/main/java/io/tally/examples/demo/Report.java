@@ -167,6 +167,9 @@ final class Report {
     out.printf("events sent      %,d (markUsed %,d, track %,d, connection %,d) in %.1fs = %,.0f events/s (target %,d)%n",
         truth.events(), truth.markUsedCalls.sum(), truth.trackCalls.sum(), truth.connectionEvents.sum(),
         run.elapsedNanos / 1e9, eventsPerSecond(), o.rate);
+    for (String line : rateCheck().lines()) {
+      out.println(line);
+    }
     Map<String, long[]> latency = latencies();
     for (Map.Entry<String, long[]> e : latency.entrySet()) {
       out.printf("hot path         %-9s p50 %,6d ns   p99 %,8d ns%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
@@ -216,6 +219,10 @@ final class Report {
     out.printf("RESULT: %s  (lost %,d, duplicated %,d)%n", verified() ? "PASS" : "FAIL", lost(), duplicated());
   }
 
+  private RateCheck rateCheck() {
+    return new RateCheck(o.rate, truth.events(), run.elapsedNanos, run.generators);
+  }
+
   private Map<String, long[]> latencies() {
     Map<String, long[]> m = new LinkedHashMap<>();
     List<LatencyRecorder> markUsed = new ArrayList<>();
@@ -247,6 +254,7 @@ final class Report {
     root.put("verified", verified());
     root.put("eventsPerSecond", Math.round(eventsPerSecond()));
     root.put("targetEventsPerSecond", o.rate);
+    root.put("targetRate", rateCheck().toJson());
     root.put("dbOutageMs", o.dbOutage.toMillis());
     root.put("durationMs", run.elapsedNanos / 1_000_000);
     root.put("backends", o.backends);

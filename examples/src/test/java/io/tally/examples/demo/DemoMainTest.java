@@ -47,6 +47,7 @@ class DemoMainTest {
         .contains("\"duplicated\": 0")
         .contains("\"verified\": true")
         .contains("\"eventsPerSecond\": ")
+        .contains("\"targetRate\": {")
         .doesNotContain("\"ok\": false");
   }
 
@@ -110,6 +111,23 @@ class DemoMainTest {
             "--db-outage", "1s", "--quiet");
     assertVerified(r, "h2");
     assertThat(r.out()).contains("OK   connection rows", "OK   jsonl lines", "Stream: NATS stream TALLY_DEMO_");
+  }
+
+  @Test
+  void anUnwritableReportPathFailsBeforeTheRun() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    String bad = dir.resolve("missing-dir").resolve("report.json").toString();
+    int code =
+        DemoMain.run(
+            new String[] {"--duration", "1s", "--quiet", "--report-json", bad},
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--report-json was '" + bad + "' but cannot be written: its directory does not exist")
+        .contains("Usage: java -jar tally-demo.jar");
+    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Tally demo:"); // no run
   }
 
   @Test

@@ -3,9 +3,12 @@ package io.tally.examples.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DemoOptionsTest {
 
@@ -59,5 +62,22 @@ class DemoOptionsTest {
     assertThatThrownBy(() -> DemoOptions.parse("--db-outage", "5s", "--period", "5s"))
         .isInstanceOf(DemoOptions.UsageException.class)
         .hasMessageContaining("--db-outage was 5s but must be shorter than --period 5s");
+  }
+
+  @Test
+  void aReportPathThatCannotBeWrittenIsABadFlag(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("plain-file"), "x");
+    assertThatThrownBy(() -> DemoOptions.parse("--report-json", file.resolve("report.json").toString()))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessageContaining("--report-json was '" + file.resolve("report.json") + "' but cannot be written");
+    assertThatThrownBy(() -> DemoOptions.parse("--report-json", dir.resolve("no/such/dir/r.json").toString()))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessageContaining("but cannot be written: its directory does not exist");
+    assertThatThrownBy(() -> DemoOptions.parse("--report-json", dir.toString()))
+        .isInstanceOf(DemoOptions.UsageException.class)
+        .hasMessage("--report-json was '" + dir + "' but is a directory");
+    Path ok = dir.resolve("report.json");
+    assertThat(DemoOptions.parse("--report-json", ok.toString()).reportJson).isEqualTo(ok);
+    assertThat(ok).doesNotExist(); // the check leaves nothing behind
   }
 }

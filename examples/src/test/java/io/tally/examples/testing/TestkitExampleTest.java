@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
+import io.tally.core.batch.Batcher;
+import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.lastused.LastUsedTracker;
+import io.tally.testkit.ConnectionLogStoreContract;
 import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.FaultyStore;
+import io.tally.testkit.InMemoryConnectionLogStore;
 import io.tally.testkit.InMemoryLastUsedStore;
 import io.tally.testkit.ManualClock;
 import io.tally.core.lastused.LastUsedStore;
@@ -44,6 +49,27 @@ class TestkitExampleTest {
     tracker.close();
   }
   // end::testkit[]
+
+  @Test
+  void aBatchersTimerFlushIsAwaitedNotRaced() {
+    ManualClock clock = ManualClock.create();
+    InMemoryConnectionLogStore store = new InMemoryConnectionLogStore();
+    // tag::batcher[]
+    Batcher<ConnectionEvent> batcher =
+        conservation.watch(
+            Batcher.builder(store)
+                .coalescing(ConnectionEvents.coalescing())
+                .flushInterval(Duration.ofSeconds(5))
+                .clock(clock)
+                .build());
+    batcher.write(ConnectionLogStoreContract.session().connect(clock.now()));
+
+    clock.advance(Duration.ofSeconds(5)); // the flush timer fires: it wakes the batcher's worker
+    assertThat(batcher.awaitIdle(Duration.ofSeconds(30))).isTrue(); // the worker has written
+    assertThat(store.rows()).hasSize(1);
+    // end::batcher[]
+    batcher.close();
+  }
 
   @Test
   void flushReportsWhatItDid() {

@@ -9,6 +9,7 @@ import com.google.inject.Module;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.Health;
+import io.tally.core.InputRules;
 import io.tally.core.Tally;
 import io.tally.core.TallyConfig;
 import io.tally.core.TallyModule;
@@ -154,6 +155,38 @@ abstract class AbstractTallyEndToEndTest {
     assertThat(finalStats.get(2).accepted()).isEqualTo(2);
     assertThat(finalStats.get(2).pending()).isZero();
     assertThat(finalStats.get(2).droppedTotal()).isZero();
+  }
+
+  @Test
+  void aTruncatedUserAgentIsStoredCutToItsLimitAndCountedInTheConnectionLogsStats() {
+    TallyConfig config =
+        database(TallyConfig.builder().replicaId(REPLICA).tablePrefix(prefix())).build();
+    Module manualClock = binder -> binder.bind(Clock.class).toInstance(clock);
+    String userAgent = "Mozilla/5.0 " + "x".repeat(5000 - 12);
+    UUID c3 = UUID.randomUUID(); // this class's tables may hold the other test's rows
+    UUID c4 = UUID.randomUUID();
+    Tally tally = Tally.start(module(config), manualClock);
+    try {
+      tally.connectionLog().write(session(c3, WS1).userAgent(userAgent).connect(clock.now()));
+      tally.connectionLog().write(session(c4, WS2).connect(clock.now()));
+    } finally {
+      tally.close();
+    }
+    ComponentStats log = tally.stats().get(0);
+    assertThat(log.component()).isEqualTo("connection-log");
+    assertThat(log.truncated()).isEqualTo(1);
+    assertThat(log.flushedRows()).isEqualTo(2);
+    assertThat(tally.stats().subList(1, tally.stats().size()))
+        .extracting(ComponentStats::truncated)
+        .containsOnly(0L);
+    Map<UUID, String> stored = new LinkedHashMap<>();
+    for (ConnectionLogRow row : connectionLog()) {
+      stored.put(row.connectionId(), row.userAgent());
+    }
+    assertThat(stored.get(c4)).isEqualTo("ssh/9.6");
+    assertThat(stored.get(c3))
+        .hasSize(InputRules.MAX_USER_AGENT_LENGTH)
+        .isEqualTo(userAgent.substring(0, InputRules.MAX_USER_AGENT_LENGTH));
   }
 
   private static Map<String, Object> kv(ILoggingEvent e) {

@@ -195,6 +195,7 @@ public final class H2StoreProvider implements StoreProvider {
         new H2UsageStatsStore(ds, schema),
         new H2ConnectionLogStore(ds, schema),
         () -> schema.migrate(migrating),
+        new H2Privileges(migrating, schema),
         onClose);
   }
 

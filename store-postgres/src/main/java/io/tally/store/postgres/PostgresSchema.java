@@ -26,6 +26,7 @@ public final class PostgresSchema extends JdbcSchema {
     super(
         prefix,
         standardMigrations("db/tally/postgres", prefix, PostgresSchema.class.getClassLoader())
+            .migration(5, "connection_log_storage")
             .lockStatement("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ")")
             .build());
   }

@@ -216,6 +216,7 @@ public final class PostgresStoreProvider implements StoreProvider {
         new PostgresUsageStatsStore(ds, schema),
         new PostgresConnectionLogStore(ds, schema),
         () -> schema.migrate(migrations),
+        new PostgresPrivileges(migrations, schema),
         onClose);
   }
 

@@ -45,7 +45,7 @@ class PostgresSchemaTest {
       for (Future<List<Integer>> f : results) {
         applied.addAll(f.get(30, TimeUnit.SECONDS));
       }
-      assertThat(applied).containsExactlyInAnyOrder(1, 2, 3, 4);
+      assertThat(applied).containsExactlyInAnyOrder(1, 2, 3, 4, 5);
     } finally {
       pool.shutdownNow();
     }
@@ -57,7 +57,7 @@ class PostgresSchemaTest {
       while (rs.next()) {
         versions.add(rs.getInt(1));
       }
-      assertThat(versions).containsExactly(1, 2, 3, 4);
+      assertThat(versions).containsExactly(1, 2, 3, 4, 5);
     }
   }
 
@@ -74,7 +74,13 @@ class PostgresSchemaTest {
     // shortens them as needed to keep them unique
     Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
     String longest = "";
-    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims")) {
+    for (String file :
+        List.of(
+            "V1__last_used",
+            "V2__connection_log",
+            "V3__usage_stats",
+            "V4__usage_stats_claims",
+            "V5__connection_log_storage")) {
       try (InputStream in =
           PostgresSchema.class.getClassLoader().getResourceAsStream("db/tally/postgres/" + file + ".sql")) {
         assertThat(in).as(file).isNotNull();

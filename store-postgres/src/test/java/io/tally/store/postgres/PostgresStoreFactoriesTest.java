@@ -27,7 +27,7 @@ class PostgresStoreFactoriesTest {
     assertThat(PostgresUsageStatsStore.create(ds, acme).table()).isEqualTo("acme_usage_stats");
 
     PostgresLastUsedStore<UUID> lastUsed = PostgresLastUsedStore.create(ds, UUID.class, acme);
-    assertThat(lastUsed.migrate()).containsExactly(1, 2, 3, 4);
+    assertThat(lastUsed.migrate()).containsExactly(1, 2, 3, 4, 5);
     lastUsed.markUsed(Map.of(new UUID(0, 1), Instant.parse("2026-01-01T00:00:00Z")));
     assertThat(PostgresUsageStatsStore.create(ds, acme).replicaUsage()).isEmpty();
 

@@ -1,0 +1,134 @@
+package io.tally.store.h2;
+
+import io.tally.core.StoreException;
+import io.tally.core.spi.Stores;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The check of the privileges the H2 stores need ({@link Stores#missingPrivileges}). H2's
+ * information schema does not show a user's effective rights (rights through schema grants are
+ * not listed), so each privilege is tried: a statement that touches no row ({@code WHERE 1=0}) per
+ * table and privilege, in a transaction rolled back at the end. With migrations and a missing
+ * table, the user must be an admin or own the schema (H2 lets only them create tables).
+ */
+final class H2Privileges implements Stores.PrivilegeCheck {
+  /** H2's error code for "Not enough rights for object". */
+  private static final int NOT_ENOUGH_RIGHTS = 90096;
+  /** H2's error codes for a table that does not exist (2.x, 1.4). */
+  private static final List<Integer> NO_TABLE = List.of(42102, 42103, 42104);
+
+  /** Tally's H2 tables by base name, each with one of its columns (for the UPDATE probe). */
+  private static final Map<String, String> TABLES = new LinkedHashMap<>();
+
+  static {
+    TABLES.put("last_used", "id");
+    TABLES.put("connection_log", "id");
+    TABLES.put("usage_stats", "replica_id");
+    TABLES.put("usage_stats_members", "replica_id");
+    TABLES.put("usage_stats_sequence", "replica_id");
+    TABLES.put("usage_stats_claims", "period_end");
+    TABLES.put("usage_stats_lock", "id");
+    TABLES.put("usage_stats_claim_rows", "period_end");
+  }
+
+  private static final String MAY_CREATE =
+      "SELECT u.IS_ADMIN OR s.SCHEMA_OWNER = CURRENT_USER FROM INFORMATION_SCHEMA.USERS u,"
+          + " INFORMATION_SCHEMA.SCHEMATA s WHERE u.USER_NAME = CURRENT_USER"
+          + " AND s.SCHEMA_NAME = CURRENT_SCHEMA";
+
+  private final DataSource dataSource;
+  private final H2Schema schema;
+
+  H2Privileges(DataSource dataSource, H2Schema schema) {
+    this.dataSource = dataSource;
+    this.schema = schema;
+  }
+
+  @Override
+  public List<String> missing(boolean migrating) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        return missing(c, migrating);
+      } finally {
+        c.rollback();
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new StoreException(
+          "checking the database user's privileges failed (SQLState " + e.getSQLState() + ")", e);
+    }
+  }
+
+  private List<String> missing(Connection c, boolean migrating) throws SQLException {
+    List<String> out = new ArrayList<>();
+    List<String> absent = new ArrayList<>();
+    for (Map.Entry<String, String> t : TABLES.entrySet()) {
+      String table = schema.table(t.getKey());
+      String column = t.getValue();
+      Map<String, String> probes = new LinkedHashMap<>();
+      probes.put("SELECT", "SELECT 1 FROM " + table + " WHERE 1=0");
+      probes.put("INSERT", "INSERT INTO " + table + " SELECT * FROM " + table + " WHERE 1=0");
+      probes.put("UPDATE", "UPDATE " + table + " SET " + column + " = " + column + " WHERE 1=0");
+      probes.put("DELETE", "DELETE FROM " + table + " WHERE 1=0");
+      List<String> lacking = new ArrayList<>();
+      for (Map.Entry<String, String> p : probes.entrySet()) {
+        try (Statement s = c.createStatement()) {
+          s.execute(p.getValue());
+        } catch (SQLException e) {
+          if (NO_TABLE.contains(e.getErrorCode())) {
+            absent.add(table);
+            break;
+          }
+          if (e.getErrorCode() != NOT_ENOUGH_RIGHTS) {
+            throw e;
+          }
+          lacking.add(p.getKey());
+        }
+      }
+      if (!lacking.isEmpty()) {
+        out.add(
+            String.join(", ", lacking)
+                + " on table "
+                + table
+                + " (GRANT SELECT, INSERT, UPDATE, DELETE ON "
+                + table
+                + " TO <user>)");
+      }
+    }
+    if (absent.isEmpty()) {
+      return out;
+    }
+    if (!migrating) {
+      out.add(
+          "table(s) "
+              + String.join(", ", absent)
+              + " do not exist: set tally.migrate-on-start=true for an admin user, or apply"
+              + " db/tally/h2/V*.sql");
+    } else if (!mayCreate(c)) {
+      out.add(
+          "the right to create the missing table(s) "
+              + String.join(", ", absent)
+              + " (tally.migrate-on-start=true): H2 lets only an admin or the schema's owner create"
+              + " tables");
+    }
+    return out;
+  }
+
+  private static boolean mayCreate(Connection c) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(MAY_CREATE);
+        ResultSet rs = ps.executeQuery()) {
+      return rs.next() && rs.getBoolean(1);
+    }
+  }
+}
