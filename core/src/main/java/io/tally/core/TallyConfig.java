@@ -181,6 +181,12 @@ public final class TallyConfig {
   public static final String DEFAULT_BACKENDS = "db";
   /** The default table prefix: {@value}. */
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
+
+  /**
+   * The longest {@code tally.table-prefix}: {@value} characters, the stores' limit too (so that
+   * the longest name a store derives from it fits PostgreSQL's 63 bytes).
+   */
+  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
   /** The default maximum pool size: {@value}. */
   public static final int DEFAULT_POOL_SIZE = 10;
   /** What the default network timeout adds to the longest flush timeout: 5 seconds. */
@@ -250,7 +256,8 @@ public final class TallyConfig {
   private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
   private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
-  private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
+  private static final Pattern PREFIX =
+      Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0," + (MAX_TABLE_PREFIX_LENGTH - 1) + "})?");
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -290,7 +297,9 @@ public final class TallyConfig {
               "tally.table-prefix",
               DEFAULT_TABLE_PREFIX,
               p -> PREFIX.matcher(p).matches(),
-              "must be empty or an SQL identifier of at most 40 characters"));
+              "must be empty or an SQL identifier of at most "
+                  + MAX_TABLE_PREFIX_LENGTH
+                  + " characters"));
   private static final Key<String> JDBC_URL = register(text("tally.jdbc.url", null, null, null));
   private static final Key<String> JDBC_USER = register(text("tally.jdbc.user", null, null, null));
   private static final Key<String> JDBC_PASSWORD =

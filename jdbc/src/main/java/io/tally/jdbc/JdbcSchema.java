@@ -1,5 +1,6 @@
 package io.tally.jdbc;
 
+import io.tally.core.TallyConfig;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -17,7 +18,7 @@ public abstract class JdbcSchema {
    * The longest table prefix: {@value} characters, one limit for every store and for {@code
    * tally.table-prefix}; with the longest derived name it fits PostgreSQL's 63 bytes.
    */
-  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
+  public static final int MAX_TABLE_PREFIX_LENGTH = TallyConfig.MAX_TABLE_PREFIX_LENGTH;
 
   /** The longest name derived from the prefix (an index), which the prefix must leave room for. */
   public static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
