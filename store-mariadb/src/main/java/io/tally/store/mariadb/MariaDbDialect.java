@@ -1,6 +1,7 @@
 package io.tally.store.mariadb;
 
 import io.tally.core.InputRules;
+import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogStore.RetentionLock;
 import io.tally.jdbc.KeyType;
@@ -16,6 +17,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -47,6 +49,24 @@ final class MariaDbDialect extends SqlDialect {
   @Override
   public String name() {
     return "MariaDB";
+  }
+
+  /**
+   * MariaDB error codes that report a transient conflict under SQLState {@code HY000} or {@code
+   * 70100}: lock wait timeout (1205), deadlock (1213), statement time exceeded (1969), query
+   * interrupted (1317).
+   */
+  private static final Set<Integer> TRANSIENT_CODES = Set.of(1205, 1213, 1969, 1317);
+
+  /** Classifies by SQLState, and by MariaDB's error code where the state is generic. */
+  @Override
+  public StoreException storeException(String what, SQLException failure) {
+    StoreException e = super.storeException(what, failure);
+    if (e.kind() == StoreException.Kind.UNKNOWN
+        && TRANSIENT_CODES.contains(failure.getErrorCode())) {
+      return new StoreException(e.getMessage(), failure, StoreException.Kind.TRANSIENT);
+    }
+    return e;
   }
 
   @Override
