@@ -4,7 +4,7 @@
  */
 @SuppressWarnings("requires-automatic") // the PostgreSQL driver is an automatic module
 module io.tally.store.postgres {
-  requires transitive io.tally.core;
+  requires transitive io.tally.jdbc;
   requires com.zaxxer.hikari;
   requires org.postgresql.jdbc;
 

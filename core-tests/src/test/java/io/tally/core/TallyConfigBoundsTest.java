@@ -59,6 +59,19 @@ class TallyConfigBoundsTest {
   }
 
   @Test
+  void theTablePrefixLimitIsTheStoresOne() {
+    // issue 11: the limit was 40 here and 32 in the stores, so a 35-character prefix passed the
+    // configuration and then failed when the store was opened
+    String longest = "x".repeat(TallyConfig.MAX_TABLE_PREFIX_LENGTH);
+    assertThat(TallyConfig.MAX_TABLE_PREFIX_LENGTH).isEqualTo(32);
+    assertThat(TallyConfig.from(Map.of("tally.table-prefix", longest)).tablePrefix())
+        .isEqualTo(longest);
+    assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.table-prefix", "x".repeat(35))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tally.table-prefix was '" + "x".repeat(35) + "'");
+  }
+
+  @Test
   void durationsAreBoundedToo() {
     assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.batch.write-timeout", "366d")))
         .isInstanceOf(ConfigException.class)

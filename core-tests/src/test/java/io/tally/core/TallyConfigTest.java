@@ -348,7 +348,7 @@ class TallyConfigTest {
             "tally.replica-id was 'not-a-uuid' but must be a UUID",
             "tally.store.x is not a known key (did you mean tally.store?)",
             "tally.table-prefix was 'drop table;' but must be empty or an SQL identifier of at"
-                + " most 40 characters");
+                + " most 32 characters");
     assertThat(e.getMessage())
         .startsWith("Invalid Tally configuration (12 problems):\n  tally.backends was")
         .doesNotContain("hunter2");

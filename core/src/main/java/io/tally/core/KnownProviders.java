@@ -111,12 +111,13 @@ final class KnownProviders {
    * JDBC driver of a built-in store.
    *
    * @param config the configuration
+   * @param storeName the store chosen (configured, or inferred from the URL)
    * @param loader finds the driver class
    * @return messages, empty when nothing is wrong
    */
-  static List<String> storeProblems(TallyConfig config, ClassLoader loader) {
+  static List<String> storeProblems(TallyConfig config, String storeName, ClassLoader loader) {
     List<String> problems = new ArrayList<>();
-    Optional<Store> store = store(config.store());
+    Optional<Store> store = store(storeName);
     Optional<String> url = config.jdbcUrl();
     if (config.storeInferred()
         && url.isPresent()
@@ -127,10 +128,10 @@ final class KnownProviders {
           new StringBuilder("tally.jdbc.url starts with '")
               .append(scheme)
               .append("', which the ")
-              .append(config.store())
+              .append(storeName)
               .append(" store does not take: tally.store was not set, so it was inferred from the")
               .append(" URL as '")
-              .append(config.store())
+              .append(storeName)
               .append("' (the default for URLs that are not jdbc:postgresql:). ");
       Optional<Store> taker = STORES.stream().filter(s -> s.accepts(url.get())).findFirst();
       if (taker.isPresent()) {

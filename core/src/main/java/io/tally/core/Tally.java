@@ -11,7 +11,7 @@ import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionLogRetention;
 import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.lastused.LastUsedTracker;
-import io.tally.core.spi.JdbcUrls;
+import io.tally.core.spi.Secrets;
 import io.tally.core.spi.Stores;
 import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsTracker;
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * fails (with an exception or an {@link Error}), what was started is closed again and the
  * failure is thrown; when a message in the
  * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
- * (see {@link JdbcUrls#withoutSecrets}). {@link #close()} stops the components in parallel, then
+ * (see {@link Secrets#withoutSecrets}). {@link #close()} stops the components in parallel, then
  * the stores, within one budget. Thread-safe.
  *
  * <p>Before the migrations, the start asks the stores which privileges the database user lacks
@@ -149,7 +149,7 @@ public final class Tally implements AutoCloseable {
         throw (Error) failure;
       }
       // A driver's message can quote the JDBC URL (with its password): never log or throw that.
-      RuntimeException safe = JdbcUrls.withoutSecrets((RuntimeException) failure, s.config);
+      RuntimeException safe = withoutSecrets((RuntimeException) failure, s.config);
       log.error("Tally failed to start; stopped what had started", safe);
       throw safe;
     }
@@ -403,7 +403,7 @@ public final class Tally implements AutoCloseable {
       try {
         stores.migrate();
       } catch (RuntimeException e) {
-        RuntimeException safe = JdbcUrls.withoutSecrets(e, config);
+        RuntimeException safe = withoutSecrets(e, config);
         log.warn(
             "Tally starts without its database (tally.start.require-database=false): the"
                 + " migrations failed and run again before the first write",
@@ -447,5 +447,11 @@ public final class Tally implements AutoCloseable {
       components.add(c);
       return c;
     }
+  }
+
+  /** {@code failure} without the configuration's JDBC URL or password in its messages. */
+  private static RuntimeException withoutSecrets(RuntimeException failure, TallyConfig config) {
+    return Secrets.withoutSecrets(
+        failure, config.jdbcUrl().orElse(null), config.jdbcPassword().orElse(null));
   }
 }

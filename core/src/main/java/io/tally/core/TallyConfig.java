@@ -1,7 +1,7 @@
 package io.tally.core;
 
 import io.tally.core.lastused.TimestampMode;
-import io.tally.core.spi.JdbcUrls;
+import io.tally.core.spi.Secrets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -186,6 +186,12 @@ public final class TallyConfig {
   public static final String DEFAULT_BACKENDS = "db";
   /** The default table prefix: {@value}. */
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
+
+  /**
+   * The longest {@code tally.table-prefix}: {@value} characters, the stores' limit too (so that
+   * the longest name a store derives from it fits PostgreSQL's 63 bytes).
+   */
+  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
   /** The default maximum pool size: {@value}. */
   public static final int DEFAULT_POOL_SIZE = 10;
   /** What the default network timeout adds to the longest flush timeout: 5 seconds. */
@@ -261,7 +267,8 @@ public final class TallyConfig {
   private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
   private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
-  private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0,39})?");
+  private static final Pattern PREFIX =
+      Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0," + (MAX_TABLE_PREFIX_LENGTH - 1) + "})?");
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
       Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -301,7 +308,9 @@ public final class TallyConfig {
               "tally.table-prefix",
               DEFAULT_TABLE_PREFIX,
               p -> PREFIX.matcher(p).matches(),
-              "must be empty or an SQL identifier of at most 40 characters"));
+              "must be empty or an SQL identifier of at most "
+                  + MAX_TABLE_PREFIX_LENGTH
+                  + " characters"));
   private static final Key<String> JDBC_URL = register(text("tally.jdbc.url", null, null, null));
   private static final Key<String> JDBC_USER = register(text("tally.jdbc.user", null, null, null));
   private static final Key<String> JDBC_PASSWORD =
@@ -841,9 +850,9 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information ({@link JdbcUrls#redact(String)}), and as {@code ****} the provider settings whose
+   * information ({@link Secrets#redactUrl(String)}), and as {@code ****} the provider settings whose
    * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
-   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link JdbcUrls#isSecretName(String)}).
+   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link Secrets#isSecretName(String)}).
    */
   @Override
   public String toString() {
@@ -865,20 +874,20 @@ public final class TallyConfig {
       sb.append(sep)
           .append(name)
           .append('=')
-          .append(JdbcUrls.isSecretName(name) ? MASK : properties.get(e.getKey()));
+          .append(Secrets.isSecretName(name) ? MASK : properties.get(e.getKey()));
       sep = ", ";
     }
     return sb.append('}').toString();
   }
 
   /**
-   * Returns a JDBC URL safe to log: see {@link JdbcUrls#redact(String)}.
+   * Returns a JDBC URL safe to log: see {@link Secrets#redactUrl(String)}.
    *
    * @param url a JDBC URL
    * @return the URL without user information, parameters or properties
    */
   static String redactUrl(String url) {
-    return JdbcUrls.redact(url);
+    return Secrets.redactUrl(url);
   }
 
   private <T> T get(Key<T> key) {

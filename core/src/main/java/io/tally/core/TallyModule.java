@@ -383,6 +383,27 @@ public final class TallyModule extends AbstractModule {
     }
 
     /**
+     * The store's name: {@code tally.store}; when that was not set, the one provider (passed or
+     * discovered) whose {@link StoreProvider#acceptsJdbcUrl} takes {@code tally.jdbc.url}, else
+     * the configuration's own choice.
+     */
+    private String storeName(List<StoreProvider> discovered) {
+      if (!config.storeInferred() || config.jdbcUrl().isEmpty()) {
+        return config.store();
+      }
+      String url = config.jdbcUrl().get();
+      java.util.TreeSet<String> accepting = new java.util.TreeSet<>();
+      for (List<StoreProvider> providers : List.of(storeProviders, discovered)) {
+        for (StoreProvider p : providers) {
+          if (p.acceptsJdbcUrl(url)) {
+            accepting.add(p.name());
+          }
+        }
+      }
+      return accepting.size() == 1 ? accepting.first() : config.store();
+    }
+
+    /**
      * Chooses the configured providers and builds the module. No provider opens or creates
      * anything yet.
      *
@@ -393,21 +414,21 @@ public final class TallyModule extends AbstractModule {
      */
     public TallyModule build() {
       List<String> problems = new ArrayList<>();
+      List<StoreProvider> discoveredStores = loader.load(StoreProvider.class);
+      String storeName = storeName(discoveredStores);
       List<StoreProvider> store =
           new ProviderSelection<>(
-                  "StoreProvider",
-                  StoreProvider::name,
-                  loader.load(StoreProvider.class),
-                  storeProviders)
+                  "StoreProvider", StoreProvider::name, discoveredStores, storeProviders)
               .select(
                   "tally.store",
-                  List.of(config.store()),
+                  List.of(storeName),
                   problems,
                   name -> KnownProviders.missingStore(name, config));
       if (problems.isEmpty()) {
         problems.addAll(
             KnownProviders.storeProblems(
                 config,
+                storeName,
                 Thread.currentThread().getContextClassLoader() != null
                     ? Thread.currentThread().getContextClassLoader()
                     : TallyModule.class.getClassLoader()));

@@ -2,7 +2,7 @@ package io.tally.testkit;
 
 import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
-import io.tally.core.spi.Identifiers;
+import io.tally.jdbc.Identifiers;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -104,7 +104,7 @@ public record ConnectionLogRow(
   }
 
   /**
-   * Reads every row of a JDBC connection-log table (PostgreSQL or H2), ordered by
+   * Reads every row of a JDBC connection-log table (PostgreSQL, H2 or MariaDB), ordered by
    * {@link #ORDER}.
    *
    * @param dataSource the database
@@ -151,11 +151,19 @@ public record ConnectionLogRow(
     return rows;
   }
 
+  /** A UUID column, or (MariaDB/MySQL) its {@code CHAR(36)} text. */
   private static UUID uuid(ResultSet rs, String column) throws SQLException {
-    return rs.getObject(column, UUID.class);
+    Object v = rs.getObject(column);
+    return v == null ? null : v instanceof UUID ? (UUID) v : UUID.fromString(v.toString());
   }
 
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
+  /** A time column with a zone, or (MariaDB/MySQL) a {@code DATETIME} in UTC. */
+  static Instant instant(ResultSet rs, String column) throws SQLException {
+    String type = rs.getMetaData().getColumnTypeName(rs.findColumn(column));
+    if ("DATETIME".equalsIgnoreCase(type)) {
+      java.time.LocalDateTime t = rs.getObject(column, java.time.LocalDateTime.class);
+      return t == null ? null : t.toInstant(java.time.ZoneOffset.UTC);
+    }
     OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
     return t == null ? null : t.toInstant();
   }

@@ -19,7 +19,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,13 +88,24 @@ public abstract class InputRulesStoreContract {
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT id, last_used_at FROM " + table)) {
       while (rs.next()) {
-        OffsetDateTime t = rs.getObject(2, OffsetDateTime.class);
-        stored.put(rs.getString(1), t == null ? null : t.toInstant());
+        stored.put(rs.getString(1), ConnectionLogRow.instant(rs, "last_used_at"));
       }
     } catch (SQLException e) {
       throw new AssertionError("reading " + table, e);
     }
     return stored;
+  }
+
+  /**
+   * Returns the columns of the user table of {@link #lastUsedPoisonTheDatabaseRefusesCostsExactlyThePoison}:
+   * a text id and a time column that refuses times from 2100 on. The default suits PostgreSQL and
+   * H2; a database without {@code TIMESTAMP WITH TIME ZONE} overrides it.
+   *
+   * @return the parenthesised column list
+   */
+  protected String poisonTableColumns() {
+    return "(id VARCHAR(64) PRIMARY KEY, last_used_at TIMESTAMP WITH TIME ZONE"
+        + " CHECK (last_used_at < TIMESTAMP WITH TIME ZONE '2100-01-01 00:00:00+00'))";
   }
 
   private static ConnectionEvent.Builder session() {
@@ -120,11 +130,7 @@ public abstract class InputRulesStoreContract {
   void lastUsedPoisonTheDatabaseRefusesCostsExactlyThePoison() throws SQLException {
     String table = "input_rules_workspaces";
     exec("DROP TABLE IF EXISTS " + table);
-    exec(
-        "CREATE TABLE "
-            + table
-            + " (id VARCHAR(64) PRIMARY KEY, last_used_at TIMESTAMP WITH TIME ZONE"
-            + " CHECK (last_used_at < TIMESTAMP WITH TIME ZONE '2100-01-01 00:00:00+00'))");
+    exec("CREATE TABLE " + table + " " + poisonTableColumns());
     try (Connection c = dataSource().getConnection();
         PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
       for (int i = 0; i < GOOD; i++) {

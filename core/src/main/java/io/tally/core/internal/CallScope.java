@@ -8,8 +8,9 @@ import java.util.concurrent.Callable;
  * What one store call has open (JDBC connections), so that a call abandoned at its timeout can be
  * ended for real: a blocked socket read ignores the interrupt, but aborting the connection closes
  * the socket under it. {@link TimedCall} opens a scope around every call; a data source that knows
- * scopes ({@code io.tally.core.spi.GuardedDataSource}) registers each connection it hands out on
- * the calling thread and unregisters it when it is closed. Thread-safe.
+ * scopes ({@code io.tally.jdbc.GuardedDataSource}, through the public {@code
+ * io.tally.core.spi.StoreCallScope}) registers each connection it hands out on the calling thread
+ * and unregisters it when it is closed. Thread-safe.
  */
 public final class CallScope {
   /** Something a scope can end at once, such as a borrowed connection. */

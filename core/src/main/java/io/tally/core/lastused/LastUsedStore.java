@@ -27,7 +27,7 @@ import java.util.Map;
  * the next flush. A store should say what kind of failure it is: {@link
  * io.tally.core.StoreException.Kind#DATA} when the database refuses a value (the tracker then
  * isolates and drops the refused entries and writes the rest), {@code TRANSIENT} for connection
- * trouble and timeouts ({@code io.tally.core.spi.SqlStates} classifies SQLStates). A store holds
+ * trouble and timeouts ({@code io.tally.jdbc.SqlStates} classifies SQLStates). A store holds
  * every value the {@link io.tally.core.InputRules} allow, and refuses others with a {@code DATA}
  * failure ({@link io.tally.core.InputRules#checkLastUsedBatch(Map)}). An empty map is never passed by the tracker, but a store must accept it and do
  * nothing.

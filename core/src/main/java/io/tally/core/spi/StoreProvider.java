@@ -29,4 +29,17 @@ public interface StoreProvider {
    * @throws RuntimeException if the stores cannot be opened; Tally's start fails with it
    */
   Stores open(ProviderContext context);
+
+  /**
+   * Tells whether this provider's database is the one a JDBC URL names, so that Tally can choose
+   * the store from {@code tally.jdbc.url} when {@code tally.store} is not set: the store is the one
+   * provider that accepts the URL. A {@code default} method, so providers written before it still
+   * compile; they are chosen only by name.
+   *
+   * @param jdbcUrl the configured {@code tally.jdbc.url}
+   * @return whether this provider opens URLs like it; {@code false} unless overridden
+   */
+  default boolean acceptsJdbcUrl(String jdbcUrl) {
+    return false;
+  }
 }

@@ -2,9 +2,11 @@
  * Service-provider interfaces for extending Tally: {@link io.tally.core.spi.StoreProvider}
  * (a database), {@link io.tally.core.spi.BackendProvider} (a connection-log destination) and
  * {@link io.tally.core.spi.TrackerProvider} (an extra component), all discovered with {@link
- * java.util.ServiceLoader} through a {@link io.tally.core.spi.ProviderLoader}, plus helpers for
- * store authors ({@link io.tally.core.spi.SqlMigrations}, {@link io.tally.core.spi.Identifiers},
- * {@link io.tally.core.spi.JdbcUrls}).
+ * java.util.ServiceLoader} through a {@link io.tally.core.spi.ProviderLoader}, plus what a
+ * provider needs of core: {@link io.tally.core.spi.Secrets} (keeping a configuration's secrets out
+ * of messages) and {@link io.tally.core.spi.StoreCallScope} (ending a store call's connections when
+ * the call is given up). JDBC helpers for store authors are in {@code tally-jdbc} ({@code
+ * io.tally.jdbc}).
  *
  * <p>Rules of discovery, shared by the three SPIs:
  *
@@ -19,8 +21,8 @@
  *       discovered one of the same name, without a duplicate error.
  * </ul>
  *
- * <p>Built-in providers: stores {@code h2} (tally-store-h2) and {@code postgres}
- * (tally-store-postgres); backends {@code db} (tally-core: a {@code Batcher} over the store's
+ * <p>Built-in providers: stores {@code h2} (tally-store-h2), {@code postgres}
+ * (tally-store-postgres) and {@code mariadb} (tally-store-mariadb); backends {@code db} (tally-core: a {@code Batcher} over the store's
  * connection-log store) and {@code slog} (tally-backend-slog).
  */
 package io.tally.core.spi;

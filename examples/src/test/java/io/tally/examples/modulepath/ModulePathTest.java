@@ -39,6 +39,7 @@ class ModulePathTest {
   static final List<String[]> TALLY =
       List.of(
           new String[] {"/core/target/", "io.tally.core"},
+          new String[] {"/jdbc/target/", "io.tally.jdbc"},
           new String[] {"/store-h2/target/", "io.tally.store.h2"},
           new String[] {"/store-postgres/target/", "io.tally.store.postgres"},
           new String[] {"/backend-slog/target/", "io.tally.backend.slog"});

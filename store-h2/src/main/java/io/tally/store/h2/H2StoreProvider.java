@@ -3,8 +3,8 @@ package io.tally.store.h2;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
-import io.tally.core.spi.GuardedDataSource;
-import io.tally.core.spi.JdbcUrls;
+import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
@@ -75,6 +75,12 @@ public final class H2StoreProvider implements StoreProvider {
   @Override
   public String name() {
     return NAME;
+  }
+
+  /** Accepts {@code jdbc:h2:} URLs. */
+  @Override
+  public boolean acceptsJdbcUrl(String jdbcUrl) {
+    return jdbcUrl.startsWith(URL_SCHEME);
   }
 
   @Override

@@ -13,8 +13,8 @@ import org.postgresql.copy.CopyIn;
  * caller's transaction.
  */
 final class PostgresMemberCopy {
-  private static final short WORKSPACE = PostgresUsageStatsStore.WORKSPACE;
-  private static final short USER = PostgresUsageStatsStore.USER;
+  private static final short WORKSPACE = io.tally.jdbc.JdbcUsageStatsStore.WORKSPACE;
+  private static final short USER = io.tally.jdbc.JdbcUsageStatsStore.USER;
   private static final byte[] SIGNATURE = {
     'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0
   };

@@ -1,59 +1,34 @@
 package io.tally.store.postgres;
 
-import io.tally.core.spi.Identifiers;
-import io.tally.core.spi.SqlMigrations;
-import java.util.List;
-import java.util.Objects;
+import io.tally.jdbc.Identifiers;
+import io.tally.jdbc.JdbcSchema;
 import javax.sql.DataSource;
 
 /**
  * Names and creates Tally's PostgreSQL tables. Every table is {@code <prefix><name>} (default
  * prefix {@value #DEFAULT_TABLE_PREFIX}, so {@code tally_last_used}); the prefix is validated as
- * an SQL identifier. {@link #migrate(DataSource)} applies the versioned files under
- * {@code db/tally/postgres/} that the database lacks, serialised across replicas by an advisory
- * lock, and is safe to run again. Immutable.
+ * an SQL identifier, at most {@value #MAX_TABLE_PREFIX_LENGTH} characters so that the longest
+ * derived name ({@value #LONGEST_DERIVED_NAME}) fits PostgreSQL's 63. {@link
+ * #migrate(DataSource)} applies the versioned files under {@code db/tally/postgres/} that the
+ * database lacks, serialised across replicas by an advisory lock, and is safe to run again.
+ * Immutable.
  */
-public final class PostgresSchema {
-  /** The default table prefix: {@value}. */
-  public static final String DEFAULT_TABLE_PREFIX = "tally_";
-
-  /**
-   * The longest name the migrations ({@code db/tally/postgres/V*}) derive from the prefix,
-   * indexes and constraints included: {@value}. A test checks it against the SQL files.
-   */
-  static final String LONGEST_DERIVED_NAME = "connection_log_connect_time_idx";
-
+public final class PostgresSchema extends JdbcSchema {
   /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
   static final int MAX_IDENTIFIER_LENGTH = Identifiers.MAX_LENGTH;
-
-  /**
-   * The longest table prefix: {@value} characters, so that {@code <prefix>}{@value
-   * #LONGEST_DERIVED_NAME} fits in {@value #MAX_IDENTIFIER_LENGTH} characters (PostgreSQL truncates longer identifiers silently, so two derived names could collide).
-   */
-  public static final int MAX_TABLE_PREFIX_LENGTH = 32;
 
   /** The advisory-lock key that serialises migrations across replicas. */
   static final long MIGRATION_LOCK_KEY = 0x7461_6c6c_796d_6967L; // "tallymig"
 
   private static final PostgresSchema DEFAULT = new PostgresSchema(DEFAULT_TABLE_PREFIX);
 
-  private final String prefix;
-  private final SqlMigrations migrations;
-
   private PostgresSchema(String prefix) {
-    this.prefix = prefix;
-    this.migrations =
-        SqlMigrations.builder("db/tally/postgres")
-            .migration(1, "last_used")
-            .migration(2, "connection_log")
-            .migration(3, "usage_stats")
-            .migration(4, "usage_stats_claims")
+    super(
+        prefix,
+        standardMigrations("db/tally/postgres", prefix, PostgresSchema.class.getClassLoader())
             .migration(5, "connection_log_storage")
-            .prefixPlaceholder("prefix", prefix)
-            .historyTable(prefix + "schema_history")
             .lockStatement("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK_KEY + ")")
-            .classLoader(PostgresSchema.class.getClassLoader())
-            .build();
+            .build());
   }
 
   /** @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX} */
@@ -62,43 +37,16 @@ public final class PostgresSchema {
   }
 
   /**
-   * @param prefix the table prefix: empty, or letters, digits and underscores, at most
-   *     {@value #MAX_TABLE_PREFIX_LENGTH} characters
+   * Returns the schema of a table prefix.
+   *
+   * @param prefix the table prefix: empty, or letters, digits and underscores, at most {@value
+   *     #MAX_TABLE_PREFIX_LENGTH} characters
    * @return the schema whose tables start with {@code prefix}
-   * @throws IllegalArgumentException if the prefix is not a valid identifier, or so long that a
-   *     derived name would exceed {@value #MAX_IDENTIFIER_LENGTH} characters
+   * @throws NullPointerException if {@code prefix} is null
+   * @throws IllegalArgumentException if the prefix is not a valid identifier or too long
    */
   public static PostgresSchema withTablePrefix(String prefix) {
-    Objects.requireNonNull(prefix, "prefix");
-    Identifiers.requireTablePrefix(prefix, LONGEST_DERIVED_NAME);
+    checkPrefix(prefix);
     return prefix.equals(DEFAULT_TABLE_PREFIX) ? DEFAULT : new PostgresSchema(prefix);
-  }
-
-  /** @return the table prefix */
-  public String tablePrefix() {
-    return prefix;
-  }
-
-  /**
-   * @param name a table's base name, e.g. {@code last_used}
-   * @return the full table name, e.g. {@code tally_last_used}
-   */
-  public String table(String name) {
-    return prefix + name;
-  }
-
-  /**
-   * Applies the missing migrations.
-   *
-   * @param dataSource the database
-   * @return the versions applied now (empty if up to date)
-   */
-  public List<Integer> migrate(DataSource dataSource) {
-    return migrations.migrate(dataSource);
-  }
-
-  @Override
-  public String toString() {
-    return "PostgresSchema{prefix='" + prefix + "'}";
   }
 }

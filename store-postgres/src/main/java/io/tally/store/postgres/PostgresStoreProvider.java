@@ -6,8 +6,8 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
-import io.tally.core.spi.GuardedDataSource;
-import io.tally.core.spi.JdbcUrls;
+import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcUrls;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
@@ -81,6 +81,12 @@ public final class PostgresStoreProvider implements StoreProvider {
     return NAME;
   }
 
+  /** Accepts {@code jdbc:postgresql:} URLs. */
+  @Override
+  public boolean acceptsJdbcUrl(String jdbcUrl) {
+    return jdbcUrl.startsWith(URL_SCHEME);
+  }
+
   @Override
   public Stores open(ProviderContext context) {
     TallyConfig config = context.config();
@@ -119,7 +125,7 @@ public final class PostgresStoreProvider implements StoreProvider {
   }
 
   /**
-   * Bounds every wait on the database (see {@link io.tally.core.spi.GuardedDataSource}): the
+   * Bounds every wait on the database (see {@link io.tally.jdbc.GuardedDataSource}): the
    * driver's socket timeout, which also bounds logging in, is the network timeout; each session
    * starts with a statement timeout of the network timeout, a lock timeout of the longest flush
    * timeout and an {@code idle_in_transaction_session_timeout} of the network timeout, so a

@@ -3,7 +3,7 @@ package io.tally.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.tally.core.spi.GuardedDataSource;
+import io.tally.jdbc.GuardedDataSource;
 import io.tally.testkit.PostgresDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;

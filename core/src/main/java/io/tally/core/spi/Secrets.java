@@ -1,8 +1,6 @@
 package io.tally.core.spi;
 
-import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
-import io.tally.core.TallyConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -15,23 +13,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Helpers for store providers that open a database from {@code tally.jdbc.url}: check the URL's
- * scheme, show the URL without its secrets, and keep a driver's error message from carrying the
- * URL or the password into an exception or a log line.
+ * What in a configuration is secret, and how to keep it out of messages: a setting's name that
+ * holds a secret, a JDBC URL without its credentials, and a failure whose messages no longer show
+ * the URL or the password.
  *
  * <p>A JDBC URL often holds credentials ({@code user:password@host}, {@code ?password=…}, {@code
  * ;PASSWORD=…}) and drivers quote the whole URL in some of their error messages, so Tally never
  * puts a URL into a message of its own and passes a driver's failure on only through {@link
- * #withoutSecrets(RuntimeException, TallyConfig)}.
+ * #withoutSecrets(RuntimeException, String, String)}. Store authors reach the same through {@code
+ * io.tally.jdbc.JdbcUrls}.
  */
-public final class JdbcUrls {
+public final class Secrets {
   private static final String MASK = "****";
   private static final Pattern SUBPROTOCOL = Pattern.compile("jdbc:[A-Za-z0-9]{1,20}:");
   private static final Pattern SECRET_NAME =
       Pattern.compile(
           ".*(password|secret|token|credential|key|auth|pass|pwd).*", Pattern.CASE_INSENSITIVE);
 
-  private JdbcUrls() {}
+  private Secrets() {}
 
   /**
    * Tells whether a setting or a URL parameter holds a secret, judging by its name.
@@ -47,37 +46,6 @@ public final class JdbcUrls {
   }
 
   /**
-   * Checks that a JDBC URL is for the store's database, without showing the URL.
-   *
-   * @param url the configured {@code tally.jdbc.url}
-   * @param store the store provider's name, for the message, e.g. {@code "h2"}
-   * @param scheme the prefix the store requires, e.g. {@code "jdbc:h2:"}
-   * @return {@code url}
-   * @throws NullPointerException if an argument is null
-   * @throws ConfigException if {@code url} does not start with {@code scheme}; the message names
-   *     the store, the required scheme and at most the URL's own {@code jdbc:<subprotocol>:}
-   */
-  public static String requireScheme(String url, String store, String scheme) {
-    Objects.requireNonNull(url, "url");
-    Objects.requireNonNull(store, "store");
-    Objects.requireNonNull(scheme, "scheme");
-    if (url.startsWith(scheme)) {
-      return url;
-    }
-    Matcher m = SUBPROTOCOL.matcher(url);
-    String found = m.lookingAt() ? "it starts with " + m.group() : "it is not a JDBC URL";
-    throw new ConfigException(
-        List.of(
-            "tally.jdbc.url must start with "
-                + scheme
-                + " for the "
-                + store
-                + " store ("
-                + found
-                + "; set tally.store to the store of that database)"));
-  }
-
-  /**
    * Returns a JDBC URL safe to show: without parameters or properties and without user
    * information.
    *
@@ -89,7 +57,7 @@ public final class JdbcUrls {
    *     jdbc:oracle:thin:scott/tiger@host:1521:orcl})
    * @throws NullPointerException if {@code url} is null
    */
-  public static String redact(String url) {
+  public static String redactUrl(String url) {
     Objects.requireNonNull(url, "url");
     String s = url;
     int cut = parametersStart(s);
@@ -106,21 +74,22 @@ public final class JdbcUrls {
 
   /**
    * Returns a failure safe to log and throw. When no message in its chain (causes and suppressed
-   * exceptions) shows {@code config}'s JDBC URL (unless {@link #redact(String)} leaves it as it
+   * exceptions) shows {@code url} (unless {@link #redactUrl(String)} leaves it as it
    * is), the password, the URL's user information or the value of a URL parameter whose name
    * {@linkplain #isSecretName(String) holds a secret}, that is {@code failure} itself. Otherwise it is a copy, a {@link StoreException} with the same stack traces,
-   * in which every such text is replaced: the URL by {@link #redact(String)}, the rest by {@code
+   * in which every such text is replaced: the URL by {@link #redactUrl(String)}, the rest by {@code
    * ****}; a copied cause's message starts with the original exception's class name.
    *
    * @param failure what a provider or driver threw
-   * @param config the configuration whose secrets must not show
+   * @param url the configured JDBC URL, or {@code null} if none
+   * @param password the configured password, or {@code null} if none
    * @return {@code failure}, or its copy without secrets
-   * @throws NullPointerException if an argument is null
+   * @throws NullPointerException if {@code failure} is null
    */
-  public static RuntimeException withoutSecrets(RuntimeException failure, TallyConfig config) {
+  public static RuntimeException withoutSecrets(
+      RuntimeException failure, String url, String password) {
     Objects.requireNonNull(failure, "failure");
-    Objects.requireNonNull(config, "config");
-    Scrubber scrubber = new Scrubber(config);
+    Scrubber scrubber = new Scrubber(url, password);
     if (!scrubber.leaks(failure, Collections.newSetFromMap(new IdentityHashMap<>()))) {
       return failure;
     }
@@ -198,10 +167,12 @@ public final class JdbcUrls {
     private final String url;
     private final List<String> secrets;
 
-    Scrubber(TallyConfig config) {
-      this.url = config.jdbcUrl().orElse(null);
+    Scrubber(String url, String password) {
+      this.url = url;
       Set<String> s = new LinkedHashSet<>();
-      config.jdbcPassword().ifPresent(s::add);
+      if (password != null) {
+        s.add(password);
+      }
       if (url != null) {
         s.addAll(secretsOf(url));
       }
@@ -230,7 +201,7 @@ public final class JdbcUrls {
       if (message == null) {
         return false;
       }
-      if (url != null && !url.equals(redact(url)) && message.contains(url)) {
+      if (url != null && !url.equals(redactUrl(url)) && message.contains(url)) {
         return true;
       }
       for (String secret : secrets) {
@@ -246,8 +217,8 @@ public final class JdbcUrls {
         return null;
       }
       String s = message;
-      if (url != null && !url.equals(redact(url))) {
-        s = s.replace(url, redact(url));
+      if (url != null && !url.equals(redactUrl(url))) {
+        s = s.replace(url, redactUrl(url));
       }
       for (String secret : secrets) {
         s = s.replace(secret, MASK);

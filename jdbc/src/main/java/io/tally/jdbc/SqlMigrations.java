@@ -1,4 +1,4 @@
-package io.tally.core.spi;
+package io.tally.jdbc;
 
 import io.tally.core.StoreException;
 import java.io.IOException;
@@ -45,6 +45,7 @@ public final class SqlMigrations {
   private final Map<String, String> placeholders;
   private final String historyTable;
   private final String lockStatement;
+  private final String unlockStatement;
   private final ClassLoader classLoader;
 
   private SqlMigrations(Builder b) {
@@ -53,6 +54,7 @@ public final class SqlMigrations {
     this.placeholders = Map.copyOf(b.placeholders);
     this.historyTable = b.historyTable;
     this.lockStatement = b.lockStatement;
+    this.unlockStatement = b.unlockStatement;
     this.classLoader = b.classLoader;
   }
 
@@ -135,6 +137,27 @@ public final class SqlMigrations {
   }
 
   private boolean applyIfMissing(Connection c, int version, String name) throws SQLException {
+    if (unlockStatement == null) {
+      return apply(c, version, name);
+    }
+    boolean applied;
+    try {
+      applied = apply(c, version, name);
+    } catch (SQLException | RuntimeException e) {
+      try (Statement s = c.createStatement()) {
+        s.execute(unlockStatement);
+      } catch (SQLException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute(unlockStatement);
+    }
+    return applied;
+  }
+
+  private boolean apply(Connection c, int version, String name) throws SQLException {
     String file = location + "/V" + version + "__" + name + ".sql";
     List<String> statements = statements(load(file));
     c.setAutoCommit(false);
@@ -232,6 +255,7 @@ public final class SqlMigrations {
     private final Map<String, String> placeholders = new LinkedHashMap<>();
     private String historyTable = "tally_schema_history";
     private String lockStatement;
+    private String unlockStatement;
     private ClassLoader classLoader = SqlMigrations.class.getClassLoader();
 
     private Builder(String location) {
@@ -303,6 +327,18 @@ public final class SqlMigrations {
      */
     public Builder lockStatement(String sql) {
       this.lockStatement = Objects.requireNonNull(sql, "sql");
+      return this;
+    }
+
+    /**
+     * @param sql a statement run after each file's transaction ends, committed or rolled back, to
+     *     release a session-level lock taken by {@link #lockStatement} (e.g. MariaDB's {@code
+     *     SELECT RELEASE_LOCK('…')}, since its DDL commits implicitly and would end a row lock
+     *     early); trusted, not user input
+     * @return this
+     */
+    public Builder unlockStatement(String sql) {
+      this.unlockStatement = Objects.requireNonNull(sql, "sql");
       return this;
     }
 

@@ -1,4 +1,4 @@
-package io.tally.core.spi;
+package io.tally.jdbc;
 
 import io.tally.core.StoreException;
 import io.tally.core.StoreException.Kind;

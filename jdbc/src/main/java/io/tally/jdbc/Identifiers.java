@@ -1,4 +1,4 @@
-package io.tally.core.spi;
+package io.tally.jdbc;
 
 import java.util.Objects;
 import java.util.regex.Pattern;

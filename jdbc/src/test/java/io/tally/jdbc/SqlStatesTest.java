@@ -1,4 +1,4 @@
-package io.tally.core.spi;
+package io.tally.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

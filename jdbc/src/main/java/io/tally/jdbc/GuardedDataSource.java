@@ -1,6 +1,6 @@
-package io.tally.core.spi;
+package io.tally.jdbc;
 
-import io.tally.core.internal.CallScope;
+import io.tally.core.spi.StoreCallScope;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -129,9 +129,9 @@ public final class GuardedDataSource implements DataSource {
   }
 
   /** One handed-out connection: its settings, its scope and its close. */
-  private final class Guarded implements InvocationHandler, CallScope.Abortable {
+  private final class Guarded implements InvocationHandler {
     private final Connection c;
-    private final CallScope scope = CallScope.current();
+    private StoreCallScope.Registration registration;
     private int previousTimeout = -1;
     private boolean closed;
 
@@ -140,9 +140,7 @@ public final class GuardedDataSource implements DataSource {
     }
 
     void open() throws SQLException {
-      if (scope != null) {
-        scope.add(this);
-      }
+      registration = StoreCallScope.register(this::abort);
       if (networkTimeoutMillis > 0) {
         try {
           previousTimeout = c.getNetworkTimeout();
@@ -179,8 +177,8 @@ public final class GuardedDataSource implements DataSource {
         return;
       }
       closed = true;
-      if (scope != null) {
-        scope.remove(this);
+      if (registration != null) {
+        registration.unregister();
       }
       SQLException failure = null;
       try {
@@ -209,8 +207,8 @@ public final class GuardedDataSource implements DataSource {
 
     void discard(Throwable failure) {
       closed = true;
-      if (scope != null) {
-        scope.remove(this);
+      if (registration != null) {
+        registration.unregister();
       }
       try {
         c.close();
@@ -223,8 +221,7 @@ public final class GuardedDataSource implements DataSource {
      * Runs the after-abort action first (so a pool evicts its idle connections before the
      * abandoned call fails and the next one borrows), then aborts the connection.
      */
-    @Override
-    public void abort() {
+    void abort() {
       try {
         afterAbort.run();
       } catch (RuntimeException e) {

@@ -1,0 +1,153 @@
+package io.tally.store.mariadb;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import io.tally.core.ConfigException;
+import io.tally.core.StoreException;
+import io.tally.core.TallyConfig;
+import io.tally.core.spi.ProviderContext;
+import io.tally.core.spi.StoreProvider;
+import io.tally.core.spi.Stores;
+import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcUrls;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The {@code mariadb} store provider: the MariaDB/MySQL stores over a HikariCP pool named {@code
+ * tally} on {@code tally.jdbc.url} ({@code jdbc:mariadb:}, or {@code jdbc:mysql:}, to which
+ * {@code permitMysqlScheme} is added so that the MariaDB driver takes it), with {@code
+ * tally.jdbc.user}, {@code tally.jdbc.password} and at most {@code tally.jdbc.pool-size}
+ * connections. Chosen from the URL when {@code tally.store} is not set. Every connection is
+ * bounded by {@code tally.jdbc.network-timeout} (the driver's {@code socketTimeout} and {@link
+ * GuardedDataSource}); a session waits for a row lock at most the longest flush timeout ({@code
+ * innodb_lock_wait_timeout}). Constructed with a {@link DataSource}, it uses that and leaves it
+ * open. Closing the stores closes the pool.
+ */
+public final class MariaDbStoreProvider implements StoreProvider {
+  /** The provider's name: {@value}. */
+  public static final String NAME = "mariadb";
+
+  private static final long MIN_HIKARI_TIMEOUT_MS = 250;
+
+  private final DataSource dataSource;
+
+  /** Creates the provider that opens its own pool when asked; does no I/O. */
+  public MariaDbStoreProvider() {
+    this.dataSource = null;
+  }
+
+  /**
+   * Creates the provider that uses {@code dataSource} and never closes it.
+   *
+   * @param dataSource the MariaDB/MySQL database
+   * @throws NullPointerException if {@code dataSource} is null
+   */
+  public MariaDbStoreProvider(DataSource dataSource) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /** Accepts {@code jdbc:mariadb:} and {@code jdbc:mysql:} URLs. */
+  @Override
+  public boolean acceptsJdbcUrl(String jdbcUrl) {
+    return jdbcUrl.startsWith("jdbc:mariadb:") || jdbcUrl.startsWith("jdbc:mysql:");
+  }
+
+  @Override
+  public Stores open(ProviderContext context) {
+    TallyConfig config = context.config();
+    MariaDbSchema schema = MariaDbSchema.withTablePrefix(config.tablePrefix());
+    if (dataSource != null) {
+      return stores(dataSource, schema, config, () -> {}, () -> {});
+    }
+    String url =
+        config
+            .jdbcUrl()
+            .orElseThrow(
+                () ->
+                    new ConfigException(
+                        List.of(
+                            "tally.jdbc.url is required by the mariadb store"
+                                + " (or pass a DataSource: new MariaDbStoreProvider(dataSource))")));
+    if (!acceptsJdbcUrl(url)) {
+      JdbcUrls.requireScheme(url, NAME, "jdbc:mariadb:");
+    }
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("tally");
+    hikari.setJdbcUrl(withMysqlScheme(url));
+    hikari.setDriverClassName("org.mariadb.jdbc.Driver");
+    config.jdbcUser().ifPresent(hikari::setUsername);
+    config.jdbcPassword().ifPresent(hikari::setPassword);
+    hikari.setMaximumPoolSize(config.poolSize());
+    long network = config.jdbcNetworkTimeout().toMillis();
+    hikari.setConnectionTimeout(Math.max(MIN_HIKARI_TIMEOUT_MS, network));
+    hikari.addDataSourceProperty("socketTimeout", String.valueOf(network));
+    long lockWait = Math.max(1, (config.longestFlushTimeout().toMillis() + 999) / 1000);
+    hikari.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=" + lockWait);
+    hikari.setInitializationFailTimeout(config.requireDatabaseAtStart() ? 1 : -1);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      throw JdbcUrls.withoutSecrets(
+          new StoreException("cannot open the MariaDB pool (see tally.jdbc.*)", e), config);
+    }
+    return Stores.closingOnFailure(
+        pool, () -> stores(pool, schema, config, () -> softEvict(pool), pool::close));
+  }
+
+  /**
+   * Adds {@code permitMysqlScheme} to a {@code jdbc:mysql:} URL: the MariaDB driver (3.x) takes
+   * such a URL only with it, and checks the URL itself, before any property applies.
+   */
+  static String withMysqlScheme(String url) {
+    if (!url.startsWith("jdbc:mysql:") || url.contains("permitMysqlScheme")) {
+      return url;
+    }
+    return url + (url.indexOf('?') < 0 ? "?" : "&") + "permitMysqlScheme";
+  }
+
+  private static void softEvict(HikariDataSource pool) {
+    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+    if (bean != null) {
+      bean.softEvictConnections();
+    }
+  }
+
+  private static Stores stores(
+      DataSource target,
+      MariaDbSchema schema,
+      TallyConfig config,
+      Runnable afterAbort,
+      AutoCloseable onClose) {
+    DataSource migrations =
+        GuardedDataSource.builder(target).networkTimeout(config.jdbcMigrationTimeout()).build();
+    GuardedDataSource.Builder guarded =
+        GuardedDataSource.builder(target)
+            .networkTimeout(config.jdbcNetworkTimeout())
+            .afterAbort(afterAbort);
+    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
+      guarded.beforeFirstUse(() -> schema.migrate(migrations));
+    }
+    DataSource ds = guarded.build();
+    return Stores.of(
+        MariaDbLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
+        new MariaDbUsageStatsStore(ds, schema),
+        new MariaDbConnectionLogStore(ds, schema),
+        () -> schema.migrate(migrations),
+        onClose);
+  }
+
+  @Override
+  public String toString() {
+    return "MariaDbStoreProvider{" + (dataSource == null ? "own pool" : "given DataSource") + '}';
+  }
+}
