@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -40,7 +41,11 @@ import java.util.function.Function;
  * {@code jdbc:h2:} URL; default: a temporary H2 file), {@code user}, {@code writers} (default 4),
  * {@code seconds} (per phase, default 20), {@code raw} (also run the raw strategy, default true),
  * {@code others} (each connection event comes with one {@code markUsed} and one {@code track},
- * default true; false: connection events only, as the raw strategy writes).
+ * default true; false: connection events only, as the raw strategy writes), {@code parallelism}
+ * (Tally's {@code tally.batch.parallelism}; default: the configuration's default), {@code
+ * rawParallelism} (how many raw upserts may run at once, on as many connections; default {@code
+ * writers}: each raw writer on its own connection). For the same parallelism in both phases, give
+ * {@code rawParallelism} the parallelism Tally prints.
  */
 public final class LoadHarness {
   /** The {@code application_name} of the harness's connections (PostgreSQL). */
@@ -75,6 +80,11 @@ public final class LoadHarness {
     Duration phase = Duration.ofSeconds(Long.parseLong(a.getOrDefault("seconds", "20")));
     boolean raw = Boolean.parseBoolean(a.getOrDefault("raw", "true"));
     boolean others = Boolean.parseBoolean(a.getOrDefault("others", "true"));
+    Integer parallelism = a.containsKey("parallelism") ? Integer.valueOf(a.get("parallelism")) : null;
+    int rawParallelism = Integer.parseInt(a.getOrDefault("rawParallelism", String.valueOf(writers)));
+    if (rawParallelism < 1) {
+      throw new IllegalArgumentException("rawParallelism " + rawParallelism + " must be at least 1");
+    }
     if (url != null && url.startsWith("jdbc:postgresql:")) {
       probeUrl = url;
       probeUser = a.getOrDefault("user", "postgres");
@@ -91,9 +101,9 @@ public final class LoadHarness {
       System.out.println("Database: " + parts.storeName() + ", tables " + parts.tablePrefix() + "*");
       double rawRate = 0;
       if (raw) {
-        rawRate = rawPhase(parts, writers, phase);
+        rawRate = rawPhase(parts, writers, rawParallelism, phase);
       }
-      double tallyRate = tallyPhase(parts, writers, phase, others);
+      double tallyRate = tallyPhase(parts, writers, phase, others, parallelism);
       if (raw) {
         System.out.printf(Locale.ROOT, "Tally / raw (connection events/s): %.2f%n", tallyRate / rawRate);
       }
@@ -101,7 +111,8 @@ public final class LoadHarness {
   }
 
   /** The raw strategy: each writer upserts its own coalesced batches on its own connection. */
-  private static double rawPhase(DemoParts parts, int writers, Duration phase) throws Exception {
+  private static double rawPhase(DemoParts parts, int writers, int parallelism, Duration phase)
+      throws Exception {
     ConnectionLogStore store =
         parts.storeName().equals("postgres")
             ? new PostgresConnectionLogStore(
@@ -118,6 +129,7 @@ public final class LoadHarness {
       ((H2ConnectionLogStore) store).migrate();
     }
     int batchSize = TallyConfig.DEFAULT_BATCH_SIZE;
+    Semaphore connections = new Semaphore(parallelism);
     Result r =
         drive(
             parts,
@@ -129,12 +141,25 @@ public final class LoadHarness {
               return e -> {
                 batch.add(e);
                 if (batch.size() == batchSize) {
-                  store.upsertBatch(ConnectionEvents.coalesceForStore(batch));
+                  List<ConnectionEvent> coalesced = ConnectionEvents.coalesceForStore(batch);
                   batch.clear();
+                  connections.acquireUninterruptibly();
+                  try {
+                    store.upsertBatch(coalesced);
+                  } finally {
+                    connections.release();
+                  }
                 }
               };
             });
-    r.print("raw: store.upsertBatch of " + batchSize + "-event batches, one per writer connection");
+    r.print(
+        "raw: store.upsertBatch of "
+            + batchSize
+            + "-event batches per writer, at most "
+            + parallelism
+            + " at once (parallelism "
+            + parallelism
+            + ")");
     try (Connection c = parts.dataSource().getConnection();
         Statement s = c.createStatement()) {
       s.execute("TRUNCATE TABLE " + table); // Tally's phase starts from an empty table as well
@@ -142,7 +167,8 @@ public final class LoadHarness {
     return r.eventsPerSecond;
   }
 
-  private static double tallyPhase(DemoParts parts, int writers, Duration phase, boolean others)
+  private static double tallyPhase(
+      DemoParts parts, int writers, Duration phase, boolean others, Integer parallelism)
       throws Exception {
     Map<String, DemoParts.Latencies> flushLatency = new HashMap<>();
     FlushListener listener =
@@ -155,13 +181,16 @@ public final class LoadHarness {
             }
           }
         };
-    TallyConfig config =
+    TallyConfig.Builder builder =
         TallyConfig.builder()
             .store(parts.storeName())
             .tablePrefix(parts.tablePrefix())
             .replicaId(new UUID(0x10adL, 1))
-            .backends("db")
-            .build();
+            .backends("db");
+    if (parallelism != null) {
+      builder.batchParallelism(parallelism);
+    }
+    TallyConfig config = builder.build();
     Tally tally =
         Tally.start(
             TallyModule.builder(config).storeProvider(parts.storeProvider()).build(),
@@ -180,7 +209,12 @@ public final class LoadHarness {
           rows = s.flushedRows();
         }
       }
-      r.print("Tally " + config.store() + ": all three components through Tally.start");
+      r.print(
+          "Tally "
+              + config.store()
+              + ": all three components through Tally.start (tally.batch.parallelism "
+              + config.batchParallelism()
+              + ")");
       System.out.printf(
           Locale.ROOT,
           "  connection-log rows written: %,d (%,.0f rows/s including the %.1f s close)%n",
