@@ -129,8 +129,10 @@ public final class PostgresStoreProvider implements StoreProvider {
    * driver's socket timeout, which also bounds logging in, is the network timeout; each session
    * starts with a statement timeout of the network timeout, a lock timeout of the longest flush
    * timeout and an {@code idle_in_transaction_session_timeout} of the network timeout, so a
-   * backend whose client went silent gives up its locks and transaction by itself. Settings the
-   * URL gives in its own {@code options} are kept and win.
+   * backend whose client went silent gives up its locks and transaction by itself; the server's
+   * TCP keepalive probes such a client after the network timeout too (three probes a second
+   * apart), which frees a backend that waits for the rest of a message. Settings the URL gives in
+   * its own {@code options} are kept and win.
    */
   private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
     long network = config.jdbcNetworkTimeout().toMillis();
@@ -146,7 +148,13 @@ public final class PostgresStoreProvider implements StoreProvider {
             + " -c lock_timeout="
             + config.longestFlushTimeout().toMillis()
             + " -c idle_in_transaction_session_timeout="
-            + network;
+            + network
+            // A backend waiting for the rest of a message from a client that vanished (no FIN
+            // reached it) is neither idle in a transaction nor in a statement that a timeout
+            // can cancel: only TCP keepalive frees it (the server's default waits two hours).
+            + " -c tcp_keepalives_idle="
+            + ceilSeconds(network)
+            + " -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3";
     String own = Driver.parseURL(url, null).getProperty("options");
     hikari.addDataSourceProperty("options", own == null ? options : options + " " + own);
   }
