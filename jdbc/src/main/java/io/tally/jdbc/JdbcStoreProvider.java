@@ -78,6 +78,24 @@ public abstract class JdbcStoreProvider implements StoreProvider {
                             + "(dataSource))")));
   }
 
+  /**
+   * Builds the data source the stores use from {@code guarded}: when the migrations run on start
+   * ({@code tally.migrate-on-start}) but the database need not be reachable at start ({@code
+   * tally.start.require-database=false}), it runs {@code migrate} before its first use.
+   *
+   * @param guarded the stores' guarded data source, configured but for the migrations
+   * @param config the configuration
+   * @param migrate runs the migrations
+   * @return the stores' data source
+   */
+  protected static DataSource storesDataSource(
+      GuardedDataSource.Builder guarded, TallyConfig config, Runnable migrate) {
+    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
+      guarded.beforeFirstUse(migrate);
+    }
+    return guarded.build();
+  }
+
   @Override
   public String toString() {
     return getClass().getSimpleName()

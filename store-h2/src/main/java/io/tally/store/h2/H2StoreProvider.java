@@ -182,10 +182,7 @@ public final class H2StoreProvider extends JdbcStoreProvider {
       migrations.onReturn("CHECKPOINT SYNC");
     }
     DataSource migrating = migrations.build();
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrating));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrating));
     return Stores.of(
         H2LastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new H2UsageStatsStore(ds, schema),

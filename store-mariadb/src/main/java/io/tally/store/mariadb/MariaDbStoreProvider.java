@@ -120,10 +120,7 @@ public final class MariaDbStoreProvider extends JdbcStoreProvider {
         GuardedDataSource.builder(target)
             .networkTimeout(config.jdbcNetworkTimeout())
             .afterAbort(afterAbort);
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrations));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrations));
     return Stores.of(
         MariaDbLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new MariaDbUsageStatsStore(ds, schema),

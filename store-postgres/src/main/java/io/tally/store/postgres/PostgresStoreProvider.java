@@ -195,10 +195,7 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
         GuardedDataSource.builder(target)
             .networkTimeout(config.jdbcNetworkTimeout())
             .afterAbort(afterAbort);
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrations));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrations));
     return Stores.of(
         PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new PostgresUsageStatsStore(ds, schema),
