@@ -1,14 +1,11 @@
 package io.tally.testkit;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -129,7 +126,7 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
   }
 
   /** A data source opening a connection per call. */
-  private static final class Direct implements DataSource {
+  private static final class Direct extends PlainDataSource {
     private final String url;
     private final String user;
     private final String password;
@@ -151,24 +148,8 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     }
 
     @Override
-    public PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
     public int getLoginTimeout() {
       return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.tally.testkit;
 
 import io.tally.core.Clock;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -14,8 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 /**
  * The {@link PostgresDatabase} fixture's data source: a small pool with no dependency, so a test
@@ -28,7 +25,7 @@ import javax.sql.DataSource;
  * idle for more than a second is checked with {@code isValid} before it is lent again. Every
  * physical connection it opened is closed by {@link #closeAll()}, borrowed or not.
  */
-final class PooledDataSource implements DataSource {
+final class PooledDataSource extends PlainDataSource {
   /** Idle connections kept for reuse; more are closed when handed back. */
   static final int MAX_IDLE = 8;
 
@@ -164,24 +161,8 @@ final class PooledDataSource implements DataSource {
   }
 
   @Override
-  public PrintWriter getLogWriter() {
-    return null;
-  }
-
-  @Override
-  public void setLogWriter(PrintWriter out) {}
-
-  @Override
-  public void setLoginTimeout(int seconds) {}
-
-  @Override
   public int getLoginTimeout() {
     return 5;
-  }
-
-  @Override
-  public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-    throw new SQLFeatureNotSupportedException();
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.tally.store.h2;
 
-import io.tally.core.StoreException;
 import io.tally.core.spi.Stores;
+import io.tally.jdbc.JdbcPrivilegeCheck;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,7 +20,7 @@ import javax.sql.DataSource;
  * table and privilege, in a transaction rolled back at the end. With migrations and a missing
  * table, the user must be an admin or own the schema (H2 lets only them create tables).
  */
-final class H2Privileges implements Stores.PrivilegeCheck {
+final class H2Privileges extends JdbcPrivilegeCheck {
   /** H2's error code for "Not enough rights for object". */
   private static final int NOT_ENOUGH_RIGHTS = 90096;
   /** H2's error codes for a table that does not exist (2.x, 1.4). */
@@ -45,32 +45,27 @@ final class H2Privileges implements Stores.PrivilegeCheck {
           + " INFORMATION_SCHEMA.SCHEMATA s WHERE u.USER_NAME = CURRENT_USER"
           + " AND s.SCHEMA_NAME = CURRENT_SCHEMA";
 
-  private final DataSource dataSource;
   private final H2Schema schema;
 
   H2Privileges(DataSource dataSource, H2Schema schema) {
-    this.dataSource = dataSource;
+    super(dataSource);
     this.schema = schema;
   }
 
+  /** Probes in a transaction that is rolled back at the end. */
   @Override
-  public List<String> missing(boolean migrating) {
-    try (Connection c = dataSource.getConnection()) {
-      boolean autoCommit = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        return missing(c, migrating);
-      } finally {
-        c.rollback();
-        c.setAutoCommit(autoCommit);
-      }
-    } catch (SQLException e) {
-      throw new StoreException(
-          "checking the database user's privileges failed (SQLState " + e.getSQLState() + ")", e);
+  protected List<String> missing(Connection c, boolean migrating) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      return probe(c, migrating);
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
     }
   }
 
-  private List<String> missing(Connection c, boolean migrating) throws SQLException {
+  private List<String> probe(Connection c, boolean migrating) throws SQLException {
     List<String> out = new ArrayList<>();
     List<String> absent = new ArrayList<>();
     for (Map.Entry<String, String> t : TABLES.entrySet()) {

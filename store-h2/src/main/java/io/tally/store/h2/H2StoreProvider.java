@@ -4,16 +4,14 @@ import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
 import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
-import io.tally.core.spi.ProviderContext;
-import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -46,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <p>Constructed with a {@link DataSource}, it uses that instead and leaves it open; pass it to
  * {@code TallyModule.builder(config).storeProvider(..)}, where it wins over the discovered one.
  */
-public final class H2StoreProvider implements StoreProvider {
+public final class H2StoreProvider extends JdbcStoreProvider {
   /** The provider's name: {@value}. */
   public static final String NAME = "h2";
 
@@ -55,12 +53,8 @@ public final class H2StoreProvider implements StoreProvider {
   /** A bare file path after {@code jdbc:h2:}: absolute, home, relative or a drive letter. */
   private static final Pattern FILE_PATH = Pattern.compile("[/\\\\~.]|[A-Za-z]:[/\\\\]");
 
-  private final DataSource dataSource;
-
   /** Creates the provider that opens its own pool when asked; does no I/O. */
-  public H2StoreProvider() {
-    this.dataSource = null;
-  }
+  public H2StoreProvider() {}
 
   /**
    * Creates the provider that uses {@code dataSource} and never closes it.
@@ -69,7 +63,7 @@ public final class H2StoreProvider implements StoreProvider {
    * @throws NullPointerException if {@code dataSource} is null
    */
   public H2StoreProvider(DataSource dataSource) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    super(dataSource);
   }
 
   @Override
@@ -84,12 +78,14 @@ public final class H2StoreProvider implements StoreProvider {
   }
 
   @Override
-  public Stores open(ProviderContext context) {
-    TallyConfig config = context.config();
+  protected Stores openOn(DataSource given, TallyConfig config) {
     H2Schema schema = H2Schema.withTablePrefix(config.tablePrefix());
-    if (dataSource != null) {
-      return stores(dataSource, schema, config, true, () -> {});
-    }
+    return stores(given, schema, config, true, () -> {});
+  }
+
+  @Override
+  protected Stores openOwnPool(TallyConfig config) {
+    H2Schema schema = H2Schema.withTablePrefix(config.tablePrefix());
     boolean privateDatabase = config.jdbcUrl().isEmpty();
     if (privateDatabase) {
       log.warn(
@@ -186,10 +182,7 @@ public final class H2StoreProvider implements StoreProvider {
       migrations.onReturn("CHECKPOINT SYNC");
     }
     DataSource migrating = migrations.build();
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrating));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrating));
     return Stores.of(
         H2LastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new H2UsageStatsStore(ds, schema),
@@ -208,10 +201,5 @@ public final class H2StoreProvider implements StoreProvider {
     } finally {
       pool.dispose();
     }
-  }
-
-  @Override
-  public String toString() {
-    return "H2StoreProvider{" + (dataSource == null ? "own pool" : "given DataSource") + '}';
   }
 }

@@ -3,16 +3,12 @@ package io.tally.store.mariadb;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
-import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
-import io.tally.core.spi.ProviderContext;
-import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
 import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
-import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -27,18 +23,14 @@ import javax.sql.DataSource;
  * innodb_lock_wait_timeout}). Constructed with a {@link DataSource}, it uses that and leaves it
  * open. Closing the stores closes the pool.
  */
-public final class MariaDbStoreProvider implements StoreProvider {
+public final class MariaDbStoreProvider extends JdbcStoreProvider {
   /** The provider's name: {@value}. */
   public static final String NAME = "mariadb";
 
   private static final long MIN_HIKARI_TIMEOUT_MS = 250;
 
-  private final DataSource dataSource;
-
   /** Creates the provider that opens its own pool when asked; does no I/O. */
-  public MariaDbStoreProvider() {
-    this.dataSource = null;
-  }
+  public MariaDbStoreProvider() {}
 
   /**
    * Creates the provider that uses {@code dataSource} and never closes it.
@@ -47,7 +39,7 @@ public final class MariaDbStoreProvider implements StoreProvider {
    * @throws NullPointerException if {@code dataSource} is null
    */
   public MariaDbStoreProvider(DataSource dataSource) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    super(dataSource);
   }
 
   @Override
@@ -62,21 +54,15 @@ public final class MariaDbStoreProvider implements StoreProvider {
   }
 
   @Override
-  public Stores open(ProviderContext context) {
-    TallyConfig config = context.config();
+  protected Stores openOn(DataSource given, TallyConfig config) {
     MariaDbSchema schema = MariaDbSchema.withTablePrefix(config.tablePrefix());
-    if (dataSource != null) {
-      return stores(dataSource, schema, config, () -> {}, () -> {});
-    }
-    String url =
-        config
-            .jdbcUrl()
-            .orElseThrow(
-                () ->
-                    new ConfigException(
-                        List.of(
-                            "tally.jdbc.url is required by the mariadb store"
-                                + " (or pass a DataSource: new MariaDbStoreProvider(dataSource))")));
+    return stores(given, schema, config, () -> {}, () -> {});
+  }
+
+  @Override
+  protected Stores openOwnPool(TallyConfig config) {
+    MariaDbSchema schema = MariaDbSchema.withTablePrefix(config.tablePrefix());
+    String url = requireUrl(config);
     if (!acceptsJdbcUrl(url)) {
       JdbcUrls.requireScheme(url, NAME, "jdbc:mariadb:");
     }
@@ -134,20 +120,12 @@ public final class MariaDbStoreProvider implements StoreProvider {
         GuardedDataSource.builder(target)
             .networkTimeout(config.jdbcNetworkTimeout())
             .afterAbort(afterAbort);
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrations));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrations));
     return Stores.of(
         MariaDbLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new MariaDbUsageStatsStore(ds, schema),
         new MariaDbConnectionLogStore(ds, schema),
         () -> schema.migrate(migrations),
         onClose);
-  }
-
-  @Override
-  public String toString() {
-    return "MariaDbStoreProvider{" + (dataSource == null ? "own pool" : "given DataSource") + '}';
   }
 }

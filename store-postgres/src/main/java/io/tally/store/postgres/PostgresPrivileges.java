@@ -1,7 +1,7 @@
 package io.tally.store.postgres;
 
-import io.tally.core.StoreException;
 import io.tally.core.spi.Stores;
+import io.tally.jdbc.JdbcPrivilegeCheck;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,7 +17,7 @@ import javax.sql.DataSource;
  * search path); SELECT, INSERT, UPDATE and DELETE on each of Tally's tables; with migrations, CREATE
  * on that schema while a table is missing, and SELECT and INSERT on the history table.
  */
-final class PostgresPrivileges implements Stores.PrivilegeCheck {
+final class PostgresPrivileges extends JdbcPrivilegeCheck {
   /** The tables the migrations ({@code db/tally/postgres/V1..V4}) create, by base name. */
   static final List<String> TABLES =
       List.of(
@@ -45,25 +45,15 @@ final class PostgresPrivileges implements Stores.PrivilegeCheck {
   private static final String SCHEMA_EXISTS = "SELECT 1 FROM pg_namespace WHERE nspname = ?";
   private static final String MAY_CREATE = "SELECT has_schema_privilege(?, 'CREATE')";
 
-  private final DataSource dataSource;
   private final PostgresSchema schema;
 
   PostgresPrivileges(DataSource dataSource, PostgresSchema schema) {
-    this.dataSource = dataSource;
+    super(dataSource);
     this.schema = schema;
   }
 
   @Override
-  public List<String> missing(boolean migrating) {
-    try (Connection c = dataSource.getConnection()) {
-      return missing(c, migrating);
-    } catch (SQLException e) {
-      throw new StoreException(
-          "checking the database user's privileges failed (SQLState " + e.getSQLState() + ")", e);
-    }
-  }
-
-  private List<String> missing(Connection c, boolean migrating) throws SQLException {
+  protected List<String> missing(Connection c, boolean migrating) throws SQLException {
     String user;
     String current;
     String path;

@@ -7,12 +7,10 @@ import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
 import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
-import io.tally.core.spi.ProviderContext;
-import io.tally.core.spi.StoreProvider;
 import io.tally.core.spi.Stores;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.postgresql.Driver;
@@ -46,7 +44,7 @@ import org.postgresql.Driver;
  * idle-in-transaction timeouts) are yours to set, for example with the driver's {@code options}
  * property or {@code ALTER ROLE}.
  */
-public final class PostgresStoreProvider implements StoreProvider {
+public final class PostgresStoreProvider extends JdbcStoreProvider {
   /** The provider's name: {@value}. */
   public static final String NAME = "postgres";
 
@@ -59,12 +57,8 @@ public final class PostgresStoreProvider implements StoreProvider {
   /** HikariCP's default validation timeout. */
   private static final long DEFAULT_VALIDATION_TIMEOUT_MS = 5000;
 
-  private final DataSource dataSource;
-
   /** Creates the provider that opens its own pool when asked; does no I/O. */
-  public PostgresStoreProvider() {
-    this.dataSource = null;
-  }
+  public PostgresStoreProvider() {}
 
   /**
    * Creates the provider that uses {@code dataSource} and never closes it.
@@ -73,7 +67,7 @@ public final class PostgresStoreProvider implements StoreProvider {
    * @throws NullPointerException if {@code dataSource} is null
    */
   public PostgresStoreProvider(DataSource dataSource) {
-    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    super(dataSource);
   }
 
   @Override
@@ -88,21 +82,15 @@ public final class PostgresStoreProvider implements StoreProvider {
   }
 
   @Override
-  public Stores open(ProviderContext context) {
-    TallyConfig config = context.config();
+  protected Stores openOn(DataSource given, TallyConfig config) {
     PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
-    if (dataSource != null) {
-      return stores(dataSource, schema, config, () -> {}, () -> {});
-    }
-    String url =
-        config
-            .jdbcUrl()
-            .orElseThrow(
-                () ->
-                    new ConfigException(
-                        List.of(
-                            "tally.jdbc.url is required by the postgres store"
-                                + " (or pass a DataSource: new PostgresStoreProvider(dataSource))")));
+    return stores(given, schema, config, () -> {}, () -> {});
+  }
+
+  @Override
+  protected Stores openOwnPool(TallyConfig config) {
+    PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
+    String url = requireUrl(config);
     requireUsableUrl(url);
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName(POOL_NAME);
@@ -215,10 +203,7 @@ public final class PostgresStoreProvider implements StoreProvider {
         GuardedDataSource.builder(target)
             .networkTimeout(config.jdbcNetworkTimeout())
             .afterAbort(afterAbort);
-    if (config.migrateOnStart() && !config.requireDatabaseAtStart()) {
-      guarded.beforeFirstUse(() -> schema.migrate(migrations));
-    }
-    DataSource ds = guarded.build();
+    DataSource ds = storesDataSource(guarded, config, () -> schema.migrate(migrations));
     return Stores.of(
         PostgresLastUsedStore.builder(ds, UUID.class).schema(schema).build(),
         new PostgresUsageStatsStore(ds, schema),
@@ -226,10 +211,5 @@ public final class PostgresStoreProvider implements StoreProvider {
         () -> schema.migrate(migrations),
         new PostgresPrivileges(migrations, schema),
         onClose);
-  }
-
-  @Override
-  public String toString() {
-    return "PostgresStoreProvider{" + (dataSource == null ? "own pool" : "given DataSource") + '}';
   }
 }
