@@ -233,6 +233,9 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
     /**
      * Validates the names.
      *
+     * @param table the table, e.g. {@code workspaces} or {@code app.workspaces}
+     * @param idColumn its id column, e.g. {@code id}
+     * @param timeColumn its timestamp column, e.g. {@code last_used_at}
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException naming the argument and value, if one is not a valid
      *     identifier

@@ -21,7 +21,7 @@ import javax.sql.DataSource;
 
 /**
  * What one database does differently under Tally's JDBC store algorithms ({@link
- * * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@link JdbcConnectionLogStore}): the
+ * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@link JdbcConnectionLogStore}): the
  * statements, how a batch of rows is bound (array parameters, a JDBC batch, COPY), the lock, and
  * the classification of a failure. The algorithms are written once; a new database costs a
  * subclass of this and its SQL files, as Quartz's {@code StdJDBCDelegate} has a small delegate per

@@ -452,19 +452,28 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
 
 
-    /** @param maxInFlight events waiting for acknowledgement at most; 1 to 1,000,000 @return this */
+    /**
+     * @param maxInFlight events waiting for acknowledgement at most; 1 to 1,000,000
+     * @return this
+     */
     public Builder maxInFlight(int maxInFlight) {
       this.maxInFlight = Settings.requireRange("maxInFlight", maxInFlight, 1, 1_000_000);
       return this;
     }
 
-    /** @param writeTimeout how long {@code write} waits for room; positive @return this */
+    /**
+     * @param writeTimeout how long {@code write} waits for room; positive
+     * @return this
+     */
     public Builder writeTimeout(Duration writeTimeout) {
       this.writeTimeout = Settings.requirePositive("writeTimeout", writeTimeout);
       return this;
     }
 
-    /** @param publishTimeout how long a publish waits for its acknowledgement; positive @return this */
+    /**
+     * @param publishTimeout how long a publish waits for its acknowledgement; positive
+     * @return this
+     */
     public Builder publishTimeout(Duration publishTimeout) {
       this.publishTimeout = Settings.requirePositive("publishTimeout", publishTimeout);
       return this;

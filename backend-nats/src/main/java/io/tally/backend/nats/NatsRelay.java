@@ -407,7 +407,10 @@ public final class NatsRelay implements TallyComponent {
       return this;
     }
 
-    /** @param batchSize messages per batch at most; 1 to 100,000 @return this */
+    /**
+     * @param batchSize messages per batch at most; 1 to 100,000
+     * @return this
+     */
     public Builder batchSize(int batchSize) {
       this.batchSize = Settings.requireRange("batchSize", batchSize, 1, 100_000);
       return this;
@@ -423,13 +426,19 @@ public final class NatsRelay implements TallyComponent {
       return this;
     }
 
-    /** @param flushInterval the longest wait for a batch to fill; positive @return this */
+    /**
+     * @param flushInterval the longest wait for a batch to fill; positive
+     * @return this
+     */
     public Builder flushInterval(Duration flushInterval) {
       this.flushInterval = Settings.requirePositive("flushInterval", flushInterval);
       return this;
     }
 
-    /** @param flushTimeout bound on one store call; positive @return this */
+    /**
+     * @param flushTimeout bound on one store call; positive
+     * @return this
+     */
     public Builder flushTimeout(Duration flushTimeout) {
       this.flushTimeout = Settings.requirePositive("flushTimeout", flushTimeout);
       return this;

@@ -321,7 +321,10 @@ public final class NatsStream {
       return this;
     }
 
-    /** @param replicas stream replicas, 1 to 5 @return this */
+    /**
+     * @param replicas stream replicas, 1 to 5
+     * @return this
+     */
     public Builder replicas(int replicas) {
       if (replicas < 1 || replicas > 5) {
         throw new IllegalArgumentException("replicas was " + replicas + " but must be 1 to 5");
@@ -330,7 +333,10 @@ public final class NatsStream {
       return this;
     }
 
-    /** @param duplicateWindow the duplicate window; positive @return this */
+    /**
+     * @param duplicateWindow the duplicate window; positive
+     * @return this
+     */
     public Builder duplicateWindow(Duration duplicateWindow) {
       Objects.requireNonNull(duplicateWindow, "duplicateWindow");
       if (duplicateWindow.isZero() || duplicateWindow.isNegative()) {
@@ -340,7 +346,10 @@ public final class NatsStream {
       return this;
     }
 
-    /** @param maxBytes the stream's byte limit, or -1 for none @return this */
+    /**
+     * @param maxBytes the stream's byte limit, or -1 for none
+     * @return this
+     */
     public Builder maxBytes(long maxBytes) {
       if (maxBytes < 1 && maxBytes != -1) {
         throw new IllegalArgumentException("maxBytes was " + maxBytes + " but must be positive or -1 (none)");
@@ -349,7 +358,10 @@ public final class NatsStream {
       return this;
     }
 
-    /** @param maxMessages the stream's message limit, or -1 for none @return this */
+    /**
+     * @param maxMessages the stream's message limit, or -1 for none
+     * @return this
+     */
     public Builder maxMessages(long maxMessages) {
       if (maxMessages < 1 && maxMessages != -1) {
         throw new IllegalArgumentException("maxMessages was " + maxMessages + " but must be positive or -1 (none)");
@@ -358,7 +370,10 @@ public final class NatsStream {
       return this;
     }
 
-    /** @param create whether a missing stream is created (default true) @return this */
+    /**
+     * @param create whether a missing stream is created (default true)
+     * @return this
+     */
     public Builder create(boolean create) {
       this.create = create;
       return this;

@@ -7,6 +7,7 @@ package io.tally.backend.nats;
 public final class NotAcknowledgedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /** Whether the event may still be acknowledged (and stored) after this was thrown. */
   private final boolean stillInFlight;
 
   NotAcknowledgedException(String message, boolean stillInFlight) {
