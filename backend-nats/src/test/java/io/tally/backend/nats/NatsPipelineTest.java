@@ -141,14 +141,14 @@ class NatsPipelineTest {
     // (Unclassified failures take the isolation path, tested in RelayWriterTest and
     // NatsEdgeCasesTest.)
     AtomicBoolean down = new AtomicBoolean(true);
-    ConnectionLogStore outage =
+    ConnectionLogStore database =
         batch -> {
           if (down.get()) {
             throw new StoreException("the database is down (test)", null, StoreException.Kind.TRANSIENT);
           }
           store.upsertBatch(batch);
         };
-    NatsRelay relay = conservation.watch(resources.closing(relay(outage).build()));
+    NatsRelay relay = conservation.watch(resources.closing(relay(database).build()));
     Clock real = Clock.system();
     long start = real.nanoTime();
     events.forEach(publisher::write);
