@@ -111,6 +111,34 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     return dataSource;
   }
 
+  /**
+   * Returns the JDBC URL of the class's database, for a provider that opens its own pool.
+   *
+   * @return the server URL with the class's database
+   */
+  public synchronized String jdbcUrl() {
+    dataSource();
+    return withDatabase(serverUrl, database);
+  }
+
+  /**
+   * Returns the administrator the fixture connects as.
+   *
+   * @return the user name
+   */
+  public String user() {
+    return user;
+  }
+
+  /**
+   * Returns the administrator's password.
+   *
+   * @return the password, empty when there is none
+   */
+  public String password() {
+    return password;
+  }
+
   /** @return the class's database name */
   public String database() {
     return database;

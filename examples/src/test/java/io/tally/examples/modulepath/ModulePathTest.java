@@ -3,6 +3,7 @@ package io.tally.examples.modulepath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tally.examples.TestEnvironment;
+import io.tally.testkit.MariaDbDatabase;
 import io.tally.testkit.PostgresDatabase;
 import java.io.File;
 import java.io.IOException;
@@ -26,14 +27,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An application on the module path that {@code requires io.tally.core} and nothing else starts
- * Tally on H2 and on PostgreSQL, without {@code --add-modules}: tally-core and
- * tally-store-postgres are real modules that require what they need (SLF4J, Guice, Guava,
+ * Tally on H2, on PostgreSQL and on MariaDB, without {@code --add-modules}: tally-core,
+ * tally-jdbc and the stores are real modules that require what they need (SLF4J, Guice, Guava,
  * jakarta.inject, HikariCP); the other Tally jars are automatic modules. It runs in a child JVM
  * whose module path holds the Tally modules and their run-time dependencies from this test's
  * class path.
  */
 class ModulePathTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
+  @RegisterExtension static final MariaDbDatabase maria = MariaDbDatabase.create();
 
   /** Tally's modules by folder, and the automatic module names their jars declare. */
   static final List<String[]> TALLY =
@@ -42,6 +44,7 @@ class ModulePathTest {
           new String[] {"/jdbc/target/", "io.tally.jdbc"},
           new String[] {"/store-h2/target/", "io.tally.store.h2"},
           new String[] {"/store-postgres/target/", "io.tally.store.postgres"},
+          new String[] {"/store-mariadb/target/", "io.tally.store.mariadb"},
           new String[] {"/backend-slog/target/", "io.tally.backend.slog"});
 
   /** The run-time dependencies of those modules, by path fragment in the local repository. */
@@ -50,7 +53,7 @@ class ModulePathTest {
           "/org/slf4j/slf4j-api/", "/ch/qos/logback/", "/com/google/inject/", "/com/google/guava/",
           "/org/jspecify/", "/com/google/errorprone/", "/com/google/j2objc/", "/jakarta/inject/",
           "/aopalliance/", "/com/h2database/", "/org/postgresql/", "/com/zaxxer/",
-          "/org/checkerframework/");
+          "/org/checkerframework/", "/org/mariadb/jdbc/");
 
   @TempDir static Path dir;
   static String modulePath;
@@ -124,6 +127,12 @@ class ModulePathTest {
   void startsOnPostgresAndMigratesFromTheModulesSqlFiles() throws Exception {
     assertThat(run(pg.jdbcUrl(), pg.user(), pg.password()))
         .contains("started postgres HEALTHY flushed 1");
+  }
+
+  @Test
+  void startsOnMariaDbAndMigratesFromTheModulesSqlFiles() throws Exception {
+    assertThat(run(maria.jdbcUrl(), maria.user(), maria.password()))
+        .contains("started mariadb HEALTHY flushed 1");
   }
 
   private static String run(String... args) throws Exception {

@@ -2,11 +2,10 @@ package io.tally.store.mariadb;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
-import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
 import io.tally.core.spi.Stores;
 import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.HikariPools;
 import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
 import java.util.UUID;
@@ -26,8 +25,6 @@ import javax.sql.DataSource;
 public final class MariaDbStoreProvider extends JdbcStoreProvider {
   /** The provider's name: {@value}. */
   public static final String NAME = "mariadb";
-
-  private static final long MIN_HIKARI_TIMEOUT_MS = 250;
 
   /** Creates the provider that opens its own pool when asked; does no I/O. */
   public MariaDbStoreProvider() {}
@@ -66,28 +63,11 @@ public final class MariaDbStoreProvider extends JdbcStoreProvider {
     if (!acceptsJdbcUrl(url)) {
       JdbcUrls.requireScheme(url, NAME, "jdbc:mariadb:");
     }
-    HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName("tally");
-    hikari.setJdbcUrl(withMysqlScheme(url));
-    hikari.setDriverClassName("org.mariadb.jdbc.Driver");
-    config.jdbcUser().ifPresent(hikari::setUsername);
-    config.jdbcPassword().ifPresent(hikari::setPassword);
-    hikari.setMaximumPoolSize(config.poolSize());
-    long network = config.jdbcNetworkTimeout().toMillis();
-    hikari.setConnectionTimeout(Math.max(MIN_HIKARI_TIMEOUT_MS, network));
-    hikari.addDataSourceProperty("socketTimeout", String.valueOf(network));
-    long lockWait = Math.max(1, (config.longestFlushTimeout().toMillis() + 999) / 1000);
-    hikari.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=" + lockWait);
-    hikari.setInitializationFailTimeout(config.requireDatabaseAtStart() ? 1 : -1);
-    HikariDataSource pool;
-    try {
-      pool = new HikariDataSource(hikari);
-    } catch (RuntimeException e) {
-      throw JdbcUrls.withoutSecrets(
-          new StoreException("cannot open the MariaDB pool (see tally.jdbc.*)", e), config);
-    }
+    HikariDataSource pool =
+        HikariPools.open(
+            withMysqlScheme(url), config, "MariaDB", hikari -> driverSettings(hikari, config));
     return Stores.closingOnFailure(
-        pool, () -> stores(pool, schema, config, () -> softEvict(pool), pool::close));
+        pool, () -> stores(pool, schema, config, () -> HikariPools.softEvict(pool), pool::close));
   }
 
   /**
@@ -101,11 +81,17 @@ public final class MariaDbStoreProvider extends JdbcStoreProvider {
     return url + (url.indexOf('?') < 0 ? "?" : "&") + "permitMysqlScheme";
   }
 
-  private static void softEvict(HikariDataSource pool) {
-    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
-    if (bean != null) {
-      bean.softEvictConnections();
-    }
+  /**
+   * The MariaDB driver's own settings: its socket timeout (in milliseconds) is the network
+   * timeout, and a session waits for a row lock at most the longest flush timeout (in whole
+   * seconds, at least one).
+   */
+  private static void driverSettings(HikariConfig hikari, TallyConfig config) {
+    hikari.setDriverClassName("org.mariadb.jdbc.Driver");
+    hikari.addDataSourceProperty(
+        "socketTimeout", String.valueOf(config.jdbcNetworkTimeout().toMillis()));
+    long lockWait = Math.max(1, (config.longestFlushTimeout().toMillis() + 999) / 1000);
+    hikari.addDataSourceProperty("sessionVariables", "innodb_lock_wait_timeout=" + lockWait);
   }
 
   private static Stores stores(
@@ -126,6 +112,7 @@ public final class MariaDbStoreProvider extends JdbcStoreProvider {
         new MariaDbUsageStatsStore(ds, schema),
         new MariaDbConnectionLogStore(ds, schema),
         () -> schema.migrate(migrations),
+        new MariaDbPrivileges(migrations, schema),
         onClose);
   }
 }

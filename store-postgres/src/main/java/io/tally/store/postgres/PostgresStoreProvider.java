@@ -2,11 +2,10 @@ package io.tally.store.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
 import io.tally.core.ConfigException;
-import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
 import io.tally.jdbc.GuardedDataSource;
+import io.tally.jdbc.HikariPools;
 import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
 import io.tally.core.spi.Stores;
@@ -49,13 +48,9 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
   public static final String NAME = "postgres";
 
   /** The name of the pool this provider creates: {@value}. */
-  public static final String POOL_NAME = "tally";
+  public static final String POOL_NAME = HikariPools.POOL_NAME;
 
   private static final String URL_SCHEME = "jdbc:postgresql:";
-  /** HikariCP's smallest connection and validation timeouts. */
-  private static final long MIN_HIKARI_TIMEOUT_MS = 250;
-  /** HikariCP's default validation timeout. */
-  private static final long DEFAULT_VALIDATION_TIMEOUT_MS = 5000;
 
   /** Creates the provider that opens its own pool when asked; does no I/O. */
   public PostgresStoreProvider() {}
@@ -92,24 +87,11 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
     PostgresSchema schema = PostgresSchema.withTablePrefix(config.tablePrefix());
     String url = requireUrl(config);
     requireUsableUrl(url);
-    HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName(POOL_NAME);
-    hikari.setJdbcUrl(url);
-    config.jdbcUser().ifPresent(hikari::setUsername);
-    config.jdbcPassword().ifPresent(hikari::setPassword);
-    hikari.setMaximumPoolSize(config.poolSize());
-    configureTimeouts(hikari, url, config);
-    // Fail the start at once when the database cannot be reached, or start without it.
-    hikari.setInitializationFailTimeout(config.requireDatabaseAtStart() ? 1 : -1);
-    HikariDataSource pool;
-    try {
-      pool = new HikariDataSource(hikari);
-    } catch (RuntimeException e) {
-      throw JdbcUrls.withoutSecrets(
-          new StoreException("cannot open the PostgreSQL pool (see tally.jdbc.*)", e), config);
-    }
+    HikariDataSource pool =
+        HikariPools.open(
+            url, config, "PostgreSQL", hikari -> configureTimeouts(hikari, url, config));
     return Stores.closingOnFailure(
-        pool, () -> stores(pool, schema, config, () -> softEvict(pool), pool::close));
+        pool, () -> stores(pool, schema, config, () -> HikariPools.softEvict(pool), pool::close));
   }
 
   /**
@@ -124,10 +106,6 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
    */
   private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
     long network = config.jdbcNetworkTimeout().toMillis();
-    // Borrowing waits at most the network timeout too, and checking an idle connection less.
-    hikari.setConnectionTimeout(Math.max(MIN_HIKARI_TIMEOUT_MS, network));
-    hikari.setValidationTimeout(
-        Math.max(MIN_HIKARI_TIMEOUT_MS, Math.min(DEFAULT_VALIDATION_TIMEOUT_MS, network / 2)));
     hikari.addDataSourceProperty("socketTimeout", String.valueOf(ceilSeconds(network)));
     hikari.addDataSourceProperty("tcpKeepAlive", "true");
     String options =
@@ -149,18 +127,6 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
 
   private static long ceilSeconds(long millis) {
     return (millis + 999) / 1000;
-  }
-
-  /**
-   * Evicts the pool's idle connections after a store call was abandoned on one: a network that
-   * went silent on one connection has most likely silenced the others too, and checking each of
-   * them on borrow would cost the next call its timeout.
-   */
-  private static void softEvict(HikariDataSource pool) {
-    HikariPoolMXBean bean = pool.getHikariPoolMXBean();
-    if (bean != null) {
-      bean.softEvictConnections();
-    }
   }
 
   /**

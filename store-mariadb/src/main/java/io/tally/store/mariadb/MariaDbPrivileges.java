@@ -1,0 +1,203 @@
+package io.tally.store.mariadb;
+
+import io.tally.core.spi.Stores;
+import io.tally.jdbc.JdbcPrivilegeCheck;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * The check of the privileges the MariaDB/MySQL stores need ({@link Stores#missingPrivileges}).
+ * A user's effective rights come from global, database, table and role grants, so each privilege
+ * is tried rather than looked up: a statement that touches no row ({@code WHERE 1=0}) per table
+ * and privilege, in a transaction rolled back at the end. Error 1142 (command denied) names a
+ * missing privilege, 1146 (no such table) a missing table. With migrations and a missing table,
+ * the user needs CREATE on the database, looked up in {@code information_schema} (global or
+ * database grants of the user; a CREATE held only through a role is not seen there).
+ */
+final class MariaDbPrivileges extends JdbcPrivilegeCheck {
+  /** MariaDB's error code for "command denied to user for table". */
+  private static final int COMMAND_DENIED = 1142;
+  /** MariaDB's error code for a table that does not exist. */
+  private static final int NO_SUCH_TABLE = 1146;
+  /**
+   * MariaDB's error code for a NOT NULL column left without a value: the INSERT probe names one
+   * column, and the server checks the others only after the privilege, so this means allowed.
+   */
+  private static final int NO_DEFAULT_FOR_FIELD = 1364;
+
+  /** What the stores do with each table. */
+  static final List<String> TABLE_PRIVILEGES = List.of("SELECT", "INSERT", "UPDATE", "DELETE");
+
+  /** Tally's MariaDB tables by base name, each with one of its columns (INSERT, UPDATE probes). */
+  static final Map<String, String> TABLES = new LinkedHashMap<>();
+
+  static {
+    TABLES.put("last_used", "id");
+    TABLES.put("connection_log", "id");
+    TABLES.put("usage_stats", "replica_id");
+    TABLES.put("usage_stats_members", "replica_id");
+    TABLES.put("usage_stats_sequence", "replica_id");
+    TABLES.put("usage_stats_claims", "period_end");
+    TABLES.put("usage_stats_lock", "id");
+    TABLES.put("usage_stats_claim_rows", "period_end");
+  }
+
+  /** The migrations' history table, by base name (see {@link MariaDbSchema}). */
+  private static final String HISTORY = "schema_history";
+
+  private static final String WHO = "SELECT CURRENT_USER(), DATABASE()";
+
+  /** CREATE granted globally or on the current database (whose grant may be a LIKE pattern). */
+  private static final String MAY_CREATE =
+      "SELECT 1 FROM information_schema.USER_PRIVILEGES WHERE PRIVILEGE_TYPE = 'CREATE'"
+          + " AND GRANTEE = ? UNION ALL SELECT 1 FROM information_schema.SCHEMA_PRIVILEGES"
+          + " WHERE PRIVILEGE_TYPE = 'CREATE' AND GRANTEE = ? AND DATABASE() LIKE TABLE_SCHEMA";
+
+  private final MariaDbSchema schema;
+
+  MariaDbPrivileges(DataSource dataSource, MariaDbSchema schema) {
+    super(dataSource);
+    this.schema = schema;
+  }
+
+  /** Probes in a transaction that is rolled back at the end. */
+  @Override
+  protected List<String> missing(Connection c, boolean migrating) throws SQLException {
+    String user;
+    String database;
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(WHO)) {
+      rs.next();
+      user = grantee(rs.getString(1));
+      database = rs.getString(2);
+    }
+    if (database == null) {
+      return List.of(
+          "no database is selected (name one in tally.jdbc.url: jdbc:mariadb://host/database)");
+    }
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      return probe(c, migrating, user, database);
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  private List<String> probe(Connection c, boolean migrating, String user, String database)
+      throws SQLException {
+    List<String> out = new ArrayList<>();
+    List<String> absent = new ArrayList<>();
+    for (Map.Entry<String, String> t : TABLES.entrySet()) {
+      String table = schema.table(t.getKey());
+      check(c, table, t.getValue(), TABLE_PRIVILEGES, user, database, absent, out);
+    }
+    if (migrating) {
+      List<String> history = List.of("SELECT", "INSERT");
+      check(c, schema.table(HISTORY), "version", history, user, database, absent, out);
+    }
+    if (absent.isEmpty()) {
+      return out;
+    }
+    if (!migrating) {
+      out.add(
+          "table(s) "
+              + String.join(", ", absent)
+              + " do not exist in database "
+              + database
+              + ": set tally.migrate-on-start=true for a user with CREATE on it, or apply"
+              + " db/tally/mariadb/V*.sql");
+    } else if (!mayCreate(c, user)) {
+      out.add(
+          "CREATE on database "
+              + database
+              + ", to create the missing table(s) "
+              + String.join(", ", absent)
+              + " (tally.migrate-on-start=true; GRANT CREATE, ALTER, INDEX ON "
+              + database
+              + ".* TO "
+              + user
+              + ", or create them as another user and set tally.migrate-on-start=false)");
+    }
+    return out;
+  }
+
+  /** Adds the privileges of {@code privileges} the user lacks on {@code table}, or its absence. */
+  private static void check(
+      Connection c,
+      String table,
+      String column,
+      List<String> privileges,
+      String user,
+      String database,
+      List<String> absent,
+      List<String> out)
+      throws SQLException {
+    Map<String, String> probes = new LinkedHashMap<>();
+    probes.put("SELECT", "SELECT 1 FROM " + table + " WHERE 1=0");
+    // Each probe needs its own privilege only: no column is read by INSERT, UPDATE or DELETE.
+    probes.put(
+        "INSERT", "INSERT INTO " + table + " (" + column + ") SELECT NULL FROM DUAL WHERE 1=0");
+    probes.put("UPDATE", "UPDATE " + table + " SET " + column + " = NULL WHERE 1=0");
+    probes.put("DELETE", "DELETE FROM " + table + " WHERE 1=0");
+    List<String> lacking = new ArrayList<>();
+    for (String privilege : privileges) {
+      try (Statement s = c.createStatement()) {
+        s.execute(probes.get(privilege));
+      } catch (SQLException e) {
+        if (e.getErrorCode() == NO_SUCH_TABLE) {
+          absent.add(table);
+          return;
+        }
+        if (e.getErrorCode() == NO_DEFAULT_FOR_FIELD) {
+          continue;
+        }
+        if (e.getErrorCode() != COMMAND_DENIED) {
+          throw e;
+        }
+        lacking.add(privilege);
+      }
+    }
+    if (!lacking.isEmpty()) {
+      String qualified = database + "." + table;
+      out.add(
+          String.join(", ", lacking)
+              + " on table "
+              + qualified
+              + " (GRANT "
+              + String.join(", ", privileges)
+              + " ON "
+              + qualified
+              + " TO "
+              + user
+              + ")");
+    }
+  }
+
+  private static boolean mayCreate(Connection c, String user) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(MAY_CREATE)) {
+      ps.setString(1, user);
+      ps.setString(2, user);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** {@code name@host} (from {@code CURRENT_USER()}) as a grantee: {@code 'name'@'host'}. */
+  static String grantee(String currentUser) {
+    int at = currentUser.lastIndexOf('@');
+    String name = at < 0 ? currentUser : currentUser.substring(0, at);
+    String host = at < 0 ? "%" : currentUser.substring(at + 1);
+    return "'" + name.replace("'", "''") + "'@'" + host.replace("'", "''") + "'";
+  }
+}
