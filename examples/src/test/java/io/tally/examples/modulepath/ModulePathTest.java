@@ -131,8 +131,17 @@ class ModulePathTest {
 
   @Test
   void startsOnMariaDbAndMigratesFromTheModulesSqlFiles() throws Exception {
+    // tally.store is not set: the provider is chosen from the URL (TallyConfig.store() still
+    // shows its default), so the pool's MariaDB connections and the history rows tell it.
     assertThat(run(maria.jdbcUrl(), maria.user(), maria.password()))
-        .contains("started mariadb HEALTHY flushed 1");
+        .contains("HEALTHY flushed 1")
+        .contains("Added connection org.mariadb.jdbc.Connection");
+    try (java.sql.Connection c = maria.dataSource().getConnection();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM tally_schema_history")) {
+      rs.next();
+      assertThat(rs.getInt(1)).as("migrations applied from db/tally/mariadb").isEqualTo(4);
+    }
   }
 
   private static String run(String... args) throws Exception {
