@@ -5,6 +5,7 @@
  */
 module io.tally.jdbc {
   requires transitive io.tally.core;
+  requires static transitive org.jspecify;
   // HikariPools only, optional at run time: a store that opens a HikariCP pool requires it itself
   // (not transitive, so that a store without HikariCP compiles without it)
   requires static com.zaxxer.hikari;

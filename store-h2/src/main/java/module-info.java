@@ -6,6 +6,7 @@
 @SuppressWarnings({"requires-automatic", "module"})
 module io.tally.store.h2 {
   requires transitive io.tally.jdbc;
+  requires static transitive org.jspecify;
   requires com.h2database;
   requires java.naming; // H2's data sources are JNDI Referenceables
 

@@ -5,6 +5,7 @@
  */
 module io.tally.store.mariadb {
   requires transitive io.tally.jdbc;
+  requires static transitive org.jspecify;
   requires com.zaxxer.hikari;
   requires org.mariadb.jdbc;
 

@@ -5,6 +5,7 @@
 @SuppressWarnings("requires-automatic") // the PostgreSQL driver is an automatic module
 module io.tally.store.postgres {
   requires transitive io.tally.jdbc;
+  requires static transitive org.jspecify;
   requires com.zaxxer.hikari;
   requires org.postgresql.jdbc;
 

@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -50,7 +51,7 @@ public final class GuardedDataSource implements DataSource {
   private final List<String> onBorrow;
   private final List<String> onReturn;
   private final Runnable afterAbort;
-  private final Runnable beforeFirstUse;
+  private final @Nullable Runnable beforeFirstUse;
   private volatile boolean used;
 
   private GuardedDataSource(Builder b) {
@@ -131,7 +132,7 @@ public final class GuardedDataSource implements DataSource {
   /** One handed-out connection: its settings, its scope and its close. */
   private final class Guarded implements InvocationHandler {
     private final Connection c;
-    private StoreCallScope.Registration registration;
+    private StoreCallScope.@Nullable Registration registration;
     private int previousTimeout = -1;
     private boolean closed;
 
@@ -235,7 +236,8 @@ public final class GuardedDataSource implements DataSource {
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object[] args)
+        throws Throwable {
       switch (method.getName()) {
         case "close":
           close();
@@ -305,7 +307,7 @@ public final class GuardedDataSource implements DataSource {
     private final List<String> onBorrow = new ArrayList<>();
     private final List<String> onReturn = new ArrayList<>();
     private Runnable afterAbort = () -> {};
-    private Runnable beforeFirstUse;
+    private @Nullable Runnable beforeFirstUse;
 
     private Builder(DataSource target) {
       this.target = Objects.requireNonNull(target, "target");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link LastUsedStore} algorithm written once over a {@link SqlDialect}: a whole batch in one
@@ -52,7 +53,7 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
       SqlDialect dialect,
       Class<K> keyType,
       String ownTable,
-      UserTable userTable) {
+      @Nullable UserTable userTable) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.keyType = KeyType.of(Objects.requireNonNull(keyType, "keyType"));
@@ -104,7 +105,7 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
       ids.add(ownTable ? id.toString() : id);
       times.add(Objects.requireNonNull(row.getValue(), "time").truncatedTo(ChronoUnit.MICROS));
     }
-    KeyType bound = ownTable ? null : keyType;
+    @Nullable KeyType bound = ownTable ? null : keyType;
     try {
       dialect.write(
           dataSource,
@@ -136,7 +137,7 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
     private final DataSource dataSource;
     private final Class<K> keyType;
     private S schema;
-    private UserTable userTable;
+    private @Nullable UserTable userTable;
 
     /**
      * Starts a builder.
@@ -208,7 +209,7 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
     }
 
     /** @return the existing table to update, or {@code null} for Tally's own */
-    protected UserTable userTable() {
+    protected @Nullable UserTable userTable() {
       return userTable;
     }
 

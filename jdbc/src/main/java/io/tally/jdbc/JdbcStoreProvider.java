@@ -8,13 +8,14 @@ import io.tally.core.spi.Stores;
 import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The skeleton every SQL store provider shares: it either uses a {@link DataSource} it was given
  * (and never closes it) or opens its own pool from {@code tally.jdbc.*}.
  */
 public abstract class JdbcStoreProvider implements StoreProvider {
-  private final DataSource dataSource;
+  private final @Nullable DataSource dataSource;
 
   /** Creates the provider that opens its own pool when asked; does no I/O. */
   protected JdbcStoreProvider() {

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link UsageStatsStore} algorithm written once over a {@link SqlDialect}: exactly-once
@@ -312,7 +313,7 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
   }
 
   /** The replica rows of {@code table}: the stats table, or a claim's stored rows. */
-  private List<ReplicaUsage> readRows(Connection c, String table, Instant periodEnd)
+  private List<ReplicaUsage> readRows(Connection c, String table, @Nullable Instant periodEnd)
       throws SQLException {
     List<ReplicaUsage> out = new ArrayList<>();
     try (PreparedStatement ps =
@@ -341,7 +342,8 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     return out;
   }
 
-  private void execute(Connection c, String sql, Instant parameter) throws SQLException {
+  private void execute(Connection c, String sql, @Nullable Instant parameter)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       if (parameter != null) {
         ps.setObject(1, dialect.time(parameter));

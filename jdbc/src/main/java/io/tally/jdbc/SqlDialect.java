@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one database does differently under Tally's JDBC store algorithms ({@link
@@ -102,7 +103,7 @@ public abstract class SqlDialect {
    * @throws SQLException if the statement fails
    */
   public abstract void markUsed(
-      Connection c, String sql, KeyType keyType, List<Object> ids, List<Instant> times)
+      Connection c, String sql, @Nullable KeyType keyType, List<Object> ids, List<Instant> times)
       throws SQLException;
 
   // ---- values ----
@@ -145,10 +146,10 @@ public abstract class SqlDialect {
    *
    * @param rs the result set
    * @param column the column, from 1
-   * @return the UUID
+   * @return the UUID, or null when the column is SQL {@code NULL}
    * @throws SQLException if it cannot be read
    */
-  public UUID readUuid(ResultSet rs, int column) throws SQLException {
+  public @Nullable UUID readUuid(ResultSet rs, int column) throws SQLException {
     return rs.getObject(column, UUID.class);
   }
 
@@ -185,7 +186,8 @@ public abstract class SqlDialect {
    * @return the outcome, or {@code null}
    * @throws SQLException if the flush fails
    */
-  public FlushOutcome flushUsageStats(Connection c, UsageStatsTables tables, UsageFlush flush)
+  public @Nullable FlushOutcome flushUsageStats(
+      Connection c, UsageStatsTables tables, UsageFlush flush)
       throws SQLException {
     return null;
   }

@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,8 @@ public final class SqlMigrations {
   private final Map<Integer, String> migrations;
   private final Map<String, String> placeholders;
   private final String historyTable;
-  private final String lockStatement;
-  private final String unlockStatement;
+  private final @Nullable String lockStatement;
+  private final @Nullable String unlockStatement;
   private final ClassLoader classLoader;
 
   private SqlMigrations(Builder b) {
@@ -254,8 +255,8 @@ public final class SqlMigrations {
     private final Map<Integer, String> migrations = new LinkedHashMap<>();
     private final Map<String, String> placeholders = new LinkedHashMap<>();
     private String historyTable = "tally_schema_history";
-    private String lockStatement;
-    private String unlockStatement;
+    private @Nullable String lockStatement;
+    private @Nullable String unlockStatement;
     private ClassLoader classLoader = SqlMigrations.class.getClassLoader();
 
     private Builder(String location) {

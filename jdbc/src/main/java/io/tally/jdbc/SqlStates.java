@@ -3,6 +3,7 @@ package io.tally.jdbc;
 import io.tally.core.StoreException;
 import io.tally.core.StoreException.Kind;
 import java.sql.SQLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classifies a JDBC failure by its SQLState into a {@link StoreException.Kind}, the one
@@ -31,7 +32,7 @@ public final class SqlStates {
    * @param sqlState the five-character SQLState, or null
    * @return its kind, {@link Kind#UNKNOWN} for null or an unclassified state
    */
-  public static Kind kindOf(String sqlState) {
+  public static Kind kindOf(@Nullable String sqlState) {
     if (sqlState == null || sqlState.length() < 2) {
       return Kind.UNKNOWN;
     }
@@ -59,7 +60,7 @@ public final class SqlStates {
    * @param failure what a JDBC call threw
    * @return the SQLState, or null when none is set
    */
-  public static String sqlStateOf(Throwable failure) {
+  public static @Nullable String sqlStateOf(Throwable failure) {
     int guard = 0;
     for (Throwable t = failure; t != null && guard < 32; t = t.getCause(), guard++) {
       if (t instanceof SQLException) {

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A transaction helper for store code: borrows a connection, runs the work in one transaction,
@@ -18,7 +19,7 @@ public final class Transactions {
    * @param <T> its result type
    */
   @FunctionalInterface
-  public interface Work<T> {
+  public interface Work<T extends @Nullable Object> {
     /**
      * Does the work on the transaction's connection; must not commit or close it.
      *
@@ -41,7 +42,8 @@ public final class Transactions {
    * @throws SQLException if borrowing, the work or the commit fails (after the rollback)
    * @throws NullPointerException if an argument is null
    */
-  public static <T> T inTransaction(DataSource dataSource, Work<T> work) throws SQLException {
+  public static <T extends @Nullable Object> T inTransaction(DataSource dataSource, Work<T> work)
+      throws SQLException {
     Objects.requireNonNull(dataSource, "dataSource");
     Objects.requireNonNull(work, "work");
     try (Connection c = dataSource.getConnection()) {
@@ -59,7 +61,8 @@ public final class Transactions {
    * @throws SQLException if the work or the commit fails (after the rollback)
    * @throws NullPointerException if an argument is null
    */
-  public static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+  public static <T extends @Nullable Object> T inTransaction(Connection c, Work<T> work)
+      throws SQLException {
     Objects.requireNonNull(c, "c");
     Objects.requireNonNull(work, "work");
     boolean autoCommit = c.getAutoCommit();

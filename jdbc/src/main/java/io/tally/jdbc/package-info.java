@@ -8,5 +8,11 @@
  *
  * <p>Depends only on {@code tally-core}; the stores ({@code tally-store-postgres}, {@code
  * tally-store-h2}, {@code tally-store-mariadb}) depend on it.
+ *
+ * <p>Nullness: parameters, returns and fields are non-null unless marked {@code @Nullable}
+ * (JSpecify).
  */
+@NullMarked
 package io.tally.jdbc;
+
+import org.jspecify.annotations.NullMarked;

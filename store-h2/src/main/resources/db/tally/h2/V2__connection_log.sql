@@ -2,6 +2,8 @@
 -- One row per session: (connection_id, workspace_id, agent_name) is unique; rows without a
 -- connection id (web events) are rows of their own (H2 treats NULLs in a unique constraint as
 -- distinct, as PostgreSQL's partial index does).
+-- Rolling upgrade: additive (a new table and its indexes); a replica of the previous version
+-- does not use it and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE IF NOT EXISTS ${prefix}connection_log (
     id UUID NOT NULL PRIMARY KEY,
     connect_time TIMESTAMP(6) WITH TIME ZONE NOT NULL,

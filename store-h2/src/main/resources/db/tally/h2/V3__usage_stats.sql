@@ -1,5 +1,7 @@
 -- Tally schema (h2): usage_stats tables. Tables are named ${prefix}<name>.
 -- One row per replica for the current period; deleted by the period reset.
+-- Rolling upgrade: additive (new tables and the lock row); a replica of the previous version
+-- does not use them and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE ${prefix}usage_stats (
   replica_id UUID PRIMARY KEY,
   window_start TIMESTAMP WITH TIME ZONE NOT NULL,

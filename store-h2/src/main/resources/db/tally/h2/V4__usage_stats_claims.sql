@@ -1,6 +1,9 @@
 -- Tally schema (h2): the summary each usage claim returned. Tables are named ${prefix}<name>.
 -- Kept with the claim so that a reporter whose collection committed but never heard so gets the
 -- same summary on its next call; deleted with the claim after the retention (7 days).
+-- Rolling upgrade: compatible (additive: nullable columns the previous version's statements do
+-- not name, and a new table; the members key stays). Two versions meet only on an H2 server
+-- shared by replicas (docs/migrations.md).
 ALTER TABLE ${prefix}usage_stats_claims ADD COLUMN period_nanos BIGINT;
 ALTER TABLE ${prefix}usage_stats_claims ADD COLUMN unique_workspaces BIGINT;
 ALTER TABLE ${prefix}usage_stats_claims ADD COLUMN unique_users BIGINT;

@@ -3,6 +3,8 @@
 -- in utf8mb4, past InnoDB's 3,072-byte key limit): the unique key holds its SHA-256 instead, a
 -- stored generated column. Rows without a connection id have a NULL there, and NULLs never
 -- conflict, as PostgreSQL's partial index. Safe to re-run after a partial failure.
+-- Rolling upgrade: additive (a new table and its indexes); a replica of the previous version
+-- does not use it and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE IF NOT EXISTS ${prefix}connection_log (
   id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
   connect_time DATETIME(6) NOT NULL,

@@ -1,6 +1,8 @@
 -- Tally's usage stats. The members table has no key (a flush's members are kept out of a retry by
 -- the sequence, and a collection counts distinct ids). The lock table's one row is the stats lock,
 -- taken FOR UPDATE in every flush and collection. Safe to re-run after a partial failure.
+-- Rolling upgrade: additive (new tables and the lock row); a replica of the previous version
+-- does not use them and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE IF NOT EXISTS ${prefix}usage_stats (
   replica_id CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
   window_start DATETIME(6) NOT NULL,

@@ -1,5 +1,7 @@
 -- The summary kept with each claim, and its replica rows. Safe to re-run after a partial failure
 -- (ADD COLUMN IF NOT EXISTS, CREATE TABLE IF NOT EXISTS).
+-- Rolling upgrade: additive (nullable columns, a new table). The MariaDB store shipped with V1
+-- to V4 together, so no released version ran on V3 alone (docs/migrations.md).
 ALTER TABLE ${prefix}usage_stats_claims
   ADD COLUMN IF NOT EXISTS period_nanos BIGINT,
   ADD COLUMN IF NOT EXISTS unique_workspaces BIGINT,

@@ -3,6 +3,7 @@
 -- String) are stored in their text form, so one table serves any of them; give each kind of id
 -- its own table prefix when two kinds could share a text form (the Long 1 and the String "1").
 -- Writers only ever raise last_used_at (GREATEST), so replicas may flush in any order.
+-- Rolling upgrade: the first file; nothing ran before it (docs/migrations.md).
 CREATE TABLE IF NOT EXISTS ${prefix}last_used (
     id           text        PRIMARY KEY,
     last_used_at timestamptz NOT NULL

@@ -1,6 +1,8 @@
 -- Tally schema (postgres): connection_log tables. Tables are named ${prefix}<name>.
 -- One row per session: (connection_id, workspace_id, agent_name) is unique where the connection
 -- id is present; rows without a connection id (web events) are rows of their own.
+-- Rolling upgrade: additive (a new table and its indexes); a replica of the previous version
+-- does not use it and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE IF NOT EXISTS ${prefix}connection_log (
     id uuid NOT NULL PRIMARY KEY,
     connect_time timestamptz NOT NULL,

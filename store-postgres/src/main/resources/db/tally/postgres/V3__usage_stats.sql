@@ -1,5 +1,7 @@
 -- Tally schema (postgres): usage_stats tables. Tables are named ${prefix}<name>.
 -- One row per replica for the current period; deleted by the period reset.
+-- Rolling upgrade: additive (new tables); a replica of the previous version does not use them
+-- and keeps running while and after it is applied (docs/migrations.md).
 CREATE TABLE ${prefix}usage_stats (
   replica_id uuid PRIMARY KEY,
   window_start timestamptz NOT NULL,

@@ -1,6 +1,12 @@
 -- Tally schema (postgres): the summary each usage claim returned. Tables are named ${prefix}<name>.
 -- Kept with the claim so that a reporter whose collection committed but never heard so gets the
 -- same summary on its next call; deleted with the claim after the retention (7 days).
+-- Rolling upgrade: compatible, tested (PostgresRollingUpgradeTest). The new columns are nullable
+-- and the previous version's statements name only the old ones; its members insert is ON
+-- CONFLICT DO NOTHING without a target, valid without the key dropped below; both versions take
+-- the same advisory lock. A period the previous version claims has no stored summary, so this
+-- version reports nothing for it (each period is reported once). The ALTERs hold an exclusive
+-- lock for a catalogue change only (no table rewrite): writers wait milliseconds.
 ALTER TABLE ${prefix}usage_stats_claims
   ADD COLUMN period_nanos bigint,
   ADD COLUMN unique_workspaces bigint,

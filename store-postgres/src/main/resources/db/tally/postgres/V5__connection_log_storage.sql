@@ -1,5 +1,7 @@
 -- Tally schema (postgres): storage of the connection-log table, decided by measurement
 -- (docs/benchmarks.md, "Connection log: storage settings"). Tables are named ${prefix}<name>.
+-- Rolling upgrade: compatible; no statement sees the setting, and its lock blocks no read or
+-- write (see Lock below; docs/migrations.md).
 --
 -- fillfactor 80: inserts leave a fifth of each page free, so a session's disconnect (an update
 -- of the row its connect inserted a moment before) can stay on the same page as a HOT update,

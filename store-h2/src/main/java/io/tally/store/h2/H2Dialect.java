@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * H2 under Tally's JDBC store algorithms: a batch is bound as array parameters expanded by {@code
@@ -37,7 +38,7 @@ final class H2Dialect extends SqlDialect {
     H2Writes.run(dataSource, table, c -> Transactions.inTransaction(c, work));
   }
 
-  private static String rows(KeyType keyType) {
+  private static String rows(@Nullable KeyType keyType) {
     return "(SELECT C1 AS id, C2 AS at FROM UNNEST(CAST(? AS "
         + sqlType(keyType)
         + " ARRAY), CAST(? AS TIMESTAMP(6) WITH TIME ZONE ARRAY))) AS v";
@@ -73,7 +74,7 @@ final class H2Dialect extends SqlDialect {
 
   @Override
   public void markUsed(
-      Connection c, String sql, KeyType keyType, List<Object> ids, List<Instant> times)
+      Connection c, String sql, @Nullable KeyType keyType, List<Object> ids, List<Instant> times)
       throws SQLException {
     Object[] at = new Object[times.size()];
     for (int i = 0; i < at.length; i++) {
@@ -120,7 +121,7 @@ final class H2Dialect extends SqlDialect {
   }
 
   /** The element type of ids: VARCHAR for Tally's own table ({@code keyType} null). */
-  private static String sqlType(KeyType keyType) {
+  private static String sqlType(@Nullable KeyType keyType) {
     if (keyType == null) {
       return "VARCHAR";
     }

@@ -14,5 +14,11 @@
  * batched {@code MERGE} statements (rows with a connection id matched on the unique key, the others
  * on {@code id}, insert only); H2 treats NULL connection ids as distinct in the unique constraint,
  * as PostgreSQL's partial index does.
+ *
+ * <p>Nullness: parameters, returns and fields are non-null unless marked {@code @Nullable}
+ * (JSpecify).
  */
+@NullMarked
 package io.tally.store.h2;
+
+import org.jspecify.annotations.NullMarked;

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * MariaDB (and MySQL) under Tally's JDBC store algorithms. Times are {@code DATETIME(6)} in UTC,
@@ -85,7 +86,7 @@ final class MariaDbDialect extends SqlDialect {
   }
 
   @Override
-  public UUID readUuid(ResultSet rs, int column) throws SQLException {
+  public @Nullable UUID readUuid(ResultSet rs, int column) throws SQLException {
     String s = rs.getString(column);
     return s == null ? null : UUID.fromString(s);
   }
@@ -106,7 +107,7 @@ final class MariaDbDialect extends SqlDialect {
 
   @Override
   public void markUsed(
-      Connection c, String sql, KeyType keyType, List<Object> ids, List<Instant> times)
+      Connection c, String sql, @Nullable KeyType keyType, List<Object> ids, List<Instant> times)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < ids.size(); i++) {

@@ -11,5 +11,11 @@
  * exactly), {@code DATETIME(6)} in UTC and {@code CHAR(36)} UUIDs. Key columns stay within
  * InnoDB's 3,072-byte key limit: a last-used id is at most 255 characters, and the connection key
  * holds the SHA-256 of the agent name (up to 1,000 characters) in a stored generated column.
+ *
+ * <p>Nullness: parameters, returns and fields are non-null unless marked {@code @Nullable}
+ * (JSpecify).
  */
+@NullMarked
 package io.tally.store.mariadb;
+
+import org.jspecify.annotations.NullMarked;

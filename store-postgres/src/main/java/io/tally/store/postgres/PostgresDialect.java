@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 
 /**
@@ -95,7 +96,7 @@ final class PostgresDialect extends SqlDialect {
 
   @Override
   public void markUsed(
-      Connection c, String sql, KeyType keyType, List<Object> ids, List<Instant> times)
+      Connection c, String sql, @Nullable KeyType keyType, List<Object> ids, List<Instant> times)
       throws SQLException {
     String[] text = new String[times.size()];
     for (int i = 0; i < text.length; i++) {
@@ -158,7 +159,8 @@ final class PostgresDialect extends SqlDialect {
   }
 
   @Override
-  public FlushOutcome flushUsageStats(Connection c, UsageStatsTables tables, UsageFlush f)
+  public @Nullable FlushOutcome flushUsageStats(
+      Connection c, UsageStatsTables tables, UsageFlush f)
       throws SQLException {
     // Small member sets travel with the statement; large ones follow by binary COPY, which the
     // server parses fastest, once the statement has said the flush is new.
@@ -278,7 +280,7 @@ final class PostgresDialect extends SqlDialect {
   }
 
   /** The array element type of ids: text for Tally's own table ({@code keyType} null). */
-  private static String arrayType(KeyType keyType) {
+  private static String arrayType(@Nullable KeyType keyType) {
     if (keyType == null) {
       return "text";
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The check of the privileges the PostgreSQL stores need ({@link Stores#missingPrivileges}), one
@@ -164,7 +165,7 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
   }
 
   /** @return the first schema named in {@code path} that exists, or null */
-  private static String firstExistingSchema(Connection c, String path, String user)
+  private static @Nullable String firstExistingSchema(Connection c, String path, String user)
       throws SQLException {
     for (String element : path.split(",")) {
       String name = element.trim();

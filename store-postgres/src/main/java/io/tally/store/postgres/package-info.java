@@ -15,5 +15,11 @@
  * index for rows with a connection id, {@code ON CONFLICT (id) DO NOTHING} for the others, so a
  * retried batch is harmless); {@code ip} is {@code inet}. Unnest was measured against COPY into a
  * staging table and kept (docs/benchmarks.md).
+ *
+ * <p>Nullness: parameters, returns and fields are non-null unless marked {@code @Nullable}
+ * (JSpecify).
  */
+@NullMarked
 package io.tally.store.postgres;
+
+import org.jspecify.annotations.NullMarked;
