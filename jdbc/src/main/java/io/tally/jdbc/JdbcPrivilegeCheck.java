@@ -4,7 +4,10 @@ import io.tally.core.StoreException;
 import io.tally.core.spi.Stores;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 
 /**
@@ -13,6 +16,10 @@ import javax.sql.DataSource;
  * {@link StoreException} naming its SQLState.
  */
 public abstract class JdbcPrivilegeCheck implements Stores.PrivilegeCheck {
+  /** What the stores do with each of Tally's tables: SELECT, INSERT, UPDATE and DELETE. */
+  public static final List<String> TABLE_PRIVILEGES =
+      List.of("SELECT", "INSERT", "UPDATE", "DELETE");
+
   private final DataSource dataSource;
 
   /**
@@ -43,4 +50,91 @@ public abstract class JdbcPrivilegeCheck implements Stores.PrivilegeCheck {
    * @throws SQLException if a query fails
    */
   protected abstract List<String> missing(Connection c, boolean migrating) throws SQLException;
+
+  /**
+   * Returns Tally's tables as the migrations {@code V1..V4} of every SQL store create them, by
+   * base name, each with one of its columns (for a probe that must name a column).
+   *
+   * @param withLockTable whether the store has the usage-stats lock table ({@code
+   *     usage_stats_lock}: H2, MariaDB; PostgreSQL uses an advisory lock)
+   * @return the tables in creation order, unmodifiable
+   */
+  protected static Map<String, String> tables(boolean withLockTable) {
+    Map<String, String> tables = new LinkedHashMap<>();
+    tables.put("last_used", "id");
+    tables.put("connection_log", "id");
+    tables.put("usage_stats", "replica_id");
+    tables.put("usage_stats_members", "replica_id");
+    tables.put("usage_stats_sequence", "replica_id");
+    tables.put("usage_stats_claims", "period_end");
+    if (withLockTable) {
+      tables.put("usage_stats_lock", "id");
+    }
+    tables.put("usage_stats_claim_rows", "period_end");
+    return Collections.unmodifiableMap(tables);
+  }
+
+  /**
+   * Says which privileges a user lacks on a table and how to grant them.
+   *
+   * @param lacking the missing privileges, e.g. {@code [INSERT]}
+   * @param table the table as the {@code GRANT} names it
+   * @param grant the privileges the fix grants, e.g. {@link #TABLE_PRIVILEGES}
+   * @param user the user as the {@code GRANT} names it
+   * @return e.g. {@code INSERT on table app.tally_last_used (GRANT SELECT, INSERT, UPDATE, DELETE
+   *     ON app.tally_last_used TO tally_app)}
+   */
+  protected static String lackingOnTable(
+      List<String> lacking, String table, List<String> grant, String user) {
+    return String.join(", ", lacking)
+        + " on table "
+        + table
+        + " (GRANT "
+        + String.join(", ", grant)
+        + " ON "
+        + table
+        + " TO "
+        + user
+        + ")";
+  }
+
+  /**
+   * Says that tables are missing while the migrations will not run.
+   *
+   * @param absent the missing tables
+   * @param where where they were looked for, e.g. {@code in database app}
+   * @param createOn what a migrating user needs CREATE on, e.g. {@code the schema}
+   * @param folder the store's SQL folder, e.g. {@code db/tally/postgres}
+   * @return the sentence
+   */
+  protected static String absentTables(
+      List<String> absent, String where, String createOn, String folder) {
+    return "table(s) "
+        + String.join(", ", absent)
+        + " do not exist "
+        + where
+        + ": set tally.migrate-on-start=true for a user with CREATE on "
+        + createOn
+        + ", or apply "
+        + folder
+        + "/V*.sql";
+  }
+
+  /**
+   * Says that the migrations would have to create tables the user may not create.
+   *
+   * @param container what CREATE is missing on, e.g. {@code schema app}
+   * @param absent the missing tables
+   * @param grant the statement that fixes it
+   * @return the sentence
+   */
+  protected static String cannotCreate(String container, List<String> absent, String grant) {
+    return "CREATE on "
+        + container
+        + ", to create the missing table(s) "
+        + String.join(", ", absent)
+        + " (tally.migrate-on-start=true; "
+        + grant
+        + ", or create them as another user and set tally.migrate-on-start=false)";
+  }
 }

@@ -27,18 +27,7 @@ final class H2Privileges extends JdbcPrivilegeCheck {
   private static final List<Integer> NO_TABLE = List.of(42102, 42103, 42104);
 
   /** Tally's H2 tables by base name, each with one of its columns (for the UPDATE probe). */
-  private static final Map<String, String> TABLES = new LinkedHashMap<>();
-
-  static {
-    TABLES.put("last_used", "id");
-    TABLES.put("connection_log", "id");
-    TABLES.put("usage_stats", "replica_id");
-    TABLES.put("usage_stats_members", "replica_id");
-    TABLES.put("usage_stats_sequence", "replica_id");
-    TABLES.put("usage_stats_claims", "period_end");
-    TABLES.put("usage_stats_lock", "id");
-    TABLES.put("usage_stats_claim_rows", "period_end");
-  }
+  private static final Map<String, String> TABLES = tables(true);
 
   private static final String MAY_CREATE =
       "SELECT u.IS_ADMIN OR s.SCHEMA_OWNER = CURRENT_USER FROM INFORMATION_SCHEMA.USERS u,"

@@ -33,22 +33,8 @@ final class MariaDbPrivileges extends JdbcPrivilegeCheck {
    */
   private static final int NO_DEFAULT_FOR_FIELD = 1364;
 
-  /** What the stores do with each table. */
-  static final List<String> TABLE_PRIVILEGES = List.of("SELECT", "INSERT", "UPDATE", "DELETE");
-
   /** Tally's MariaDB tables by base name, each with one of its columns (INSERT, UPDATE probes). */
-  static final Map<String, String> TABLES = new LinkedHashMap<>();
-
-  static {
-    TABLES.put("last_used", "id");
-    TABLES.put("connection_log", "id");
-    TABLES.put("usage_stats", "replica_id");
-    TABLES.put("usage_stats_members", "replica_id");
-    TABLES.put("usage_stats_sequence", "replica_id");
-    TABLES.put("usage_stats_claims", "period_end");
-    TABLES.put("usage_stats_lock", "id");
-    TABLES.put("usage_stats_claim_rows", "period_end");
-  }
+  static final Map<String, String> TABLES = tables(true);
 
   /** The migrations' history table, by base name (see {@link MariaDbSchema}). */
   private static final String HISTORY = "schema_history";
@@ -109,24 +95,10 @@ final class MariaDbPrivileges extends JdbcPrivilegeCheck {
       return out;
     }
     if (!migrating) {
-      out.add(
-          "table(s) "
-              + String.join(", ", absent)
-              + " do not exist in database "
-              + database
-              + ": set tally.migrate-on-start=true for a user with CREATE on it, or apply"
-              + " db/tally/mariadb/V*.sql");
+      out.add(absentTables(absent, "in database " + database, "it", "db/tally/mariadb"));
     } else if (!mayCreate(c, user)) {
-      out.add(
-          "CREATE on database "
-              + database
-              + ", to create the missing table(s) "
-              + String.join(", ", absent)
-              + " (tally.migrate-on-start=true; GRANT CREATE, ALTER, INDEX ON "
-              + database
-              + ".* TO "
-              + user
-              + ", or create them as another user and set tally.migrate-on-start=false)");
+      String grant = "GRANT CREATE, ALTER, INDEX ON " + database + ".* TO " + user;
+      out.add(cannotCreate("database " + database, absent, grant));
     }
     return out;
   }
@@ -168,18 +140,7 @@ final class MariaDbPrivileges extends JdbcPrivilegeCheck {
       }
     }
     if (!lacking.isEmpty()) {
-      String qualified = database + "." + table;
-      out.add(
-          String.join(", ", lacking)
-              + " on table "
-              + qualified
-              + " (GRANT "
-              + String.join(", ", privileges)
-              + " ON "
-              + qualified
-              + " TO "
-              + user
-              + ")");
+      out.add(lackingOnTable(lacking, database + "." + table, privileges, user));
     }
   }
 

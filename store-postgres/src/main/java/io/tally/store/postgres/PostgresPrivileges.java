@@ -20,18 +20,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PostgresPrivileges extends JdbcPrivilegeCheck {
   /** The tables the migrations ({@code db/tally/postgres/V1..V4}) create, by base name. */
-  static final List<String> TABLES =
-      List.of(
-          "last_used",
-          "connection_log",
-          "usage_stats",
-          "usage_stats_members",
-          "usage_stats_sequence",
-          "usage_stats_claims",
-          "usage_stats_claim_rows");
-
-  /** What the stores do with each table. */
-  static final List<String> TABLE_PRIVILEGES = List.of("SELECT", "INSERT", "UPDATE", "DELETE");
+  static final List<String> TABLES = List.copyOf(tables(false).keySet());
 
   /** The migrations' history table, by base name (see {@link PostgresSchema}). */
   private static final String HISTORY = "schema_history";
@@ -92,24 +81,11 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
       return out;
     }
     if (!migrating) {
-      out.add(
-          "table(s) "
-              + String.join(", ", absent)
-              + " do not exist in the search_path's schemas (first "
-              + current
-              + "): set tally.migrate-on-start=true for a user with CREATE on the schema, or"
-              + " apply db/tally/postgres/V*.sql");
+      String where = "in the search_path's schemas (first " + current + ")";
+      out.add(absentTables(absent, where, "the schema", "db/tally/postgres"));
     } else if (!mayCreate(c, current)) {
-      out.add(
-          "CREATE on schema "
-              + current
-              + ", to create the missing table(s) "
-              + String.join(", ", absent)
-              + " (tally.migrate-on-start=true; GRANT CREATE ON SCHEMA "
-              + current
-              + " TO "
-              + user
-              + ", or create them as another user and set tally.migrate-on-start=false)");
+      String grant = "GRANT CREATE ON SCHEMA " + current + " TO " + user;
+      out.add(cannotCreate("schema " + current, absent, grant));
     }
     return out;
   }
@@ -139,17 +115,7 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
           }
         }
         if (!lacking.isEmpty()) {
-          out.add(
-              String.join(", ", lacking)
-                  + " on table "
-                  + qualified
-                  + " (GRANT "
-                  + String.join(", ", privileges)
-                  + " ON "
-                  + qualified
-                  + " TO "
-                  + user
-                  + ")");
+          out.add(lackingOnTable(lacking, qualified, privileges, user));
         }
       }
     }

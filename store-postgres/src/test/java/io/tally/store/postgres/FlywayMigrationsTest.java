@@ -39,14 +39,7 @@ class FlywayMigrationsTest {
 
   @Test
   void flywayAppliesTallysFilesAndTallyRunsOnTheSchemaWithoutMigrating() throws Exception {
-    MigrateResult result =
-        Flyway.configure()
-            .dataSource(pg.dataSource())
-            .locations("classpath:db/tally/postgres")
-            .placeholders(Map.of("prefix", PREFIX))
-            .table(PREFIX + "flyway_history")
-            .load()
-            .migrate();
+    MigrateResult result = flyway().migrate();
     assertThat(result.migrationsExecuted).isEqualTo(5); // V1..V5
     assertThat(result.targetSchemaVersion).isEqualTo("5");
 
@@ -79,16 +72,17 @@ class FlywayMigrationsTest {
             + " AND tablename = '" + PREFIX + "schema_history'"))
         .isZero();
     // Flyway again: up to date, nothing applied.
-    assertThat(
-            Flyway.configure()
-                .dataSource(pg.dataSource())
-                .locations("classpath:db/tally/postgres")
-                .placeholders(Map.of("prefix", PREFIX))
-                .table(PREFIX + "flyway_history")
-                .load()
-                .migrate()
-                .migrationsExecuted)
-        .isZero();
+    assertThat(flyway().migrate().migrationsExecuted).isZero();
+  }
+
+  /** The user's Flyway for Tally's files, as docs/migrations.md shows it. */
+  private static Flyway flyway() {
+    return Flyway.configure()
+        .dataSource(pg.dataSource())
+        .locations("classpath:db/tally/postgres")
+        .placeholders(Map.of("prefix", PREFIX))
+        .table(PREFIX + "flyway_history")
+        .load();
   }
 
   private static long count(String sql) throws SQLException {
