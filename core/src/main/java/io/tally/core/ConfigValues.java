@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads and writes configuration values in their string form: durations ({@code 250ms}, {@code
@@ -16,6 +18,7 @@ import java.util.regex.Pattern;
  * whose message is the rule it broke ({@code must be an integer}), ready to follow "{@code key was
  * 'value' but }".
  */
+@NullMarked
 final class ConfigValues {
   /**
    * The longest duration any setting accepts: 365 days. Longer ones are refused rather than
@@ -82,7 +85,7 @@ final class ConfigValues {
    * Returns the rule a duration setting breaks, or null: positive and at most {@link
    * #MAX_DURATION}.
    */
-  static String durationRule(Duration d) {
+  static @Nullable String durationRule(Duration d) {
     if (d.isZero() || d.isNegative()) {
       return POSITIVE;
     }

@@ -2,12 +2,15 @@ package io.tally.core;
 
 import java.util.Collection;
 import java.util.Locale;
+import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Typo hints for unknown keys: the known key closest to the unknown one, compared in their
  * environment-variable form (so {@code tally.flush-intervall} and {@code TALLY_FLUSH_INTERVALL}
  * both find {@code tally.flush-interval}), when it is at most three edits away.
  */
+@NullMarked
 final class KeyHints {
   private static final int MAX_DISTANCE = 3;
 
@@ -32,7 +35,7 @@ final class KeyHints {
    */
   static String hint(String unknown, Collection<String> known) {
     String target = variable(unknown);
-    String best = null;
+    @Nullable String best = null;
     int bestDistance = MAX_DISTANCE + 1;
     for (String key : known) {
       int d = distance(target, variable(key));
