@@ -305,7 +305,7 @@ public final class TallyConfig {
   private static final ConfigKey<String> JDBC_USER = register(ConfigKey.text("tally.jdbc.user", null));
   private static final ConfigKey<String> JDBC_PASSWORD =
       register(ConfigKey.secret("tally.jdbc.password"));
-  private static final ConfigKey<Integer> POOL_SIZE =
+  static final ConfigKey<Integer> POOL_SIZE =
       register(ConfigKey.integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE));
   private static final ConfigKey<Duration> NETWORK_TIMEOUT =
       register(ConfigKey.duration("tally.jdbc.network-timeout", null));
@@ -335,7 +335,7 @@ public final class TallyConfig {
       register(ConfigKey.duration("tally.usage-stats.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final ConfigKey<Duration> USAGE_REPORT_PERIOD =
       register(ConfigKey.duration("tally.usage-stats.report-period", DEFAULT_REPORT_PERIOD));
-  private static final ConfigKey<Integer> BATCH_SIZE =
+  static final ConfigKey<Integer> BATCH_SIZE =
       register(ConfigKey.integer("tally.batch.size", DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE));
   private static final ConfigKey<Duration> BATCH_FLUSH_INTERVAL =
       register(ConfigKey.duration("tally.batch.flush-interval", DEFAULT_BATCH_FLUSH_INTERVAL));
@@ -349,13 +349,13 @@ public final class TallyConfig {
       register(ConfigKey.duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
   private static final ConfigKey<Integer> RETRY_MAX_ATTEMPTS =
       register(ConfigKey.integer("tally.batch.retry.max-attempts", null, 0, MAX_RETRY_ATTEMPTS));
-  private static final ConfigKey<Integer> BATCH_MAX_PENDING =
+  static final ConfigKey<Integer> BATCH_MAX_PENDING =
       register(ConfigKey.integer("tally.batch.max-pending", null, 1, MAX_BATCH_MAX_PENDING));
-  private static final ConfigKey<Integer> BATCH_PARALLELISM =
+  static final ConfigKey<Integer> BATCH_PARALLELISM =
       register(ConfigKey.integer("tally.batch.parallelism", null, 1, MAX_BATCH_PARALLELISM));
-  private static final ConfigKey<Duration> RETRY_INITIAL_BACKOFF =
+  static final ConfigKey<Duration> RETRY_INITIAL_BACKOFF =
       register(ConfigKey.duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
-  private static final ConfigKey<Duration> RETRY_MAX_BACKOFF =
+  static final ConfigKey<Duration> RETRY_MAX_BACKOFF =
       register(ConfigKey.duration("tally.batch.retry.max-backoff", DEFAULT_RETRY_MAX_BACKOFF));
   private static final ConfigKey<Duration> RETENTION =
       register(ConfigKey.duration("tally.connection-log.retention", null));
@@ -711,7 +711,7 @@ public final class TallyConfig {
     return Math.min(Math.min(cores, DEFAULT_BATCH_PARALLELISM_CAP), maxParallelism(poolSize()));
   }
 
-  private static int maxParallelism(int poolSize) {
+  static int maxParallelism(int poolSize) {
     return Math.max(1, poolSize - POOL_CONNECTIONS_KEPT);
   }
 
@@ -1391,45 +1391,7 @@ public final class TallyConfig {
           all.put(e.getKey().name(), problem);
         }
       }
-      Duration initial = (Duration) values.getOrDefault(RETRY_INITIAL_BACKOFF, DEFAULT_RETRY_INITIAL_BACKOFF);
-      Duration max = (Duration) values.getOrDefault(RETRY_MAX_BACKOFF, DEFAULT_RETRY_MAX_BACKOFF);
-      if (!all.containsKey(RETRY_MAX_BACKOFF.name())
-          && !all.containsKey(RETRY_INITIAL_BACKOFF.name())
-          && max.compareTo(initial) < 0) {
-        all.put(
-            RETRY_MAX_BACKOFF.name(),
-            RETRY_MAX_BACKOFF.name()
-                + " was '"
-                + ConfigValues.formatDuration(max)
-                + "' but must be >= "
-                + RETRY_INITIAL_BACKOFF.name()
-                + " ('"
-                + ConfigValues.formatDuration(initial)
-                + "')");
-      }
-      Integer maxPending = (Integer) values.get(BATCH_MAX_PENDING);
-      int size = (Integer) values.getOrDefault(BATCH_SIZE, DEFAULT_BATCH_SIZE);
-      if (maxPending != null && !all.containsKey(BATCH_MAX_PENDING.name()) && maxPending < size) {
-        all.put(
-            BATCH_MAX_PENDING.name(),
-            BATCH_MAX_PENDING.name() + " was '" + maxPending + "' but must be >= tally.batch.size ('" + size + "')");
-      }
-      Integer parallelism = (Integer) values.get(BATCH_PARALLELISM);
-      int pool = (Integer) values.getOrDefault(POOL_SIZE, DEFAULT_POOL_SIZE);
-      if (parallelism != null
-          && !all.containsKey(BATCH_PARALLELISM.name())
-          && parallelism > maxParallelism(pool)) {
-        all.put(
-            BATCH_PARALLELISM.name(),
-            BATCH_PARALLELISM.name()
-                + " was '"
-                + parallelism
-                + "' but must be <= tally.jdbc.pool-size - "
-                + POOL_CONNECTIONS_KEPT
-                + " ('"
-                + maxParallelism(pool)
-                + "'), so the other components keep a connection");
-      }
+      CrossKeyRules.check(values, all);
       UUID replicaId = (UUID) values.get(REPLICA_ID);
       TallyConfig config = new TallyConfig(this, replicaId != null ? replicaId : UUID.randomUUID());
       for (Map.Entry<String, List<ConfigKey<?>>> d : declared.entrySet()) {

@@ -13,8 +13,9 @@ import java.util.List;
  *
  * <p>Tally instantiates every provider on the class path to learn its name, but calls {@link
  * #create} only on the configured ones, so a constructor must be cheap and do no I/O. A
- * provider's own settings live under {@code tally.backend.<name>.} and are read with {@link
- * io.tally.core.TallyConfig#property(String)}.
+ * provider's own settings live under {@code tally.backend.<name>.}: declared by {@link #keys()} and
+ * read with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}, or, undeclared, read
+ * with {@link io.tally.core.TallyConfig#property(String)}.
  */
 public interface BackendProvider {
   /**
