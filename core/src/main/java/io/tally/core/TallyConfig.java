@@ -377,6 +377,7 @@ public final class TallyConfig {
               MAX_DEGRADED_AFTER_FAILURES));
   private static final ConfigKey<Duration> HEALTH_FAILING_AFTER =
       register(ConfigKey.duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
+
   /** Known keys by their environment-variable form, e.g. TALLY_BATCH_SIZE. */
   private static final Map<String, ConfigKey<?>> KEYS_BY_VARIABLE = new HashMap<>();
 
