@@ -10,7 +10,8 @@
 module io.tally.core {
   requires transitive java.sql;
   requires transitive com.google.guice; // Tally.start(config, Module...) takes Guice modules
-  requires transitive org.slf4j; // TallyConfig exposes org.slf4j.event.Level
+  requires transitive org.slf4j; // providers log through SLF4J as core does
+  requires static transitive org.jspecify; // @NullMarked / @Nullable on the public API
   // What Guice needs at run time, named so that it is resolved on the module path.
   requires com.google.common;
   requires jakarta.inject;

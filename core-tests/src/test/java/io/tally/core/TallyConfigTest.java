@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
 
+@SuppressWarnings("removal") // the deprecated slog accessors keep working until they are removed
 class TallyConfigTest {
   private static final UUID REPLICA = UUID.fromString("8c1e6f8e-2a43-4a55-9d7e-0a4b1c2d3e4f");
 
@@ -56,26 +56,23 @@ class TallyConfigTest {
     assertThat(c.retryMaxBackoff()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.defaults());
     assertThat(c.slogLogger()).isEqualTo("io.tally.connection_log");
-    assertThat(c.slogLevel()).isEqualTo(Level.INFO);
     assertThat(c.slogRedactedFields()).isEmpty();
   }
 
   @Test
-  void withoutTallyStoreTheJdbcUrlsSchemeChoosesTheStore() {
-    assertThat(TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").build().store())
-        .isEqualTo("postgres");
-    assertThat(TallyConfig.builder().jdbcUrl("jdbc:h2:mem:x").build().store()).isEqualTo("h2");
-    assertThat(TallyConfig.builder().jdbcUrl("jdbc:mysql://db/app").build().store())
-        .isEqualTo("h2");
+  void withoutTallyStoreTheConfigurationLeavesTheChoiceToTheProviders() {
+    // The store is chosen from the URL by the providers when Tally starts (StoreSelectionTest);
+    // the configuration itself no longer knows any scheme.
+    TallyConfig postgresUrl = TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").build();
+    assertThat(postgresUrl.store()).isEqualTo(TallyConfig.DEFAULT_STORE);
+    assertThat(postgresUrl.configuredStore()).isEmpty();
     assertThat(TallyConfig.builder().build().store()).isEqualTo("h2");
+    assertThat(TallyConfig.builder().build().configuredStore()).isEmpty();
     TallyConfig fromMap = TallyConfig.from(Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"));
-    assertThat(fromMap.store()).isEqualTo("postgres");
-    assertThat(fromMap.property("tally.store")).contains("postgres");
-    assertThat(
-            TallyConfig.fromEnvironment(
-                    Map.of("tally.jdbc.url", "jdbc:postgresql://db/app"), Map.of())
-                .store())
-        .isEqualTo("postgres");
+    assertThat(fromMap.configuredStore()).isEmpty();
+    assertThat(fromMap.property("tally.store")).contains("h2");
+    assertThat(TallyConfig.from(Map.of("tally.store", "postgres")).configuredStore())
+        .contains("postgres");
   }
 
   @Test
@@ -212,7 +209,6 @@ class TallyConfigTest {
     assertThat(c.connectionLogRetentionBatchSize()).isEqualTo(2000);
     assertThat(c.healthPolicy()).isEqualTo(HealthPolicy.of(5, Duration.ofMinutes(10)));
     assertThat(c.slogLogger()).isEqualTo("audit");
-    assertThat(c.slogLevel()).isEqualTo(Level.DEBUG);
     assertThat(c.slogRedactedFields()).containsExactly("ip", "user_agent");
     assertThat(c.property("tally.backend.jsonl.file")).contains("/tmp/events.jsonl");
     assertThat(c.property("tally.store.custom.schema")).contains("tally");
@@ -268,7 +264,7 @@ class TallyConfigTest {
             .retryMaxBackoff(Duration.ofMillis(20))
             .healthPolicy(HealthPolicy.of(2, Duration.ofMinutes(1)))
             .slogLogger("audit")
-            .slogLevel(Level.WARN)
+            .set("tally.backend.slog.level", "WARN")
             .lastUsedTimestampMode(TimestampMode.FLUSH_TIME)
             .slogRedactedFields("ip")
             .build();
@@ -401,17 +397,17 @@ class TallyConfigTest {
 
   @Test
   void durationForms() {
-    assertThat(TallyConfig.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
-    assertThat(TallyConfig.parseDuration("5s")).isEqualTo(Duration.ofSeconds(5));
-    assertThat(TallyConfig.parseDuration("1m")).isEqualTo(Duration.ofMinutes(1));
-    assertThat(TallyConfig.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
-    assertThat(TallyConfig.parseDuration("1d")).isEqualTo(Duration.ofDays(1));
-    assertThat(TallyConfig.parseDuration("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
-    assertThat(TallyConfig.formatDuration(Duration.ofSeconds(90))).isEqualTo("90s");
-    assertThat(TallyConfig.formatDuration(Duration.ofMillis(1500))).isEqualTo("1500ms");
-    assertThat(TallyConfig.formatDuration(Duration.ofHours(2))).isEqualTo("2h");
-    assertThat(TallyConfig.formatDuration(Duration.ZERO)).isEqualTo("0ms");
-    assertThatThrownBy(() -> TallyConfig.parseDuration("5 s"))
+    assertThat(ConfigValues.parseDuration("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(ConfigValues.parseDuration("5s")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ConfigValues.parseDuration("1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(ConfigValues.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+    assertThat(ConfigValues.parseDuration("1d")).isEqualTo(Duration.ofDays(1));
+    assertThat(ConfigValues.parseDuration("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(ConfigValues.formatDuration(Duration.ofSeconds(90))).isEqualTo("90s");
+    assertThat(ConfigValues.formatDuration(Duration.ofMillis(1500))).isEqualTo("1500ms");
+    assertThat(ConfigValues.formatDuration(Duration.ofHours(2))).isEqualTo("2h");
+    assertThat(ConfigValues.formatDuration(Duration.ZERO)).isEqualTo("0ms");
+    assertThatThrownBy(() -> ConfigValues.parseDuration("5 s"))
         .hasMessage("must be a duration such as 250ms, 5s, 1m, 2h or PT5S");
   }
 
@@ -431,7 +427,7 @@ class TallyConfigTest {
             "tally.batch.size was '0' but must be >= 1",
             "tally.flush-interval was '999999999999999999d' but must be at most 365d",
             "tally.last-used.flush-interval was '-999999999999999999d' but must be positive");
-    assertThatThrownBy(() -> TallyConfig.parseDuration("999999999999999999d"))
+    assertThatThrownBy(() -> ConfigValues.parseDuration("999999999999999999d"))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage("must be at most 365d");
   }

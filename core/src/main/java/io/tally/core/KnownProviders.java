@@ -106,12 +106,44 @@ final class KnownProviders {
   }
 
   /**
-   * The problems with the configured store that the class path and the URL show before anything
-   * is opened: a URL no built-in store takes while the store was inferred from it, and a missing
-   * JDBC driver of a built-in store.
+   * What to say when no store provider on the class path takes a URL: the built-in store that
+   * would take it and its artifact, or a near-miss of a built-in scheme. A hint only: the store is
+   * chosen by the providers found, never from this list.
+   *
+   * @param url the configured {@code tally.jdbc.url}
+   * @return sentences ending with the list of built-in stores; never more of the URL than its
+   *     scheme
+   */
+  static String urlHint(String url) {
+    StringBuilder m = new StringBuilder();
+    Optional<Store> taker = STORES.stream().filter(s -> s.accepts(url)).findFirst();
+    if (taker.isPresent()) {
+      m.append("The ")
+          .append(taker.get().name)
+          .append(" store takes it: add ")
+          .append(taker.get().artifact)
+          .append(" to your dependencies, or set tally.store to the provider that takes it. ");
+    } else {
+      m.append("Fix the URL");
+      String scheme = scheme(url);
+      for (Store s : STORES) {
+        for (String prefix : s.prefixes) {
+          if (nearMiss(scheme, prefix)) {
+            m.append(" (did you mean ").append(prefix).append("?)");
+          }
+        }
+      }
+      m.append(", or set tally.store to the provider that takes it. ");
+    }
+    return m.append("Built-in stores: ").append(storeUrls()).toString();
+  }
+
+  /**
+   * The problem the class path shows before anything is opened: the JDBC driver of a built-in
+   * store, missing.
    *
    * @param config the configuration
-   * @param storeName the store chosen (configured, or inferred from the URL)
+   * @param storeName the store chosen
    * @param loader finds the driver class
    * @return messages, empty when nothing is wrong
    */
@@ -119,43 +151,6 @@ final class KnownProviders {
     List<String> problems = new ArrayList<>();
     Optional<Store> store = store(storeName);
     Optional<String> url = config.jdbcUrl();
-    if (config.storeInferred()
-        && url.isPresent()
-        && store.isPresent()
-        && !store.get().accepts(url.get())) {
-      String scheme = scheme(url.get());
-      StringBuilder m =
-          new StringBuilder("tally.jdbc.url starts with '")
-              .append(scheme)
-              .append("', which the ")
-              .append(storeName)
-              .append(" store does not take: tally.store was not set, so it was inferred from the")
-              .append(" URL as '")
-              .append(storeName)
-              .append("' (the default for URLs that are not jdbc:postgresql:). ");
-      Optional<Store> taker = STORES.stream().filter(s -> s.accepts(url.get())).findFirst();
-      if (taker.isPresent()) {
-        m.append("The ")
-            .append(taker.get().name)
-            .append(" store takes it: set tally.store=")
-            .append(taker.get().name)
-            .append(" and add ")
-            .append(taker.get().artifact)
-            .append(". ");
-      } else {
-        m.append("Fix the URL");
-        for (Store s : STORES) {
-          for (String prefix : s.prefixes) {
-            if (nearMiss(scheme, prefix)) {
-              m.append(" (did you mean ").append(prefix).append("?)");
-            }
-          }
-        }
-        m.append(", or set tally.store to the provider that takes it. ");
-      }
-      problems.add(m.append("Built-in stores: ").append(storeUrls()).toString());
-      return problems;
-    }
     if (store.isPresent() && url.isPresent() && store.get().accepts(url.get())) {
       try {
         Class.forName(store.get().driverClass, false, loader);
@@ -180,22 +175,15 @@ final class KnownProviders {
   }
 
   /**
-   * @param name a configured store name that no provider on the class path has
+   * @param name a store name that no provider on the class path has
    * @param config the configuration
-   * @return what to add to the message: the artifact, and how the name was chosen if inferred
+   * @return what to add to the message: the artifact, and that the name is the default if it is
    */
   static String missingStore(String name, TallyConfig config) {
     StringBuilder hint = new StringBuilder();
     store(name)
         .ifPresent(s -> hint.append(". Add ").append(s.artifact).append(" to your dependencies"));
-    if (config.storeInferred() && config.jdbcUrl().isPresent()) {
-      hint.append(". tally.store was not set, so it was inferred from tally.jdbc.url ('")
-          .append(scheme(config.jdbcUrl().get()))
-          .append("') as '")
-          .append(name)
-          .append("'; built-in stores: ")
-          .append(storeUrls());
-    } else if (config.storeInferred()) {
+    if (config.configuredStore().isEmpty()) {
       hint.append(". tally.store was not set: '").append(name).append("' is the default");
     }
     return hint.toString();

@@ -3,28 +3,24 @@ package io.tally.core;
 import io.tally.core.lastused.TimestampMode;
 import io.tally.core.spi.Secrets;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.event.Level;
+import org.jspecify.annotations.NullMarked;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tally's configuration: which store and backends to use, how to reach the database and every
@@ -42,9 +38,12 @@ import org.slf4j.event.Level;
  * <p>Validation is strict and complete: {@code build()} and {@code from(..)} check every key and
  * throw one {@link ConfigException} listing every problem, for example {@code tally.batch.size
  * was '0' but must be >= 1}. A key under {@code tally.} that Tally does not know is an error (a
- * typo), except keys under {@code tally.store.<name>.} and {@code tally.backend.<name>.}, which
- * belong to that store or backend provider and are read with {@link #property(String)}, and keys
- * under {@code tally.test.}, which are reserved for Tally's test tooling and ignored. Keys that
+ * typo), except keys under {@code tally.store.<name>.}, {@code tally.backend.<name>.} and {@code
+ * tally.tracker.<name>.}, which belong to that provider, and keys under {@code tally.test.}, which
+ * are reserved for Tally's test tooling and ignored. A provider that declares its keys ({@link
+ * ConfigKey}, the providers' {@code keys()}) has them checked when Tally starts, together with every
+ * other selected provider's, and reads them with {@link #get(ConfigKey)}; a provider that declares
+ * none reads its keys unchecked with {@link #property(String)}. Keys that
  * do not start with {@code tally.} are ignored by {@code from(..)}. Values are trimmed, except the
  * password.
  *
@@ -56,12 +55,14 @@ import org.slf4j.event.Level;
  * <table>
  *   <caption>Keys</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code tally.store}</td><td>from {@code tally.jdbc.url}: {@code postgres} for
- *       {@code jdbc:postgresql:}, else {@code h2}</td>
- *       <td>the store provider's name ({@code h2}, {@code postgres} or a third party's: 1 to 40
- *       lower-case letters, digits, {@code -} or {@code _}, the whole value); set it
- *       for any other database. A built-in store refuses a URL of another database's scheme,
- *       naming the scheme it needs but never showing the URL</td></tr>
+ *   <tr><td>{@code tally.store}</td><td>the one store provider that accepts {@code
+ *       tally.jdbc.url}; {@code h2} without a URL</td>
+ *       <td>the store provider's name ({@code h2}, {@code postgres}, {@code mariadb} or a third
+ *       party's: 1 to 40 lower-case letters, digits, {@code -} or {@code _}, the whole value).
+ *       Unset, Tally asks every store provider whether it takes the URL ({@code
+ *       StoreProvider.acceptsJdbcUrl}) when it starts; none or several is an error. A built-in
+ *       store refuses a URL of another database's scheme, naming the scheme it needs but never
+ *       showing the URL</td></tr>
  *   <tr><td>{@code tally.backends}</td><td>{@code db}</td>
  *       <td>connection-log backend providers, comma-separated ({@code db}, {@code slog}, …); may
  *       be empty</td></tr>
@@ -164,23 +165,18 @@ import org.slf4j.event.Level;
  *       #MAX_DEGRADED_AFTER_FAILURES}</td></tr>
  *   <tr><td>{@code tally.health.failing-after}</td><td>{@code 5m}</td>
  *       <td>time without a successful flush before a failing component is {@code FAILING}</td></tr>
- *   <tr><td>{@code tally.backend.slog.logger}</td><td>{@value #DEFAULT_SLOG_LOGGER}</td>
- *       <td>the SLF4J logger the {@code slog} backend writes to</td></tr>
- *   <tr><td>{@code tally.backend.slog.level}</td><td>{@code info}</td>
- *       <td>the level of its log lines: {@code trace}, {@code debug}, {@code info}, {@code warn}
- *       or {@code error}</td></tr>
- *   <tr><td>{@code tally.backend.slog.redacted-fields}</td><td>(none)</td>
- *       <td>event fields the {@code slog} backend logs as {@code [redacted]}, comma-separated,
- *       as it names them ({@code ip}, {@code user_agent}, …)</td></tr>
- *   <tr><td>{@code tally.store.<name>.*}, {@code tally.backend.<name>.*}</td><td></td>
- *       <td>settings of a third-party provider, read with {@link #property(String)}; {@link
- *       #toString()} shows as {@code ****} those whose key contains {@code password}, {@code
- *       secret}, {@code token}, {@code credential}, {@code key}, {@code auth}, {@code pass} or
- *       {@code pwd}</td></tr>
+ *   <tr><td>{@code tally.store.<name>.*}, {@code tally.backend.<name>.*}, {@code
+ *       tally.tracker.<name>.*}</td><td></td>
+ *       <td>settings of a provider, documented by it (the {@code slog} backend's in {@code
+ *       io.tally.backend.slog}, the {@code nats} backend's in {@code io.tally.backend.nats});
+ *       {@link #toString()} shows as {@code ****} those whose key contains {@code password},
+ *       {@code secret}, {@code token}, {@code credential}, {@code key}, {@code auth}, {@code pass}
+ *       or {@code pwd}</td></tr>
  * </table>
  */
+@NullMarked
 public final class TallyConfig {
-  /** The store provider used when {@code tally.store} is not set and no JDBC URL names one: {@value}. */
+  /** The store provider used when neither {@code tally.store} nor {@code tally.jdbc.url} is set: {@value}. */
   public static final String DEFAULT_STORE = "h2";
   /** The default backend providers: {@value}. */
   public static final String DEFAULT_BACKENDS = "db";
@@ -232,14 +228,20 @@ public final class TallyConfig {
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofMinutes(10);
   /** The default rows per connection-log retention delete: {@value}. */
   public static final int DEFAULT_RETENTION_BATCH_SIZE = 10_000;
-  /** The default logger of the {@code slog} backend: {@value}. */
+  /**
+   * The default logger of the {@code slog} backend: {@value}.
+   *
+   * @deprecated the {@code slog} backend owns its keys: use {@code
+   *     io.tally.backend.slog.SlogBackend.DEFAULT_LOGGER_NAME}
+   */
+  @Deprecated(since = "0.2", forRemoval = true)
   public static final String DEFAULT_SLOG_LOGGER = "io.tally.connection_log";
 
   /**
    * The longest duration any setting accepts: 365 days. Longer ones are refused rather than
    * overflowing a scheduler's nanosecond arithmetic.
    */
-  public static final Duration MAX_DURATION = Duration.ofDays(365);
+  public static final Duration MAX_DURATION = ConfigValues.MAX_DURATION;
 
   /** The largest {@code tally.jdbc.pool-size}: {@value}. */
   public static final int MAX_POOL_SIZE = 1_000;
@@ -262,206 +264,150 @@ public final class TallyConfig {
   /** The largest {@code tally.health.degraded-after-failures}: {@value}. */
   public static final int MAX_DEGRADED_AFTER_FAILURES = 10_000;
 
-  private static final Logger log = LoggerFactory.getLogger(TallyConfig.class);
   private static final String MASK = "****";
-  private static final String POSTGRES_SCHEME = "jdbc:postgresql:";
-  private static final String TOO_LONG = "must be at most " + formatDuration(MAX_DURATION);
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,39}");
   private static final Pattern PREFIX =
       Pattern.compile("([A-Za-z_][A-Za-z0-9_]{0," + (MAX_TABLE_PREFIX_LENGTH - 1) + "})?");
-  private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
-  private static final Pattern UUID_TEXT =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-  private static final String STORE_PROPERTIES = "tally.store.";
-  private static final String BACKEND_PROPERTIES = "tally.backend.";
+  private static final List<String> PROVIDER_PREFIXES =
+      List.of("tally.store.", "tally.backend.", "tally.tracker.");
   private static final String RESERVED = "tally.test.";
+  private static final String SLOG_PREFIX = "tally.backend.slog.";
 
-  private static final Map<String, Key<?>> KEYS = new LinkedHashMap<>();
+  private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
 
-  private static final Key<String> STORE =
+  private static final ConfigKey<String> STORE =
       register(
-          text(
+          ConfigKey.text(
               "tally.store",
               DEFAULT_STORE,
               n -> NAME.matcher(n).matches(),
               "must be a provider name (lower-case letters, digits, '-' and '_', starting with a"
                   + " letter or digit)"));
-  private static final Key<List<String>> BACKENDS =
+  private static final ConfigKey<List<String>> BACKENDS =
       register(names("tally.backends", List.of(DEFAULT_BACKENDS)));
-  private static final Key<List<String>> TRACKERS = register(names("tally.trackers", List.of()));
-  private static final Key<UUID> REPLICA_ID =
+  private static final ConfigKey<List<String>> TRACKERS = register(names("tally.trackers", List.of()));
+  private static final ConfigKey<UUID> REPLICA_ID =
       register(
-          new Key<>(
-              "tally.replica-id",
-              TallyConfig::parseUuid,
-              UUID::toString,
-              UUID.class::cast,
-              null,
-              null,
-              null,
-              false));
-  private static final Key<Boolean> MIGRATE_ON_START =
-      register(flag("tally.migrate-on-start", true));
-  private static final Key<String> TABLE_PREFIX =
+          ConfigKey.of(
+              "tally.replica-id", ConfigValues::parseUuid, UUID::toString, null, null, false));
+  private static final ConfigKey<Boolean> MIGRATE_ON_START =
+      register(ConfigKey.flag("tally.migrate-on-start", true));
+  private static final ConfigKey<String> TABLE_PREFIX =
       register(
-          text(
+          ConfigKey.text(
               "tally.table-prefix",
               DEFAULT_TABLE_PREFIX,
               p -> PREFIX.matcher(p).matches(),
               "must be empty or an SQL identifier of at most "
                   + MAX_TABLE_PREFIX_LENGTH
                   + " characters"));
-  private static final Key<String> JDBC_URL = register(text("tally.jdbc.url", null, null, null));
-  private static final Key<String> JDBC_USER = register(text("tally.jdbc.user", null, null, null));
-  private static final Key<String> JDBC_PASSWORD =
+  private static final ConfigKey<String> JDBC_URL = register(ConfigKey.text("tally.jdbc.url", null));
+  private static final ConfigKey<String> JDBC_USER = register(ConfigKey.text("tally.jdbc.user", null));
+  private static final ConfigKey<String> JDBC_PASSWORD =
+      register(ConfigKey.secret("tally.jdbc.password"));
+  static final ConfigKey<Integer> POOL_SIZE =
+      register(ConfigKey.integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE));
+  private static final ConfigKey<Duration> NETWORK_TIMEOUT =
+      register(ConfigKey.duration("tally.jdbc.network-timeout", null));
+  private static final ConfigKey<Duration> MIGRATION_TIMEOUT =
+      register(ConfigKey.duration("tally.jdbc.migration-timeout", DEFAULT_MIGRATION_TIMEOUT));
+  private static final ConfigKey<Duration> CLOSE_TIMEOUT =
+      register(ConfigKey.duration("tally.close-timeout", DEFAULT_CLOSE_TIMEOUT));
+  private static final ConfigKey<Boolean> REQUIRE_DATABASE =
+      register(ConfigKey.flag("tally.start.require-database", true));
+  private static final ConfigKey<Duration> FLUSH_INTERVAL =
+      register(ConfigKey.duration("tally.flush-interval", DEFAULT_FLUSH_INTERVAL));
+  private static final ConfigKey<Duration> LAST_USED_FLUSH_INTERVAL =
+      register(ConfigKey.duration("tally.last-used.flush-interval", null));
+  private static final ConfigKey<Duration> LAST_USED_FLUSH_TIMEOUT =
+      register(ConfigKey.duration("tally.last-used.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
+  private static final ConfigKey<Duration> LAST_USED_SHUTDOWN_TIMEOUT =
+      register(ConfigKey.duration("tally.last-used.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
+  private static final ConfigKey<TimestampMode> LAST_USED_TIMESTAMP_MODE =
       register(
-          new Key<>(
-              "tally.jdbc.password",
-              Function.identity(),
-              Function.identity(),
-              String.class::cast,
-              null,
-              null,
-              null,
-              true));
-  private static final Key<Integer> POOL_SIZE =
-      register(integer("tally.jdbc.pool-size", DEFAULT_POOL_SIZE, 1, MAX_POOL_SIZE));
-  private static final Key<Duration> NETWORK_TIMEOUT =
-      register(duration("tally.jdbc.network-timeout", null));
-  private static final Key<Duration> MIGRATION_TIMEOUT =
-      register(duration("tally.jdbc.migration-timeout", DEFAULT_MIGRATION_TIMEOUT));
-  private static final Key<Duration> CLOSE_TIMEOUT =
-      register(duration("tally.close-timeout", DEFAULT_CLOSE_TIMEOUT));
-  private static final Key<Boolean> REQUIRE_DATABASE =
-      register(flag("tally.start.require-database", true));
-  private static final Key<Duration> FLUSH_INTERVAL =
-      register(duration("tally.flush-interval", DEFAULT_FLUSH_INTERVAL));
-  private static final Key<Duration> LAST_USED_FLUSH_INTERVAL =
-      register(duration("tally.last-used.flush-interval", null));
-  private static final Key<Duration> LAST_USED_FLUSH_TIMEOUT =
-      register(duration("tally.last-used.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
-  private static final Key<Duration> LAST_USED_SHUTDOWN_TIMEOUT =
-      register(duration("tally.last-used.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
-  private static final Key<TimestampMode> LAST_USED_TIMESTAMP_MODE =
+          ConfigKey.choice(
+              "tally.last-used.timestamp-mode", TimestampMode.class, TimestampMode.EVENT_TIME));
+  private static final ConfigKey<Duration> USAGE_FLUSH_INTERVAL =
+      register(ConfigKey.duration("tally.usage-stats.flush-interval", null));
+  private static final ConfigKey<Duration> USAGE_FLUSH_TIMEOUT =
+      register(ConfigKey.duration("tally.usage-stats.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
+  private static final ConfigKey<Duration> USAGE_SHUTDOWN_TIMEOUT =
+      register(ConfigKey.duration("tally.usage-stats.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
+  private static final ConfigKey<Duration> USAGE_REPORT_PERIOD =
+      register(ConfigKey.duration("tally.usage-stats.report-period", DEFAULT_REPORT_PERIOD));
+  static final ConfigKey<Integer> BATCH_SIZE =
+      register(ConfigKey.integer("tally.batch.size", DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE));
+  private static final ConfigKey<Duration> BATCH_FLUSH_INTERVAL =
+      register(ConfigKey.duration("tally.batch.flush-interval", DEFAULT_BATCH_FLUSH_INTERVAL));
+  private static final ConfigKey<Integer> BATCH_QUEUE_CAPACITY =
+      register(ConfigKey.integer("tally.batch.queue-capacity", null, 1, MAX_QUEUE_CAPACITY));
+  private static final ConfigKey<Duration> BATCH_WRITE_TIMEOUT =
+      register(ConfigKey.duration("tally.batch.write-timeout", DEFAULT_BATCH_WRITE_TIMEOUT));
+  private static final ConfigKey<Duration> BATCH_FLUSH_TIMEOUT =
+      register(ConfigKey.duration("tally.batch.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
+  private static final ConfigKey<Duration> BATCH_SHUTDOWN_TIMEOUT =
+      register(ConfigKey.duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
+  private static final ConfigKey<Integer> RETRY_MAX_ATTEMPTS =
+      register(ConfigKey.integer("tally.batch.retry.max-attempts", null, 0, MAX_RETRY_ATTEMPTS));
+  static final ConfigKey<Integer> BATCH_MAX_PENDING =
+      register(ConfigKey.integer("tally.batch.max-pending", null, 1, MAX_BATCH_MAX_PENDING));
+  static final ConfigKey<Integer> BATCH_PARALLELISM =
+      register(ConfigKey.integer("tally.batch.parallelism", null, 1, MAX_BATCH_PARALLELISM));
+  static final ConfigKey<Duration> RETRY_INITIAL_BACKOFF =
+      register(ConfigKey.duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
+  static final ConfigKey<Duration> RETRY_MAX_BACKOFF =
+      register(ConfigKey.duration("tally.batch.retry.max-backoff", DEFAULT_RETRY_MAX_BACKOFF));
+  private static final ConfigKey<Duration> RETENTION =
+      register(ConfigKey.duration("tally.connection-log.retention", null));
+  private static final ConfigKey<Duration> RETENTION_INTERVAL =
+      register(ConfigKey.duration("tally.connection-log.retention-interval", DEFAULT_RETENTION_INTERVAL));
+  private static final ConfigKey<Integer> RETENTION_BATCH_SIZE =
       register(
-          choice(
-              "tally.last-used.timestamp-mode",
-              TimestampMode.class,
-              TimestampMode.EVENT_TIME,
-              TimestampMode.values()));
-  private static final Key<Duration> USAGE_FLUSH_INTERVAL =
-      register(duration("tally.usage-stats.flush-interval", null));
-  private static final Key<Duration> USAGE_FLUSH_TIMEOUT =
-      register(duration("tally.usage-stats.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
-  private static final Key<Duration> USAGE_SHUTDOWN_TIMEOUT =
-      register(duration("tally.usage-stats.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
-  private static final Key<Duration> USAGE_REPORT_PERIOD =
-      register(duration("tally.usage-stats.report-period", DEFAULT_REPORT_PERIOD));
-  private static final Key<Integer> BATCH_SIZE =
-      register(integer("tally.batch.size", DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE));
-  private static final Key<Duration> BATCH_FLUSH_INTERVAL =
-      register(duration("tally.batch.flush-interval", DEFAULT_BATCH_FLUSH_INTERVAL));
-  private static final Key<Integer> BATCH_QUEUE_CAPACITY =
-      register(integer("tally.batch.queue-capacity", null, 1, MAX_QUEUE_CAPACITY));
-  private static final Key<Duration> BATCH_WRITE_TIMEOUT =
-      register(duration("tally.batch.write-timeout", DEFAULT_BATCH_WRITE_TIMEOUT));
-  private static final Key<Duration> BATCH_FLUSH_TIMEOUT =
-      register(duration("tally.batch.flush-timeout", DEFAULT_FLUSH_TIMEOUT));
-  private static final Key<Duration> BATCH_SHUTDOWN_TIMEOUT =
-      register(duration("tally.batch.shutdown-timeout", DEFAULT_SHUTDOWN_TIMEOUT));
-  private static final Key<Integer> RETRY_MAX_ATTEMPTS =
-      register(integer("tally.batch.retry.max-attempts", null, 0, MAX_RETRY_ATTEMPTS));
-  private static final Key<Integer> BATCH_MAX_PENDING =
-      register(integer("tally.batch.max-pending", null, 1, MAX_BATCH_MAX_PENDING));
-  private static final Key<Integer> BATCH_PARALLELISM =
-      register(integer("tally.batch.parallelism", null, 1, MAX_BATCH_PARALLELISM));
-  private static final Key<Duration> RETRY_INITIAL_BACKOFF =
-      register(duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
-  private static final Key<Duration> RETRY_MAX_BACKOFF =
-      register(duration("tally.batch.retry.max-backoff", DEFAULT_RETRY_MAX_BACKOFF));
-  private static final Key<Duration> RETENTION =
-      register(duration("tally.connection-log.retention", null));
-  private static final Key<Duration> RETENTION_INTERVAL =
-      register(duration("tally.connection-log.retention-interval", DEFAULT_RETENTION_INTERVAL));
-  private static final Key<Integer> RETENTION_BATCH_SIZE =
-      register(
-          integer(
+          ConfigKey.integer(
               "tally.connection-log.retention-batch-size",
               DEFAULT_RETENTION_BATCH_SIZE,
               1,
               MAX_RETENTION_BATCH_SIZE));
-  private static final Key<Integer> HEALTH_DEGRADED_AFTER =
+  private static final ConfigKey<Integer> HEALTH_DEGRADED_AFTER =
       register(
-          integer(
+          ConfigKey.integer(
               "tally.health.degraded-after-failures",
               HealthPolicy.DEFAULT_DEGRADED_AFTER_FAILURES,
               1,
               MAX_DEGRADED_AFTER_FAILURES));
-  private static final Key<Duration> HEALTH_FAILING_AFTER =
-      register(duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
-  private static final Key<String> SLOG_LOGGER =
-      register(
-          text(
-              "tally.backend.slog.logger",
-              DEFAULT_SLOG_LOGGER,
-              s -> !s.isEmpty(),
-              "must not be empty"));
-  private static final Key<Level> SLOG_LEVEL =
-      register(choice("tally.backend.slog.level", Level.class, Level.INFO, Level.values()));
-  private static final Key<List<String>> SLOG_REDACTED_FIELDS =
-      register(
-          list(
-              "tally.backend.slog.redacted-fields",
-              List.of(),
-              l -> l.stream().allMatch(f -> f.matches("[a-z][a-z0-9_]*")),
-              "must be a comma-separated list of event field names such as ip or user_agent"));
+  private static final ConfigKey<Duration> HEALTH_FAILING_AFTER =
+      register(ConfigKey.duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
 
   /** Known keys by their environment-variable form, e.g. TALLY_BATCH_SIZE. */
-  private static final Map<String, Key<?>> KEYS_BY_VARIABLE = new HashMap<>();
+  private static final Map<String, ConfigKey<?>> KEYS_BY_VARIABLE = new HashMap<>();
 
   static {
-    for (Key<?> key : KEYS.values()) {
-      Key<?> clash = KEYS_BY_VARIABLE.put(variable(key.name), key);
+    for (ConfigKey<?> key : KEYS.values()) {
+      ConfigKey<?> clash = KEYS_BY_VARIABLE.put(KeyHints.variable(key.name()), key);
       if (clash != null) {
-        throw new AssertionError(key.name + " and " + clash.name + " share a variable name");
+        throw new AssertionError(key.name() + " and " + clash.name() + " share a variable name");
       }
     }
   }
 
-  private final Map<Key<?>, Object> values;
-  private final boolean storeInferred; // tally.store not set: chosen from the JDBC URL
+  private final Map<ConfigKey<?>, Object> values;
+  private final boolean storeConfigured; // tally.store was set
   private final Map<String, String> properties; // provider keys by variable form -> value
   private final Map<String, String> propertyNames; // provider keys by variable form -> key
 
   private TallyConfig(Builder b, UUID replicaId) {
-    Map<Key<?>, Object> v = new HashMap<>();
-    for (Key<?> key : KEYS.values()) {
-      Object value =
-          b.values.containsKey(key)
-              ? b.values.get(key)
-              : key == STORE ? inferStore((String) b.values.get(JDBC_URL)) : key.defaultValue;
+    Map<ConfigKey<?>, Object> v = new HashMap<>();
+    for (ConfigKey<?> key : KEYS.values()) {
+      Object value = b.values.containsKey(key) ? b.values.get(key) : key.defaultValue().orElse(null);
       if (value != null) {
         v.put(key, value);
       }
     }
     v.put(REPLICA_ID, replicaId);
     this.values = Collections.unmodifiableMap(v);
-    this.storeInferred = !b.values.containsKey(STORE);
+    this.storeConfigured = b.values.containsKey(STORE);
     this.properties = Collections.unmodifiableMap(new TreeMap<>(b.properties));
     this.propertyNames = Collections.unmodifiableMap(new TreeMap<>(b.propertyNames));
-  }
-
-  /**
-   * The store to use when {@code tally.store} is not set: the one the JDBC URL's scheme names.
-   *
-   * @param jdbcUrl the configured URL, or null
-   * @return {@code postgres} for a {@code jdbc:postgresql:} URL, else {@value #DEFAULT_STORE}
-   */
-  private static String inferStore(String jdbcUrl) {
-    if (jdbcUrl != null && jdbcUrl.startsWith(POSTGRES_SCHEME)) {
-      return "postgres";
-    }
-    return DEFAULT_STORE;
   }
 
   /** @return a builder with every key at its default */
@@ -516,37 +462,19 @@ public final class TallyConfig {
    */
   static TallyConfig fromEnvironment(
       Map<String, String> systemProperties, Map<String, String> environment) {
-    Objects.requireNonNull(systemProperties, "systemProperties");
-    Objects.requireNonNull(environment, "environment");
-    // Layer by variable form, so that tally.batch.size and TALLY_BATCH_SIZE are one setting.
-    Map<String, String[]> merged = new TreeMap<>();
-    for (Map.Entry<String, String> e : new TreeMap<>(systemProperties).entrySet()) {
-      if (e.getKey().startsWith("tally.")) {
-        merged.put(variable(e.getKey()), new String[] {e.getKey(), e.getValue()});
-      }
-    }
-    for (Map.Entry<String, String> e : new TreeMap<>(environment).entrySet()) {
-      String name = e.getKey();
-      if (!name.startsWith("TALLY_") || name.startsWith(variable(RESERVED))) {
-        continue;
-      }
-      Key<?> key = KEYS_BY_VARIABLE.get(name);
-      String providerKey = name.toLowerCase(Locale.ROOT).replace('_', '.');
-      if (key != null) {
-        merged.put(name, new String[] {key.name, e.getValue()});
-      } else if (isProviderKey(providerKey)) {
-        merged.put(name, new String[] {providerKey, e.getValue()});
-      } else {
-        // Environment variables are a namespace shared with every other tool (TALLY_HOME, …):
-        // name the variable, never its value, and go on.
-        log.warn(
-            "Ignoring environment variable {}: it is not a Tally setting{}", name, hint(name));
-      }
-    }
+    Map<String, String> layered =
+        EnvironmentConfig.layer(
+            systemProperties,
+            environment,
+            variable -> {
+              ConfigKey<?> key = KEYS_BY_VARIABLE.get(variable);
+              return key == null ? null : key.name();
+            },
+            TallyConfig::isProviderKey,
+            KeyHints.variable(RESERVED),
+            TallyConfig::hint);
     Builder b = builder();
-    for (String[] kv : merged.values()) {
-      b.set(kv[0], kv[1]);
-    }
+    layered.forEach(b::set);
     return b.build();
   }
 
@@ -556,24 +484,47 @@ public final class TallyConfig {
   }
 
   /**
-   * Returns the store provider's name: {@code tally.store} when it is set; otherwise the store the
-   * JDBC URL's scheme names ({@code postgres} for {@code jdbc:postgresql:}, {@code h2} for {@code
-   * jdbc:h2:}), and {@value #DEFAULT_STORE} for any other URL or without one.
+   * Returns {@code tally.store} when it is set, else {@value #DEFAULT_STORE}. When it is not set
+   * but {@code tally.jdbc.url} is, Tally chooses the store when it starts, asking the store
+   * providers which one accepts the URL; {@link #configuredStore()} tells whether it was set, and
+   * {@code TallyModule.config()} holds the store chosen.
    *
-   * @return the store provider's name
+   * @return the configured store provider's name, or {@value #DEFAULT_STORE}
    */
   public String store() {
-    return get(STORE);
+    return value(STORE);
+  }
+
+  /**
+   * Returns {@code tally.store} as configured.
+   *
+   * @return the store provider's name, or empty when {@code tally.store} was not set
+   */
+  public Optional<String> configuredStore() {
+    return storeConfigured ? Optional.of(value(STORE)) : Optional.empty();
+  }
+
+  /**
+   * Returns this configuration with {@code tally.store} set, the replica id and everything else
+   * unchanged: the module binds it once the store is chosen from the URL.
+   */
+  TallyConfig withStore(String store) {
+    Builder b = builder();
+    b.values.putAll(values);
+    b.values.put(STORE, store);
+    b.properties.putAll(properties);
+    b.propertyNames.putAll(propertyNames);
+    return new TallyConfig(b, replicaId());
   }
 
   /** @return the backend providers' names, in configured order; unmodifiable */
   public List<String> backends() {
-    return get(BACKENDS);
+    return value(BACKENDS);
   }
 
   /** @return the extra tracker providers' names, in configured order; unmodifiable */
   public List<String> trackers() {
-    return get(TRACKERS);
+    return value(TRACKERS);
   }
 
   /**
@@ -583,42 +534,37 @@ public final class TallyConfig {
    * @return this replica's id
    */
   public UUID replicaId() {
-    return get(REPLICA_ID);
+    return value(REPLICA_ID);
   }
 
   /** @return whether Tally applies missing schema migrations when it starts */
   public boolean migrateOnStart() {
-    return get(MIGRATE_ON_START);
+    return value(MIGRATE_ON_START);
   }
 
   /** @return the prefix of every table name */
   public String tablePrefix() {
-    return get(TABLE_PREFIX);
-  }
-
-  /** @return true when {@code tally.store} was not set and {@link #store()} came from the URL */
-  boolean storeInferred() {
-    return storeInferred;
+    return value(TABLE_PREFIX);
   }
 
   /** @return the database's JDBC URL, if configured */
   public Optional<String> jdbcUrl() {
-    return Optional.ofNullable(get(JDBC_URL));
+    return Optional.ofNullable(value(JDBC_URL));
   }
 
   /** @return the database user, if configured */
   public Optional<String> jdbcUser() {
-    return Optional.ofNullable(get(JDBC_USER));
+    return Optional.ofNullable(value(JDBC_USER));
   }
 
   /** @return the database password, if configured; never log it */
   public Optional<String> jdbcPassword() {
-    return Optional.ofNullable(get(JDBC_PASSWORD));
+    return Optional.ofNullable(value(JDBC_PASSWORD));
   }
 
   /** @return the maximum size of the connection pool Tally creates */
   public int poolSize() {
-    return get(POOL_SIZE);
+    return value(POOL_SIZE);
   }
 
   /**
@@ -630,7 +576,7 @@ public final class TallyConfig {
    * @return the network timeout of the connections the built-in stores use
    */
   public Duration jdbcNetworkTimeout() {
-    Duration set = get(NETWORK_TIMEOUT);
+    Duration set = value(NETWORK_TIMEOUT);
     return set != null ? set : longestFlushTimeout().plus(NETWORK_TIMEOUT_MARGIN);
   }
 
@@ -645,12 +591,12 @@ public final class TallyConfig {
 
   /** @return the network, statement and lock timeout of the schema migrations */
   public Duration jdbcMigrationTimeout() {
-    return get(MIGRATION_TIMEOUT);
+    return value(MIGRATION_TIMEOUT);
   }
 
   /** @return the bound on the whole of {@code Tally.close()} */
   public Duration closeTimeout() {
-    return get(CLOSE_TIMEOUT);
+    return value(CLOSE_TIMEOUT);
   }
 
   /**
@@ -658,12 +604,12 @@ public final class TallyConfig {
    *     the default) rather than starting and buffering
    */
   public boolean requireDatabaseAtStart() {
-    return get(REQUIRE_DATABASE);
+    return value(REQUIRE_DATABASE);
   }
 
   /** @return the flush interval of the trackers that do not set their own */
   public Duration flushInterval() {
-    return get(FLUSH_INTERVAL);
+    return value(FLUSH_INTERVAL);
   }
 
   /** @return how often the last-used tracker writes */
@@ -673,17 +619,17 @@ public final class TallyConfig {
 
   /** @return how long one last-used flush may take */
   public Duration lastUsedFlushTimeout() {
-    return get(LAST_USED_FLUSH_TIMEOUT);
+    return value(LAST_USED_FLUSH_TIMEOUT);
   }
 
   /** @return the bound on the last-used tracker's final flush at close */
   public Duration lastUsedShutdownTimeout() {
-    return get(LAST_USED_SHUTDOWN_TIMEOUT);
+    return value(LAST_USED_SHUTDOWN_TIMEOUT);
   }
 
   /** @return the last-used tracker's timestamp mode */
   public TimestampMode lastUsedTimestampMode() {
-    return get(LAST_USED_TIMESTAMP_MODE);
+    return value(LAST_USED_TIMESTAMP_MODE);
   }
 
   /** @return how often the usage-stats tracker writes */
@@ -693,47 +639,47 @@ public final class TallyConfig {
 
   /** @return how long one usage-stats flush may take */
   public Duration usageStatsFlushTimeout() {
-    return get(USAGE_FLUSH_TIMEOUT);
+    return value(USAGE_FLUSH_TIMEOUT);
   }
 
   /** @return the bound on the usage-stats tracker's final flush at close */
   public Duration usageStatsShutdownTimeout() {
-    return get(USAGE_SHUTDOWN_TIMEOUT);
+    return value(USAGE_SHUTDOWN_TIMEOUT);
   }
 
   /** @return the usage reporter's period */
   public Duration usageReportPeriod() {
-    return get(USAGE_REPORT_PERIOD);
+    return value(USAGE_REPORT_PERIOD);
   }
 
   /** @return connection-log events per database write */
   public int batchSize() {
-    return get(BATCH_SIZE);
+    return value(BATCH_SIZE);
   }
 
   /** @return how often a partial connection-log batch is written */
   public Duration batchFlushInterval() {
-    return get(BATCH_FLUSH_INTERVAL);
+    return value(BATCH_FLUSH_INTERVAL);
   }
 
   /** @return connection-log events queued before {@code write} blocks */
   public int batchQueueCapacity() {
-    return values.containsKey(BATCH_QUEUE_CAPACITY) ? get(BATCH_QUEUE_CAPACITY) : batchSize();
+    return values.containsKey(BATCH_QUEUE_CAPACITY) ? value(BATCH_QUEUE_CAPACITY) : batchSize();
   }
 
   /** @return how long a connection-log {@code write} waits for room in a full queue */
   public Duration batchWriteTimeout() {
-    return get(BATCH_WRITE_TIMEOUT);
+    return value(BATCH_WRITE_TIMEOUT);
   }
 
   /** @return how long one connection-log write to the database may take */
   public Duration batchFlushTimeout() {
-    return get(BATCH_FLUSH_TIMEOUT);
+    return value(BATCH_FLUSH_TIMEOUT);
   }
 
   /** @return the bound on draining the connection log at close */
   public Duration batchShutdownTimeout() {
-    return get(BATCH_SHUTDOWN_TIMEOUT);
+    return value(BATCH_SHUTDOWN_TIMEOUT);
   }
 
   /**
@@ -741,13 +687,13 @@ public final class TallyConfig {
    *     #DEFAULT_RETRY_MAX_ATTEMPTS} (unlimited) when not set
    */
   public int retryMaxAttempts() {
-    return values.containsKey(RETRY_MAX_ATTEMPTS) ? get(RETRY_MAX_ATTEMPTS) : DEFAULT_RETRY_MAX_ATTEMPTS;
+    return values.containsKey(RETRY_MAX_ATTEMPTS) ? value(RETRY_MAX_ATTEMPTS) : DEFAULT_RETRY_MAX_ATTEMPTS;
   }
 
   /** @return connection-log events held in memory at most (queue not included) */
   public int batchMaxPending() {
     return values.containsKey(BATCH_MAX_PENDING)
-        ? get(BATCH_MAX_PENDING)
+        ? value(BATCH_MAX_PENDING)
         : (int) Math.min(MAX_BATCH_MAX_PENDING, Math.max(batchSize(), 10L * batchSize()));
   }
 
@@ -760,59 +706,118 @@ public final class TallyConfig {
    */
   public int batchParallelism() {
     if (values.containsKey(BATCH_PARALLELISM)) {
-      return get(BATCH_PARALLELISM);
+      return value(BATCH_PARALLELISM);
     }
     int cores = Runtime.getRuntime().availableProcessors();
     return Math.min(Math.min(cores, DEFAULT_BATCH_PARALLELISM_CAP), maxParallelism(poolSize()));
   }
 
-  private static int maxParallelism(int poolSize) {
+  static int maxParallelism(int poolSize) {
     return Math.max(1, poolSize - POOL_CONNECTIONS_KEPT);
   }
 
   /** @return the wait before the first retry */
   public Duration retryInitialBackoff() {
-    return get(RETRY_INITIAL_BACKOFF);
+    return value(RETRY_INITIAL_BACKOFF);
   }
 
   /** @return the longest wait between retries */
   public Duration retryMaxBackoff() {
-    return get(RETRY_MAX_BACKOFF);
+    return value(RETRY_MAX_BACKOFF);
   }
 
   /** @return how long connection-log rows are kept; empty (the default) keeps them for ever */
   public Optional<Duration> connectionLogRetention() {
-    return Optional.ofNullable(get(RETENTION));
+    return Optional.ofNullable(value(RETENTION));
   }
 
   /** @return how long after one retention run the next starts */
   public Duration connectionLogRetentionInterval() {
-    return get(RETENTION_INTERVAL);
+    return value(RETENTION_INTERVAL);
   }
 
   /** @return rows one retention delete removes */
   public int connectionLogRetentionBatchSize() {
-    return get(RETENTION_BATCH_SIZE);
+    return value(RETENTION_BATCH_SIZE);
   }
 
   /** @return the health policy every component uses */
   public HealthPolicy healthPolicy() {
-    return HealthPolicy.of(get(HEALTH_DEGRADED_AFTER), get(HEALTH_FAILING_AFTER));
+    return HealthPolicy.of(value(HEALTH_DEGRADED_AFTER), value(HEALTH_FAILING_AFTER));
   }
 
-  /** @return the SLF4J logger name of the {@code slog} backend */
+  /**
+   * Returns {@code tally.backend.slog.logger}, unchecked: the {@code slog} backend checks its keys.
+   *
+   * @return the SLF4J logger name of the {@code slog} backend
+   * @deprecated the {@code slog} backend owns its keys: read {@code
+   *     get(io.tally.backend.slog.SlogBackendProvider.LOGGER)}
+   */
+  @Deprecated(since = "0.2", forRemoval = true)
   public String slogLogger() {
-    return get(SLOG_LOGGER);
+    return property(SLOG_PREFIX + "logger").orElse(DEFAULT_SLOG_LOGGER);
   }
 
-  /** @return the level of the {@code slog} backend's lines */
-  public Level slogLevel() {
-    return get(SLOG_LEVEL);
-  }
-
-  /** @return event fields the {@code slog} backend masks; unmodifiable */
+  /**
+   * Returns {@code tally.backend.slog.redacted-fields}, unchecked: the {@code slog} backend checks
+   * its keys.
+   *
+   * @return event fields the {@code slog} backend masks; unmodifiable
+   * @deprecated the {@code slog} backend owns its keys: read {@code
+   *     get(io.tally.backend.slog.SlogBackendProvider.REDACTED_FIELDS)}
+   */
+  @Deprecated(since = "0.2", forRemoval = true)
   public List<String> slogRedactedFields() {
-    return get(SLOG_REDACTED_FIELDS);
+    return property(SLOG_PREFIX + "redacted-fields").map(ConfigValues::parseList).orElse(List.of());
+  }
+
+  /**
+   * Returns the value of a key, as configured or its default: a key of Tally's own or a
+   * provider's (see {@link ConfigKey}).
+   *
+   * @param <T> the value's type
+   * @param key the key
+   * @return its value
+   * @throws NullPointerException if {@code key} is null
+   * @throws ConfigException if the configured value cannot be read or breaks the key's rule
+   * @throws NoSuchElementException if the key is not set and has no default; use {@link
+   *     #find(ConfigKey)} for such keys
+   */
+  public <T> T get(ConfigKey<T> key) {
+    return find(key)
+        .orElseThrow(
+            () -> new NoSuchElementException(key.name() + " is not set and has no default"));
+  }
+
+  /**
+   * Returns the value of a key, as configured or its default, if it has either.
+   *
+   * @param <T> the value's type
+   * @param key the key
+   * @return its value, or empty when it is not set and has no default
+   * @throws NullPointerException if {@code key} is null
+   * @throws ConfigException if the configured value cannot be read or breaks the key's rule
+   */
+  public <T> Optional<T> find(ConfigKey<T> key) {
+    Objects.requireNonNull(key, "key");
+    Optional<String> raw = property(key.name());
+    return raw.isPresent() ? Optional.of(key.parse(raw.get())) : key.defaultValue();
+  }
+
+  /**
+   * Checks a provider's keys against this configuration and returns every problem: each
+   * configured value of {@code keys} that cannot be read or breaks its rule, and each configured
+   * key under {@code namespace} that is not one of {@code keys} (a typo, with a hint). Tally runs
+   * it for every selected provider that declares keys when it starts; a provider may run it
+   * itself when it is used without Tally.
+   *
+   * @param namespace the provider's prefix, e.g. {@code tally.backend.slog.}
+   * @param keys the provider's keys
+   * @return the problems, empty when there is none; unmodifiable
+   * @throws NullPointerException if an argument or a key is null
+   */
+  public List<String> keyProblems(String namespace, Collection<? extends ConfigKey<?>> keys) {
+    return ProviderKeys.problems(this, namespace, keys, propertyNames.values());
   }
 
   /**
@@ -829,15 +834,15 @@ public final class TallyConfig {
    */
   public Optional<String> property(String key) {
     Objects.requireNonNull(key, "key");
-    Key<?> known = KEYS.get(key);
+    ConfigKey<?> known = KEYS.get(key);
     if (known != null) {
-      return Optional.ofNullable(values.get(known)).map(known::format);
+      return Optional.ofNullable(values.get(known)).map(v -> format(known, v));
     }
-    return Optional.ofNullable(properties.get(variable(key)));
+    return Optional.ofNullable(properties.get(KeyHints.variable(key)));
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof TallyConfig
         && ((TallyConfig) o).values.equals(values)
         && ((TallyConfig) o).properties.equals(properties);
@@ -858,14 +863,14 @@ public final class TallyConfig {
   public String toString() {
     StringBuilder sb = new StringBuilder("TallyConfig{");
     String sep = "";
-    for (Key<?> key : KEYS.values()) {
+    for (ConfigKey<?> key : KEYS.values()) {
       Object value = values.get(key);
       if (value != null) {
-        String shown = key.secret ? MASK : key.format(value);
+        String shown = key.isSecret() ? MASK : format(key, value);
         if (key == JDBC_URL) {
           shown = redactUrl(shown);
         }
-        sb.append(sep).append(key.name).append('=').append(shown);
+        sb.append(sep).append(key.name()).append('=').append(shown);
         sep = ", ";
       }
     }
@@ -890,22 +895,26 @@ public final class TallyConfig {
     return Secrets.redactUrl(url);
   }
 
-  private <T> T get(Key<T> key) {
-    Object value = values.get(key);
-    return value == null ? null : key.cast.apply(value);
+  /** The value of one of Tally's keys; null only for keys without a default that are not set. */
+  private <T> @Nullable T value(ConfigKey<T> key) {
+    Object v = values.get(key);
+    return v == null ? null : key.cast(v);
   }
 
-  private Duration orElse(Key<Duration> key, Key<Duration> fallback) {
-    return values.containsKey(key) ? get(key) : get(fallback);
+  private static <T> String format(ConfigKey<T> key, Object value) {
+    return key.format(key.cast(value));
   }
 
-  /** The environment-variable form of a key: upper case, {@code .} and {@code -} as {@code _}. */
-  static String variable(String key) {
-    return key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  private Duration orElse(ConfigKey<Duration> key, ConfigKey<Duration> fallback) {
+    return values.containsKey(key) ? value(key) : value(fallback);
   }
 
-  private static boolean isProviderKey(String key) {
-    for (String prefix : List.of(STORE_PROPERTIES, BACKEND_PROPERTIES)) {
+  /**
+   * Tells whether a key belongs to a provider: {@code tally.store.<name>.<key>}, {@code
+   * tally.backend.<name>.<key>} or {@code tally.tracker.<name>.<key>}.
+   */
+  static boolean isProviderKey(String key) {
+    for (String prefix : PROVIDER_PREFIXES) {
       if (key.startsWith(prefix)) {
         int dot = key.indexOf('.', prefix.length());
         return dot > prefix.length() && dot < key.length() - 1;
@@ -914,240 +923,18 @@ public final class TallyConfig {
     return false;
   }
 
-  /** Suggests the closest known key for a typo, or nothing. */
+  /** Suggests the closest of Tally's keys for a typo, or nothing. */
   private static String hint(String unknown) {
-    String target = variable(unknown);
-    String best = null;
-    int bestDistance = 4;
-    for (Key<?> key : KEYS.values()) {
-      int d = distance(target, variable(key.name));
-      if (d < bestDistance) {
-        best = key.name;
-        bestDistance = d;
-      }
-    }
-    return best == null ? "" : " (did you mean " + best + "?)";
+    return KeyHints.hint(unknown, KEYS.keySet());
   }
 
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
-  }
-
-  // ---- value parsing
-
-  static Duration parseDuration(String text) {
-    Matcher m = SHORT_DURATION.matcher(text);
-    if (m.matches()) {
-      try {
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-          case "ms":
-            return Duration.ofMillis(n);
-          case "s":
-            return Duration.ofSeconds(n);
-          case "m":
-            return Duration.ofMinutes(n);
-          case "h":
-            return Duration.ofHours(n);
-          default:
-            return Duration.ofDays(n);
-        }
-      } catch (ArithmeticException | NumberFormatException e) {
-        // beyond what a Duration (or a long) holds: far outside the rule, on one side or the other
-        throw new IllegalArgumentException(
-            m.group(1).startsWith("-") ? "must be positive" : TOO_LONG, e);
-      }
-    }
-    try {
-      return Duration.parse(text);
-    } catch (DateTimeParseException | ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "must be a duration such as 250ms, 5s, 1m, 2h or PT5S", e);
-    }
-  }
-
-  /** Formats a duration in the short form when it has one, else ISO-8601. */
-  static String formatDuration(Duration d) {
-    if (d.isNegative() || d.getNano() % 1_000_000 != 0) {
-      return d.toString();
-    }
-    long ms = d.toMillis();
-    long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
-    String[] names = {"d", "h", "m", "s"};
-    for (int i = 0; i < units.length; i++) {
-      if (ms != 0 && ms % units[i] == 0) {
-        return ms / units[i] + names[i];
-      }
-    }
-    return ms + "ms";
-  }
-
-  private static int parseInt(String text) {
-    try {
-      return Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("must be an integer", e);
-    }
-  }
-
-  private static boolean parseBoolean(String text) {
-    if (text.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (text.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException("must be true or false");
-  }
-
-  private static UUID parseUuid(String text) {
-    if (!UUID_TEXT.matcher(text).matches()) {
-      throw new IllegalArgumentException("must be a UUID");
-    }
-    return UUID.fromString(text);
-  }
-
-  private static List<String> parseList(String text) {
-    List<String> out = new ArrayList<>();
-    for (String part : text.split(",", -1)) {
-      String p = part.trim();
-      if (!p.isEmpty()) {
-        out.add(p);
-      }
-    }
-    return List.copyOf(out);
-  }
-
-  private static List<String> castList(Object o) {
-    List<String> out = new ArrayList<>();
-    for (Object e : (List<?>) o) {
-      out.add((String) e);
-    }
-    return Collections.unmodifiableList(out);
-  }
-
-  // ---- key definitions
-
-  private static <T> Key<T> register(Key<T> key) {
-    KEYS.put(key.name, key);
+  private static <T> ConfigKey<T> register(ConfigKey<T> key) {
+    KEYS.put(key.name(), key);
     return key;
   }
 
-  private static Key<String> text(
-      String name, String defaultValue, Predicate<String> rule, String ruleText) {
-    return new Key<>(
-        name,
-        Function.identity(),
-        Function.identity(),
-        String.class::cast,
-        defaultValue,
-        rule,
-        ruleText,
-        false);
-  }
-
-  private static Key<Boolean> flag(String name, boolean defaultValue) {
-    return new Key<>(
-        name,
-        TallyConfig::parseBoolean,
-        String::valueOf,
-        Boolean.class::cast,
-        defaultValue,
-        null,
-        null,
-        false);
-  }
-
-  private static Key<Duration> duration(String name, Duration defaultValue) {
-    return new Key<>(
-        name,
-        TallyConfig::parseDuration,
-        TallyConfig::formatDuration,
-        Duration.class::cast,
-        defaultValue,
-        TallyConfig::durationRule,
-        false);
-  }
-
-  /** @return the rule {@code d} breaks, or null: positive and at most {@link #MAX_DURATION} */
-  private static String durationRule(Duration d) {
-    if (d.isZero() || d.isNegative()) {
-      return "must be positive";
-    }
-    return d.compareTo(MAX_DURATION) > 0 ? TOO_LONG : null;
-  }
-
-  private static Key<Integer> integer(String name, Integer defaultValue, int min, int max) {
-    return new Key<>(
-        name,
-        TallyConfig::parseInt,
-        String::valueOf,
-        Integer.class::cast,
-        defaultValue,
-        n -> n < min ? "must be >= " + min : n > max ? "must be at most " + max : null,
-        false);
-  }
-
-  /** A key whose value is one constant of an enum, spelled in lower case with dashes. */
-  @SafeVarargs
-  private static <E extends Enum<E>> Key<E> choice(
-      String name, Class<E> type, E defaultValue, E... allowed) {
-    Map<String, E> byName = new LinkedHashMap<>();
-    for (E e : allowed) {
-      byName.put(spell(e), e);
-    }
-    String ruleText = "must be one of " + String.join(", ", byName.keySet());
-    return new Key<>(
-        name,
-        s -> {
-          E v = byName.get(s.toLowerCase(Locale.ROOT).replace('_', '-'));
-          if (v == null) {
-            throw new IllegalArgumentException(ruleText);
-          }
-          return v;
-        },
-        TallyConfig::spell,
-        type::cast,
-        defaultValue,
-        null,
-        null,
-        false);
-  }
-
-  private static String spell(Enum<?> e) {
-    return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
-  }
-
-  private static Key<List<String>> list(
-      String name, List<String> defaultValue, Predicate<List<String>> rule, String ruleText) {
-    return new Key<>(
-        name,
-        TallyConfig::parseList,
-        l -> String.join(",", l),
-        TallyConfig::castList,
-        defaultValue,
-        rule,
-        ruleText,
-        false);
-  }
-
-  private static Key<List<String>> names(String name, List<String> defaultValue) {
-    return list(
+  private static ConfigKey<List<String>> names(String name, List<String> defaultValue) {
+    return ConfigKey.list(
         name,
         defaultValue,
         l -> l.stream().allMatch(n -> NAME.matcher(n).matches()) && new LinkedHashSet<>(l).size() == l.size(),
@@ -1155,83 +942,62 @@ public final class TallyConfig {
             + " (lower-case letters, digits, '-' and '_')");
   }
 
-  /** One known key: how to read, show and check its value. */
-  private static final class Key<T> {
-    final String name;
-    final Function<String, T> parser;
-    final Function<T, String> formatter;
-    final Function<Object, T> cast;
-    final T defaultValue;
-    final Function<T, String> rule; // the rule a value breaks, or null
-    final boolean secret;
-
-    Key(
-        String name,
-        Function<String, T> parser,
-        Function<T, String> formatter,
-        Function<Object, T> cast,
-        T defaultValue,
-        Predicate<T> rule,
-        String ruleText,
-        boolean secret) {
-      this(
-          name,
-          parser,
-          formatter,
-          cast,
-          defaultValue,
-          rule == null ? null : v -> rule.test(v) ? null : ruleText,
-          secret);
-    }
-
-    Key(
-        String name,
-        Function<String, T> parser,
-        Function<T, String> formatter,
-        Function<Object, T> cast,
-        T defaultValue,
-        Function<T, String> rule,
-        boolean secret) {
-      this.name = name;
-      this.parser = parser;
-      this.formatter = formatter;
-      this.cast = cast;
-      this.defaultValue = defaultValue;
-      this.rule = rule;
-      this.secret = secret;
-    }
-
-    String format(Object value) {
-      return formatter.apply(cast.apply(value));
-    }
-
-    /** @return the problem with {@code value}, or null */
-    String check(Object value, String shown) {
-      String broken = rule == null ? null : rule.apply(cast.apply(value));
-      if (broken == null) {
-        return null;
-      }
-      return name + " was '" + (secret ? MASK : shown) + "' but " + broken;
-    }
-  }
-
   /**
    * Builds a {@link TallyConfig}. Setters record values; {@link #build()} checks them all and
    * reports every problem at once. Not thread-safe.
    */
   public static final class Builder {
-    private final Map<Key<?>, Object> values = new HashMap<>();
-    private final Map<Key<?>, String> shown = new HashMap<>();
+    private final Map<ConfigKey<?>, Object> values = new HashMap<>();
+    private final Map<ConfigKey<?>, String> shown = new HashMap<>();
     private final Map<String, String> problems = new TreeMap<>();
     private final Map<String, String> properties = new HashMap<>();
     private final Map<String, String> propertyNames = new HashMap<>();
+    private final Map<String, List<ConfigKey<?>>> declared = new LinkedHashMap<>();
 
     private Builder() {}
 
-    private <T> Builder put(Key<T> key, T value) {
+    private <T> Builder put(ConfigKey<T> key, T value) {
       values.put(key, value);
-      shown.put(key, key.formatter.apply(value));
-      problems.remove(key.name);
+      shown.put(key, key.format(value));
+      problems.remove(key.name());
+      return this;
+    }
+
+    /**
+     * Sets a key from its value: one of Tally's keys or a provider's ({@link ConfigKey}), for
+     * example {@code set(SlogBackendProvider.LEVEL, Level.WARN)}. The value is stored in its string
+     * form; a value that breaks the key's rule is reported by {@link #build()}.
+     *
+     * @param <T> the value's type
+     * @param key the key
+     * @param value its value
+     * @return this
+     * @throws NullPointerException if {@code key} or {@code value} is null
+     */
+    public <T> Builder set(ConfigKey<T> key, T value) {
+      Objects.requireNonNull(key, "key");
+      String text = key.format(Objects.requireNonNull(value, "value"));
+      String broken = key.check(value);
+      set(key.name(), text);
+      if (broken != null) {
+        problems.put(key.name(), key.problem(text, broken));
+      }
+      return this;
+    }
+
+    /**
+     * Declares a provider's keys, so that {@link #build()} checks them together with Tally's own
+     * (as {@link TallyConfig#keyProblems} does) and one {@link ConfigException} lists every
+     * problem. Tally checks the selected providers' keys again when it starts; declaring them here
+     * only reports their problems earlier.
+     *
+     * @param namespace the provider's prefix, e.g. {@code tally.backend.slog.}
+     * @param keys the provider's keys, e.g. {@code new SlogBackendProvider().keys()}
+     * @return this
+     * @throws NullPointerException if an argument or a key is null
+     */
+    public Builder declare(String namespace, List<? extends ConfigKey<?>> keys) {
+      declared.put(Objects.requireNonNull(namespace, "namespace"), List.copyOf(keys));
       return this;
     }
 
@@ -1247,12 +1013,13 @@ public final class TallyConfig {
     public Builder set(String key, String value) {
       Objects.requireNonNull(key, "key");
       Objects.requireNonNull(value, "value");
-      Key<?> known = KEYS.get(key);
+      ConfigKey<?> known = KEYS.get(key);
       if (known != null) {
-        setKnown(known, known.secret ? value : value.trim());
+        setKnown(known, known.isSecret() ? value : value.trim());
       } else if (isProviderKey(key)) {
-        properties.put(variable(key), value.trim());
-        propertyNames.put(variable(key), key);
+        properties.put(KeyHints.variable(key), value.trim());
+        propertyNames.put(KeyHints.variable(key), key);
+        problems.remove(key);
       } else if (!key.startsWith(RESERVED)) {
         problems.put(
             key,
@@ -1263,17 +1030,15 @@ public final class TallyConfig {
       return this;
     }
 
-    private <T> void setKnown(Key<T> key, String value) {
+    private <T> void setKnown(ConfigKey<T> key, String value) {
       try {
-        T parsed = key.parser.apply(value);
+        T parsed = key.read(value);
         values.put(key, parsed);
         shown.put(key, value);
-        problems.remove(key.name);
+        problems.remove(key.name());
       } catch (IllegalArgumentException e) {
         values.remove(key);
-        problems.put(
-            key.name,
-            key.name + " was '" + (key.secret ? MASK : value) + "' but " + e.getMessage());
+        problems.put(key.name(), key.problem(value, e.getMessage()));
       }
     }
 
@@ -1583,27 +1348,32 @@ public final class TallyConfig {
     }
 
     /**
+     * Sets {@code tally.backend.slog.logger}; the {@code slog} backend checks it when Tally starts.
+     *
      * @param slogLogger {@code tally.backend.slog.logger}
      * @return this
+     * @deprecated the {@code slog} backend owns its keys: use {@code
+     *     set(SlogBackendProvider.LOGGER, name)}
      */
+    @Deprecated(since = "0.2", forRemoval = true)
     public Builder slogLogger(String slogLogger) {
-      return put(SLOG_LOGGER, Objects.requireNonNull(slogLogger, "slogLogger"));
+      return set(SLOG_PREFIX + "logger", Objects.requireNonNull(slogLogger, "slogLogger"));
     }
 
     /**
-     * @param slogLevel {@code tally.backend.slog.level}
-     * @return this
-     */
-    public Builder slogLevel(Level slogLevel) {
-      return put(SLOG_LEVEL, Objects.requireNonNull(slogLevel, "slogLevel"));
-    }
-
-    /**
+     * Sets {@code tally.backend.slog.redacted-fields}; the {@code slog} backend checks it when
+     * Tally starts.
+     *
      * @param fields {@code tally.backend.slog.redacted-fields}
      * @return this
+     * @deprecated the {@code slog} backend owns its keys: use {@code
+     *     set(SlogBackendProvider.REDACTED_FIELDS, List.of(fields))}
      */
+    @Deprecated(since = "0.2", forRemoval = true)
     public Builder slogRedactedFields(String... fields) {
-      return put(SLOG_REDACTED_FIELDS, List.of(Objects.requireNonNull(fields, "fields")));
+      return set(
+          SLOG_PREFIX + "redacted-fields",
+          ConfigValues.formatList(List.of(Objects.requireNonNull(fields, "fields"))));
     }
 
     /**
@@ -1616,57 +1386,30 @@ public final class TallyConfig {
      */
     public TallyConfig build() {
       Map<String, String> all = new TreeMap<>(problems);
-      for (Map.Entry<Key<?>, Object> e : values.entrySet()) {
-        String problem = e.getKey().check(e.getValue(), shown.get(e.getKey()));
+      for (Map.Entry<ConfigKey<?>, Object> e : values.entrySet()) {
+        String problem = problemOf(e.getKey(), e.getValue(), shown.get(e.getKey()));
         if (problem != null) {
-          all.put(e.getKey().name, problem);
+          all.put(e.getKey().name(), problem);
         }
       }
-      Duration initial = (Duration) values.getOrDefault(RETRY_INITIAL_BACKOFF, DEFAULT_RETRY_INITIAL_BACKOFF);
-      Duration max = (Duration) values.getOrDefault(RETRY_MAX_BACKOFF, DEFAULT_RETRY_MAX_BACKOFF);
-      if (!all.containsKey(RETRY_MAX_BACKOFF.name)
-          && !all.containsKey(RETRY_INITIAL_BACKOFF.name)
-          && max.compareTo(initial) < 0) {
-        all.put(
-            RETRY_MAX_BACKOFF.name,
-            RETRY_MAX_BACKOFF.name
-                + " was '"
-                + formatDuration(max)
-                + "' but must be >= "
-                + RETRY_INITIAL_BACKOFF.name
-                + " ('"
-                + formatDuration(initial)
-                + "')");
-      }
-      Integer maxPending = (Integer) values.get(BATCH_MAX_PENDING);
-      int size = (Integer) values.getOrDefault(BATCH_SIZE, DEFAULT_BATCH_SIZE);
-      if (maxPending != null && !all.containsKey(BATCH_MAX_PENDING.name) && maxPending < size) {
-        all.put(
-            BATCH_MAX_PENDING.name,
-            BATCH_MAX_PENDING.name + " was '" + maxPending + "' but must be >= tally.batch.size ('" + size + "')");
-      }
-      Integer parallelism = (Integer) values.get(BATCH_PARALLELISM);
-      int pool = (Integer) values.getOrDefault(POOL_SIZE, DEFAULT_POOL_SIZE);
-      if (parallelism != null
-          && !all.containsKey(BATCH_PARALLELISM.name)
-          && parallelism > maxParallelism(pool)) {
-        all.put(
-            BATCH_PARALLELISM.name,
-            BATCH_PARALLELISM.name
-                + " was '"
-                + parallelism
-                + "' but must be <= tally.jdbc.pool-size - "
-                + POOL_CONNECTIONS_KEPT
-                + " ('"
-                + maxParallelism(pool)
-                + "'), so the other components keep a connection");
+      CrossKeyRules.check(values, all);
+      UUID replicaId = (UUID) values.get(REPLICA_ID);
+      TallyConfig config = new TallyConfig(this, replicaId != null ? replicaId : UUID.randomUUID());
+      for (Map.Entry<String, List<ConfigKey<?>>> d : declared.entrySet()) {
+        for (String problem : config.keyProblems(d.getKey(), d.getValue())) {
+          all.put(problem.substring(0, Math.max(0, problem.indexOf(' '))), problem);
+        }
       }
       List<String> list = new ArrayList<>(all.values());
       if (!list.isEmpty()) {
         throw new ConfigException(list);
       }
-      UUID replicaId = (UUID) values.get(REPLICA_ID);
-      return new TallyConfig(this, replicaId != null ? replicaId : UUID.randomUUID());
+      return config;
+    }
+
+    private static <T> @Nullable String problemOf(ConfigKey<T> key, Object value, String shown) {
+      String broken = key.check(key.cast(value));
+      return broken == null ? null : key.problem(shown, broken);
     }
   }
 }

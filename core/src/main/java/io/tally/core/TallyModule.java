@@ -121,7 +121,12 @@ public final class TallyModule extends AbstractModule {
     return new Builder(config);
   }
 
-  /** @return the configuration this module wires */
+  /**
+   * Returns the configuration this module wires: the one given, with {@code tally.store} set to
+   * the store chosen from {@code tally.jdbc.url} when it was not set.
+   *
+   * @return the configuration this module wires
+   */
   public TallyConfig config() {
     return config;
   }
@@ -348,7 +353,8 @@ public final class TallyModule extends AbstractModule {
 
     /**
      * Passes a store provider explicitly; it wins over a discovered one with the same name. It is
-     * used only if {@code tally.store} names it.
+     * used only if {@code tally.store} names it, or, with {@code tally.store} unset, if it is the
+     * one provider that accepts {@code tally.jdbc.url}.
      *
      * @param provider the provider, e.g. {@code new PostgresStoreProvider(dataSource)}
      * @return this
@@ -383,27 +389,6 @@ public final class TallyModule extends AbstractModule {
     }
 
     /**
-     * The store's name: {@code tally.store}; when that was not set, the one provider (passed or
-     * discovered) whose {@link StoreProvider#acceptsJdbcUrl} takes {@code tally.jdbc.url}, else
-     * the configuration's own choice.
-     */
-    private String storeName(List<StoreProvider> discovered) {
-      if (!config.storeInferred() || config.jdbcUrl().isEmpty()) {
-        return config.store();
-      }
-      String url = config.jdbcUrl().get();
-      java.util.TreeSet<String> accepting = new java.util.TreeSet<>();
-      for (List<StoreProvider> providers : List.of(storeProviders, discovered)) {
-        for (StoreProvider p : providers) {
-          if (p.acceptsJdbcUrl(url)) {
-            accepting.add(p.name());
-          }
-        }
-      }
-      return accepting.size() == 1 ? accepting.first() : config.store();
-    }
-
-    /**
      * Chooses the configured providers and builds the module. No provider opens or creates
      * anything yet.
      *
@@ -415,15 +400,17 @@ public final class TallyModule extends AbstractModule {
     public TallyModule build() {
       List<String> problems = new ArrayList<>();
       List<StoreProvider> discoveredStores = loader.load(StoreProvider.class);
-      String storeName = storeName(discoveredStores);
+      String storeName = StoreChoice.choose(config, storeProviders, discoveredStores, problems);
       List<StoreProvider> store =
-          new ProviderSelection<>(
-                  "StoreProvider", StoreProvider::name, discoveredStores, storeProviders)
-              .select(
-                  "tally.store",
-                  List.of(storeName),
-                  problems,
-                  name -> KnownProviders.missingStore(name, config));
+          storeName == null
+              ? List.of()
+              : new ProviderSelection<>(
+                      "StoreProvider", StoreProvider::name, discoveredStores, storeProviders)
+                  .select(
+                      "tally.store",
+                      List.of(storeName),
+                      problems,
+                      name -> KnownProviders.missingStore(name, config));
       if (problems.isEmpty()) {
         problems.addAll(
             KnownProviders.storeProblems(
@@ -447,10 +434,15 @@ public final class TallyModule extends AbstractModule {
                   loader.load(TrackerProvider.class),
                   trackerProviders)
               .select("tally.trackers", config.trackers(), problems);
+      problems.addAll(ProviderKeys.problems(config, store, backends, trackers));
       if (!problems.isEmpty()) {
         throw new ConfigException(problems);
       }
-      return new TallyModule(config, store.get(0), backends, trackers);
+      // The store chosen from the URL becomes tally.store, so that every reader (providers, the
+      // start-up log, Tally.config()) sees the store in use.
+      TallyConfig chosen =
+          config.configuredStore().isPresent() ? config : config.withStore(store.get(0).name());
+      return new TallyModule(chosen, store.get(0), backends, trackers);
     }
   }
 }

@@ -1,11 +1,13 @@
 package io.tally.backend.nats;
 
+import io.tally.core.ConfigKey;
 import io.tally.core.TallyConfig;
 import io.tally.core.backend.Backend;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.spi.BackendProvider;
 import io.tally.core.spi.ProviderContext;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The {@code nats} backend provider: a {@link NatsBackend} configured by the {@code
@@ -33,6 +35,17 @@ public final class NatsBackendProvider implements BackendProvider {
   }
 
   /**
+   * Returns the {@code tally.backend.nats.*} keys (the package comment lists them), so that Tally
+   * checks them when it starts.
+   *
+   * @return this provider's keys
+   */
+  @Override
+  public List<ConfigKey<?>> keys() {
+    return NatsKeys.ALL;
+  }
+
+  /**
    * Connects, creates or checks the stream, and starts the relay if enabled.
    *
    * @throws io.tally.core.ConfigException listing every bad {@code tally.backend.nats.*} value
@@ -43,7 +56,7 @@ public final class NatsBackendProvider implements BackendProvider {
   public Backend<ConnectionEvent> create(ProviderContext context) {
     TallyConfig c = context.config();
     Settings s = new Settings(c);
-    String url = s.string(PREFIX + "url", DEFAULT_URL);
+    String url = s.string(NatsKeys.URL, DEFAULT_URL);
     NatsStream stream = stream(s, c.tablePrefix());
     NatsBackend.Builder publisher =
         NatsBackend.builder()
@@ -51,35 +64,36 @@ public final class NatsBackendProvider implements BackendProvider {
             .stream(stream)
             .clock(context.clock())
             .healthPolicy(c.healthPolicy())
-            .maxInFlight(s.integer(PREFIX + "max-in-flight", NatsBackend.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000))
-            .writeTimeout(s.duration(PREFIX + "write-timeout", NatsBackend.DEFAULT_WRITE_TIMEOUT))
-            .publishTimeout(s.duration(PREFIX + "publish-timeout", NatsBackend.DEFAULT_PUBLISH_TIMEOUT))
-            .maxAttempts(s.integer(PREFIX + "retry.max-attempts", 0, 0, Integer.MAX_VALUE))
-            .synchronous(s.bool(PREFIX + "synchronous", false))
-            .shutdownTimeout(s.duration(PREFIX + "shutdown-timeout", NatsBackend.DEFAULT_SHUTDOWN_TIMEOUT));
-    backoff(s, "retry.", NatsBackend.DEFAULT_INITIAL_BACKOFF, NatsBackend.DEFAULT_MAX_BACKOFF, publisher::backoff);
+            .maxInFlight(s.get(NatsKeys.MAX_IN_FLIGHT))
+            .writeTimeout(s.get(NatsKeys.WRITE_TIMEOUT))
+            .publishTimeout(s.get(NatsKeys.PUBLISH_TIMEOUT))
+            .maxAttempts(s.get(NatsKeys.RETRY_MAX_ATTEMPTS))
+            .synchronous(s.get(NatsKeys.SYNCHRONOUS))
+            .shutdownTimeout(s.get(NatsKeys.SHUTDOWN_TIMEOUT));
+    backoff(s, NatsKeys.RETRY_INITIAL_BACKOFF, NatsKeys.RETRY_MAX_BACKOFF, publisher::backoff);
     NatsRelay.Builder relay = null;
-    if (s.bool(PREFIX + "relay.enabled", false)) {
+    if (s.get(NatsKeys.RELAY_ENABLED)) {
       relay =
           NatsRelay.builder(context.stores().connectionLog())
               .url(url)
               .stream(stream)
               .clock(context.clock())
               .healthPolicy(c.healthPolicy())
-              .batchSize(s.integer(PREFIX + "relay.batch-size", NatsRelay.DEFAULT_BATCH_SIZE, 1, 100_000))
-              .flushInterval(s.duration(PREFIX + "relay.flush-interval", NatsRelay.DEFAULT_FLUSH_INTERVAL))
-              .flushTimeout(s.duration(PREFIX + "relay.flush-timeout", NatsRelay.DEFAULT_FLUSH_TIMEOUT))
-              .ackWait(s.duration(PREFIX + "relay.ack-wait", NatsRelay.DEFAULT_ACK_WAIT))
-              .shutdownTimeout(s.duration(PREFIX + "relay.shutdown-timeout", NatsRelay.DEFAULT_SHUTDOWN_TIMEOUT));
-      String durable = s.string(PREFIX + "relay.durable", null);
+              .batchSize(s.get(NatsKeys.RELAY_BATCH_SIZE))
+              .flushInterval(s.get(NatsKeys.RELAY_FLUSH_INTERVAL))
+              .flushTimeout(s.get(NatsKeys.RELAY_FLUSH_TIMEOUT))
+              .ackWait(s.get(NatsKeys.RELAY_ACK_WAIT))
+              .shutdownTimeout(s.get(NatsKeys.RELAY_SHUTDOWN_TIMEOUT));
+      String durable = s.string(NatsKeys.RELAY_DURABLE, null);
       if (durable != null) {
         relay.durable(durable);
       }
-      int maxAckPending = s.integer(PREFIX + "relay.max-ack-pending", 0, 0, 10_000_000);
+      int maxAckPending = s.get(NatsKeys.RELAY_MAX_ACK_PENDING);
       if (maxAckPending > 0) {
         relay.maxAckPending(maxAckPending);
       }
-      backoff(s, "relay.retry.", NatsRelay.DEFAULT_INITIAL_BACKOFF, NatsRelay.DEFAULT_MAX_BACKOFF, relay::backoff);
+      backoff(
+          s, NatsKeys.RELAY_RETRY_INITIAL_BACKOFF, NatsKeys.RELAY_RETRY_MAX_BACKOFF, relay::backoff);
     }
     s.check();
     NatsBackend backend = publisher.build();
@@ -97,41 +111,34 @@ public final class NatsBackendProvider implements BackendProvider {
   private static NatsStream stream(Settings s, String tablePrefix) {
     NatsStream.Builder b = NatsStream.builder();
     try {
-      b.name(s.string(PREFIX + "stream", NatsStream.defaultName(tablePrefix)));
+      b.name(s.string(NatsKeys.STREAM, NatsStream.defaultName(tablePrefix)));
     } catch (IllegalArgumentException e) {
-      s.problem(PREFIX + "stream: " + e.getMessage());
+      s.problem(NatsKeys.STREAM.name() + ": " + e.getMessage());
     }
     try {
-      b.subject(s.string(PREFIX + "subject", NatsStream.defaultSubject(tablePrefix)));
+      b.subject(s.string(NatsKeys.SUBJECT, NatsStream.defaultSubject(tablePrefix)));
     } catch (IllegalArgumentException e) {
-      s.problem(PREFIX + "subject: " + e.getMessage());
+      s.problem(NatsKeys.SUBJECT.name() + ": " + e.getMessage());
     }
-    return b.replicas(s.integer(PREFIX + "replicas", NatsStream.DEFAULT_REPLICAS, 1, 5))
-        .duplicateWindow(s.duration(PREFIX + "duplicate-window", NatsStream.DEFAULT_DUPLICATE_WINDOW))
-        .maxBytes(limit(s, "max-bytes"))
-        .maxMessages(limit(s, "max-messages"))
-        .create(s.bool(PREFIX + "create-stream", true))
+    return b.replicas(s.get(NatsKeys.REPLICAS))
+        .duplicateWindow(s.get(NatsKeys.DUPLICATE_WINDOW))
+        .maxBytes(s.get(NatsKeys.MAX_BYTES))
+        .maxMessages(s.get(NatsKeys.MAX_MESSAGES))
+        .create(s.get(NatsKeys.CREATE_STREAM))
         .build();
-  }
-
-  private static long limit(Settings s, String key) {
-    long v = s.number(PREFIX + key, -1, -1, Long.MAX_VALUE);
-    if (v == 0) {
-      s.problem(PREFIX + key + " was '0' but must be positive or -1 (none)");
-      return -1;
-    }
-    return v;
   }
 
   private interface BackoffSetter {
     void set(Duration initial, Duration max);
   }
 
-  private static void backoff(Settings s, String infix, Duration initial, Duration max, BackoffSetter setter) {
-    Duration i = s.duration(PREFIX + infix + "initial-backoff", initial);
-    Duration m = s.duration(PREFIX + infix + "max-backoff", max);
+  private static void backoff(
+      Settings s, ConfigKey<Duration> initialKey, ConfigKey<Duration> maxKey, BackoffSetter setter) {
+    Duration i = s.get(initialKey);
+    Duration m = s.get(maxKey);
     if (m.compareTo(i) < 0) {
-      s.problem(PREFIX + infix + "max-backoff was " + m + " but must be at least " + PREFIX + infix + "initial-backoff " + i);
+      s.problem(
+          maxKey.name() + " was " + m + " but must be at least " + initialKey.name() + " " + i);
       return;
     }
     setter.set(i, m);

@@ -1,108 +1,39 @@
 package io.tally.backend.nats;
 
 import io.tally.core.ConfigException;
+import io.tally.core.ConfigKey;
 import io.tally.core.TallyConfig;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Reads the provider's {@code tally.backend.nats.*} keys from a {@link TallyConfig}, collecting
- * every bad value, and holds the argument checks the builders share.
+ * Reads the provider's {@code tally.backend.nats.*} keys ({@link NatsKeys}) from a {@link
+ * TallyConfig} with core's parsing, collecting every bad value (Tally checks them at start too,
+ * but the provider may be used on its own), and holds the argument checks the builders share.
  */
 final class Settings {
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
-
   private final TallyConfig config;
   private final List<String> problems = new ArrayList<>();
 
   Settings(TallyConfig config) {
     this.config = config;
+    problems.addAll(config.keyProblems(NatsBackendProvider.PREFIX, NatsKeys.ALL));
   }
 
-  String string(String key, String fallback) {
-    return config.property(key).map(String::trim).filter(v -> !v.isEmpty()).orElse(fallback);
-  }
-
-  int integer(String key, int fallback, int min, int max) {
-    return (int) number(key, fallback, min, max);
-  }
-
-  long number(String key, long fallback, long min, long max) {
-    String raw = string(key, null);
-    if (raw == null) {
-      return fallback;
-    }
+  /** The key's value, or its default when the value is bad (the problem is already listed). */
+  <T> T get(ConfigKey<T> key) {
     try {
-      long v = Long.parseLong(raw);
-      if (v < min || v > max) {
-        problems.add(key + " was '" + raw + "' but must be " + min + " to " + max);
-        return fallback;
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      problems.add(key + " was '" + Wire.shorten(raw) + "' but must be an integer");
-      return fallback;
+      return config.get(key);
+    } catch (ConfigException e) {
+      return key.defaultValue().orElseThrow();
     }
   }
 
-  boolean bool(String key, boolean fallback) {
-    String raw = string(key, null);
-    if (raw == null) {
-      return fallback;
-    }
-    if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(raw);
-    }
-    problems.add(key + " was '" + Wire.shorten(raw) + "' but must be true or false");
-    return fallback;
-  }
-
-  /** Reads a duration written {@code 250ms}, {@code 5s}, {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601. */
-  Duration duration(String key, Duration fallback) {
-    String raw = string(key, null);
-    if (raw == null) {
-      return fallback;
-    }
-    Duration d = parseDuration(raw.toLowerCase(Locale.ROOT));
-    if (d == null) {
-      problems.add(key + " was '" + Wire.shorten(raw) + "' but must be a duration such as 250ms, 5s, 1m or PT5S");
-      return fallback;
-    }
-    if (d.isZero() || d.isNegative() || d.compareTo(TallyConfig.MAX_DURATION) > 0) {
-      problems.add(key + " was '" + raw + "' but must be positive and at most 365d");
-      return fallback;
-    }
-    return d;
-  }
-
-  private static Duration parseDuration(String s) {
-    Matcher m = DURATION.matcher(s);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      switch (m.group(2)) {
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
-      }
-    }
-    try {
-      return Duration.parse(s.toUpperCase(Locale.ROOT));
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+  /** A text key's value; empty counts as unset. */
+  String string(ConfigKey<String> key, String fallback) {
+    return config.find(key).filter(v -> !v.isEmpty()).orElse(fallback);
   }
 
   /** Records a problem found while building from the values read. */

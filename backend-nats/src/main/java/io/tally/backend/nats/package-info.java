@@ -62,6 +62,9 @@
  * relay.enabled}, {@code relay.durable}, {@code relay.batch-size}, {@code relay.flush-interval},
  * {@code relay.flush-timeout}, {@code relay.ack-wait}, {@code relay.max-ack-pending}, {@code
  * relay.retry.initial-backoff}, {@code relay.retry.max-backoff}, {@code relay.shutdown-timeout};
- * the README's table gives defaults and bounds.
+ * the README's table gives defaults and bounds. The provider declares them ({@code keys()}), so
+ * Tally checks them when it starts, with core's syntax (durations {@code 250ms}, {@code 5s}, …,
+ * positive and at most {@code 365d}), together with every other problem; any other key under
+ * {@code tally.backend.nats.} is reported as a typo.
  */
 package io.tally.backend.nats;

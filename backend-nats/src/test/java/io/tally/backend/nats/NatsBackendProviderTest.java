@@ -81,7 +81,7 @@ class NatsBackendProviderTest {
             .build();
     assertThatThrownBy(() -> new NatsBackendProvider().create(ProviderContext.of(config, null, ManualClock.create())))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("tally.backend.nats.replicas was '7' but must be 1 to 5")
+        .hasMessageContaining("tally.backend.nats.replicas was '7' but must be at most 5")
         .hasMessageContaining("tally.backend.nats.write-timeout was 'soon'")
         .hasMessageContaining("tally.backend.nats.subject")
         .hasMessageContaining("tally.backend.nats.relay.enabled was 'yes' but must be true or false");

@@ -16,5 +16,24 @@
  * {@code connection_status} (as in the reference's slog exporter); absent values are logged as
  * {@code null} so every event has every key; redaction names are checked against the key list so
  * a typo fails at build time; the level check comes first, so a disabled logger costs one call.
+ *
+ * <table>
+ *   <caption>Keys of the {@code slog} backend, checked when Tally starts</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code tally.backend.slog.logger}</td><td>{@code io.tally.connection_log}</td>
+ *       <td>the SLF4J logger the {@code slog} backend writes to; not empty</td></tr>
+ *   <tr><td>{@code tally.backend.slog.level}</td><td>{@code info}</td>
+ *       <td>the level of its log lines: {@code trace}, {@code debug}, {@code info}, {@code warn}
+ *       or {@code error}</td></tr>
+ *   <tr><td>{@code tally.backend.slog.redacted-fields}</td><td>(none)</td>
+ *       <td>event fields the {@code slog} backend logs as {@code [redacted]}, comma-separated,
+ *       as it names them ({@code ip}, {@code user_agent}, …; see {@code SlogBackend.FIELDS})</td></tr>
+ * </table>
+ *
+ * <p>The keys are declared by {@link io.tally.backend.slog.SlogBackendProvider#keys()}: a bad
+ * value, or any other key under {@code tally.backend.slog.} (a typo), fails {@code Tally.start}
+ * in one {@code ConfigException} with every other problem. Set them as text ({@code
+ * tally.backend.slog.level=warn}) or typed: {@code
+ * TallyConfig.builder().set(SlogBackendProvider.LEVEL, Level.WARN)}.
  */
 package io.tally.backend.slog;

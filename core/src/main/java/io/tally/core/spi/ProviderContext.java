@@ -9,8 +9,8 @@ import java.util.Objects;
 /** What a provider gets to build its stores, backend or tracker from. */
 public interface ProviderContext {
   /**
-   * Returns the configuration; a provider reads its own keys with {@link
-   * TallyConfig#property(String)}.
+   * Returns the configuration; a provider reads its declared keys with {@link
+   * TallyConfig#get(io.tally.core.ConfigKey)}, others with {@link TallyConfig#property(String)}.
    *
    * @return the configuration
    */

@@ -1,5 +1,8 @@
 package io.tally.core.spi;
 
+import io.tally.core.ConfigKey;
+import java.util.List;
+
 /**
  * A named factory for a {@link Stores} bundle, found with {@link java.util.ServiceLoader}
  * (register the class in {@code META-INF/services/io.tally.core.spi.StoreProvider}) and chosen
@@ -41,5 +44,20 @@ public interface StoreProvider {
    */
   default boolean acceptsJdbcUrl(String jdbcUrl) {
     return false;
+  }
+
+  /**
+   * Returns the keys this provider reads, each under {@code tally.store.<name>.}, so that Tally checks
+   * them when it starts, together with every other selected provider's and its own, and reports
+   * every problem in one {@link io.tally.core.ConfigException}: values that cannot be read or break
+   * their rule, and keys under that prefix that are not declared (with a "did you mean" hint).
+   * Read them with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}. A {@code
+   * default} method: a provider that declares no key (the default) is not checked, and reads its
+   * keys with {@link io.tally.core.TallyConfig#property(String)}.
+   *
+   * @return this provider's keys; empty unless overridden
+   */
+  default List<ConfigKey<?>> keys() {
+    return List.of();
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.google.inject.Module;
+import io.tally.backend.slog.SlogBackendProvider;
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
 import io.tally.core.Health;
@@ -85,8 +86,8 @@ abstract class AbstractTallyEndToEndTest {
                     .backends("db", "slog")
                     .replicaId(REPLICA)
                     .tablePrefix(prefix())
-                    .slogLogger(loggerName)
-                    .slogRedactedFields("ip"))
+                    .set(SlogBackendProvider.LOGGER, loggerName)
+                    .set(SlogBackendProvider.REDACTED_FIELDS, List.of("ip")))
             .build();
     Module manualClock = binder -> binder.bind(Clock.class).toInstance(clock);
     Instant t0 = clock.now();

@@ -23,7 +23,7 @@ class StartErrorMessagesTest {
           + " h2 (io.tally:tally-store-h2) takes jdbc:h2: or no URL;";
 
   @Test
-  void aMistypedPostgresUrlSaysTheStoreWasInferredAndWhatEachStoreTakes() {
+  void aMistypedPostgresUrlSaysNoStoreTakesItAndWhatEachStoreTakes() {
     TallyConfig config =
         TallyConfig.from(
             Map.of("tally.jdbc.url", "jdbc:postgres://db.internal/app?user=app&password=s3cret"));
@@ -37,11 +37,10 @@ class StartErrorMessagesTest {
             m ->
                 assertThat(m)
                     .startsWith(
-                        "tally.jdbc.url starts with 'jdbc:postgres:', which the h2 store does not"
-                            + " take: tally.store was not set, so it was inferred from the URL as"
-                            + " 'h2' (the default for URLs that are not jdbc:postgresql:). Fix the"
-                            + " URL (did you mean jdbc:postgresql:?), or set tally.store to the"
-                            + " provider that takes it. "
+                        "tally.store is not set and no StoreProvider takes tally.jdbc.url"
+                            + " ('jdbc:postgres:'); found: h2, postgres. Fix the URL (did you mean"
+                            + " jdbc:postgresql:?), or set tally.store to the provider that takes"
+                            + " it. "
                             + BUILT_IN)
                     .doesNotContain("s3cret")
                     .doesNotContain("db.internal"));
@@ -65,10 +64,11 @@ class StartErrorMessagesTest {
         .first()
         .asString()
         .startsWith(
-            "tally.store names 'postgres' but no StoreProvider has that name; found: h2."
-                + " Add io.tally:tally-store-postgres to your dependencies. tally.store was not"
-                + " set, so it was inferred from tally.jdbc.url ('jdbc:postgresql:') as 'postgres';"
-                + " built-in stores: postgres (io.tally:tally-store-postgres) takes")
+            "tally.store is not set and no StoreProvider takes tally.jdbc.url"
+                + " ('jdbc:postgresql:'); found: h2. The postgres store takes it: add"
+                + " io.tally:tally-store-postgres to your dependencies, or set tally.store to the"
+                + " provider that takes it. Built-in stores: postgres (io.tally:tally-store-postgres)"
+                + " takes")
         .doesNotContain("db.internal");
   }
 

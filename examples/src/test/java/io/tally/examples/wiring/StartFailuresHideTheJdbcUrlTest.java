@@ -65,16 +65,15 @@ class StartFailuresHideTheJdbcUrlTest {
   }
 
   @Test
-  void anotherDatabasesUrlFallsToH2WhichRefusesIt() {
+  void anotherDatabasesUrlIsTakenByNoStoreOnTheClassPath() {
     Failure f = start(Map.of("tally.jdbc.url", "jdbc:mysql://127.0.0.1:1/db?password=hunter2"));
 
     assertThat(((ConfigException) f.thrown).problems())
         .containsExactly(
-            "tally.jdbc.url starts with 'jdbc:mysql:', which the h2 store does not take:"
-                + " tally.store was not set, so it was inferred from the URL as 'h2' (the default"
-                + " for URLs that are not jdbc:postgresql:). The mariadb store takes it: set"
-                + " tally.store=mariadb and add io.tally:tally-store-mariadb. Built-in stores:"
-                + " postgres (io.tally:tally-store-postgres) takes jdbc:postgresql:; h2"
+            "tally.store is not set and no StoreProvider takes tally.jdbc.url ('jdbc:mysql:');"
+                + " found: h2, postgres. The mariadb store takes it: add"
+                + " io.tally:tally-store-mariadb to your dependencies, or set tally.store to the"
+                + " provider that takes it. Built-in stores: postgres (io.tally:tally-store-postgres) takes jdbc:postgresql:; h2"
                 + " (io.tally:tally-store-h2) takes jdbc:h2: or no URL; mariadb"
                 + " (io.tally:tally-store-mariadb) takes jdbc:mariadb: or jdbc:mysql:");
     f.assertHidden();

@@ -105,7 +105,7 @@ class PostgresStoreProviderTest {
       b.jdbcPassword(pg.password());
     }
     TallyConfig config = b.build();
-    assertThat(config.store()).isEqualTo("postgres");
+    assertThat(new PostgresStoreProvider().acceptsJdbcUrl(pg.jdbcUrl())).isTrue();
 
     Stores stores = new PostgresStoreProvider().open(ProviderContext.of(config, null, clock));
     stores.close();
