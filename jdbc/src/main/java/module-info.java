@@ -5,6 +5,7 @@
  */
 module io.tally.jdbc {
   requires transitive io.tally.core;
+  requires transitive java.sql; // its API speaks DataSource and Connection (core holds no JDBC)
 
   exports io.tally.jdbc;
 }

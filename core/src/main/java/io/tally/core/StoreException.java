@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A store could not do what it was asked. Thrown by the built-in stores, wrapping the
- * underlying cause (for example a {@link java.sql.SQLException}).
+ * underlying cause (for example a {@code java.sql.SQLException}).
  *
  * <p>Each exception says what kind of failure it is ({@link #kind()}), because components react
  * differently: a {@link Kind#TRANSIENT} failure (connection lost, timeout, serialization
