@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the Go reference's
- * approach, over 10,000 workspaces and 1,000 users.
+ * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the approach of
+ * Coder's control plane (Go), the reference design, over 10,000 workspaces and 1,000 users.
  *
  * <ul>
  *   <li>{@code tally}: the tracker with a do-nothing store, system clock, flush every second.
@@ -98,7 +98,10 @@ public class UsageStatsBenchmark {
     }
   }
 
-  /** The reference's approach: a mutex around sets and counters, the delta swapped by a flush. */
+  /**
+   * The approach of Coder's control plane (Go): a mutex around sets and counters, the delta
+   * swapped by a flush.
+   */
   @State(Scope.Benchmark)
   public static class Reference {
     private final Object lock = new Object();
@@ -144,7 +147,7 @@ public class UsageStatsBenchmark {
         if (!usageSinceLastFlush) {
           return;
         }
-        // the snapshot the reference takes; its database write is the do-nothing store here
+        // the snapshot Coder's tracker takes; its database write is the do-nothing store here
         workspacesDelta = new HashSet<>();
         usersDelta = new HashSet<>();
         allowedRequests = 0;
@@ -188,7 +191,7 @@ public class UsageStatsBenchmark {
   }
 
   /**
-   * The reference's lock around two sets and two counters.
+   * Coder's lock around two sets and two counters.
    *
    * @param s the reference tracker
    * @param c this thread's cursor
@@ -200,7 +203,7 @@ public class UsageStatsBenchmark {
   }
 
   /**
-   * The reference's lock around four sets and two counters, as its {@code Track} does.
+   * Coder's lock around four sets and two counters, as its {@code Track} does.
    *
    * @param s the reference tracker
    * @param c this thread's cursor

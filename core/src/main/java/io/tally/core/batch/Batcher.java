@@ -68,33 +68,6 @@ import java.util.function.ToIntFunction;
  */
 public interface Batcher<T> extends Backend<T>, TallyComponent {
 
-  /** Drop reason {@link DropReasons#QUEUE_FULL}, under its old name. */
-  String DROP_QUEUE_FULL = DropReasons.QUEUE_FULL;
-
-  /** Drop reason {@link DropReasons#RETRIES_EXHAUSTED}, under its old name. */
-  String DROP_RETRIES_EXHAUSTED = DropReasons.RETRIES_EXHAUSTED;
-
-  /** Drop reason {@link DropReasons#RETRY_QUEUE_FULL}, under its old name. */
-  String DROP_RETRY_QUEUE_FULL = DropReasons.RETRY_QUEUE_FULL;
-
-  /**
-   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "shutdown_timeout"}).
-   *
-   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
-   *     not write under that one reason
-   */
-  @Deprecated
-  String DROP_SHUTDOWN_TIMEOUT = DropReasons.SHUTDOWN;
-
-  /**
-   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "closed"}).
-   *
-   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
-   *     not write under that one reason
-   */
-  @Deprecated
-  String DROP_CLOSED = DropReasons.SHUTDOWN;
-
   /**
    * Starts a builder for a batcher in front of {@code store}.
    *

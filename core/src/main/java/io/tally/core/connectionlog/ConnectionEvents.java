@@ -22,8 +22,8 @@ import java.util.UUID;
  *
  * <ol>
  *   <li>the times always combine to the earliest {@code connectTime} and the latest
- *       {@code disconnectTime}, whatever order the events arrive in (the reference lost an
- *       earlier connect that arrived after its disconnect; this keeps it);
+ *       {@code disconnectTime}, whatever order the events arrive in (Coder's control plane (Go)
+ *       lost an earlier connect that arrived after its disconnect; this keeps it);
  *   <li>a disconnect wins over a connect: the merged event has the disconnect's id, status,
  *       code, reason and other fields;
  *   <li>between two events of the same status the later {@code time} wins (on a tie, the one

@@ -198,7 +198,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       dropRemaining();
       throw new IllegalStateException(
           name + " tracker was closed while markUsed ran; the entry was dropped (reason '"
-              + DROPPED_SHUTDOWN + "')");
+              + DropReasons.SHUTDOWN + "')");
     }
   }
 
@@ -465,7 +465,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
               + " (stats reason '{}')",
           name,
           n,
-          DROPPED_SHUTDOWN);
+          DropReasons.SHUTDOWN);
     }
   }
 
@@ -482,7 +482,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       return b.accepted(accepted.sum())
           .coalesced(coalesced.sum())
           .flushedRows(flushedRows)
-          .dropped(DROPPED_SHUTDOWN, droppedAtShutdown)
+          .dropped(DropReasons.SHUTDOWN, droppedAtShutdown)
           .dropped(DropReasons.REJECTED, droppedRejected)
           .pending(pending.mappingCount() + inFlight)
           .build();
