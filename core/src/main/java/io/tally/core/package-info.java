@@ -77,4 +77,7 @@
  * H2StoreProvider().open(ProviderContext.of(config, null, clock))} returns the three stores over
  * a pool built from a {@link io.tally.core.TallyConfig}.
  */
+@NullMarked
 package io.tally.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -64,4 +64,7 @@
  * relay.retry.initial-backoff}, {@code relay.retry.max-backoff}, {@code relay.shutdown-timeout};
  * the README's table gives defaults and bounds.
  */
+@NullMarked
 package io.tally.backend.nats;
+
+import org.jspecify.annotations.NullMarked;

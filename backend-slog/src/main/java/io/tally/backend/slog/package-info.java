@@ -18,4 +18,7 @@
  * the key list so a typo fails at build time; the level check comes first, so a disabled logger
  * costs one call.
  */
+@NullMarked
 package io.tally.backend.slog;
+
+import org.jspecify.annotations.NullMarked;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
@@ -197,7 +198,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     int queueCapacity; // 0: maxBatchSize
     Coalescing<T> coalescing = Coalescing.none();
     RetryPolicy retryPolicy = RetryPolicy.defaults();
-    RetryMode retryMode; // null: MERGE_BACK
+    @Nullable RetryMode retryMode; // null: MERGE_BACK
     int retryQueueCapacity = DEFAULT_RETRY_QUEUE_CAPACITY;
     int maxPendingItems; // 0: DEFAULT_MAX_PENDING_BATCHES * maxBatchSize
     Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -208,7 +209,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
-    ToIntFunction<? super T> truncations; // null: items are never truncated
+    @Nullable ToIntFunction<? super T> truncations; // null: items are never truncated
     String name = DEFAULT_NAME;
     int parallelism = DEFAULT_PARALLELISM;
 

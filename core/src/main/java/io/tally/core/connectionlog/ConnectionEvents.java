@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The coalescing rules of the connection log, for the batcher and for stores.
@@ -118,7 +119,7 @@ public final class ConnectionEvents {
   }
 
   /** The row key of {@code e}, or null when it has no connection id (never merged). */
-  private static RowKey rowKey(ConnectionEvent e) {
+  private static @Nullable RowKey rowKey(ConnectionEvent e) {
     return e.connectionId() == null ? null : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 

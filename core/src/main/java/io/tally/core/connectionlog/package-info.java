@@ -43,4 +43,7 @@
  *       neither waits.
  * </ul>
  */
+@NullMarked
 package io.tally.core.connectionlog;
+
+import org.jspecify.annotations.NullMarked;

@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -186,7 +187,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /** Records the encoded time {@code t}; {@code far} is the time when {@code t} is a far marker. */
-  private void record(K id, long t, Instant far) {
+  private void record(K id, long t, @Nullable Instant far) {
     accepted.increment();
     if (insertOrFold(id, t, far)) {
       coalesced.increment();

@@ -67,4 +67,7 @@
  *       flushing thread.
  * </ul>
  */
+@NullMarked
 package io.tally.core.lastused;
+
+import org.jspecify.annotations.NullMarked;

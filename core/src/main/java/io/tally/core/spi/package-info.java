@@ -26,4 +26,7 @@
  * (tally-core: a {@code Batcher} over the store's connection-log store), {@code slog}
  * (tally-backend-slog) and {@code nats} (tally-backend-nats).
  */
+@NullMarked
 package io.tally.core.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -139,4 +139,7 @@
  * pending + dropped} at all times. The reporter's {@code flushes} count collections that
  * returned a summary.
  */
+@NullMarked
 package io.tally.core.usagestats;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,4 +5,7 @@
  * It lives here rather than in {@code io.tally.core.internal} so that the internal package stays a
  * leaf that depends on nothing above it.
  */
+@NullMarked
 package io.tally.core.connectionlog.db;
+
+import org.jspecify.annotations.NullMarked;
