@@ -10,10 +10,9 @@
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // Guice 7 is automatic
 module io.tally.core {
-  // Nullness annotations on the API: needed to compile against core, not to run it.
-  requires static transitive org.jspecify;
   requires transitive com.google.guice; // Tally.start(config, Module...) takes Guice modules
-  requires transitive org.slf4j; // TallyConfig exposes org.slf4j.event.Level
+  requires transitive org.slf4j; // providers log through SLF4J as core does
+  requires static transitive org.jspecify; // @NullMarked / @Nullable on the public API
   // What Guice needs at run time, named so that it is resolved on the module path.
   requires com.google.common;
   requires jakarta.inject;

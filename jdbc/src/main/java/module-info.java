@@ -4,8 +4,8 @@
  * the stores built on it.
  */
 module io.tally.jdbc {
-  requires transitive io.tally.core;
   requires transitive java.sql; // its API speaks DataSource and Connection (core holds no JDBC)
+  requires transitive io.tally.core;
 
   exports io.tally.jdbc;
 }
