@@ -112,8 +112,8 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     return dataSource;
   }
 
-  /** @return the class's database name, or null before the fixture started */
-  public @Nullable String database() {
+  /** @return the class's database name */
+  public String database() {
     return database;
   }
 

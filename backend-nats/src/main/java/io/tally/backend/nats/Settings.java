@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Reads the provider's {@code tally.backend.nats.*} keys from a {@link TallyConfig}, collecting
@@ -26,7 +25,7 @@ final class Settings {
     this.config = config;
   }
 
-  @Nullable String string(String key, @Nullable String fallback) {
+  String string(String key, String fallback) {
     return config.property(key).map(String::trim).filter(v -> !v.isEmpty()).orElse(fallback);
   }
 
