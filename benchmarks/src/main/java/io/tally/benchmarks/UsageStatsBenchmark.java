@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code tally}: the tracker with a do-nothing store, system clock, flush every second.
  *   <li>{@code referenceTwoSets}: one lock around adding to two hash sets (workspaces, users) and
  *       two counters, the delta swapped out by a flush every second: the same work as Tally's.
- *   <li>{@code referenceFourSets}: what the reference's {@code Track} literally does under its
+ *   <li>{@code referenceFourSets}: what Coder's {@code Track} literally does under its
  *       mutex: cumulative and delta sets for both, four set adds and two counters.
  * </ul>
  *
@@ -193,7 +193,7 @@ public class UsageStatsBenchmark {
   /**
    * Coder's lock around two sets and two counters.
    *
-   * @param s the reference tracker
+   * @param s Coder's tracker, as written here
    * @param c this thread's cursor
    */
   @Benchmark
@@ -205,7 +205,7 @@ public class UsageStatsBenchmark {
   /**
    * Coder's lock around four sets and two counters, as its {@code Track} does.
    *
-   * @param s the reference tracker
+   * @param s Coder's tracker, as written here
    * @param c this thread's cursor
    */
   @Benchmark
