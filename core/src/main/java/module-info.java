@@ -4,11 +4,12 @@
  * <p>A real module (not only an {@code Automatic-Module-Name}) so that an application on the
  * module path gets what core needs resolved (SLF4J, Guice, Guava, jakarta.inject) without {@code
  * --add-modules}. Providers ({@code tally-store-*}, {@code tally-backend-*}) are found as services.
- * A package added to core must be exported here to be usable on the module path.
+ * A package added to core must be exported here to be usable on the module path (the {@code db}
+ * backend's package, {@code io.tally.core.connectionlog.db}, is found as a service and stays
+ * unexported).
  */
 @SuppressWarnings({"requires-automatic", "requires-transitive-automatic"}) // Guice 7 is automatic
 module io.tally.core {
-  requires transitive java.sql;
   requires transitive com.google.guice; // Tally.start(config, Module...) takes Guice modules
   requires transitive org.slf4j; // providers log through SLF4J as core does
   requires static transitive org.jspecify; // @NullMarked / @Nullable on the public API
@@ -31,5 +32,7 @@ module io.tally.core {
   uses io.tally.core.spi.BackendProvider;
   uses io.tally.core.spi.TrackerProvider;
 
-  provides io.tally.core.spi.BackendProvider with io.tally.core.internal.DbBackendProvider;
+  // The "db" backend: its package (io.tally.core.connectionlog.db) is deliberately not exported;
+  // ServiceLoader instantiates it through this clause.
+  provides io.tally.core.spi.BackendProvider with io.tally.core.connectionlog.db.DbBackendProvider;
 }

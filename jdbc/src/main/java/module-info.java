@@ -4,6 +4,7 @@
  * the stores built on it.
  */
 module io.tally.jdbc {
+  requires transitive java.sql; // its API speaks DataSource and Connection (core holds no JDBC)
   requires transitive io.tally.core;
   requires static transitive org.jspecify;
   // HikariPools only, optional at run time: a store that opens a HikariCP pool requires it itself

@@ -35,8 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       system clock.
  *   <li>{@code chmMerge}: the floor the design budget names, a bare
  *       {@code ConcurrentHashMap.merge(id, at, later)} into a map that is never drained.
- *   <li>{@code referenceSyncSet}: the Go reference's approach, a {@code HashSet.add} inside a
- *       {@code synchronized} block, the set swapped for an empty one every second.
+ *   <li>{@code referenceSyncSet}: the approach of Coder's control plane (Go), a {@code
+ *       HashSet.add} inside a {@code synchronized} block, the set swapped for an empty one every
+ *       second.
  * </ul>
  *
  * <p>Not final: JMH subclasses benchmark classes in its generated code.
@@ -105,7 +106,10 @@ public class LastUsedBenchmark {
     public MergeFloor() {}
   }
 
-  /** The reference's approach: one lock around a hash set, swapped out by a flush. */
+  /**
+   * The approach of Coder's control plane (Go): one lock around a hash set, swapped out by a
+   * flush.
+   */
   @State(Scope.Benchmark)
   public static class SyncSet {
     private final Object lock = new Object();
@@ -199,7 +203,7 @@ public class LastUsedBenchmark {
   }
 
   /**
-   * The reference: {@code synchronized} {@code HashSet.add}.
+   * Coder's approach: {@code synchronized} {@code HashSet.add}.
    *
    * @param s the set
    * @param c this thread's cursor

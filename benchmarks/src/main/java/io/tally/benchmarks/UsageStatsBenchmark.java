@@ -29,14 +29,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the Go reference's
- * approach, over 10,000 workspaces and 1,000 users.
+ * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the approach of
+ * Coder's control plane (Go), the reference design, over 10,000 workspaces and 1,000 users.
  *
  * <ul>
  *   <li>{@code tally}: the tracker with a do-nothing store, system clock, flush every second.
  *   <li>{@code referenceTwoSets}: one lock around adding to two hash sets (workspaces, users) and
  *       two counters, the delta swapped out by a flush every second: the same work as Tally's.
- *   <li>{@code referenceFourSets}: what the reference's {@code Track} literally does under its
+ *   <li>{@code referenceFourSets}: what Coder's {@code Track} literally does under its
  *       mutex: cumulative and delta sets for both, four set adds and two counters.
  * </ul>
  *
@@ -98,7 +98,10 @@ public class UsageStatsBenchmark {
     }
   }
 
-  /** The reference's approach: a mutex around sets and counters, the delta swapped by a flush. */
+  /**
+   * The approach of Coder's control plane (Go): a mutex around sets and counters, the delta
+   * swapped by a flush.
+   */
   @State(Scope.Benchmark)
   public static class Reference {
     private final Object lock = new Object();
@@ -144,7 +147,7 @@ public class UsageStatsBenchmark {
         if (!usageSinceLastFlush) {
           return;
         }
-        // the snapshot the reference takes; its database write is the do-nothing store here
+        // the snapshot Coder's tracker takes; its database write is the do-nothing store here
         workspacesDelta = new HashSet<>();
         usersDelta = new HashSet<>();
         allowedRequests = 0;
@@ -188,9 +191,9 @@ public class UsageStatsBenchmark {
   }
 
   /**
-   * The reference's lock around two sets and two counters.
+   * Coder's lock around two sets and two counters.
    *
-   * @param s the reference tracker
+   * @param s Coder's tracker, as written here
    * @param c this thread's cursor
    */
   @Benchmark
@@ -200,9 +203,9 @@ public class UsageStatsBenchmark {
   }
 
   /**
-   * The reference's lock around four sets and two counters, as its {@code Track} does.
+   * Coder's lock around four sets and two counters, as its {@code Track} does.
    *
-   * @param s the reference tracker
+   * @param s Coder's tracker, as written here
    * @param c this thread's cursor
    */
   @Benchmark

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of one component's counters, taken by {@code stats()}.
@@ -25,7 +26,7 @@ public final class ComponentStats {
   private final long retries;
   private final Map<String, Long> dropped;
   private final int consecutiveFailures;
-  private final Instant lastSuccess;
+  private final @Nullable Instant lastSuccess;
   private final long pending;
   private final long callbackFailures;
   private final long truncated;
@@ -142,7 +143,7 @@ public final class ComponentStats {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     if (!(o instanceof ComponentStats)) {
       return false;
     }
@@ -210,7 +211,7 @@ public final class ComponentStats {
     private long retries;
     private final Map<String, Long> dropped = new TreeMap<>();
     private int consecutiveFailures;
-    private Instant lastSuccess;
+    private @Nullable Instant lastSuccess;
     private long pending;
     private long callbackFailures;
     private long truncated;
@@ -277,7 +278,7 @@ public final class ComponentStats {
     }
 
     /** @param at time of the last successful flush, or null @return this */
-    public Builder lastSuccess(Instant at) {
+    public Builder lastSuccess(@Nullable Instant at) {
       this.lastSuccess = at;
       return this;
     }

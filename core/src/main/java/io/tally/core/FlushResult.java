@@ -3,6 +3,7 @@ package io.tally.core;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one flush did: how many rows it handed to the store, how long it took and how it ended.
@@ -27,9 +28,9 @@ public final class FlushResult {
   private final Outcome outcome;
   private final int rows;
   private final Duration duration;
-  private final Throwable failure;
+  private final @Nullable Throwable failure;
 
-  private FlushResult(Outcome outcome, int rows, Duration duration, Throwable failure) {
+  private FlushResult(Outcome outcome, int rows, Duration duration, @Nullable Throwable failure) {
     this.outcome = outcome;
     this.rows = rows;
     this.duration = duration;

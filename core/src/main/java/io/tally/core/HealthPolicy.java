@@ -2,6 +2,7 @@ package io.tally.core;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * When a component reports {@link Health#DEGRADED} or {@link Health#FAILING}.
@@ -71,7 +72,7 @@ public final class HealthPolicy {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof HealthPolicy
         && ((HealthPolicy) o).degradedAfterFailures == degradedAfterFailures
         && ((HealthPolicy) o).failingAfter.equals(failingAfter);

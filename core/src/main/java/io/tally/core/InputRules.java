@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The input rules: what every value handed to Tally must satisfy so that every built-in store
@@ -111,7 +112,8 @@ public final class InputRules {
    * @return {@code value}
    * @throws IllegalArgumentException naming the field, the shortened value and the rule
    */
-  public static String requireText(String value, String field, int maxLength) {
+  public static @Nullable String requireText(
+      @Nullable String value, String field, int maxLength) {
     if (value == null) {
       return null;
     }
@@ -141,7 +143,8 @@ public final class InputRules {
    * @throws IllegalArgumentException naming the field, the shortened value and the rule, for a NUL
    *     or a lone surrogate
    */
-  public static String truncateText(String value, String field, int maxLength) {
+  public static @Nullable String truncateText(
+      @Nullable String value, String field, int maxLength) {
     if (value == null) {
       return null;
     }

@@ -1,10 +1,11 @@
 package io.tally.core;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A store could not do what it was asked. Thrown by the built-in stores, wrapping the
- * underlying cause (for example a {@link java.sql.SQLException}).
+ * underlying cause (for example a {@code java.sql.SQLException}).
  *
  * <p>Each exception says what kind of failure it is ({@link #kind()}), because components react
  * differently: a {@link Kind#TRANSIENT} failure (connection lost, timeout, serialization
@@ -39,9 +40,9 @@ public class StoreException extends RuntimeException {
    * An exception of kind {@link Kind#UNKNOWN}.
    *
    * @param message what failed, never containing credentials
-   * @param cause the underlying exception
+   * @param cause the underlying exception, or null
    */
-  public StoreException(String message, Throwable cause) {
+  public StoreException(String message, @Nullable Throwable cause) {
     this(message, cause, Kind.UNKNOWN);
   }
 
@@ -60,7 +61,7 @@ public class StoreException extends RuntimeException {
    * @param kind what kind of failure this is
    * @throws NullPointerException if {@code kind} is null
    */
-  public StoreException(String message, Throwable cause, Kind kind) {
+  public StoreException(String message, @Nullable Throwable cause, Kind kind) {
     super(message, cause);
     this.kind = Objects.requireNonNull(kind, "kind");
   }

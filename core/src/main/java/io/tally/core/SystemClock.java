@@ -1,6 +1,5 @@
 package io.tally.core;
 
-import io.tally.core.internal.TallyThreadFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -8,7 +7,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,24 @@ final class SystemClock implements Clock {
   private final ExecutorService runners;
 
   private SystemClock() {
-    scheduler = new ScheduledThreadPoolExecutor(1, new TallyThreadFactory("clock"));
+    scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("clock"));
     scheduler.setRemoveOnCancelPolicy(true);
-    runners = Executors.newCachedThreadPool(new TallyThreadFactory("timer"));
+    runners = Executors.newCachedThreadPool(daemonThreads("timer"));
+  }
+
+  /**
+   * Daemon threads named {@code tally-<component>-<n>}, as {@code internal.TallyThreadFactory}
+   * makes them; written out here because {@code io.tally.core.internal} uses {@link Clock}, and the
+   * root package must not use it back (ArchitectureTest: no package cycles).
+   */
+  private static ThreadFactory daemonThreads(String component) {
+    String prefix = "tally-" + component + "-";
+    AtomicInteger counter = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tally, started: the three components wired to the configured store and backends, with one
@@ -335,10 +336,10 @@ public final class Tally implements AutoCloseable {
     final TallyConfig config;
     final List<Started> started = new ArrayList<>();
     final List<TallyComponent> components = new ArrayList<>();
-    LastUsedTracker<UUID> lastUsed;
-    UsageStatsTracker usageStats;
-    UsageStatsReporter usageReporter;
-    FanOut<ConnectionEvent> connectionLog;
+    @Nullable LastUsedTracker<UUID> lastUsed; // each set as its component starts
+    @Nullable UsageStatsTracker usageStats;
+    @Nullable UsageStatsReporter usageReporter;
+    @Nullable FanOut<ConnectionEvent> connectionLog;
 
     Startup(TallyConfig config) {
       this.config = config;

@@ -45,8 +45,10 @@
  *       process in the usual one-configuration-per-process setup, and never shared by two Tally
  *       instances in one JVM); Tally logs it at start.
  *   <li>{@link io.tally.core.Tally#close()} never throws: a component that fails to close is
- *       logged at ERROR and the rest still close. Each component bounds its final flush by its own
- *       shutdown timeout, so close takes at most the sum of them.
+ *       logged at ERROR and the rest still close. The components close in parallel within one
+ *       budget, {@code tally.close-timeout}, each bounding its final flush by its own shutdown
+ *       timeout; what has not finished when the budget is spent is logged at ERROR and left to
+ *       finish on its own thread, and the stores are closed after them.
  * </ul>
  *
  * <h2>Without Guice</h2>
@@ -75,4 +77,7 @@
  * H2StoreProvider().open(ProviderContext.of(config, null, clock))} returns the three stores over
  * a pool built from a {@link io.tally.core.TallyConfig}.
  */
+@NullMarked
 package io.tally.core;
+
+import org.jspecify.annotations.NullMarked;

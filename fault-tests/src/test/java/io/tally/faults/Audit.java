@@ -1,7 +1,7 @@
 package io.tally.faults;
 
 import io.tally.core.ComponentStats;
-import io.tally.core.batch.Batcher;
+import io.tally.core.DropReasons;
 import io.tally.core.usagestats.UsageSummary;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ConservationCheck;
@@ -168,7 +168,7 @@ final class Audit {
         } catch (AssertionError e) {
           problems.add(e.getMessage());
         }
-        long refused = s.dropped().getOrDefault(Batcher.DROP_QUEUE_FULL, 0L);
+        long refused = s.dropped().getOrDefault(DropReasons.QUEUE_FULL, 0L);
         refusedWrites += refused;
         if (s.droppedTotal() > refused || s.pending() > 0) {
           problems.add(s.component() + " dropped " + s.dropped() + " and left " + s.pending() + " pending: " + s);

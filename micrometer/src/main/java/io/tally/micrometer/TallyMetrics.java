@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Micrometer {@link MeterBinder} over Tally: every component's {@link ComponentStats} and
@@ -99,7 +100,7 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
           FlushResult.Outcome.SUCCESS, FlushResult.Outcome.FAILED, FlushResult.Outcome.TIMED_OUT);
 
   private final Tags extraTags;
-  private volatile Watched watched;
+  private volatile @Nullable Watched watched; // null until monitor(...)
   private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
   /** Per registry and component: the drop reasons that have a meter already. */
   private final Map<MeterRegistry, Map<String, Set<String>>> reasons = new ConcurrentHashMap<>();

@@ -3,4 +3,7 @@
  * every component's counters, health and flush durations, named {@code tally.<component>.<metric>}
  * and tagged with the replica id.
  */
+@NullMarked
 package io.tally.micrometer;
+
+import org.jspecify.annotations.NullMarked;

@@ -17,6 +17,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,10 +275,10 @@ public abstract class ConnectionLogRetentionContract {
    */
   private final class Recording implements ConnectionLogStore {
     final ConnectionLogStore delegate;
-    final Runnable hook;
+    final @Nullable Runnable hook;
     final AtomicInteger calls = new AtomicInteger();
 
-    Recording(ConnectionLogStore delegate, Runnable hook) {
+    Recording(ConnectionLogStore delegate, @Nullable Runnable hook) {
       this.delegate = delegate;
       this.hook = hook;
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One stored connection-log row, as the contract tests compare it: the columns of
@@ -47,14 +48,14 @@ public record ConnectionLogRow(
     String workspaceName,
     String agentName,
     String type,
-    Integer code,
-    String ip,
-    String userAgent,
-    UUID userId,
-    String slugOrPort,
-    UUID connectionId,
-    Instant disconnectTime,
-    String disconnectReason) {
+    @Nullable Integer code,
+    @Nullable String ip,
+    @Nullable String userAgent,
+    @Nullable UUID userId,
+    @Nullable String slugOrPort,
+    @Nullable UUID connectionId,
+    @Nullable Instant disconnectTime,
+    @Nullable String disconnectReason) {
 
   /** Orders rows by connect time, then id: the order {@link #readAll} returns. */
   public static final Comparator<ConnectionLogRow> ORDER =
@@ -97,7 +98,11 @@ public record ConnectionLogRow(
    * @param newCode code, or null
    * @return the copy
    */
-  public ConnectionLogRow withSession(Instant connect, Instant disconnect, String reason, Integer newCode) {
+  public ConnectionLogRow withSession(
+      Instant connect,
+      @Nullable Instant disconnect,
+      @Nullable String reason,
+      @Nullable Integer newCode) {
     return new ConnectionLogRow(
         id, connect, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, type,
         newCode, ip, userAgent, userId, slugOrPort, connectionId, disconnect, reason);

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A TCP proxy for fault tests: it listens on {@code 127.0.0.1} on a free port, forwards every
@@ -78,7 +79,7 @@ public final class FaultProxy implements AutoCloseable {
     private final int nth;
     private final AfterDrop then;
     private final AtomicInteger seen = new AtomicInteger();
-    private volatile String sent;
+    private volatile @Nullable String sent;
     private volatile boolean swallowed;
 
     private ReplyDrop(Predicate<String> statement, int nth, AfterDrop then) {
@@ -98,7 +99,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** @return the text of the statement whose reply is dropped, or null before {@link #fired()} */
-    public String statement() {
+    public @Nullable String statement() {
       return sent;
     }
 
@@ -374,7 +375,7 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /** @return the plan that {@code sql} fires, or null */
-  ReplyDrop match(String sql) {
+  @Nullable ReplyDrop match(String sql) {
     for (ReplyDrop d : drops) {
       if (d.matches(sql)) {
         drops.remove(d);

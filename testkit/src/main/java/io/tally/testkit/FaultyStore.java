@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps any store (anything behind an interface) and injects faults into its calls: fail the
@@ -46,7 +47,7 @@ public final class FaultyStore<S> {
   private final AtomicLong calls = new AtomicLong();
   private final AtomicLong faultsInjected = new AtomicLong();
   private final AtomicInteger blockedNow = new AtomicInteger();
-  private volatile CountDownLatch gate; // non-null while calls block
+  private volatile @Nullable CountDownLatch gate; // non-null while calls block
 
   private FaultyStore(S delegate, S proxy) {
     this.delegate = delegate;

@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.util.Locale;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -37,8 +38,8 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
   private final String serverUrl;
   private final String user;
   private final String password;
-  private String database;
-  private DataSource dataSource;
+  private @Nullable String database; // set while started
+  private @Nullable DataSource dataSource;
 
   private MariaDbDatabase() {
     String url = System.getenv(URL_VARIABLE);

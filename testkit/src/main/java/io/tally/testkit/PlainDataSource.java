@@ -4,11 +4,12 @@ import java.io.PrintWriter;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /** The parts of a fixture's {@link DataSource} that do nothing: no log writer, no JUL logger. */
 abstract class PlainDataSource implements DataSource {
   @Override
-  public PrintWriter getLogWriter() {
+  public @Nullable PrintWriter getLogWriter() {
     return null;
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link PostgresDatabase} fixture's data source: a small pool with no dependency, so a test
@@ -201,7 +202,8 @@ final class PooledDataSource extends PlainDataSource {
     }
 
     @Override
-    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+    public @Nullable Object invoke(Object proxy, Method method, @Nullable Object @Nullable [] args)
+        throws Throwable {
       switch (method.getName()) {
         case "close":
           synchronized (this) {

@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -67,9 +68,9 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
       org.slf4j.LoggerFactory.getLogger(PostgresDatabase.class);
   private static Server server; // resolved once per JVM
 
-  private String schema;
-  private String url;
-  private PooledDataSource dataSource;
+  private @Nullable String schema; // set while started
+  private @Nullable String url;
+  private @Nullable PooledDataSource dataSource;
 
   private PostgresDatabase() {}
 
@@ -168,7 +169,7 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     return server().source;
   }
 
-  private <T> T requireStarted(T value) {
+  private <T> T requireStarted(@Nullable T value) {
     if (value == null) {
       throw new IllegalStateException(
           "PostgresDatabase is not started: register it with @RegisterExtension on a static field");
@@ -248,7 +249,7 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
             + String.join("; ", tried));
   }
 
-  private static Server fromTestcontainers(List<String> tried) {
+  private static @Nullable Server fromTestcontainers(List<String> tried) {
     try {
       Class<?> factory = Class.forName("org.testcontainers.DockerClientFactory");
       Object instance = factory.getMethod("instance").invoke(null);
@@ -277,7 +278,7 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     return null;
   }
 
-  private static Server fromZonky(List<String> tried) {
+  private static @Nullable Server fromZonky(List<String> tried) {
     if ("root".equals(System.getProperty("user.name"))) {
       tried.add("embedded PostgreSQL: refuses to run as root");
       return null;

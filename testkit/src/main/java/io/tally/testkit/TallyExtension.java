@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -46,11 +47,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class TallyExtension implements BeforeEachCallback, AfterEachCallback {
   private final Map<String, String> properties;
   private final Clock clock;
-  private final PostgresDatabase postgres;
+  private final @Nullable PostgresDatabase postgres; // null: an in-memory H2 database
   private final List<Module> modules;
-  private Tally tally;
-  private String jdbcUrl;
-  private String createdH2; // the in-memory database this extension made for the test, if any
+  private @Nullable Tally tally; // set in a test
+  private @Nullable String jdbcUrl;
+  private @Nullable String createdH2; // the in-memory database this extension made for the test, if any
   private List<ComponentStats> finalStats = List.of();
 
   private TallyExtension(Builder b) {
@@ -161,7 +162,7 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
   public static final class Builder {
     private final Map<String, String> properties = new LinkedHashMap<>();
     private Clock clock;
-    private PostgresDatabase postgres;
+    private @Nullable PostgresDatabase postgres;
     private final List<Module> modules = new ArrayList<>();
 
     private Builder() {}

@@ -8,4 +8,7 @@
  * <p>JUnit 5 and AssertJ are optional dependencies: add them to your test scope to use the
  * extension and the contract tests.
  */
+@NullMarked
 package io.tally.testkit;
+
+import org.jspecify.annotations.NullMarked;

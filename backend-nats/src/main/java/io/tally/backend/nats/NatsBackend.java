@@ -26,6 +26,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,7 +119,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   private final AtomicLong retries = new AtomicLong();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean closing;
-  private volatile NatsRelay relay;
+  private volatile @Nullable NatsRelay relay; // set when a relay is attached
 
   private NatsBackend(Builder b, Connection connection) throws IOException {
     this.name = b.name;
@@ -424,7 +425,7 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     volatile boolean acknowledged;
     volatile int attempts;
-    volatile Clock.Cancellable retry;
+    volatile Clock.@Nullable Cancellable retry;
 
     Pending(String msgId, byte[] data) {
       this.msgId = msgId;

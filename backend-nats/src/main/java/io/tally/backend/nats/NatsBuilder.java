@@ -7,6 +7,7 @@ import io.tally.core.HealthPolicy;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options {@link NatsBackend.Builder} and {@link NatsRelay.Builder} share: where the server
@@ -17,7 +18,7 @@ import java.util.Objects;
  */
 public abstract class NatsBuilder<B extends NatsBuilder<B>> {
   String url = NatsBackendProvider.DEFAULT_URL;
-  Connection connection;
+  @Nullable Connection connection; // null: open one from url
   NatsStream stream = NatsStream.builder().build();
   Duration initialBackoff;
   Duration maxBackoff;

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -372,7 +373,7 @@ public final class NatsRelay implements TallyComponent {
   /** Builds and starts a {@link NatsRelay}; not thread-safe. */
   public static final class Builder extends NatsBuilder<Builder> {
     private final ConnectionLogStore store;
-    private String durable;
+    private @Nullable String durable; // null: the stream's name + _RELAY
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int maxAckPending = -1;
     private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;

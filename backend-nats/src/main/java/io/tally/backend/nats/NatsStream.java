@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +162,7 @@ public final class NatsStream {
     check(info.getConfiguration());
   }
 
-  private StreamInfo info(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+  private @Nullable StreamInfo info(JetStreamManagement jsm) throws IOException, JetStreamApiException {
     try {
       return jsm.getStreamInfo(name);
     } catch (JetStreamApiException e) {
@@ -231,7 +232,7 @@ public final class NatsStream {
   }
 
   /** @return whether one of {@code patterns} (NATS wildcards {@code *} and {@code >}) matches {@code subject} */
-  static boolean covers(List<String> patterns, String subject) {
+  static boolean covers(@Nullable List<String> patterns, String subject) {
     if (patterns == null) {
       return false;
     }

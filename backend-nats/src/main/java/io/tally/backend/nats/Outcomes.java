@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -67,7 +68,7 @@ final class Outcomes {
   }
 
   /** Counts {@code n} items given up for {@code reason} and logs it at ERROR. */
-  void drop(String reason, long n, String why, Throwable cause) {
+  void drop(String reason, long n, String why, @Nullable Throwable cause) {
     long total = dropped.computeIfAbsent(reason, r -> new AtomicLong()).addAndGet(n);
     if (cause == null) {
       log.error("{}: gave up {} item(s), reason {}: {} ({} so far)", component, n, reason, why, total);

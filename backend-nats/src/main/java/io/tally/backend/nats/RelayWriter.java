@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The relay's write algorithm, apart from NATS: writes a coalesced batch to the store with one
@@ -213,7 +214,7 @@ final class RelayWriter<M> {
     /** Entries left for a later retry. */
     final List<RelayBatch.Entry<ConnectionEvent, M>> kept = new ArrayList<>();
     /** The failure that ended the run early, or null. */
-    Throwable stop;
+    @Nullable Throwable stop;
 
     Isolation(List<RelayBatch.Entry<ConnectionEvent, M>> batch, boolean unknownMode) {
       this.unknownMode = unknownMode;
@@ -313,7 +314,8 @@ final class RelayWriter<M> {
   }
 
   /** @return null when the store committed, else what it threw (a timeout included) */
-  private Throwable upsert(List<RelayBatch.Entry<ConnectionEvent, M>> entries) throws Stopping {
+  private @Nullable Throwable upsert(List<RelayBatch.Entry<ConnectionEvent, M>> entries)
+      throws Stopping {
     List<ConnectionEvent> events = new ArrayList<>(entries.size());
     for (RelayBatch.Entry<ConnectionEvent, M> e : entries) {
       events.add(e.item);

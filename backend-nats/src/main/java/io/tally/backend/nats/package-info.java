@@ -67,4 +67,7 @@
  * positive and at most {@code 365d}), together with every other problem; any other key under
  * {@code tally.backend.nats.} is reported as a typo.
  */
+@NullMarked
 package io.tally.backend.nats;
+
+import org.jspecify.annotations.NullMarked;

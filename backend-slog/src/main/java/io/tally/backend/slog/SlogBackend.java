@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -153,7 +154,7 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
     }
   }
 
-  private void add(LoggingEventBuilder b, int field, Object value) {
+  private void add(LoggingEventBuilder b, int field, @Nullable Object value) {
     Object v;
     if (redacted[field]) {
       v = REDACTED;

@@ -13,9 +13,10 @@
  * </pre>
  *
  * <p>Choices made here: keys are the table's snake_case column names plus {@code time} and
- * {@code connection_status} (as in the reference's slog exporter); absent values are logged as
- * {@code null} so every event has every key; redaction names are checked against the key list so
- * a typo fails at build time; the level check comes first, so a disabled logger costs one call.
+ * {@code connection_status} (as in the slog exporter of Coder's control plane (Go)); absent values
+ * are logged as {@code null} so every event has every key; redaction names are checked against
+ * the key list so a typo fails at build time; the level check comes first, so a disabled logger
+ * costs one call.
  *
  * <table>
  *   <caption>Keys of the {@code slog} backend, checked when Tally starts</caption>
@@ -36,4 +37,7 @@
  * tally.backend.slog.level=warn}) or typed: {@code
  * TallyConfig.builder().set(SlogBackendProvider.LEVEL, Level.WARN)}.
  */
+@NullMarked
 package io.tally.backend.slog;
+
+import org.jspecify.annotations.NullMarked;

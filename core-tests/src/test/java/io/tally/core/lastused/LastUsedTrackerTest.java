@@ -437,7 +437,7 @@ class LastUsedTrackerTest {
     ComponentStats s = t.stats();
     assertThat(s.accepted()).isEqualTo(1);
     assertThat(s.pending()).isZero();
-    assertThat(s.dropped()).isEqualTo(Map.of(LastUsedTracker.DROPPED_SHUTDOWN, 1L));
+    assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.SHUTDOWN, 1L));
     assertThat(faulty.calls()).isZero();
     assertThat(events)
         .filteredOn(e -> e.getLevel() == Level.ERROR)
@@ -470,7 +470,7 @@ class LastUsedTrackerTest {
     assertTimeoutPreemptively(BOUND, t::close);
 
     ComponentStats s = t.stats();
-    assertThat(s.dropped()).isEqualTo(Map.of(LastUsedTracker.DROPPED_SHUTDOWN, 3L));
+    assertThat(s.dropped()).isEqualTo(Map.of(DropReasons.SHUTDOWN, 3L));
     assertThat(s.pending()).isZero();
     assertThat(events)
         .anySatisfy(

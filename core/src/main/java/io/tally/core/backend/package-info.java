@@ -12,4 +12,7 @@
  * that gives the event up for lack of room counts it as dropped
  * ({@link io.tally.core.DropReasons#ENQUEUE_TIMEOUT}) and {@code offer} returns {@code false}.
  */
+@NullMarked
 package io.tally.core.backend;
+
+import org.jspecify.annotations.NullMarked;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
@@ -67,33 +68,6 @@ import java.util.function.ToIntFunction;
  * @param <T> the item type
  */
 public interface Batcher<T> extends Backend<T>, TallyComponent {
-
-  /** Drop reason {@link DropReasons#QUEUE_FULL}, under its old name. */
-  String DROP_QUEUE_FULL = DropReasons.QUEUE_FULL;
-
-  /** Drop reason {@link DropReasons#RETRIES_EXHAUSTED}, under its old name. */
-  String DROP_RETRIES_EXHAUSTED = DropReasons.RETRIES_EXHAUSTED;
-
-  /** Drop reason {@link DropReasons#RETRY_QUEUE_FULL}, under its old name. */
-  String DROP_RETRY_QUEUE_FULL = DropReasons.RETRY_QUEUE_FULL;
-
-  /**
-   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "shutdown_timeout"}).
-   *
-   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
-   *     not write under that one reason
-   */
-  @Deprecated
-  String DROP_SHUTDOWN_TIMEOUT = DropReasons.SHUTDOWN;
-
-  /**
-   * Drop reason {@link DropReasons#SHUTDOWN} (formerly {@code "closed"}).
-   *
-   * @deprecated use {@link DropReasons#SHUTDOWN}; {@code close()} reports every item it could
-   *     not write under that one reason
-   */
-  @Deprecated
-  String DROP_CLOSED = DropReasons.SHUTDOWN;
 
   /**
    * Starts a builder for a batcher in front of {@code store}.
@@ -224,7 +198,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     int queueCapacity; // 0: maxBatchSize
     Coalescing<T> coalescing = Coalescing.none();
     RetryPolicy retryPolicy = RetryPolicy.defaults();
-    RetryMode retryMode; // null: MERGE_BACK
+    @Nullable RetryMode retryMode; // null: MERGE_BACK
     int retryQueueCapacity = DEFAULT_RETRY_QUEUE_CAPACITY;
     int maxPendingItems; // 0: DEFAULT_MAX_PENDING_BATCHES * maxBatchSize
     Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -235,7 +209,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Clock realTime = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
-    ToIntFunction<? super T> truncations; // null: items are never truncated
+    @Nullable ToIntFunction<? super T> truncations; // null: items are never truncated
     String name = DEFAULT_NAME;
     int parallelism = DEFAULT_PARALLELISM;
 

@@ -3,6 +3,7 @@ package io.tally.core.batch;
 import java.util.Objects;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a {@link Batcher} folds items that describe the same thing into one before writing: a key
@@ -17,10 +18,12 @@ import java.util.function.Function;
  * @param <T> the item type
  */
 public final class Coalescing<T> {
-  private final Function<? super T, ?> key;
-  private final BinaryOperator<T> merge;
+  private final @Nullable Function<? super T, ? extends @Nullable Object> key; // null: none()
+  private final @Nullable BinaryOperator<T> merge;
 
-  private Coalescing(Function<? super T, ?> key, BinaryOperator<T> merge) {
+  private Coalescing(
+      @Nullable Function<? super T, ? extends @Nullable Object> key,
+      @Nullable BinaryOperator<T> merge) {
     this.key = key;
     this.merge = merge;
   }
@@ -35,7 +38,8 @@ public final class Coalescing<T> {
    * @return the rule
    * @throws NullPointerException if an argument is null
    */
-  public static <T> Coalescing<T> of(Function<? super T, ?> key, BinaryOperator<T> merge) {
+  public static <T> Coalescing<T> of(
+      Function<? super T, ? extends @Nullable Object> key, BinaryOperator<T> merge) {
     return new Coalescing<>(Objects.requireNonNull(key, "key"), Objects.requireNonNull(merge, "merge"));
   }
 
@@ -58,7 +62,7 @@ public final class Coalescing<T> {
    * @param item the item
    * @return its key, or {@code null} when it is never coalesced
    */
-  public Object key(T item) {
+  public @Nullable Object key(T item) {
     return key == null ? null : key.apply(item);
   }
 
@@ -74,7 +78,7 @@ public final class Coalescing<T> {
     if (merge == null) {
       throw new IllegalStateException("Coalescing.none() merges nothing");
     }
-    T merged = merge.apply(earlier, later);
+    @Nullable T merged = merge.apply(earlier, later);
     if (merged == null) {
       throw new IllegalStateException("the merge rule returned null");
     }

@@ -18,6 +18,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link Batcher} implementation: the application side and the lifecycle; the worker loop is
@@ -254,7 +255,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
   }
 
   /** The deadlines of close(), or null before it began; read by the worker. */
-  CloseDeadlines closing() {
+  @Nullable CloseDeadlines closing() {
     return closing;
   }
 

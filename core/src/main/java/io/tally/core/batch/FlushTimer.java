@@ -2,6 +2,7 @@ package io.tally.core.batch;
 
 import io.tally.core.Clock;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A batcher's flush timer: due {@code flushInterval} after the last flush started, on the
@@ -17,7 +18,7 @@ final class FlushTimer {
   private final Duration interval;
   private final Runnable onFire;
   /** The clock task, until the worker handles its signal; null when not armed. */
-  private Clock.Cancellable task;
+  private Clock.@Nullable Cancellable task;
   /** Clock nanos when the timer flush is due. */
   private long deadline;
   /** True when {@link #defer()} moved the deadline past the time the task is armed for. */

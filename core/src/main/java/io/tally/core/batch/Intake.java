@@ -3,6 +3,7 @@ package io.tally.core.batch;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The batcher's bounded intake queue: an array ring under one lock (the same cost as an
@@ -133,7 +134,7 @@ final class Intake<T> {
   }
 
   /** Returns the oldest queued item without taking it, or null if the queue is empty. */
-  T peek() {
+  @Nullable T peek() {
     final ReentrantLock lock = this.lock;
     lock.lock();
     try {

@@ -2,6 +2,7 @@ package io.tally.core.batch;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Moves items from the {@link Intake} into the {@link PendingBatch} within the memory bound
@@ -24,7 +25,7 @@ final class IntakeDrain<T> {
   private final PendingBound bound;
   private final List<T> buffer = new ArrayList<>(CHUNK);
   /** The queue's head, looked at at the bound, that could not merge; or null. */
-  private T blockedHead;
+  private @Nullable T blockedHead;
 
   IntakeDrain(Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, PendingBound bound) {
     this.intake = intake;

@@ -4,6 +4,7 @@ import io.tally.core.StoreException.Kind;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the items a store rejects in a failed batch by bisection, so that the good items are
@@ -79,7 +80,7 @@ final class Isolation<T> {
   }
 
   /** @return the next part to write, or null when none is left (the run may still hold suspects) */
-  List<T> next() {
+  @Nullable List<T> next() {
     List<T> part = parts.poll();
     if (part != null) {
       items -= part.size();

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The items a batcher holds for its next store calls: keyed items (one per key, coalesced as
@@ -142,7 +143,7 @@ final class PendingBatch<T> {
   }
 
   /** @return the item's coalescing key, or null (also when the key function threw) */
-  Object keyOf(T item) {
+  @Nullable Object keyOf(T item) {
     try {
       return coalescing.key(item);
     } catch (RuntimeException | Error e) {

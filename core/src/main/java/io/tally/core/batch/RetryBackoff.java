@@ -3,6 +3,7 @@ package io.tally.core.batch;
 import io.tally.core.Clock;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A batcher's retry strategy: when the next retry may start, by the {@link RetryPolicy}, with
@@ -34,7 +35,7 @@ final class RetryBackoff {
    * @param firstFailure clock nanos of the first failure
    * @return the delay before the next retry, or null when the policy allows none
    */
-  Duration nextDelay(int retriesDone, long firstFailure) {
+  @Nullable Duration nextDelay(int retriesDone, long firstFailure) {
     if (retriesDone >= policy.maxAttempts()) {
       return null;
     }
@@ -66,7 +67,7 @@ final class RetryBackoff {
   }
 
   /** @return the delay before the run's next retry, or null when the policy allows none */
-  Duration nextDelayOfRun() {
+  @Nullable Duration nextDelayOfRun() {
     return nextDelay(streak - 1, streakStart);
   }
 

@@ -3,6 +3,7 @@ package io.tally.core.batch;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a {@link Batcher} retries a failed batch: capped exponential backoff with jitter, and two
@@ -57,7 +58,7 @@ public final class RetryPolicy {
   private final double multiplier;
   private final int maxAttempts;
   private final double jitter;
-  private final Duration deadline; // null: none
+  private final @Nullable Duration deadline; // null: none
 
   private RetryPolicy(
       Duration initialBackoff,
@@ -65,7 +66,7 @@ public final class RetryPolicy {
       double multiplier,
       int maxAttempts,
       double jitter,
-      Duration deadline) {
+      @Nullable Duration deadline) {
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.multiplier = multiplier;
@@ -237,7 +238,7 @@ public final class RetryPolicy {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     if (!(o instanceof RetryPolicy)) {
       return false;
     }

@@ -5,6 +5,7 @@ import io.tally.core.FlushResult;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link RetryMode#RETRY_QUEUE}: failed batches kept as they were, oldest first, at most
@@ -106,7 +107,7 @@ final class RetryQueue<T> {
   }
 
   /** Removes and returns the oldest batch's items, or null. */
-  List<T> poll() {
+  @Nullable List<T> poll() {
     Entry<T> head = batches.poll();
     if (head == null) {
       return null;

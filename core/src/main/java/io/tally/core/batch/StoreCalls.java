@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The I/O side of a batcher: store calls run on one I/O thread ({@code tally-<name>-io-<n>}),
@@ -106,7 +107,7 @@ final class StoreCalls<T> {
    * The call's outcome if it ended, a timeout (the call is then cancelled) if its time ran out,
    * or null while it runs.
    */
-  FlushResult poll(Call<T> call) {
+  @Nullable FlushResult poll(Call<T> call) {
     if (call.task.isDone()) {
       return outcome(call);
     }
@@ -120,7 +121,7 @@ final class StoreCalls<T> {
    * @return the outcome, or null if {@code maxNanos} ran out first or the wait was interrupted
    *     (the call still runs; the caller may {@link #cancel} it)
    */
-  FlushResult await(Call<T> call, long maxNanos) {
+  @Nullable FlushResult await(Call<T> call, long maxNanos) {
     long own = nanosLeft(call);
     try {
       call.task.get(Math.max(0, Math.min(own, maxNanos)), TimeUnit.NANOSECONDS);
@@ -186,7 +187,7 @@ final class StoreCalls<T> {
   }
 
   /** @return the failure of {@code r}, or null (also for a null result) */
-  static Throwable cause(FlushResult r) {
+  static @Nullable Throwable cause(@Nullable FlushResult r) {
     return r == null ? null : r.failure().orElse(null);
   }
 

@@ -86,4 +86,7 @@
  *       Every such failure is counted in {@code stats().callbackFailures()}.
  * </ul>
  */
+@NullMarked
 package io.tally.core.batch;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,7 @@ import io.tally.core.InputRules;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One connection-log event: a connection to a workspace agent opened or closed. After
@@ -88,16 +89,16 @@ public record ConnectionEvent(
     String workspaceName,
     String agentName,
     String typeName,
-    Integer code,
-    String ip,
-    String userAgent,
-    UUID userId,
-    String slugOrPort,
-    UUID connectionId,
+    @Nullable Integer code,
+    @Nullable String ip,
+    @Nullable String userAgent,
+    @Nullable UUID userId,
+    @Nullable String slugOrPort,
+    @Nullable UUID connectionId,
     ConnectionStatus status,
-    String disconnectReason,
+    @Nullable String disconnectReason,
     Instant connectTime,
-    Instant disconnectTime,
+    @Nullable Instant disconnectTime,
     int truncatedFields) {
 
   /** The most free-text fields an event has, so the most {@link #truncatedFields()} can be. */
@@ -206,16 +207,16 @@ public record ConnectionEvent(
       String workspaceName,
       String agentName,
       ConnectionType type,
-      Integer code,
-      String ip,
-      String userAgent,
-      UUID userId,
-      String slugOrPort,
-      UUID connectionId,
+      @Nullable Integer code,
+      @Nullable String ip,
+      @Nullable String userAgent,
+      @Nullable UUID userId,
+      @Nullable String slugOrPort,
+      @Nullable UUID connectionId,
       ConnectionStatus status,
-      String disconnectReason,
+      @Nullable String disconnectReason,
       Instant connectTime,
-      Instant disconnectTime) {
+      @Nullable Instant disconnectTime) {
     this(
         id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
         Objects.requireNonNull(type, "type").wireName(), code, ip, userAgent, userId, slugOrPort,
@@ -256,16 +257,16 @@ public record ConnectionEvent(
       String workspaceName,
       String agentName,
       String typeName,
-      Integer code,
-      String ip,
-      String userAgent,
-      UUID userId,
-      String slugOrPort,
-      UUID connectionId,
+      @Nullable Integer code,
+      @Nullable String ip,
+      @Nullable String userAgent,
+      @Nullable UUID userId,
+      @Nullable String slugOrPort,
+      @Nullable UUID connectionId,
       ConnectionStatus status,
-      String disconnectReason,
+      @Nullable String disconnectReason,
       Instant connectTime,
-      Instant disconnectTime) {
+      @Nullable Instant disconnectTime) {
     this(
         id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
         typeName, code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
@@ -279,7 +280,7 @@ public record ConnectionEvent(
    * @return true if {@code o} is an event holding the same values
    */
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     if (this == o) {
       return true;
     }
@@ -376,25 +377,25 @@ public record ConnectionEvent(
    * and disconnect. Not thread-safe.
    */
   public static final class Builder {
-    private UUID id;
-    private UUID organizationId;
-    private UUID workspaceOwnerId;
-    private UUID workspaceId;
-    private String workspaceName;
-    private String agentName;
-    private String typeName;
-    private Integer code;
-    private String ip;
-    private String userAgent;
-    private UUID userId;
-    private String slugOrPort;
-    private UUID connectionId;
-    private String disconnectReason;
+    private @Nullable UUID id;
+    private @Nullable UUID organizationId;
+    private @Nullable UUID workspaceOwnerId;
+    private @Nullable UUID workspaceId;
+    private @Nullable String workspaceName;
+    private @Nullable String agentName;
+    private @Nullable String typeName;
+    private @Nullable Integer code;
+    private @Nullable String ip;
+    private @Nullable String userAgent;
+    private @Nullable UUID userId;
+    private @Nullable String slugOrPort;
+    private @Nullable UUID connectionId;
+    private @Nullable String disconnectReason;
 
     private Builder() {}
 
     /** @param id the row id (default: a new random id per event) @return this */
-    public Builder id(UUID id) {
+    public Builder id(@Nullable UUID id) {
       this.id = id;
       return this;
     }
@@ -447,43 +448,43 @@ public record ConnectionEvent(
     }
 
     /** @param code an exit or status code, or null @return this */
-    public Builder code(Integer code) {
+    public Builder code(@Nullable Integer code) {
       this.code = code;
       return this;
     }
 
     /** @param ip the client's address literal, or null @return this */
-    public Builder ip(String ip) {
+    public Builder ip(@Nullable String ip) {
       this.ip = ip;
       return this;
     }
 
     /** @param userAgent the client's user agent, or null @return this */
-    public Builder userAgent(String userAgent) {
+    public Builder userAgent(@Nullable String userAgent) {
       this.userAgent = userAgent;
       return this;
     }
 
     /** @param userId the connecting user, or null @return this */
-    public Builder userId(UUID userId) {
+    public Builder userId(@Nullable UUID userId) {
       this.userId = userId;
       return this;
     }
 
     /** @param slugOrPort the app slug or forwarded port, or null @return this */
-    public Builder slugOrPort(String slugOrPort) {
+    public Builder slugOrPort(@Nullable String slugOrPort) {
       this.slugOrPort = slugOrPort;
       return this;
     }
 
     /** @param connectionId the session's id, or null @return this */
-    public Builder connectionId(UUID connectionId) {
+    public Builder connectionId(@Nullable UUID connectionId) {
       this.connectionId = connectionId;
       return this;
     }
 
     /** @param disconnectReason why the connection closed, or null @return this */
-    public Builder disconnectReason(String disconnectReason) {
+    public Builder disconnectReason(@Nullable String disconnectReason) {
       this.disconnectReason = disconnectReason;
       return this;
     }
@@ -514,7 +515,10 @@ public record ConnectionEvent(
     }
 
     private ConnectionEvent build(
-        Instant time, ConnectionStatus status, Instant connectTime, Instant disconnectTime) {
+        Instant time,
+        ConnectionStatus status,
+        Instant connectTime,
+        @Nullable Instant disconnectTime) {
       Objects.requireNonNull(time, "time");
       return new ConnectionEvent(
           id != null ? id : UUID.randomUUID(),

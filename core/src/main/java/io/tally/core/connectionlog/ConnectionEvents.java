@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The coalescing rules of the connection log, for the batcher and for stores.
@@ -22,8 +23,8 @@ import java.util.UUID;
  *
  * <ol>
  *   <li>the times always combine to the earliest {@code connectTime} and the latest
- *       {@code disconnectTime}, whatever order the events arrive in (the reference lost an
- *       earlier connect that arrived after its disconnect; this keeps it);
+ *       {@code disconnectTime}, whatever order the events arrive in (Coder's control plane (Go)
+ *       lost an earlier connect that arrived after its disconnect; this keeps it);
  *   <li>a disconnect wins over a connect: the merged event has the disconnect's id, status,
  *       code, reason and other fields;
  *   <li>between two events of the same status the later {@code time} wins (on a tie, the one
@@ -118,7 +119,7 @@ public final class ConnectionEvents {
   }
 
   /** The row key of {@code e}, or null when it has no connection id (never merged). */
-  private static RowKey rowKey(ConnectionEvent e) {
+  private static @Nullable RowKey rowKey(ConnectionEvent e) {
     return e.connectionId() == null ? null : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 

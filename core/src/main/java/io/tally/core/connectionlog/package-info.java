@@ -11,7 +11,8 @@
  *       own time); {@code disconnectTime} is null exactly for {@code CONNECTED} events.
  *   <li>{@code ip} must be an address literal and is checked when the event is made, so that
  *       one bad value cannot make a whole batch fail in the database again and again.
- *       {@code userId} is optional (web events may have no user), as in the reference.
+ *       {@code userId} is optional (web events may have no user), as in Coder's control plane (Go),
+ *       Tally's reference design.
  *   <li>Every other value is checked against the {@link io.tally.core.InputRules} when the event
  *       is made, for the same reason: times between {@code 1000-01-01T00:00:00Z} and {@code
  *       9999-12-31T23:59:59.999999999Z}, no NUL or lone surrogate in any string, workspace and
@@ -26,7 +27,7 @@
  *   <li>The batcher's coalescing key ({@link io.tally.core.connectionlog.ConnectionEvents#coalescing()})
  *       is the connection id alone, while the stores key rows by
  *       {@code (connectionId, workspaceId, agentName)}, their unique index. The two agree
- *       because, as in the reference, a connection id is generated for one session of one
+ *       because, as in Coder's control plane, a connection id is generated for one session of one
  *       agent: it is unique to one workspace and agent, so events with the same connection id
  *       always belong to the same row. Should two agents ever send the same id, the batcher
  *       would merge their events into one and only the winner's row would be written; a custom
@@ -34,11 +35,15 @@
  *       sources. The stores' own pre-merge ({@code ConnectionEvents.coalesceForStore}) always
  *       uses the full row key.
  *   <li>On equal times between two events of the same status, the one pending first wins (as in
- *       the reference).
- *   <li>Retention deletes by connect time only, with an exclusive cutoff (as the reference): a
- *       session still open is deleted once its connect time is older than the retention. A run is
- *       bounded by a time budget rather than a row count, and its lock is a try-lock per run
- *       (not per transaction), so two replicas never delete at the same time and neither waits.
+ *       Coder's control plane).
+ *   <li>Retention deletes by connect time only, with an exclusive cutoff (as Coder's control
+ *       plane): a session still open is deleted once its connect time is older than the
+ *       retention. A run is bounded by a time budget rather than a row count, and its lock is a
+ *       try-lock per run (not per transaction), so two replicas never delete at the same time and
+ *       neither waits.
  * </ul>
  */
+@NullMarked
 package io.tally.core.connectionlog;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,6 +3,7 @@ package io.tally.core.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one store call has open (JDBC connections), so that a call abandoned at its timeout can be
@@ -30,7 +31,7 @@ public final class CallScope {
   public CallScope() {}
 
   /** @return the scope of the store call running on this thread, or {@code null} outside one */
-  public static CallScope current() {
+  public static @Nullable CallScope current() {
     return CURRENT.get();
   }
 

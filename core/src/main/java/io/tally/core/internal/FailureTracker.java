@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.slf4j.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Follows a component's flush outcomes: counts consecutive failures, remembers the last success,
@@ -20,7 +21,7 @@ public final class FailureTracker {
   private final HealthPolicy policy;
   private final Instant start;
   private int consecutiveFailures;
-  private Instant lastSuccess;
+  private @Nullable Instant lastSuccess;
 
   /**
    * @param component the component's name, for log messages
@@ -76,7 +77,7 @@ public final class FailureTracker {
   }
 
   /** @return the time of the last success, or null */
-  public synchronized Instant lastSuccess() {
+  public synchronized @Nullable Instant lastSuccess() {
     return lastSuccess;
   }
 

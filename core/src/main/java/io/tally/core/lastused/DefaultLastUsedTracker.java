@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -186,7 +187,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /** Records the encoded time {@code t}; {@code far} is the time when {@code t} is a far marker. */
-  private void record(K id, long t, Instant far) {
+  private void record(K id, long t, @Nullable Instant far) {
     accepted.increment();
     if (insertOrFold(id, t, far)) {
       coalesced.increment();
@@ -198,7 +199,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       dropRemaining();
       throw new IllegalStateException(
           name + " tracker was closed while markUsed ran; the entry was dropped (reason '"
-              + DROPPED_SHUTDOWN + "')");
+              + DropReasons.SHUTDOWN + "')");
     }
   }
 
@@ -465,7 +466,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
               + " (stats reason '{}')",
           name,
           n,
-          DROPPED_SHUTDOWN);
+          DropReasons.SHUTDOWN);
     }
   }
 
@@ -482,7 +483,7 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       return b.accepted(accepted.sum())
           .coalesced(coalesced.sum())
           .flushedRows(flushedRows)
-          .dropped(DROPPED_SHUTDOWN, droppedAtShutdown)
+          .dropped(DropReasons.SHUTDOWN, droppedAtShutdown)
           .dropped(DropReasons.REJECTED, droppedRejected)
           .pending(pending.mappingCount() + inFlight)
           .build();

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Isolates the entries a store rejects from a failed last-used batch by bisection: the batch is
@@ -40,7 +41,7 @@ final class Isolation<K> {
   final Map<K, Instant> kept = new HashMap<>();
   private final Map<K, Instant> suspects = new LinkedHashMap<>();
   /** What made the run stop early, or the last failure seen; null if none. */
-  Throwable lastFailure;
+  @Nullable Throwable lastFailure;
   /** The failure that rejected each rejected entry (the first one), for the log. */
   Throwable rejectedBy;
 

@@ -2,6 +2,7 @@ package io.tally.core.lastused;
 
 import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushListener;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
@@ -36,9 +37,6 @@ import java.util.Objects;
  */
 public interface LastUsedTracker<K> extends TallyComponent {
 
-  /** The {@code stats().dropped()} reason for entries {@link #close()} could not write: {@value}. */
-  String DROPPED_SHUTDOWN = "shutdown";
-
   /**
    * Starts building a tracker that writes to {@code store}.
    *
@@ -63,7 +61,7 @@ public interface LastUsedTracker<K> extends TallyComponent {
    *     nothing is recorded then
    * @throws IllegalStateException if the tracker is closed, also when {@link #close()} finished
    *     while this call ran (the mark then counts as accepted and as dropped, reason
-   *     {@value #DROPPED_SHUTDOWN}, so it is never left pending silently)
+   *     {@value DropReasons#SHUTDOWN}, so it is never left pending silently)
    */
   void markUsed(K id);
 
@@ -117,7 +115,7 @@ public interface LastUsedTracker<K> extends TallyComponent {
    * Stops the timer and makes a final flush, all within the shutdown timeout (real time): a
    * failed attempt (each bounded by the flush timeout) is retried with a short backoff while the
    * budget lasts. What is still not written when it ends is counted in {@code stats().dropped()} under
-   * {@value #DROPPED_SHUTDOWN} and logged at ERROR with the count.
+   * {@value DropReasons#SHUTDOWN} and logged at ERROR with the count.
    * Idempotent; never throws for a store failure.
    */
   @Override

@@ -48,18 +48,26 @@
  *       final flush, all within {@code shutdownTimeout} of real time. Entries it could not write
  *       are counted under {@code stats().dropped().get("shutdown")} and logged at ERROR with
  *       their count. {@code flush()} after close returns {@code EMPTY} without calling the store;
- *       {@code markUsed} after close throws {@link java.lang.IllegalStateException}. A
- *       {@code markUsed} that passed its closed check just before {@code close()} may leave an
- *       entry that shows as {@code pending} in the final stats.
+ *       {@code markUsed} after close throws {@link java.lang.IllegalStateException}, and so does
+ *       a {@code markUsed} that passed its closed check just before {@code close()} finished: its
+ *       entry is then counted as accepted and as dropped ({@code shutdown}), never left pending
+ *       ({@code close()} marks itself finished before its last drain, and {@code markUsed}
+ *       checks that mark after its insert, so one of the two always finds the entry).
  *   <li><b>Flush-time mode.</b> In {@link io.tally.core.lastused.TimestampMode#FLUSH_TIME} every
  *       id in a batch is written with the clock's time read when that flush starts; the times
  *       passed to {@code markUsed(id, at)} are ignored. A flush whose clock time lies outside
  *       the storable range fails and keeps its entries (no store could hold that time).
  *   <li><b>Stats.</b> {@code accepted == flushedRows + coalesced + pending + droppedTotal} holds
- *       exactly whenever no {@code markUsed} or flush is running; a snapshot taken in the middle
- *       of a flush may be off by the entries being moved.
+ *       exactly whenever no {@code markUsed} is running, also in a snapshot taken in the middle of
+ *       a flush: a flush moves entries (drained into the batch being written, then written,
+ *       folded back or dropped) under the lock {@code stats()} reads them with, and counts the
+ *       batch being written as {@code pending}. A snapshot taken while {@code markUsed} calls run
+ *       may be off by those calls (counted as accepted just before their entry is stored).
  *   <li><b>Listeners</b> see every flush the tracker makes, including {@code EMPTY} ones, on the
  *       flushing thread.
  * </ul>
  */
+@NullMarked
 package io.tally.core.lastused;
+
+import org.jspecify.annotations.NullMarked;

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What in a configuration is secret, and how to keep it out of messages: a setting's name that
@@ -87,7 +88,7 @@ public final class Secrets {
    * @throws NullPointerException if {@code failure} is null
    */
   public static RuntimeException withoutSecrets(
-      RuntimeException failure, String url, String password) {
+      RuntimeException failure, @Nullable String url, @Nullable String password) {
     Objects.requireNonNull(failure, "failure");
     Scrubber scrubber = new Scrubber(url, password);
     if (!scrubber.leaks(failure, Collections.newSetFromMap(new IdentityHashMap<>()))) {
@@ -164,10 +165,10 @@ public final class Secrets {
 
   /** Finds and replaces one configuration's secrets in messages. */
   private static final class Scrubber {
-    private final String url;
+    private final @Nullable String url;
     private final List<String> secrets;
 
-    Scrubber(String url, String password) {
+    Scrubber(@Nullable String url, @Nullable String password) {
       this.url = url;
       Set<String> s = new LinkedHashSet<>();
       if (password != null) {
@@ -182,7 +183,7 @@ public final class Secrets {
       this.secrets = List.copyOf(sorted);
     }
 
-    boolean leaks(Throwable t, Set<Throwable> seen) {
+    boolean leaks(@Nullable Throwable t, Set<Throwable> seen) {
       if (t == null || !seen.add(t)) {
         return false;
       }
@@ -197,7 +198,7 @@ public final class Secrets {
       return leaks(t.getCause(), seen);
     }
 
-    private boolean shows(String message) {
+    private boolean shows(@Nullable String message) {
       if (message == null) {
         return false;
       }
@@ -212,7 +213,7 @@ public final class Secrets {
       return false;
     }
 
-    String scrub(String message) {
+    @Nullable String scrub(@Nullable String message) {
       if (message == null) {
         return null;
       }
@@ -226,7 +227,7 @@ public final class Secrets {
       return s;
     }
 
-    Throwable copy(Throwable t, Set<Throwable> seen) {
+    @Nullable Throwable copy(@Nullable Throwable t, Set<Throwable> seen) {
       if (t == null || !seen.add(t)) {
         return null;
       }

@@ -22,7 +22,11 @@
  * </ul>
  *
  * <p>Built-in providers: stores {@code h2} (tally-store-h2), {@code postgres}
- * (tally-store-postgres) and {@code mariadb} (tally-store-mariadb); backends {@code db} (tally-core: a {@code Batcher} over the store's
- * connection-log store) and {@code slog} (tally-backend-slog).
+ * (tally-store-postgres) and {@code mariadb} (tally-store-mariadb); backends {@code db}
+ * (tally-core: a {@code Batcher} over the store's connection-log store), {@code slog}
+ * (tally-backend-slog) and {@code nats} (tally-backend-nats).
  */
+@NullMarked
 package io.tally.core.spi;
+
+import org.jspecify.annotations.NullMarked;

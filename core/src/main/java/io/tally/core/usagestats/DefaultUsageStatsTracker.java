@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link UsageStatsTracker} implementation; see the package documentation for the algorithm.
@@ -294,7 +295,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
    *
    * @param deadline real-time {@code nanoTime} bound for close(), or null for flushTimeout per call
    */
-  private FlushResult flushLocked(Long deadline) {
+  private FlushResult flushLocked(@Nullable Long deadline) {
     long start = clock.nanoTime();
     long written = 0;
     if (inDoubt != null) {
@@ -351,7 +352,7 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
    * already recorded in this replica's period (in the cumulative sets) are not sent again; they
    * are kept aside and sent only if the snapshot's counts start a new period.
    */
-  private UsageSnapshot snapshot() {
+  private @Nullable UsageSnapshot snapshot() {
     Set<UUID> workspaces;
     Set<UUID> users;
     long allowed;

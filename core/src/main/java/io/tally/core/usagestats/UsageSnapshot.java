@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A tracker's snapshot being written chunk by chunk: the track calls folded into it, its request
@@ -63,7 +64,7 @@ final class UsageSnapshot {
   }
 
   /** @return the chunk being written or in doubt, or null between chunks */
-  UsageFlush current() {
+  @Nullable UsageFlush current() {
     return current;
   }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reports the usage of each period across every replica, once per period whichever replica asks.
@@ -101,7 +102,7 @@ public interface UsageStatsReporter extends TallyComponent {
     Clock clock = Clock.system();
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     String name = DEFAULT_NAME;
-    String reporterId;
+    @Nullable String reporterId; // null: a random UUID
     Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder(UsageStatsStore store) {

@@ -4,7 +4,7 @@
  * {@link io.tally.core.usagestats.UsageStatsStore} is the storage SPI and
  * {@link io.tally.core.usagestats.UsageSummary} the result.
  *
- * <h2>Model (kept from the reference)</h2>
+ * <h2>Model (kept from Coder's control plane (Go), Tally's reference design)</h2>
  *
  * One stored row per replica. Each tracker keeps the unique workspace and user ids of its current
  * period (cumulative), those tracked since its last flush (delta), and the request counts since
@@ -14,7 +14,7 @@
  * that flush's delta sets. The reporter sums all rows and deletes them in one transaction, under
  * the same lock as the flushes.
  *
- * <h2>What Tally does beyond the reference</h2>
+ * <h2>What Tally does beyond Coder's control plane</h2>
  *
  * <ul>
  *   <li><b>Exact unique counts.</b> Every flush also records its ids new to the period as members of the
@@ -139,4 +139,7 @@
  * pending + dropped} at all times. The reporter's {@code flushes} count collections that
  * returned a summary.
  */
+@NullMarked
 package io.tally.core.usagestats;
+
+import org.jspecify.annotations.NullMarked;

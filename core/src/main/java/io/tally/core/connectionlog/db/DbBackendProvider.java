@@ -1,4 +1,4 @@
-package io.tally.core.internal;
+package io.tally.core.connectionlog.db;
 
 import io.tally.core.FlushListener;
 import io.tally.core.TallyConfig;
