@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.testkit.ConservationCheck;
+import io.tally.testkit.JdbcProxies;
 import io.tally.testkit.ManualClock;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,32 +28,22 @@ class H2LastUsedStoreTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private JdbcDataSource db;
+  private SqlRunner sql;
 
   @BeforeEach
-  void newDatabase() throws SQLException {
+  void newDatabase() {
     db = new JdbcDataSource();
     db.setURL("jdbc:h2:mem:lastused-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    sql = SqlRunner.on(db);
     exec("CREATE TABLE workspaces (id BIGINT PRIMARY KEY, last_used_at TIMESTAMP WITH TIME ZONE)");
   }
 
-  private void exec(String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+  private void exec(String statement) {
+    sql.execute(statement);
   }
 
-  private Map<String, Instant> rows(String table) throws SQLException {
-    Map<String, Instant> out = new HashMap<>();
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id, last_used_at FROM " + table)) {
-      while (rs.next()) {
-        OffsetDateTime t = rs.getObject(2, OffsetDateTime.class);
-        out.put(rs.getString(1), t == null ? null : t.toInstant());
-      }
-    }
-    return out;
+  private Map<String, Instant> rows(String table) {
+    return sql.times("SELECT id, last_used_at FROM " + table);
   }
 
   @Test
@@ -147,7 +136,7 @@ class H2LastUsedStoreTest {
   void writesAWholeBatchWithOneStatement() {
     AtomicInteger statements = new AtomicInteger();
     H2LastUsedStore<UUID> store =
-        H2LastUsedStore.builder(countingStatements(db, statements), UUID.class).build();
+        H2LastUsedStore.builder(JdbcProxies.countingStatements(db, statements), UUID.class).build();
     store.migrate();
     statements.set(0);
     Map<UUID, Instant> batch = new HashMap<>();
@@ -182,38 +171,5 @@ class H2LastUsedStoreTest {
     }
     assertThat(tracker.stats().flushedRows()).isEqualTo(2);
     ConservationCheck.assertConserved(tracker.stats());
-  }
-
-  /** A data source whose connections count prepared statements. */
-  static DataSource countingStatements(DataSource target, AtomicInteger count) {
-    return (DataSource)
-        Proxy.newProxyInstance(
-            H2LastUsedStoreTest.class.getClassLoader(),
-            new Class<?>[] {DataSource.class},
-            (proxy, method, args) -> {
-              Object result = invoke(method, target, args);
-              if (method.getName().equals("getConnection")) {
-                Connection c = (Connection) result;
-                return Proxy.newProxyInstance(
-                    H2LastUsedStoreTest.class.getClassLoader(),
-                    new Class<?>[] {Connection.class},
-                    (p2, m2, a2) -> {
-                      if (m2.getName().startsWith("prepare") || m2.getName().equals("createStatement")) {
-                        count.incrementAndGet();
-                      }
-                      return invoke(m2, c, a2);
-                    });
-              }
-              return result;
-            });
-  }
-
-  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args)
-      throws Throwable {
-    try {
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 }

@@ -3,9 +3,8 @@ package io.tally.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tally.testkit.MigrationScripts;
 import io.tally.testkit.PostgresDatabase;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,8 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -72,26 +69,16 @@ class PostgresSchemaTest {
   void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
     // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
     // shortens them as needed to keep them unique
-    Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
-    String longest = "";
-    for (String file :
-        List.of(
-            "V1__last_used",
-            "V2__connection_log",
-            "V3__usage_stats",
-            "V4__usage_stats_claims",
-            "V5__connection_log_storage")) {
-      try (InputStream in =
-          PostgresSchema.class.getClassLoader().getResourceAsStream("db/tally/postgres/" + file + ".sql")) {
-        assertThat(in).as(file).isNotNull();
-        Matcher m = derived.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        while (m.find()) {
-          if (m.group(1).length() > longest.length()) {
-            longest = m.group(1);
-          }
-        }
-      }
-    }
+    String longest =
+        MigrationScripts.longestDerivedName(
+            PostgresSchema.class,
+            "db/tally/postgres/",
+            List.of(
+                "V1__last_used",
+                "V2__connection_log",
+                "V3__usage_stats",
+                "V4__usage_stats_claims",
+                "V5__connection_log_storage"));
     assertThat(longest).isEqualTo(PostgresSchema.LONGEST_DERIVED_NAME);
     assertThat(PostgresSchema.MAX_TABLE_PREFIX_LENGTH)
         .isEqualTo(PostgresSchema.MAX_IDENTIFIER_LENGTH - longest.length())
