@@ -1,9 +1,13 @@
 package io.tally.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.tally.core.lastused.LastUsedStore;
+import io.tally.core.lastused.LastUsedTracker;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,10 +17,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * Runs {@link LastUsedStoreContract} on a JDBC store for every key type and in both modes: Tally's
@@ -31,8 +37,9 @@ import org.junit.jupiter.api.Nested;
  *
  *   protected DataSource dataSource() { return db.dataSource(); }
  *
- *   protected <K> LastUsedStore<K> ownTableStore(Class<K> keyType, String tablePrefix) {
- *     MyStore<K> store = MyStore.builder(db.dataSource(), keyType).tablePrefix(tablePrefix).build();
+ *   protected <K> LastUsedStore<K> ownTableStore(
+ *       DataSource dataSource, Class<K> keyType, String tablePrefix) {
+ *     MyStore<K> store = MyStore.builder(dataSource, keyType).tablePrefix(tablePrefix).build();
  *     store.migrate();
  *     return store;
  *   }
@@ -49,7 +56,9 @@ import org.junit.jupiter.api.Nested;
  * }
  * }</pre>
  *
- * <p>JUnit runs the contract once per {@code @Nested} class of this class; a subclass may add
+ * <p>Two tests of its own check what every JDBC store shares: a whole batch is one statement, and
+ * a tracker flushes into the store on its timer. JUnit runs the contract once per {@code @Nested}
+ * class of this class; a subclass may add
  * more, extending {@link OwnTable} or {@link UserTableContract} (for example a user table with
  * {@code Long} ids in another schema). Each test instance builds its store anew; tables are
  * created on first use, so a fixture that gives each nested class a fresh schema or database
@@ -64,6 +73,8 @@ public abstract class JdbcLastUsedStoreContract {
 
   /** The time column of {@link UserTable} and of Tally's own table: {@value}. */
   public static final String TIME_COLUMN = "last_used_at";
+
+  private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   // shared by every subclass in the JVM: ids must differ from every id handed out before
   private static final AtomicLong NEXT_LONG = new AtomicLong(-5); // negative, zero and positive
@@ -80,15 +91,19 @@ public abstract class JdbcLastUsedStoreContract {
   protected abstract DataSource dataSource();
 
   /**
-   * Builds a store of Tally's own table with the given table prefix, its tables migrated. Called
-   * before each test of {@link OwnTable}; the prefix differs per key type.
+   * Builds a store of Tally's own table over {@code dataSource} with the given table prefix, its
+   * tables migrated. Called before each test of {@link OwnTable} (the prefix differs per key type)
+   * and by the contract's own tests, which may pass a wrapper of {@link #dataSource()} that
+   * counts statements.
    *
+   * @param dataSource {@link #dataSource()} or a wrapper of it
    * @param keyType {@code UUID.class}, {@code Long.class} or {@code String.class}
    * @param tablePrefix the table prefix, e.g. {@code "uuid_"}
    * @param <K> the key type
    * @return the store, ready to write
    */
-  protected abstract <K> LastUsedStore<K> ownTableStore(Class<K> keyType, String tablePrefix);
+  protected abstract <K> LastUsedStore<K> ownTableStore(
+      DataSource dataSource, Class<K> keyType, String tablePrefix);
 
   /**
    * Builds a store that updates the existing table {@code table}. Called before each test of
@@ -121,7 +136,7 @@ public abstract class JdbcLastUsedStoreContract {
    * Returns the name of Tally's own last-used table for a prefix. By default {@code prefix +
    * "last_used"}, as the built-in schemas name it.
    *
-   * @param tablePrefix the table prefix given to {@link #ownTableStore(Class, String)}
+   * @param tablePrefix the table prefix given to {@link #ownTableStore(DataSource, Class, String)}
    * @return the table
    */
   protected String ownTable(String tablePrefix) {
@@ -173,6 +188,52 @@ public abstract class JdbcLastUsedStoreContract {
    */
   protected final SqlRunner sql() {
     return SqlRunner.on(dataSource(), timestamps());
+  }
+
+  /**
+   * A whole batch is written with one statement, and an empty batch touches no connection.
+   */
+  @Test
+  protected void writesAWholeBatchWithOneStatement() {
+    AtomicInteger statements = new AtomicInteger();
+    LastUsedStore<UUID> store =
+        ownTableStore(JdbcProxies.countingStatements(dataSource(), statements), UUID.class, "one_");
+    statements.set(0);
+    Map<UUID, Instant> batch = new HashMap<>();
+    for (int i = 0; i < 20_000; i++) {
+      batch.put(UUID.randomUUID(), T.plusMillis(i));
+    }
+    store.markUsed(batch);
+    assertThat(statements).hasValue(1);
+    store.markUsed(Map.of());
+    assertThat(statements).as("an empty map touches no connection").hasValue(1);
+  }
+
+  /** A tracker over the store flushes on its timer, driven by a {@link ManualClock}. */
+  @Test
+  protected void trackerFlushesOnItsTimer() {
+    ManualClock clock = ManualClock.create();
+    LastUsedStore<UUID> store = ownTableStore(dataSource(), UUID.class, "timer_");
+    UUID a = UUID.randomUUID();
+    UUID b = UUID.randomUUID();
+    LastUsedTracker<UUID> tracker =
+        LastUsedTracker.builder(store).clock(clock).flushInterval(Duration.ofSeconds(10)).build();
+    try {
+      tracker.markUsed(a);
+      clock.advance(Duration.ofSeconds(3));
+      tracker.markUsed(b);
+      tracker.markUsed(a, clock.now().minusSeconds(60)); // older: ignored
+      clock.advance(Duration.ofSeconds(7));
+      assertThat(sql().times("SELECT id, " + TIME_COLUMN + " FROM " + ownTable("timer_")))
+          .isEqualTo(
+              Map.of(
+                  a.toString(), clock.now().minusSeconds(10),
+                  b.toString(), clock.now().minusSeconds(7)));
+    } finally {
+      tracker.close();
+    }
+    assertThat(tracker.stats().flushedRows()).isEqualTo(2);
+    ConservationCheck.assertConserved(tracker.stats());
   }
 
   /**
@@ -248,7 +309,7 @@ public abstract class JdbcLastUsedStoreContract {
   }
 
   /**
-   * The contract on Tally's own table, written by {@link #ownTableStore(Class, String)}.
+   * The contract on Tally's own table, written by {@link #ownTableStore(DataSource, Class, String)}.
    *
    * @param <K> the key type
    */
@@ -261,7 +322,7 @@ public abstract class JdbcLastUsedStoreContract {
      */
     protected OwnTable(Class<K> keyType, String tablePrefix) {
       super(
-          ownTableStore(keyType, tablePrefix),
+          ownTableStore(dataSource(), keyType, tablePrefix),
           ownTable(tablePrefix),
           USER_ID_COLUMN,
           TIME_COLUMN);

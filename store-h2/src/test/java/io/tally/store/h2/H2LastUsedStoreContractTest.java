@@ -20,9 +20,12 @@ class H2LastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   }
 
   @Override
-  protected <K> LastUsedStore<K> ownTableStore(Class<K> keyType, String tablePrefix) {
+  protected <K> LastUsedStore<K> ownTableStore(
+      DataSource dataSource, Class<K> keyType, String tablePrefix) {
     H2LastUsedStore<K> h2 =
-        H2LastUsedStore.builder(DB, keyType).schema(H2Schema.withTablePrefix(tablePrefix)).build();
+        H2LastUsedStore.builder(dataSource, keyType)
+            .schema(H2Schema.withTablePrefix(tablePrefix))
+            .build();
     h2.migrate();
     return h2;
   }

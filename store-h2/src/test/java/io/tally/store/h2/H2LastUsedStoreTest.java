@@ -4,22 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.StoreException;
-import io.tally.core.lastused.LastUsedTracker;
-import io.tally.testkit.ConservationCheck;
-import io.tally.testkit.JdbcProxies;
-import io.tally.testkit.ManualClock;
 import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -130,46 +124,5 @@ class H2LastUsedStoreTest {
         .hasMessageStartingWith("marking 1 ids used in table never_migrated_last_used failed")
         .hasMessageNotContaining("jdbc:")
         .hasCauseInstanceOf(SQLException.class);
-  }
-
-  @Test
-  void writesAWholeBatchWithOneStatement() {
-    AtomicInteger statements = new AtomicInteger();
-    H2LastUsedStore<UUID> store =
-        H2LastUsedStore.builder(JdbcProxies.countingStatements(db, statements), UUID.class).build();
-    store.migrate();
-    statements.set(0);
-    Map<UUID, Instant> batch = new HashMap<>();
-    for (int i = 0; i < 5_000; i++) {
-      batch.put(UUID.randomUUID(), T.plusMillis(i));
-    }
-    store.markUsed(batch);
-    assertThat(statements).hasValue(1);
-    store.markUsed(Map.of());
-    assertThat(statements).as("an empty map touches no connection").hasValue(1);
-  }
-
-  @Test
-  void trackerFlushesToH2OnItsTimer() throws SQLException {
-    ManualClock clock = ManualClock.create();
-    H2LastUsedStore<UUID> store = H2LastUsedStore.builder(db, UUID.class).build();
-    store.migrate();
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    LastUsedTracker<UUID> tracker =
-        LastUsedTracker.builder(store).clock(clock).flushInterval(Duration.ofSeconds(10)).build();
-    try {
-      tracker.markUsed(a);
-      clock.advance(Duration.ofSeconds(3));
-      tracker.markUsed(b);
-      tracker.markUsed(a, clock.now().minusSeconds(60)); // older: ignored
-      clock.advance(Duration.ofSeconds(7));
-      assertThat(rows("tally_last_used"))
-          .isEqualTo(Map.of(a.toString(), clock.now().minusSeconds(10), b.toString(), clock.now().minusSeconds(7)));
-    } finally {
-      tracker.close();
-    }
-    assertThat(tracker.stats().flushedRows()).isEqualTo(2);
-    ConservationCheck.assertConserved(tracker.stats());
   }
 }

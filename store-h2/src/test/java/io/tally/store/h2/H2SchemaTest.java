@@ -3,8 +3,9 @@ package io.tally.store.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tally.jdbc.JdbcSchema;
 import io.tally.testkit.JdbcProxies;
-import io.tally.testkit.MigrationScripts;
+import io.tally.testkit.JdbcSchemaContract;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -14,12 +15,33 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
-class H2SchemaTest {
+class H2SchemaTest extends JdbcSchemaContract {
 
   private static JdbcDataSource newDatabase() {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:mem:schema-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
     return ds;
+  }
+
+  @Override
+  protected JdbcSchema withTablePrefix(String prefix) {
+    return H2Schema.withTablePrefix(prefix);
+  }
+
+  @Override
+  protected String scriptDirectory() {
+    return "db/tally/h2/";
+  }
+
+  @Override
+  protected List<String> scripts() {
+    return List.of(
+        "V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims");
+  }
+
+  @Override
+  protected int maxIdentifierLength() {
+    return H2Schema.MAX_IDENTIFIER_LENGTH;
   }
 
   @Test
@@ -60,37 +82,5 @@ class H2SchemaTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x; DROP TABLE y")
         .hasMessageContaining("must match");
-  }
-
-  @Test
-  void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
-    // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
-    // shortens them as needed to keep them unique
-    String longest =
-        MigrationScripts.longestDerivedName(
-            H2Schema.class,
-            "db/tally/h2/",
-            List.of(
-                "V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims"));
-    assertThat(longest).isEqualTo(H2Schema.LONGEST_DERIVED_NAME);
-    assertThat(H2Schema.MAX_TABLE_PREFIX_LENGTH)
-        .isEqualTo(H2Schema.MAX_IDENTIFIER_LENGTH - longest.length())
-        .isEqualTo(32);
-  }
-
-  @Test
-  void rejectsAPrefixThatWouldMakeADerivedNameTooLong() {
-    String longest = "p".repeat(32);
-    assertThat(H2Schema.withTablePrefix(longest).table("last_used")).isEqualTo(longest + "last_used");
-    String tooLong = "p".repeat(33);
-    assertThatThrownBy(() -> H2Schema.withTablePrefix(tooLong))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "prefix was '"
-                + tooLong
-                + "' (33 characters) but must be at most 32: the longest derived name, "
-                + tooLong
-                + "connection_log_connect_time_idx, would exceed the 63-character identifier"
-                + " limit of PostgreSQL");
   }
 }

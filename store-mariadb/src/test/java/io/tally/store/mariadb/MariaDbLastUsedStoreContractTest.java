@@ -19,9 +19,10 @@ class MariaDbLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   }
 
   @Override
-  protected <K> LastUsedStore<K> ownTableStore(Class<K> keyType, String tablePrefix) {
+  protected <K> LastUsedStore<K> ownTableStore(
+      DataSource dataSource, Class<K> keyType, String tablePrefix) {
     MariaDbLastUsedStore<K> store =
-        MariaDbLastUsedStore.builder(db.dataSource(), keyType)
+        MariaDbLastUsedStore.builder(dataSource, keyType)
             .schema(MariaDbSchema.withTablePrefix(tablePrefix))
             .build();
     store.migrate();

@@ -20,9 +20,10 @@ class PostgresLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   }
 
   @Override
-  protected <K> LastUsedStore<K> ownTableStore(Class<K> keyType, String tablePrefix) {
+  protected <K> LastUsedStore<K> ownTableStore(
+      DataSource dataSource, Class<K> keyType, String tablePrefix) {
     PostgresLastUsedStore<K> store =
-        PostgresLastUsedStore.builder(pg.dataSource(), keyType)
+        PostgresLastUsedStore.builder(dataSource, keyType)
             .schema(PostgresSchema.withTablePrefix(tablePrefix))
             .build();
     store.migrate();

@@ -7,13 +7,11 @@ import io.tally.core.FlushResult;
 import io.tally.core.StoreException;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.testkit.ConservationCheck;
-import io.tally.testkit.JdbcProxies;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
 import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -123,54 +120,6 @@ class PostgresLastUsedStoreTest {
         .isInstanceOf(StoreException.class)
         .hasMessage("marking 1 ids used in table never_migrated_last_used failed (SQLState 42P01)")
         .hasCauseInstanceOf(SQLException.class);
-  }
-
-  @Test
-  void writesAWholeBatchWithOneStatement() {
-    AtomicInteger statements = new AtomicInteger();
-    PostgresLastUsedStore<UUID> store =
-        PostgresLastUsedStore.builder(
-                JdbcProxies.countingStatements(pg.dataSource(), statements), UUID.class)
-            .schema(PostgresSchema.withTablePrefix("one_"))
-            .build();
-    store.migrate();
-    statements.set(0);
-    Map<UUID, Instant> batch = new HashMap<>();
-    for (int i = 0; i < 20_000; i++) {
-      batch.put(UUID.randomUUID(), T.plusMillis(i));
-    }
-    store.markUsed(batch);
-    assertThat(statements).hasValue(1);
-    store.markUsed(Map.of());
-    assertThat(statements).as("an empty map touches no connection").hasValue(1);
-  }
-
-  @Test
-  void trackerFlushesToPostgresOnItsTimer() throws SQLException {
-    ManualClock clock = ManualClock.create();
-    PostgresLastUsedStore<UUID> store =
-        PostgresLastUsedStore.builder(pg.dataSource(), UUID.class)
-            .schema(PostgresSchema.withTablePrefix("timer_"))
-            .build();
-    store.migrate();
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    LastUsedTracker<UUID> tracker =
-        LastUsedTracker.builder(store).clock(clock).flushInterval(Duration.ofSeconds(10)).build();
-    try {
-      tracker.markUsed(a);
-      clock.advance(Duration.ofSeconds(3));
-      tracker.markUsed(b);
-      clock.advance(Duration.ofSeconds(7));
-      assertThat(rows("timer_last_used", "id", "last_used_at"))
-          .isEqualTo(
-              Map.of(
-                  a.toString(), clock.now().minusSeconds(10),
-                  b.toString(), clock.now().minusSeconds(7)));
-    } finally {
-      tracker.close();
-    }
-    ConservationCheck.assertConserved(tracker.stats());
   }
 
   @Test
