@@ -4,9 +4,9 @@ import java.time.Instant;
 import javax.sql.DataSource;
 
 /**
- * {@link ConnectionLogRetentionContract} for a JDBC store: emptying and counting the
- * connection-log table are written once here, in plain SQL; a database adds its data source, its
- * table and the one statement that generates sessions in bulk:
+ * {@link ConnectionLogRetentionContract} for a JDBC store: emptying and counting the connection-log
+ * table are written once here, in plain SQL; a database adds its data source, its table and the one
+ * statement that generates sessions in bulk:
  *
  * <pre>{@code
  * class MyDbRetentionTest extends JdbcConnectionLogRetentionContract {
@@ -14,12 +14,21 @@ import javax.sql.DataSource;
  *   @Override protected ConnectionLogStore newStore() { ... migrated store ... }
  *   @Override protected String table() { return "tally_connection_log"; }
  *   @Override protected void insertSessions(int count, Instant first, Duration step) {
- *     sql().update("INSERT INTO " + table() + " ... generate_series(0, ? - 1) ...", count, first);
+ *     sql().update(
+ *         "INSERT INTO " + table() + " (" + SESSION_COLUMNS + ") SELECT ...", count, first);
  *   }
  * }
  * }</pre>
  */
 public abstract class JdbcConnectionLogRetentionContract extends ConnectionLogRetentionContract {
+  /**
+   * The columns {@link #insertSessions(int, Instant, java.time.Duration)} fills, in the order its
+   * {@code SELECT} gives them: {@value}.
+   */
+  protected static final String SESSION_COLUMNS =
+      "id, connect_time, organization_id, workspace_owner_id, workspace_id, workspace_name,"
+          + " agent_name, type, connection_id, disconnect_time";
+
   /** Creates the contract. */
   protected JdbcConnectionLogRetentionContract() {}
 

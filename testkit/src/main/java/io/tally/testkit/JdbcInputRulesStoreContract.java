@@ -3,9 +3,9 @@ package io.tally.testkit;
 import io.tally.jdbc.JdbcSchema;
 
 /**
- * {@link InputRulesStoreContract} for stores built on a {@link JdbcSchema}: the tables the
- * contract reads back are the schema's {@code last_used} and {@code connection_log}, so a
- * database gives its schema and its stores, not the table names.
+ * {@link InputRulesStoreContract} for stores built on a {@link JdbcSchema}: the tables the contract
+ * reads back are the schema's {@code last_used} and {@code connection_log}, so a database gives its
+ * schema and its stores, not the table names.
  */
 public abstract class JdbcInputRulesStoreContract extends InputRulesStoreContract {
   /** Creates the contract. */

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
  * Runs {@link LastUsedStoreContract} on a JDBC store for every key type and in both modes: Tally's
  * own table with {@code UUID}, {@code Long} and {@code String} ids ({@link UuidKeys}, {@link
  * LongKeys}, {@link StringKeys}), and an existing user table with {@code UUID} ids ({@link
- * UserTable}). Stored times are read straight from the table, bypassing the store. A database
- * costs a few hooks:
+ * UserTable}). Stored times are read straight from the table, bypassing the store. A database costs
+ * a few hooks:
  *
  * <pre>{@code
  * class MyDbLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
@@ -46,7 +46,9 @@ import org.junit.jupiter.api.Test;
  *
  *   protected <K> LastUsedStore<K> userTableStore(
  *       Class<K> keyType, String table, String idColumn, String timeColumn) {
- *     return MyStore.builder(db.dataSource(), keyType).userTable(table, idColumn, timeColumn).build();
+ *     return MyStore.builder(db.dataSource(), keyType)
+ *         .userTable(table, idColumn, timeColumn)
+ *         .build();
  *   }
  *
  *   protected String userTableDdl(String table, String idColumn, String timeColumn) {
@@ -56,20 +58,20 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
- * <p>Two tests of its own check what every JDBC store shares: a whole batch is one statement, and
- * a tracker flushes into the store on its timer. JUnit runs the contract once per {@code @Nested}
- * class of this class; a subclass may add
- * more, extending {@link OwnTable} or {@link UserTableContract} (for example a user table with
- * {@code Long} ids in another schema). Each test instance builds its store anew; tables are
- * created on first use, so a fixture that gives each nested class a fresh schema or database
- * works as well as one shared database. Ids never repeat within a JVM.
+ * <p>Two tests of its own check what every JDBC store shares: a whole batch is one statement, and a
+ * tracker flushes into the store on its timer. JUnit runs the contract once per {@code @Nested}
+ * class of this class; a subclass may add more, extending {@link OwnTable} or {@link
+ * UserTableContract} (for example a user table with {@code Long} ids in another schema). Each test
+ * instance builds its store anew; tables are created on first use, so a fixture that gives each
+ * nested class a fresh schema or database works as well as one shared database. Ids never repeat
+ * within a JVM.
  */
 public abstract class JdbcLastUsedStoreContract {
   /** The user table of {@link UserTable}: {@value}. */
   public static final String USER_TABLE = "workspaces";
 
-  /** The id column of {@link UserTable}: {@value}. */
-  public static final String USER_ID_COLUMN = "id";
+  /** The id column of {@link UserTable} and of Tally's own table: {@value}. */
+  public static final String ID_COLUMN = "id";
 
   /** The time column of {@link UserTable} and of Tally's own table: {@value}. */
   public static final String TIME_COLUMN = "last_used_at";
@@ -93,8 +95,8 @@ public abstract class JdbcLastUsedStoreContract {
   /**
    * Builds a store of Tally's own table over {@code dataSource} with the given table prefix, its
    * tables migrated. Called before each test of {@link OwnTable} (the prefix differs per key type)
-   * and by the contract's own tests, which may pass a wrapper of {@link #dataSource()} that
-   * counts statements.
+   * and by the contract's own tests, which may pass a wrapper of {@link #dataSource()} that counts
+   * statements.
    *
    * @param dataSource {@link #dataSource()} or a wrapper of it
    * @param keyType {@code UUID.class}, {@code Long.class} or {@code String.class}
@@ -106,8 +108,8 @@ public abstract class JdbcLastUsedStoreContract {
       DataSource dataSource, Class<K> keyType, String tablePrefix);
 
   /**
-   * Builds a store that updates the existing table {@code table}. Called before each test of
-   * {@link UserTableContract}, after the table was created.
+   * Builds a store that updates the existing table {@code table}. Called before each test of {@link
+   * UserTableContract}, after the table was created.
    *
    * @param keyType the key class
    * @param table the table, possibly schema-qualified
@@ -126,7 +128,7 @@ public abstract class JdbcLastUsedStoreContract {
    * EXISTS}).
    *
    * @param table the table, {@value #USER_TABLE}
-   * @param idColumn the id column, {@value #USER_ID_COLUMN}
+   * @param idColumn the id column, {@value #ID_COLUMN}
    * @param timeColumn the time column, {@value #TIME_COLUMN}
    * @return the DDL statement
    */
@@ -155,10 +157,10 @@ public abstract class JdbcLastUsedStoreContract {
   }
 
   /**
-   * Returns an SQL expression that gives an id column as text, compared with {@code
-   * id.toString()} to read a stored time back. By default the column itself (text columns, and
-   * drivers that compare a UUID column with a string); H2 wants {@code CAST(c AS VARCHAR)},
-   * PostgreSQL {@code c::text}.
+   * Returns an SQL expression that gives an id column as text, compared with {@code id.toString()}
+   * to read a stored time back. By default the column itself (text columns, and drivers that
+   * compare a UUID column with a string); H2 wants {@code CAST(c AS VARCHAR)}, PostgreSQL {@code
+   * c::text}.
    *
    * @param idColumn the id column
    * @return the expression
@@ -190,9 +192,7 @@ public abstract class JdbcLastUsedStoreContract {
     return SqlRunner.on(dataSource(), timestamps());
   }
 
-  /**
-   * A whole batch is written with one statement, and an empty batch touches no connection.
-   */
+  /** A whole batch is written with one statement, and an empty batch touches no connection. */
   @Test
   protected void writesAWholeBatchWithOneStatement() {
     AtomicInteger statements = new AtomicInteger();
@@ -237,8 +237,7 @@ public abstract class JdbcLastUsedStoreContract {
   }
 
   /**
-   * The contract on one table: writes through a store, reads stored times straight from the
-   * table.
+   * The contract on one table: writes through a store, reads stored times straight from the table.
    *
    * @param <K> the key type
    */
@@ -283,8 +282,15 @@ public abstract class JdbcLastUsedStoreContract {
       Map<String, @Nullable Instant> row =
           sql()
               .times(
-                  "SELECT " + idAsText(idColumn) + ", " + timeColumn + " FROM " + table
-                      + " WHERE " + idAsText(idColumn) + " = ?",
+                  "SELECT "
+                      + idAsText(idColumn)
+                      + ", "
+                      + timeColumn
+                      + " FROM "
+                      + table
+                      + " WHERE "
+                      + idAsText(idColumn)
+                      + " = ?",
                   id.toString());
       return Optional.ofNullable(row.get(id.toString()));
     }
@@ -295,8 +301,15 @@ public abstract class JdbcLastUsedStoreContract {
       Map<String, @Nullable Instant> all =
           sql()
               .times(
-                  "SELECT " + idAsText(idColumn) + ", " + timeColumn + " FROM " + table
-                      + " WHERE " + timeColumn + " IS NOT NULL");
+                  "SELECT "
+                      + idAsText(idColumn)
+                      + ", "
+                      + timeColumn
+                      + " FROM "
+                      + table
+                      + " WHERE "
+                      + timeColumn
+                      + " IS NOT NULL");
       Map<K, Instant> out = new HashMap<>();
       for (K id : ids) {
         Instant t = all.get(id.toString());
@@ -309,7 +322,8 @@ public abstract class JdbcLastUsedStoreContract {
   }
 
   /**
-   * The contract on Tally's own table, written by {@link #ownTableStore(DataSource, Class, String)}.
+   * The contract on Tally's own table, written by {@link #ownTableStore(DataSource, Class,
+   * String)}.
    *
    * @param <K> the key type
    */
@@ -324,7 +338,7 @@ public abstract class JdbcLastUsedStoreContract {
       super(
           ownTableStore(dataSource(), keyType, tablePrefix),
           ownTable(tablePrefix),
-          USER_ID_COLUMN,
+          ID_COLUMN,
           TIME_COLUMN);
     }
   }
@@ -349,7 +363,8 @@ public abstract class JdbcLastUsedStoreContract {
      */
     protected UserTableContract(
         Class<K> keyType, String ddl, String table, String idColumn, String timeColumn) {
-      super(createThenStore(ddl, keyType, table, idColumn, timeColumn), table, idColumn, timeColumn);
+      super(
+          createThenStore(ddl, keyType, table, idColumn, timeColumn), table, idColumn, timeColumn);
       this.idColumn = idColumn;
     }
 
@@ -463,9 +478,9 @@ public abstract class JdbcLastUsedStoreContract {
     public UserTable() {
       super(
           UUID.class,
-          userTableDdl(USER_TABLE, USER_ID_COLUMN, TIME_COLUMN),
+          userTableDdl(USER_TABLE, ID_COLUMN, TIME_COLUMN),
           USER_TABLE,
-          USER_ID_COLUMN,
+          ID_COLUMN,
           TIME_COLUMN);
     }
 

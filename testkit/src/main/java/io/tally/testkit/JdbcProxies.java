@@ -11,17 +11,17 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Data sources that watch or bend what a store does with its connections, for tests of JDBC
- * stores: how many statements a write costs, and how a store treats a pooled connection it must
- * hand back as it found it. Each is a {@link Proxy} over the real objects; everything not
- * mentioned is passed through.
+ * Data sources that watch or bend what a store does with its connections, for tests of JDBC stores:
+ * how many statements a write costs, and how a store treats a pooled connection it must hand back
+ * as it found it. Each is a {@link Proxy} over the real objects; everything not mentioned is passed
+ * through.
  */
 public final class JdbcProxies {
   private JdbcProxies() {}
 
   /**
-   * Returns a data source over {@code target} whose connections count every statement they
-   * prepare ({@code prepareStatement}, {@code prepareCall}) or create ({@code createStatement}).
+   * Returns a data source over {@code target} whose connections count every statement they prepare
+   * ({@code prepareStatement}, {@code prepareCall}) or create ({@code createStatement}).
    *
    * @param target the real data source
    * @param count incremented once per statement
@@ -52,10 +52,10 @@ public final class JdbcProxies {
   }
 
   /**
-   * Returns a data source that always hands out {@code physical}, wrapped so that {@code
-   * close()} leaves it open, as a pool of one connection does: whatever state a store leaves on
-   * the connection (auto-commit mode, an aborted transaction) is what the next borrower gets.
-   * Only {@code getConnection()} is supported; other data source methods throw {@link
+   * Returns a data source that always hands out {@code physical}, wrapped so that {@code close()}
+   * leaves it open, as a pool of one connection does: whatever state a store leaves on the
+   * connection (auto-commit mode, an aborted transaction) is what the next borrower gets. Only
+   * {@code getConnection()} is supported; other data source methods throw {@link
    * UnsupportedOperationException}.
    *
    * @param physical the one connection; the caller closes it

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
  *
  * <pre>{@code
  * class MyDbSchemaTest extends JdbcSchemaContract {
- *   protected JdbcSchema withTablePrefix(String prefix) { return MyDbSchema.withTablePrefix(prefix); }
+ *   protected JdbcSchema withTablePrefix(String prefix) {
+ *     return MyDbSchema.withTablePrefix(prefix);
+ *   }
  *   protected String scriptDirectory() { return "db/tally/mydb/"; }
  *   protected List<String> scripts() { return List.of("V1__last_used", "V2__connection_log"); }
  *   protected int maxIdentifierLength() { return 63; }
@@ -56,7 +58,9 @@ public abstract class JdbcSchemaContract {
    */
   protected abstract int maxIdentifierLength();
 
-  /** The longest name the SQL files derive from the prefix is the one the prefix leaves room for. */
+  /**
+   * The longest name the SQL files derive from the prefix is the one the prefix leaves room for.
+   */
   @Test
   protected void theLongestDerivedNameIsTheOneInTheSqlFiles() {
     String longest =

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link UsageStatsStoreContract} for a store built on {@link JdbcUsageStatsStore}: each test gets
- * a store over tables of its own (a fresh table prefix), migrated before the test, and the
- * contract adds that migrating again changes nothing. A database gives how to build the store:
+ * a store over tables of its own (a fresh table prefix), migrated before the test, and the contract
+ * adds that migrating again changes nothing. A database gives how to build the store:
  *
  * <pre>{@code
  * class MyDbUsageStatsStoreTest extends JdbcUsageStatsStoreContract {
@@ -42,8 +42,8 @@ public abstract class JdbcUsageStatsStoreContract extends UsageStatsStoreContrac
   protected abstract JdbcUsageStatsStore buildStore(String tablePrefix);
 
   /**
-   * Checks the versions the first {@code migrate()} of a test's store applied. By default they
-   * must not be empty; a store overrides it to name the versions it ships.
+   * Checks the versions the first {@code migrate()} of a test's store applied. By default they must
+   * not be empty; a store overrides it to name the versions it ships.
    *
    * @param applied the versions applied, in order
    */

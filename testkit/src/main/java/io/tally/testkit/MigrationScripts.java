@@ -20,8 +20,8 @@ public final class MigrationScripts {
   private MigrationScripts() {}
 
   /**
-   * Returns the longest name that the scripts derive from the table prefix, without the prefix:
-   * the longest {@code xyz} of every {@code ${prefix}xyz} in them. Only explicit names count; a
+   * Returns the longest name that the scripts derive from the table prefix, without the prefix: the
+   * longest {@code xyz} of every {@code ${prefix}xyz} in them. Only explicit names count; a
    * database picks implicit ones (such as PostgreSQL's {@code <table>_pkey}) itself and shortens
    * them as needed.
    *

@@ -21,16 +21,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * SqlRunner sql = SqlRunner.on(dataSource); // timestamps WITH_TIME_ZONE
- * sql.execute("CREATE TABLE workspaces (id UUID PRIMARY KEY, last_used_at TIMESTAMP WITH TIME ZONE)");
- * long recent = sql.queryLong("SELECT count(*) FROM workspaces WHERE last_used_at >= ?", cutoff);
- * Map<String, Instant> stored = sql.times("SELECT id, last_used_at FROM workspaces");
+ * sql.execute("CREATE TABLE workspaces (id UUID PRIMARY KEY, seen TIMESTAMP WITH TIME ZONE)");
+ * long recent = sql.queryLong("SELECT count(*) FROM workspaces WHERE seen >= ?", cutoff);
+ * Map<String, Instant> stored = sql.times("SELECT id, seen FROM workspaces");
  * }</pre>
  *
- * <p>An {@link Instant} parameter is bound as its {@link Timestamps} says, so one fixture works
- * for a column with a time zone and for a MariaDB {@code DATETIME} holding UTC. A failing
- * statement throws an {@link IllegalStateException} naming the statement, with the driver's
- * {@link SQLException} as its cause: fixtures fail loudly rather than make a test pass on
- * half-prepared data. Thread-safe if the data source is.
+ * <p>An {@link Instant} parameter is bound as its {@link Timestamps} says, so one fixture works for
+ * a column with a time zone and for a MariaDB {@code DATETIME} holding UTC. A failing statement
+ * throws an {@link IllegalStateException} naming the statement, with the driver's {@link
+ * SQLException} as its cause: fixtures fail loudly rather than make a test pass on half-prepared
+ * data. Thread-safe if the data source is.
  */
 public final class SqlRunner {
   /** How a timestamp column maps to {@link Instant}. */
@@ -41,8 +41,8 @@ public final class SqlRunner {
      */
     WITH_TIME_ZONE,
     /**
-     * A column without a time zone that holds UTC (MariaDB and MySQL {@code DATETIME(6)}), read
-     * and bound as {@link LocalDateTime}.
+     * A column without a time zone that holds UTC (MariaDB and MySQL {@code DATETIME(6)}), read and
+     * bound as {@link LocalDateTime}.
      */
     UTC_LOCAL;
 
@@ -139,9 +139,8 @@ public final class SqlRunner {
    * Runs one {@code INSERT}, {@code UPDATE} or {@code DELETE} with parameters.
    *
    * @param sql the statement, with a {@code ?} per parameter
-   * @param parameters the parameters in order; an {@link Instant} is bound as {@link
-   *     #timestamps()} says, {@code null} as SQL {@code NULL}, anything else with {@code
-   *     setObject}
+   * @param parameters the parameters in order; an {@link Instant} is bound as {@link #timestamps()}
+   *     says, {@code null} as SQL {@code NULL}, anything else with {@code setObject}
    * @return the number of rows changed
    * @throws IllegalStateException naming the statement, if it fails
    */
@@ -178,9 +177,9 @@ public final class SqlRunner {
   }
 
   /**
-   * Runs a query of two columns, an id (read as text) and a time, and returns its rows. A row
-   * whose time is SQL {@code NULL} maps its id to {@code null}, so a test can tell "no time
-   * stored" from "no row".
+   * Runs a query of two columns, an id (read as text) and a time, and returns its rows. A row whose
+   * time is SQL {@code NULL} maps its id to {@code null}, so a test can tell "no time stored" from
+   * "no row".
    *
    * @param sql the query, e.g. {@code SELECT id, last_used_at FROM workspaces}
    * @param parameters the parameters, bound as {@link #update(String, Object...)} binds them

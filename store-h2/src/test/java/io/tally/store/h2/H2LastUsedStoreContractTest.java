@@ -38,8 +38,13 @@ class H2LastUsedStoreContractTest extends JdbcLastUsedStoreContract {
 
   @Override
   protected String userTableDdl(String table, String idColumn, String timeColumn) {
-    return "CREATE TABLE IF NOT EXISTS " + table + " (" + idColumn + " UUID PRIMARY KEY, "
-        + timeColumn + " TIMESTAMP WITH TIME ZONE)";
+    return "CREATE TABLE IF NOT EXISTS "
+        + table
+        + " ("
+        + idColumn
+        + " UUID PRIMARY KEY, "
+        + timeColumn
+        + " TIMESTAMP WITH TIME ZONE)";
   }
 
   @Override

@@ -39,8 +39,9 @@ class H2RetentionTest extends JdbcConnectionLogRetentionContract {
         .update(
             "INSERT INTO "
                 + table()
-                + " (id, connect_time, organization_id, workspace_owner_id, workspace_id,"
-                + " workspace_name, agent_name, type, connection_id, disconnect_time)"
+                + " ("
+                + SESSION_COLUMNS
+                + ")"
                 + " DIRECT SELECT RANDOM_UUID(), t, RANDOM_UUID(), RANDOM_UUID(), RANDOM_UUID(),"
                 + " 'ws', 'main', 'ssh', RANDOM_UUID(),"
                 + " CASE WHEN MOD(x, 2) = 1 THEN DATEADD(SECOND, 1, t) END"

@@ -39,8 +39,13 @@ class MariaDbLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
 
   @Override
   protected String userTableDdl(String table, String idColumn, String timeColumn) {
-    return "CREATE TABLE IF NOT EXISTS " + table + " (" + idColumn
-        + " CHAR(36) CHARACTER SET ascii PRIMARY KEY, " + timeColumn + " DATETIME(6))";
+    return "CREATE TABLE IF NOT EXISTS "
+        + table
+        + " ("
+        + idColumn
+        + " CHAR(36) CHARACTER SET ascii PRIMARY KEY, "
+        + timeColumn
+        + " DATETIME(6))";
   }
 
   @Override

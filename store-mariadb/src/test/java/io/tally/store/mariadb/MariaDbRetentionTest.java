@@ -43,8 +43,9 @@ class MariaDbRetentionTest extends JdbcConnectionLogRetentionContract {
             "SET STATEMENT max_recursive_iterations = 1000000 FOR"
                 + " INSERT INTO "
                 + table()
-                + " (id, connect_time, organization_id, workspace_owner_id, workspace_id,"
-                + " workspace_name, agent_name, type, connection_id, disconnect_time)"
+                + " ("
+                + SESSION_COLUMNS
+                + ")"
                 + " WITH RECURSIVE seq(x) AS"
                 + " (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x < ? - 1)"
                 + " SELECT UUID(), t, UUID(), UUID(), UUID(), 'ws', 'main', 'ssh', UUID(),"

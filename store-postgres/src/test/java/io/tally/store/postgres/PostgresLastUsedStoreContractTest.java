@@ -40,8 +40,13 @@ class PostgresLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
 
   @Override
   protected String userTableDdl(String table, String idColumn, String timeColumn) {
-    return "CREATE TABLE IF NOT EXISTS " + table + " (" + idColumn + " uuid PRIMARY KEY, "
-        + timeColumn + " timestamptz)";
+    return "CREATE TABLE IF NOT EXISTS "
+        + table
+        + " ("
+        + idColumn
+        + " uuid PRIMARY KEY, "
+        + timeColumn
+        + " timestamptz)";
   }
 
   @Override
@@ -55,7 +60,9 @@ class PostgresLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
     UserTableLongKeys() {
       super(
           Long.class,
-          "CREATE TABLE IF NOT EXISTS " + pg.schema() + ".accounts"
+          "CREATE TABLE IF NOT EXISTS "
+              + pg.schema()
+              + ".accounts"
               + " (account_id bigint PRIMARY KEY, seen_at timestamptz)",
           pg.schema() + ".accounts",
           "account_id",

@@ -56,8 +56,9 @@ class PostgresRetentionTest extends JdbcConnectionLogRetentionContract {
         .update(
             "INSERT INTO "
                 + table()
-                + " (id, connect_time, organization_id, workspace_owner_id, workspace_id,"
-                + " workspace_name, agent_name, type, connection_id, disconnect_time)"
+                + " ("
+                + SESSION_COLUMNS
+                + ")"
                 + " SELECT gen_random_uuid(), t, gen_random_uuid(), gen_random_uuid(),"
                 + " gen_random_uuid(), 'ws', 'main', 'ssh', gen_random_uuid(),"
                 + " CASE WHEN g % 2 = 1 THEN t + interval '1 second' END"
