@@ -15,7 +15,7 @@ import javax.sql.DataSource;
  *   @Override protected String table() { return "tally_connection_log"; }
  *   @Override protected void insertSessions(int count, Instant first, Duration step) {
  *     sql().update(
- *         "INSERT INTO " + table() + " (" + SESSION_COLUMNS + ") SELECT ...", count, first);
+ *         insertSessionsInto() + " SELECT ... generate_series(0, ? - 1) ...", count, first);
  *   }
  * }
  * }</pre>
@@ -65,6 +65,17 @@ public abstract class JdbcConnectionLogRetentionContract extends ConnectionLogRe
    */
   protected final SqlRunner sql() {
     return SqlRunner.on(dataSource(), timestamps());
+  }
+
+  /**
+   * Returns the start of the statement of {@link #insertSessions(int, Instant,
+   * java.time.Duration)}: {@code INSERT INTO <table> (<SESSION_COLUMNS>)}, for a {@code SELECT}
+   * that generates the rows to follow.
+   *
+   * @return the {@code INSERT INTO} clause
+   */
+  protected final String insertSessionsInto() {
+    return "INSERT INTO " + table() + " (" + SESSION_COLUMNS + ")";
   }
 
   /** Builds a store (which migrates the table), then deletes every row. */

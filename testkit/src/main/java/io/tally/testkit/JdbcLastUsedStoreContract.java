@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Nested;
@@ -279,37 +280,14 @@ public abstract class JdbcLastUsedStoreContract {
 
     @Override
     protected Optional<Instant> storedTime(K id) {
-      Map<String, @Nullable Instant> row =
-          sql()
-              .times(
-                  "SELECT "
-                      + idAsText(idColumn)
-                      + ", "
-                      + timeColumn
-                      + " FROM "
-                      + table
-                      + " WHERE "
-                      + idAsText(idColumn)
-                      + " = ?",
-                  id.toString());
-      return Optional.ofNullable(row.get(id.toString()));
+      String text = id.toString();
+      return Optional.ofNullable(select(idAsText(idColumn) + " = ?", text).get(text));
     }
 
     @Override
     protected Map<K, Instant> storedTimes(Collection<K> ids) {
       // one query for the whole table: the contract reads back thousands of ids at once
-      Map<String, @Nullable Instant> all =
-          sql()
-              .times(
-                  "SELECT "
-                      + idAsText(idColumn)
-                      + ", "
-                      + timeColumn
-                      + " FROM "
-                      + table
-                      + " WHERE "
-                      + timeColumn
-                      + " IS NOT NULL");
+      Map<String, @Nullable Instant> all = select(timeColumn + " IS NOT NULL");
       Map<K, Instant> out = new HashMap<>();
       for (K id : ids) {
         Instant t = all.get(id.toString());
@@ -318,6 +296,21 @@ public abstract class JdbcLastUsedStoreContract {
         }
       }
       return out;
+    }
+
+    /** Reads id text to time for the rows that match {@code where}. */
+    private Map<String, @Nullable Instant> select(String where, Object... parameters) {
+      return sql()
+          .times(
+              "SELECT "
+                  + idAsText(idColumn)
+                  + ", "
+                  + timeColumn
+                  + " FROM "
+                  + table
+                  + " WHERE "
+                  + where,
+              parameters);
     }
   }
 
@@ -328,18 +321,27 @@ public abstract class JdbcLastUsedStoreContract {
    * @param <K> the key type
    */
   protected abstract class OwnTable<K> extends TableContract<K> {
+    private final Supplier<K> ids;
+
     /**
      * Builds the store and its table for a key type.
      *
      * @param keyType the key class
      * @param tablePrefix a table prefix of this key type's own
+     * @param ids gives an id never given before on each call
      */
-    protected OwnTable(Class<K> keyType, String tablePrefix) {
+    protected OwnTable(Class<K> keyType, String tablePrefix, Supplier<K> ids) {
       super(
           ownTableStore(dataSource(), keyType, tablePrefix),
           ownTable(tablePrefix),
           ID_COLUMN,
           TIME_COLUMN);
+      this.ids = Objects.requireNonNull(ids, "ids");
+    }
+
+    @Override
+    protected K newKey() {
+      return ids.get();
     }
   }
 
@@ -351,6 +353,7 @@ public abstract class JdbcLastUsedStoreContract {
    */
   protected abstract class UserTableContract<K> extends TableContract<K> {
     private final String idColumn;
+    private final Supplier<K> ids;
 
     /**
      * Creates the table with {@code ddl} if needed and builds the store.
@@ -360,20 +363,20 @@ public abstract class JdbcLastUsedStoreContract {
      * @param table the table, possibly schema-qualified
      * @param idColumn its id column
      * @param timeColumn its time column
+     * @param ids gives an id never given before on each call; {@link #newKeys(int)} inserts its row
      */
     protected UserTableContract(
-        Class<K> keyType, String ddl, String table, String idColumn, String timeColumn) {
+        Class<K> keyType,
+        String ddl,
+        String table,
+        String idColumn,
+        String timeColumn,
+        Supplier<K> ids) {
       super(
           createThenStore(ddl, keyType, table, idColumn, timeColumn), table, idColumn, timeColumn);
       this.idColumn = idColumn;
+      this.ids = Objects.requireNonNull(ids, "ids");
     }
-
-    /**
-     * Returns an id never returned before; {@link #newKeys(int)} inserts its row.
-     *
-     * @return a fresh id
-     */
-    protected abstract K nextId();
 
     @Override
     protected K newKey() {
@@ -387,7 +390,7 @@ public abstract class JdbcLastUsedStoreContract {
       try (Connection c = dataSource().getConnection();
           PreparedStatement ps = c.prepareStatement(insert)) {
         for (int i = 0; i < n; i++) {
-          K id = nextId();
+          K id = ids.get();
           bindUserTableId(ps, 1, id);
           ps.addBatch();
           keys.add(id);
@@ -431,12 +434,7 @@ public abstract class JdbcLastUsedStoreContract {
   public class UuidKeys extends OwnTable<UUID> {
     /** Builds the store. */
     public UuidKeys() {
-      super(UUID.class, "uuid_");
-    }
-
-    @Override
-    protected UUID newKey() {
-      return UUID.randomUUID();
+      super(UUID.class, "uuid_", UUID::randomUUID);
     }
   }
 
@@ -445,12 +443,7 @@ public abstract class JdbcLastUsedStoreContract {
   public class LongKeys extends OwnTable<Long> {
     /** Builds the store. */
     public LongKeys() {
-      super(Long.class, "long_");
-    }
-
-    @Override
-    protected Long newKey() {
-      return nextLongId();
+      super(Long.class, "long_", JdbcLastUsedStoreContract::nextLongId);
     }
   }
 
@@ -459,12 +452,7 @@ public abstract class JdbcLastUsedStoreContract {
   public class StringKeys extends OwnTable<String> {
     /** Builds the store. */
     public StringKeys() {
-      super(String.class, "string_");
-    }
-
-    @Override
-    protected String newKey() {
-      return nextStringId();
+      super(String.class, "string_", JdbcLastUsedStoreContract::nextStringId);
     }
   }
 
@@ -481,12 +469,8 @@ public abstract class JdbcLastUsedStoreContract {
           userTableDdl(USER_TABLE, ID_COLUMN, TIME_COLUMN),
           USER_TABLE,
           ID_COLUMN,
-          TIME_COLUMN);
-    }
-
-    @Override
-    protected UUID nextId() {
-      return UUID.randomUUID();
+          TIME_COLUMN,
+          UUID::randomUUID);
     }
   }
 }

@@ -37,11 +37,7 @@ class H2RetentionTest extends JdbcConnectionLogRetentionContract {
   protected void insertSessions(int count, Instant first, Duration step) {
     sql()
         .update(
-            "INSERT INTO "
-                + table()
-                + " ("
-                + SESSION_COLUMNS
-                + ")"
+            insertSessionsInto()
                 + " DIRECT SELECT RANDOM_UUID(), t, RANDOM_UUID(), RANDOM_UUID(), RANDOM_UUID(),"
                 + " 'ws', 'main', 'ssh', RANDOM_UUID(),"
                 + " CASE WHEN MOD(x, 2) = 1 THEN DATEADD(SECOND, 1, t) END"

@@ -40,12 +40,8 @@ class MariaDbRetentionTest extends JdbcConnectionLogRetentionContract {
     // the generated rows come from a recursive CTE, deeper than the server's default allows
     sql()
         .update(
-            "SET STATEMENT max_recursive_iterations = 1000000 FOR"
-                + " INSERT INTO "
-                + table()
-                + " ("
-                + SESSION_COLUMNS
-                + ")"
+            "SET STATEMENT max_recursive_iterations = 1000000 FOR "
+                + insertSessionsInto()
                 + " WITH RECURSIVE seq(x) AS"
                 + " (SELECT 0 UNION ALL SELECT x + 1 FROM seq WHERE x < ? - 1)"
                 + " SELECT UUID(), t, UUID(), UUID(), UUID(), 'ws', 'main', 'ssh', UUID(),"

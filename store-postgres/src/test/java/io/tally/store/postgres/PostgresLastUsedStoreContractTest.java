@@ -66,12 +66,8 @@ class PostgresLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
               + " (account_id bigint PRIMARY KEY, seen_at timestamptz)",
           pg.schema() + ".accounts",
           "account_id",
-          "seen_at");
-    }
-
-    @Override
-    protected Long nextId() {
-      return nextLongId();
+          "seen_at",
+          JdbcLastUsedStoreContract::nextLongId);
     }
   }
 }

@@ -54,11 +54,7 @@ class PostgresRetentionTest extends JdbcConnectionLogRetentionContract {
   protected void insertSessions(int count, Instant first, Duration step) {
     sql()
         .update(
-            "INSERT INTO "
-                + table()
-                + " ("
-                + SESSION_COLUMNS
-                + ")"
+            insertSessionsInto()
                 + " SELECT gen_random_uuid(), t, gen_random_uuid(), gen_random_uuid(),"
                 + " gen_random_uuid(), 'ws', 'main', 'ssh', gen_random_uuid(),"
                 + " CASE WHEN g % 2 = 1 THEN t + interval '1 second' END"
