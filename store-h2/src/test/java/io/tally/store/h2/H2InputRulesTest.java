@@ -2,13 +2,14 @@ package io.tally.store.h2;
 
 import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.core.lastused.LastUsedStore;
-import io.tally.testkit.InputRulesStoreContract;
+import io.tally.jdbc.JdbcSchema;
+import io.tally.testkit.JdbcInputRulesStoreContract;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
 /** H2 holds every value the input rules allow and isolates what it refuses. */
-class H2InputRulesTest extends InputRulesStoreContract {
+class H2InputRulesTest extends JdbcInputRulesStoreContract {
   private final JdbcDataSource db = new JdbcDataSource();
   private final H2Schema schema = H2Schema.withTablePrefix("input_");
 
@@ -23,6 +24,11 @@ class H2InputRulesTest extends InputRulesStoreContract {
   }
 
   @Override
+  protected JdbcSchema schema() {
+    return schema;
+  }
+
+  @Override
   protected LastUsedStore<String> userTableStore(String table) {
     return H2LastUsedStore.builder(db, String.class).userTable(table, "id", "last_used_at").build();
   }
@@ -33,17 +39,7 @@ class H2InputRulesTest extends InputRulesStoreContract {
   }
 
   @Override
-  protected String ownTable() {
-    return schema.table("last_used");
-  }
-
-  @Override
   protected ConnectionLogStore connectionLogStore() {
     return H2ConnectionLogStore.create(db, schema);
-  }
-
-  @Override
-  protected String connectionLogTable() {
-    return schema.table("connection_log");
   }
 }

@@ -4,23 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.StoreException;
-import io.tally.core.lastused.LastUsedTracker;
-import io.tally.testkit.ConservationCheck;
-import io.tally.testkit.ManualClock;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
+import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,32 +22,22 @@ class H2LastUsedStoreTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private JdbcDataSource db;
+  private SqlRunner sql;
 
   @BeforeEach
-  void newDatabase() throws SQLException {
+  void newDatabase() {
     db = new JdbcDataSource();
     db.setURL("jdbc:h2:mem:lastused-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+    sql = SqlRunner.on(db);
     exec("CREATE TABLE workspaces (id BIGINT PRIMARY KEY, last_used_at TIMESTAMP WITH TIME ZONE)");
   }
 
-  private void exec(String sql) throws SQLException {
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+  private void exec(String statement) {
+    sql.execute(statement);
   }
 
-  private Map<String, Instant> rows(String table) throws SQLException {
-    Map<String, Instant> out = new HashMap<>();
-    try (Connection c = db.getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT id, last_used_at FROM " + table)) {
-      while (rs.next()) {
-        OffsetDateTime t = rs.getObject(2, OffsetDateTime.class);
-        out.put(rs.getString(1), t == null ? null : t.toInstant());
-      }
-    }
-    return out;
+  private Map<String, Instant> rows(String table) {
+    return sql.times("SELECT id, last_used_at FROM " + table);
   }
 
   @Test
@@ -141,79 +124,5 @@ class H2LastUsedStoreTest {
         .hasMessageStartingWith("marking 1 ids used in table never_migrated_last_used failed")
         .hasMessageNotContaining("jdbc:")
         .hasCauseInstanceOf(SQLException.class);
-  }
-
-  @Test
-  void writesAWholeBatchWithOneStatement() {
-    AtomicInteger statements = new AtomicInteger();
-    H2LastUsedStore<UUID> store =
-        H2LastUsedStore.builder(countingStatements(db, statements), UUID.class).build();
-    store.migrate();
-    statements.set(0);
-    Map<UUID, Instant> batch = new HashMap<>();
-    for (int i = 0; i < 5_000; i++) {
-      batch.put(UUID.randomUUID(), T.plusMillis(i));
-    }
-    store.markUsed(batch);
-    assertThat(statements).hasValue(1);
-    store.markUsed(Map.of());
-    assertThat(statements).as("an empty map touches no connection").hasValue(1);
-  }
-
-  @Test
-  void trackerFlushesToH2OnItsTimer() throws SQLException {
-    ManualClock clock = ManualClock.create();
-    H2LastUsedStore<UUID> store = H2LastUsedStore.builder(db, UUID.class).build();
-    store.migrate();
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    LastUsedTracker<UUID> tracker =
-        LastUsedTracker.builder(store).clock(clock).flushInterval(Duration.ofSeconds(10)).build();
-    try {
-      tracker.markUsed(a);
-      clock.advance(Duration.ofSeconds(3));
-      tracker.markUsed(b);
-      tracker.markUsed(a, clock.now().minusSeconds(60)); // older: ignored
-      clock.advance(Duration.ofSeconds(7));
-      assertThat(rows("tally_last_used"))
-          .isEqualTo(Map.of(a.toString(), clock.now().minusSeconds(10), b.toString(), clock.now().minusSeconds(7)));
-    } finally {
-      tracker.close();
-    }
-    assertThat(tracker.stats().flushedRows()).isEqualTo(2);
-    ConservationCheck.assertConserved(tracker.stats());
-  }
-
-  /** A data source whose connections count prepared statements. */
-  static DataSource countingStatements(DataSource target, AtomicInteger count) {
-    return (DataSource)
-        Proxy.newProxyInstance(
-            H2LastUsedStoreTest.class.getClassLoader(),
-            new Class<?>[] {DataSource.class},
-            (proxy, method, args) -> {
-              Object result = invoke(method, target, args);
-              if (method.getName().equals("getConnection")) {
-                Connection c = (Connection) result;
-                return Proxy.newProxyInstance(
-                    H2LastUsedStoreTest.class.getClassLoader(),
-                    new Class<?>[] {Connection.class},
-                    (p2, m2, a2) -> {
-                      if (m2.getName().startsWith("prepare") || m2.getName().equals("createStatement")) {
-                        count.incrementAndGet();
-                      }
-                      return invoke(m2, c, a2);
-                    });
-              }
-              return result;
-            });
-  }
-
-  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args)
-      throws Throwable {
-    try {
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 }

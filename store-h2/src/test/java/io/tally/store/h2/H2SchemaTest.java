@@ -3,27 +3,45 @@ package io.tally.store.h2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
+import io.tally.jdbc.JdbcSchema;
+import io.tally.testkit.JdbcProxies;
+import io.tally.testkit.JdbcSchemaContract;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
-class H2SchemaTest {
+class H2SchemaTest extends JdbcSchemaContract {
 
   private static JdbcDataSource newDatabase() {
     JdbcDataSource ds = new JdbcDataSource();
     ds.setURL("jdbc:h2:mem:schema-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
     return ds;
+  }
+
+  @Override
+  protected JdbcSchema withTablePrefix(String prefix) {
+    return H2Schema.withTablePrefix(prefix);
+  }
+
+  @Override
+  protected String scriptDirectory() {
+    return "db/tally/h2/";
+  }
+
+  @Override
+  protected List<String> scripts() {
+    return List.of(
+        "V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims");
+  }
+
+  @Override
+  protected int maxIdentifierLength() {
+    return H2Schema.MAX_IDENTIFIER_LENGTH;
   }
 
   @Test
@@ -45,7 +63,7 @@ class H2SchemaTest {
     JdbcDataSource ds = newDatabase();
     try (Connection physical = ds.getConnection()) {
       physical.setAutoCommit(false); // as a pool configured with autoCommit=false hands it out
-      DataSource pool = onePooledConnection(physical);
+      DataSource pool = JdbcProxies.onePooledConnection(physical);
       assertThat(H2Schema.defaults().migrate(pool)).containsExactly(1, 2, 3, 4);
       assertThat(physical.getAutoCommit()).isFalse();
       assertThat(H2Schema.defaults().migrate(pool)).isEmpty(); // nothing to apply: same answer
@@ -56,35 +74,6 @@ class H2SchemaTest {
     }
   }
 
-  /** A data source that always hands out {@code physical}, and whose close() keeps it open. */
-  private static DataSource onePooledConnection(Connection physical) {
-    Connection pooled =
-        (Connection)
-            Proxy.newProxyInstance(
-                H2SchemaTest.class.getClassLoader(),
-                new Class<?>[] {Connection.class},
-                (proxy, method, args) -> {
-                  if (method.getName().equals("close")) {
-                    return null;
-                  }
-                  try {
-                    return method.invoke(physical, args);
-                  } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                  }
-                });
-    return (DataSource)
-        Proxy.newProxyInstance(
-            H2SchemaTest.class.getClassLoader(),
-            new Class<?>[] {DataSource.class},
-            (proxy, method, args) -> {
-              if (method.getName().equals("getConnection")) {
-                return pooled;
-              }
-              throw new UnsupportedOperationException(method.getName());
-            });
-  }
-
   @Test
   void prefixNamesEveryTableAndIsValidated() {
     assertThat(H2Schema.withTablePrefix("acme_").table("last_used")).isEqualTo("acme_last_used");
@@ -93,45 +82,5 @@ class H2SchemaTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("x; DROP TABLE y")
         .hasMessageContaining("must match");
-  }
-
-  @Test
-  void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
-    // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
-    // shortens them as needed to keep them unique
-    Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
-    String longest = "";
-    for (String file : List.of("V1__last_used", "V2__connection_log", "V3__usage_stats", "V4__usage_stats_claims")) {
-      try (InputStream in =
-          H2Schema.class.getClassLoader().getResourceAsStream("db/tally/h2/" + file + ".sql")) {
-        assertThat(in).as(file).isNotNull();
-        Matcher m = derived.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        while (m.find()) {
-          if (m.group(1).length() > longest.length()) {
-            longest = m.group(1);
-          }
-        }
-      }
-    }
-    assertThat(longest).isEqualTo(H2Schema.LONGEST_DERIVED_NAME);
-    assertThat(H2Schema.MAX_TABLE_PREFIX_LENGTH)
-        .isEqualTo(H2Schema.MAX_IDENTIFIER_LENGTH - longest.length())
-        .isEqualTo(32);
-  }
-
-  @Test
-  void rejectsAPrefixThatWouldMakeADerivedNameTooLong() {
-    String longest = "p".repeat(32);
-    assertThat(H2Schema.withTablePrefix(longest).table("last_used")).isEqualTo(longest + "last_used");
-    String tooLong = "p".repeat(33);
-    assertThatThrownBy(() -> H2Schema.withTablePrefix(tooLong))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "prefix was '"
-                + tooLong
-                + "' (33 characters) but must be at most 32: the longest derived name, "
-                + tooLong
-                + "connection_log_connect_time_idx, would exceed the 63-character identifier"
-                + " limit of PostgreSQL");
   }
 }

@@ -2,14 +2,15 @@ package io.tally.store.mariadb;
 
 import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.core.lastused.LastUsedStore;
-import io.tally.testkit.InputRulesStoreContract;
+import io.tally.jdbc.JdbcSchema;
+import io.tally.testkit.JdbcInputRulesStoreContract;
 import io.tally.testkit.MariaDbDatabase;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** MariaDB holds every value the input rules allow and isolates what it refuses. */
-class MariaDbInputRulesTest extends InputRulesStoreContract {
+class MariaDbInputRulesTest extends JdbcInputRulesStoreContract {
   @RegisterExtension static final MariaDbDatabase db = MariaDbDatabase.create();
 
   private static final AtomicInteger PREFIXES = new AtomicInteger();
@@ -25,6 +26,11 @@ class MariaDbInputRulesTest extends InputRulesStoreContract {
   }
 
   @Override
+  protected JdbcSchema schema() {
+    return schema;
+  }
+
+  @Override
   protected LastUsedStore<String> userTableStore(String table) {
     return MariaDbLastUsedStore.builder(dataSource(), String.class)
         .userTable(table, "id", "last_used_at")
@@ -37,18 +43,8 @@ class MariaDbInputRulesTest extends InputRulesStoreContract {
   }
 
   @Override
-  protected String ownTable() {
-    return schema.table("last_used");
-  }
-
-  @Override
   protected ConnectionLogStore connectionLogStore() {
     return new MariaDbConnectionLogStore(dataSource(), schema);
-  }
-
-  @Override
-  protected String connectionLogTable() {
-    return schema.table("connection_log");
   }
 
   @Override

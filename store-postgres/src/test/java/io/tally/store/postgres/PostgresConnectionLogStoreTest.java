@@ -7,6 +7,7 @@ import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ConnectionLogStoreContract;
 import io.tally.testkit.PostgresDatabase;
+import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -25,22 +26,13 @@ class PostgresConnectionLogStoreTest extends ConnectionLogStoreContract {
   protected ConnectionLogStore createStore() {
     store = new PostgresConnectionLogStore(pg.dataSource());
     store.migrate();
-    execute("TRUNCATE " + store.table());
+    SqlRunner.on(pg.dataSource()).execute("TRUNCATE " + store.table());
     return store;
   }
 
   @Override
   protected List<ConnectionLogRow> storedRows() {
     return ConnectionLogRow.readAll(pg.dataSource(), store.table());
-  }
-
-  private static void execute(String sql) {
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   @Test

@@ -7,9 +7,8 @@ import io.tally.core.StoreException;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionType;
 import io.tally.core.usagestats.UsageFlush;
+import io.tally.testkit.JdbcProxies;
 import io.tally.testkit.PostgresDatabase;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -39,32 +38,7 @@ class PostgresFailurePathsTest {
     OneConnectionPool() throws SQLException {
       physical = pg.dataSource().getConnection();
       physical.setAutoCommit(false);
-      Connection pooled =
-          (Connection)
-              Proxy.newProxyInstance(
-                  PostgresFailurePathsTest.class.getClassLoader(),
-                  new Class<?>[] {Connection.class},
-                  (proxy, method, args) -> {
-                    if (method.getName().equals("close")) {
-                      return null; // back to the pool
-                    }
-                    try {
-                      return method.invoke(physical, args);
-                    } catch (InvocationTargetException e) {
-                      throw e.getCause();
-                    }
-                  });
-      dataSource =
-          (DataSource)
-              Proxy.newProxyInstance(
-                  PostgresFailurePathsTest.class.getClassLoader(),
-                  new Class<?>[] {DataSource.class},
-                  (proxy, method, args) -> {
-                    if (method.getName().equals("getConnection")) {
-                      return pooled;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                  });
+      dataSource = JdbcProxies.onePooledConnection(physical);
     }
   }
 

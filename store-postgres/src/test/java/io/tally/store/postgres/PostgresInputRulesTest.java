@@ -2,33 +2,32 @@ package io.tally.store.postgres;
 
 import io.tally.core.connectionlog.ConnectionLogStore;
 import io.tally.core.lastused.LastUsedStore;
-import io.tally.testkit.InputRulesStoreContract;
+import io.tally.jdbc.JdbcSchema;
+import io.tally.testkit.JdbcInputRulesStoreContract;
 import io.tally.testkit.PostgresDatabase;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import io.tally.testkit.SqlRunner;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PostgreSQL holds every value the input rules allow and isolates what it refuses. */
-class PostgresInputRulesTest extends InputRulesStoreContract {
+class PostgresInputRulesTest extends JdbcInputRulesStoreContract {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
   private final PostgresSchema schema = PostgresSchema.defaults();
 
   private void truncate(String table) {
     schema.migrate(pg.dataSource());
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute("TRUNCATE " + table);
-    } catch (SQLException e) {
-      throw new AssertionError(e);
-    }
+    SqlRunner.on(pg.dataSource()).execute("TRUNCATE " + table);
   }
 
   @Override
   protected DataSource dataSource() {
     return pg.dataSource();
+  }
+
+  @Override
+  protected JdbcSchema schema() {
+    return schema;
   }
 
   @Override
@@ -45,18 +44,8 @@ class PostgresInputRulesTest extends InputRulesStoreContract {
   }
 
   @Override
-  protected String ownTable() {
-    return schema.table("last_used");
-  }
-
-  @Override
   protected ConnectionLogStore connectionLogStore() {
     truncate(connectionLogTable());
     return PostgresConnectionLogStore.create(pg.dataSource(), schema);
-  }
-
-  @Override
-  protected String connectionLogTable() {
-    return schema.table("connection_log");
   }
 }

@@ -9,16 +9,10 @@ import io.tally.core.lastused.LastUsedTracker;
 import io.tally.testkit.ConservationCheck;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
+import io.tally.testkit.SqlRunner;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,25 +31,13 @@ class PostgresLastUsedStoreTest {
 
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
-  private static void exec(String sql) throws SQLException {
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+  private static void exec(String sql) {
+    SqlRunner.on(pg.dataSource()).execute(sql);
   }
 
-  private static Map<String, Instant> rows(String table, String id, String time)
-      throws SQLException {
-    Map<String, Instant> out = new HashMap<>();
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT " + id + "::text, " + time + " FROM " + table)) {
-      while (rs.next()) {
-        OffsetDateTime t = rs.getObject(2, OffsetDateTime.class);
-        out.put(rs.getString(1), t == null ? null : t.toInstant());
-      }
-    }
-    return out;
+  private static Map<String, Instant> rows(String table, String id, String time) {
+    return SqlRunner.on(pg.dataSource())
+        .times("SELECT " + id + "::text, " + time + " FROM " + table);
   }
 
   @Test
@@ -140,53 +120,6 @@ class PostgresLastUsedStoreTest {
         .isInstanceOf(StoreException.class)
         .hasMessage("marking 1 ids used in table never_migrated_last_used failed (SQLState 42P01)")
         .hasCauseInstanceOf(SQLException.class);
-  }
-
-  @Test
-  void writesAWholeBatchWithOneStatement() {
-    AtomicInteger statements = new AtomicInteger();
-    PostgresLastUsedStore<UUID> store =
-        PostgresLastUsedStore.builder(countingStatements(pg.dataSource(), statements), UUID.class)
-            .schema(PostgresSchema.withTablePrefix("one_"))
-            .build();
-    store.migrate();
-    statements.set(0);
-    Map<UUID, Instant> batch = new HashMap<>();
-    for (int i = 0; i < 20_000; i++) {
-      batch.put(UUID.randomUUID(), T.plusMillis(i));
-    }
-    store.markUsed(batch);
-    assertThat(statements).hasValue(1);
-    store.markUsed(Map.of());
-    assertThat(statements).as("an empty map touches no connection").hasValue(1);
-  }
-
-  @Test
-  void trackerFlushesToPostgresOnItsTimer() throws SQLException {
-    ManualClock clock = ManualClock.create();
-    PostgresLastUsedStore<UUID> store =
-        PostgresLastUsedStore.builder(pg.dataSource(), UUID.class)
-            .schema(PostgresSchema.withTablePrefix("timer_"))
-            .build();
-    store.migrate();
-    UUID a = UUID.randomUUID();
-    UUID b = UUID.randomUUID();
-    LastUsedTracker<UUID> tracker =
-        LastUsedTracker.builder(store).clock(clock).flushInterval(Duration.ofSeconds(10)).build();
-    try {
-      tracker.markUsed(a);
-      clock.advance(Duration.ofSeconds(3));
-      tracker.markUsed(b);
-      clock.advance(Duration.ofSeconds(7));
-      assertThat(rows("timer_last_used", "id", "last_used_at"))
-          .isEqualTo(
-              Map.of(
-                  a.toString(), clock.now().minusSeconds(10),
-                  b.toString(), clock.now().minusSeconds(7)));
-    } finally {
-      tracker.close();
-    }
-    ConservationCheck.assertConserved(tracker.stats());
   }
 
   @Test
@@ -286,38 +219,5 @@ class PostgresLastUsedStoreTest {
       }
     }
     assertThat(wrong).as("ids without their maximum time").isEmpty();
-  }
-
-  /** A data source whose connections count the statements they prepare or create. */
-  static DataSource countingStatements(DataSource target, AtomicInteger count) {
-    return (DataSource)
-        Proxy.newProxyInstance(
-            PostgresLastUsedStoreTest.class.getClassLoader(),
-            new Class<?>[] {DataSource.class},
-            (proxy, method, args) -> {
-              Object result = invoke(method, target, args);
-              if (method.getName().equals("getConnection")) {
-                Connection c = (Connection) result;
-                return Proxy.newProxyInstance(
-                    PostgresLastUsedStoreTest.class.getClassLoader(),
-                    new Class<?>[] {Connection.class},
-                    (p2, m2, a2) -> {
-                      if (m2.getName().startsWith("prepare")
-                          || m2.getName().equals("createStatement")) {
-                        count.incrementAndGet();
-                      }
-                      return invoke(m2, c, a2);
-                    });
-              }
-              return result;
-            });
-  }
-
-  private static Object invoke(Method m, Object target, Object[] args) throws Throwable {
-    try {
-      return m.invoke(target, args);
-    } catch (InvocationTargetException e) {
-      throw e.getCause();
-    }
   }
 }

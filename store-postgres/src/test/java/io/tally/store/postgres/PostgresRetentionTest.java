@@ -6,7 +6,7 @@ import io.tally.core.Clock;
 import io.tally.core.Tally;
 import io.tally.core.TallyConfig;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import io.tally.testkit.ConnectionLogRetentionContract;
+import io.tally.testkit.JdbcConnectionLogRetentionContract;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
 import java.sql.Connection;
@@ -16,17 +16,21 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retention on PostgreSQL, and the plan of its delete. */
-class PostgresRetentionTest extends ConnectionLogRetentionContract {
+class PostgresRetentionTest extends JdbcConnectionLogRetentionContract {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
+
+  @Override
+  protected DataSource dataSource() {
+    return pg.dataSource();
+  }
 
   @Override
   protected ConnectionLogStore newStore() {
@@ -35,79 +39,37 @@ class PostgresRetentionTest extends ConnectionLogRetentionContract {
     return store;
   }
 
-  private static String table() {
+  @Override
+  protected String table() {
     return new PostgresConnectionLogStore(pg.dataSource()).table();
   }
 
   @Override
   protected void emptyTable() {
     newStore();
-    execute("TRUNCATE " + table());
+    sql().execute("TRUNCATE " + table());
   }
 
   @Override
   protected void insertSessions(int count, Instant first, Duration step) {
-    long stepMicros = step.toNanos() / 1_000;
-    String sql =
-        "INSERT INTO "
-            + table()
-            + " (id, connect_time, organization_id, workspace_owner_id, workspace_id,"
-            + " workspace_name, agent_name, type, connection_id, disconnect_time)"
-            + " SELECT gen_random_uuid(), t, gen_random_uuid(), gen_random_uuid(),"
-            + " gen_random_uuid(), 'ws', 'main', 'ssh', gen_random_uuid(),"
-            + " CASE WHEN g % 2 = 1 THEN t + interval '1 second' END"
-            + " FROM generate_series(0, ? - 1) g,"
-            + " LATERAL (SELECT ?::timestamptz + g * ? * interval '1 microsecond' AS t) x";
-    try (Connection c = pg.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setInt(1, count);
-      ps.setObject(2, OffsetDateTime.ofInstant(first, ZoneOffset.UTC));
-      ps.setLong(3, stepMicros);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @Override
-  protected long countRows() {
-    return count("SELECT count(*) FROM " + table(), null);
-  }
-
-  @Override
-  protected long countConnectedSince(Instant cutoff) {
-    return count("SELECT count(*) FROM " + table() + " WHERE connect_time >= ?", cutoff);
-  }
-
-  private static long count(String sql, Instant at) {
-    try (Connection c = pg.dataSource().getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      if (at != null) {
-        ps.setObject(1, OffsetDateTime.ofInstant(at, ZoneOffset.UTC));
-      }
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void execute(String sql) {
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+    sql()
+        .update(
+            insertSessionsInto()
+                + " SELECT gen_random_uuid(), t, gen_random_uuid(), gen_random_uuid(),"
+                + " gen_random_uuid(), 'ws', 'main', 'ssh', gen_random_uuid(),"
+                + " CASE WHEN g % 2 = 1 THEN t + interval '1 second' END"
+                + " FROM generate_series(0, ? - 1) g,"
+                + " LATERAL (SELECT ?::timestamptz + g * ? * interval '1 microsecond' AS t) x",
+            count,
+            first,
+            step.toNanos() / 1_000);
   }
 
   @Test
   void theDeleteWalksTheConnectTimeIndex() throws SQLException {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
     insertSessions(100_000, now.minus(Duration.ofDays(180)), Duration.ofSeconds(150));
-    execute("ANALYZE " + table());
+    sql().execute("ANALYZE " + table());
     List<String> plan = new ArrayList<>();
     try (Connection c = pg.dataSource().getConnection();
         PreparedStatement ps =

@@ -3,9 +3,9 @@ package io.tally.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tally.jdbc.JdbcSchema;
+import io.tally.testkit.JdbcSchemaContract;
 import io.tally.testkit.PostgresDatabase;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -16,13 +16,36 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-class PostgresSchemaTest {
+class PostgresSchemaTest extends JdbcSchemaContract {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
+
+  @Override
+  protected JdbcSchema withTablePrefix(String prefix) {
+    return PostgresSchema.withTablePrefix(prefix);
+  }
+
+  @Override
+  protected String scriptDirectory() {
+    return "db/tally/postgres/";
+  }
+
+  @Override
+  protected List<String> scripts() {
+    return List.of(
+        "V1__last_used",
+        "V2__connection_log",
+        "V3__usage_stats",
+        "V4__usage_stats_claims",
+        "V5__connection_log_storage");
+  }
+
+  @Override
+  protected int maxIdentifierLength() {
+    return PostgresSchema.MAX_IDENTIFIER_LENGTH;
+  }
 
   @Test
   void replicasMigratingAtOnceApplyEachVersionExactlyOnce() throws Exception {
@@ -66,52 +89,6 @@ class PostgresSchemaTest {
     assertThatThrownBy(() -> PostgresSchema.withTablePrefix("1abc"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'1abc'");
-  }
-
-  @Test
-  void theLongestDerivedNameIsTheOneInTheSqlFiles() throws Exception {
-    // explicit names only: PostgreSQL picks implicit ones (such as <table>_pkey) itself and
-    // shortens them as needed to keep them unique
-    Pattern derived = Pattern.compile("\\$\\{prefix}([A-Za-z0-9_]+)");
-    String longest = "";
-    for (String file :
-        List.of(
-            "V1__last_used",
-            "V2__connection_log",
-            "V3__usage_stats",
-            "V4__usage_stats_claims",
-            "V5__connection_log_storage")) {
-      try (InputStream in =
-          PostgresSchema.class.getClassLoader().getResourceAsStream("db/tally/postgres/" + file + ".sql")) {
-        assertThat(in).as(file).isNotNull();
-        Matcher m = derived.matcher(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        while (m.find()) {
-          if (m.group(1).length() > longest.length()) {
-            longest = m.group(1);
-          }
-        }
-      }
-    }
-    assertThat(longest).isEqualTo(PostgresSchema.LONGEST_DERIVED_NAME);
-    assertThat(PostgresSchema.MAX_TABLE_PREFIX_LENGTH)
-        .isEqualTo(PostgresSchema.MAX_IDENTIFIER_LENGTH - longest.length())
-        .isEqualTo(32);
-  }
-
-  @Test
-  void rejectsAPrefixThatWouldMakeADerivedNameTooLong() {
-    String longest = "p".repeat(32);
-    assertThat(PostgresSchema.withTablePrefix(longest).table("last_used")).isEqualTo(longest + "last_used");
-    String tooLong = "p".repeat(33);
-    assertThatThrownBy(() -> PostgresSchema.withTablePrefix(tooLong))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "prefix was '"
-                + tooLong
-                + "' (33 characters) but must be at most 32: the longest derived name, "
-                + tooLong
-                + "connection_log_connect_time_idx, would exceed the 63-character identifier"
-                + " limit of PostgreSQL");
   }
 
   @Test

@@ -5,34 +5,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tally.core.StoreException;
 import io.tally.core.usagestats.UsageFlush;
-import io.tally.core.usagestats.UsageStatsStore;
+import io.tally.jdbc.JdbcUsageStatsStore;
+import io.tally.testkit.JdbcUsageStatsStoreContract;
 import io.tally.testkit.PostgresDatabase;
-import io.tally.testkit.UsageStatsStoreContract;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-class PostgresUsageStatsStoreTest extends UsageStatsStoreContract {
+class PostgresUsageStatsStoreTest extends JdbcUsageStatsStoreContract {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
 
-  private static final AtomicInteger PREFIXES = new AtomicInteger();
-
-  private PostgresUsageStatsStore postgres;
-
   @Override
-  protected UsageStatsStore newStore() {
-    postgres =
-        new PostgresUsageStatsStore(
-            pg.dataSource(), PostgresSchema.withTablePrefix("c" + PREFIXES.incrementAndGet() + "_"));
-    assertThat(postgres.migrate()).contains(3);
-    return postgres;
+  protected JdbcUsageStatsStore buildStore(String tablePrefix) {
+    return new PostgresUsageStatsStore(pg.dataSource(), PostgresSchema.withTablePrefix(tablePrefix));
   }
 
-  @Test
-  void migrateIsIdempotent() {
-    assertThat(postgres.migrate()).isEmpty();
+  @Override
+  protected void assertFirstMigration(List<Integer> applied) {
+    assertThat(applied).contains(3);
   }
 
   @Test
