@@ -1,7 +1,7 @@
 package io.tally.core;
 
 import io.tally.core.lastused.TimestampMode;
-import io.tally.core.spi.Secrets;
+import io.tally.core.internal.SecretText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -817,7 +817,7 @@ public final class TallyConfig {
    * @throws NullPointerException if an argument or a key is null
    */
   public List<String> keyProblems(String namespace, Collection<? extends ConfigKey<?>> keys) {
-    return ProviderKeys.problems(this, namespace, keys, propertyNames.values());
+    return DeclaredKeys.problems(this, namespace, keys, propertyNames.values());
   }
 
   /**
@@ -855,9 +855,9 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information ({@link Secrets#redactUrl(String)}), and as {@code ****} the provider settings whose
+   * information ({@code Secrets.redactUrl}), and as {@code ****} the provider settings whose
    * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
-   * {@code auth}, {@code pass} or {@code pwd} in any case ({@link Secrets#isSecretName(String)}).
+   * {@code auth}, {@code pass} or {@code pwd} in any case ({@code Secrets.isSecretName}).
    */
   @Override
   public String toString() {
@@ -879,20 +879,20 @@ public final class TallyConfig {
       sb.append(sep)
           .append(name)
           .append('=')
-          .append(Secrets.isSecretName(name) ? MASK : properties.get(e.getKey()));
+          .append(SecretText.isSecretName(name) ? MASK : properties.get(e.getKey()));
       sep = ", ";
     }
     return sb.append('}').toString();
   }
 
   /**
-   * Returns a JDBC URL safe to log: see {@link Secrets#redactUrl(String)}.
+   * Returns a JDBC URL safe to log: see {@code Secrets.redactUrl}.
    *
    * @param url a JDBC URL
    * @return the URL without user information, parameters or properties
    */
   static String redactUrl(String url) {
-    return Secrets.redactUrl(url);
+    return SecretText.redactUrl(url);
   }
 
   /** The value of one of Tally's keys; null only for keys without a default that are not set. */

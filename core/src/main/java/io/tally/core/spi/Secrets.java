@@ -1,6 +1,7 @@
 package io.tally.core.spi;
 
 import io.tally.core.StoreException;
+import io.tally.core.internal.SecretText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -9,8 +10,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,10 +25,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Secrets {
   private static final String MASK = "****";
-  private static final Pattern SUBPROTOCOL = Pattern.compile("jdbc:[A-Za-z0-9]{1,20}:");
-  private static final Pattern SECRET_NAME =
-      Pattern.compile(
-          ".*(password|secret|token|credential|key|auth|pass|pwd).*", Pattern.CASE_INSENSITIVE);
 
   private Secrets() {}
 
@@ -43,7 +38,7 @@ public final class Secrets {
    * @throws NullPointerException if {@code name} is null
    */
   public static boolean isSecretName(String name) {
-    return SECRET_NAME.matcher(Objects.requireNonNull(name, "name")).matches();
+    return SecretText.isSecretName(name);
   }
 
   /**
@@ -59,18 +54,7 @@ public final class Secrets {
    * @throws NullPointerException if {@code url} is null
    */
   public static String redactUrl(String url) {
-    Objects.requireNonNull(url, "url");
-    String s = url;
-    int cut = parametersStart(s);
-    if (cut >= 0) {
-      s = s.substring(0, cut) + "?…";
-    }
-    int at = s.lastIndexOf('@');
-    int start = at < 0 ? -1 : userInfoStart(s, at);
-    if (start >= 0) {
-      s = s.substring(0, start) + "…" + s.substring(at);
-    }
-    return s;
+    return SecretText.redactUrl(url);
   }
 
   /**
@@ -107,33 +91,13 @@ public final class Secrets {
     return copy;
   }
 
-  /** Where the parameters start: the first {@code ?} or {@code ;}, or -1. */
-  private static int parametersStart(String url) {
-    int q = url.indexOf('?');
-    int s = url.indexOf(';');
-    return q < 0 ? s : s < 0 ? q : Math.min(q, s);
-  }
-
-  /**
-   * Where the user information ending at {@code at} starts: after {@code //} when that comes
-   * first, else after {@code jdbc:<subprotocol>:}, else at the start.
-   */
-  private static int userInfoStart(String url, int at) {
-    int slashes = url.indexOf("//");
-    if (slashes >= 0 && slashes < at) {
-      return slashes + 2;
-    }
-    Matcher m = SUBPROTOCOL.matcher(url);
-    return m.lookingAt() && m.end() <= at ? m.end() : 0;
-  }
-
   /** The secret parts of a JDBC URL: user information and secret parameters' values. */
   private static List<String> secretsOf(String url) {
     List<String> out = new ArrayList<>();
-    int cut = parametersStart(url);
+    int cut = SecretText.parametersStart(url);
     String base = cut < 0 ? url : url.substring(0, cut);
     int at = base.lastIndexOf('@');
-    int start = at < 0 ? -1 : userInfoStart(base, at);
+    int start = at < 0 ? -1 : SecretText.userInfoStart(base, at);
     if (start >= 0) {
       String userInfo = base.substring(start, at);
       out.add(userInfo);
