@@ -220,37 +220,67 @@ public final class ComponentStats {
       this.component = Objects.requireNonNull(component, "component");
     }
 
-    /** @param n items accepted @return this */
+    /**
+     * Sets {@code accepted}.
+     *
+     * @param n items accepted
+     * @return this
+     */
     public Builder accepted(long n) {
       this.accepted = n;
       return this;
     }
 
-    /** @param n items coalesced @return this */
+    /**
+     * Sets {@code coalesced}.
+     *
+     * @param n items coalesced
+     * @return this
+     */
     public Builder coalesced(long n) {
       this.coalesced = n;
       return this;
     }
 
-    /** @param n rows written @return this */
+    /**
+     * Sets {@code flushedRows}.
+     *
+     * @param n rows written
+     * @return this
+     */
     public Builder flushedRows(long n) {
       this.flushedRows = n;
       return this;
     }
 
-    /** @param n successful flushes @return this */
+    /**
+     * Sets {@code flushes}.
+     *
+     * @param n successful flushes
+     * @return this
+     */
     public Builder flushes(long n) {
       this.flushes = n;
       return this;
     }
 
-    /** @param n failed flushes @return this */
+    /**
+     * Sets {@code failedFlushes}.
+     *
+     * @param n failed flushes
+     * @return this
+     */
     public Builder failedFlushes(long n) {
       this.failedFlushes = n;
       return this;
     }
 
-    /** @param n retry attempts @return this */
+    /**
+     * Sets {@code retries}.
+     *
+     * @param n retry attempts
+     * @return this
+     */
     public Builder retries(long n) {
       this.retries = n;
       return this;
@@ -271,31 +301,56 @@ public final class ComponentStats {
       return this;
     }
 
-    /** @param n consecutive failed flushes @return this */
+    /**
+     * Sets {@code consecutiveFailures}.
+     *
+     * @param n consecutive failed flushes
+     * @return this
+     */
     public Builder consecutiveFailures(int n) {
       this.consecutiveFailures = n;
       return this;
     }
 
-    /** @param at time of the last successful flush, or null @return this */
+    /**
+     * Sets {@code lastSuccess}.
+     *
+     * @param at time of the last successful flush, or null
+     * @return this
+     */
     public Builder lastSuccess(@Nullable Instant at) {
       this.lastSuccess = at;
       return this;
     }
 
-    /** @param n items held in memory @return this */
+    /**
+     * Sets {@code pending}.
+     *
+     * @param n items held in memory
+     * @return this
+     */
     public Builder pending(long n) {
       this.pending = n;
       return this;
     }
 
-    /** @param n user callback calls that threw (listeners, key, merge rule) @return this */
+    /**
+     * Sets {@code callbackFailures}.
+     *
+     * @param n user callback calls that threw (listeners, key, merge rule)
+     * @return this
+     */
     public Builder callbackFailures(long n) {
       this.callbackFailures = n;
       return this;
     }
 
-    /** @param n free-text values truncated to their limit @return this */
+    /**
+     * Sets {@code truncated}.
+     *
+     * @param n free-text values truncated to their limit
+     * @return this
+     */
     public Builder truncated(long n) {
       this.truncated = n;
       return this;

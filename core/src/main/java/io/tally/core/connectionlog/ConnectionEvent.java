@@ -107,6 +107,28 @@ public record ConnectionEvent(
   /**
    * Checks the event; see the class comment.
    *
+   * @param id the row id; when events coalesce, the winning event's id
+   * @param time when this event happened (connect or disconnect)
+   * @param organizationId the workspace's organization
+   * @param workspaceOwnerId the workspace's owner
+   * @param workspaceId the workspace
+   * @param workspaceName the workspace's name
+   * @param agentName the agent connected to
+   * @param typeName the kind of connection, as its wire name (e.g. {@code "ssh"}, see {@link
+   *     ConnectionType#wireName()}); names this version does not know are kept as they are
+   * @param code an exit or status code, or null
+   * @param ip the client's address literal, or null
+   * @param userAgent the client's user agent, or null
+   * @param userId the connecting user, or null
+   * @param slugOrPort the app slug or the forwarded port, or null
+   * @param connectionId the session's id, or null when the event has none
+   * @param status connected or disconnected
+   * @param disconnectReason why the connection closed, or null
+   * @param connectTime the session's earliest known connect time
+   * @param disconnectTime the session's latest disconnect time, or null while connected
+   * @param truncatedFields how many free-text fields were truncated to their limit when this event
+   *     (or the event it was copied from) was made: the value given (0 to 3) plus those this
+   *     constructor truncated, at most 3
    * @throws NullPointerException if a required field is null
    * @throws IllegalArgumentException if {@code ip} is not an address literal, the times do not
    *     fit the status, a value breaks the {@linkplain InputRules input rules}, or {@code
@@ -394,43 +416,78 @@ public record ConnectionEvent(
 
     private Builder() {}
 
-    /** @param id the row id (default: a new random id per event) @return this */
+    /**
+     * Sets {@code id}.
+     *
+     * @param id the row id (default: a new random id per event)
+     * @return this
+     */
     public Builder id(@Nullable UUID id) {
       this.id = id;
       return this;
     }
 
-    /** @param organizationId the workspace's organization @return this */
+    /**
+     * Sets {@code organizationId}.
+     *
+     * @param organizationId the workspace's organization
+     * @return this
+     */
     public Builder organizationId(UUID organizationId) {
       this.organizationId = organizationId;
       return this;
     }
 
-    /** @param workspaceOwnerId the workspace's owner @return this */
+    /**
+     * Sets {@code workspaceOwnerId}.
+     *
+     * @param workspaceOwnerId the workspace's owner
+     * @return this
+     */
     public Builder workspaceOwnerId(UUID workspaceOwnerId) {
       this.workspaceOwnerId = workspaceOwnerId;
       return this;
     }
 
-    /** @param workspaceId the workspace @return this */
+    /**
+     * Sets {@code workspaceId}.
+     *
+     * @param workspaceId the workspace
+     * @return this
+     */
     public Builder workspaceId(UUID workspaceId) {
       this.workspaceId = workspaceId;
       return this;
     }
 
-    /** @param workspaceName the workspace's name @return this */
+    /**
+     * Sets {@code workspaceName}.
+     *
+     * @param workspaceName the workspace's name
+     * @return this
+     */
     public Builder workspaceName(String workspaceName) {
       this.workspaceName = workspaceName;
       return this;
     }
 
-    /** @param agentName the agent's name @return this */
+    /**
+     * Sets {@code agentName}.
+     *
+     * @param agentName the agent's name
+     * @return this
+     */
     public Builder agentName(String agentName) {
       this.agentName = agentName;
       return this;
     }
 
-    /** @param type the kind of connection (sets {@link #typeName(String)}) @return this */
+    /**
+     * Sets {@code type}.
+     *
+     * @param type the kind of connection (sets {@link #typeName(String)})
+     * @return this
+     */
     public Builder type(ConnectionType type) {
       this.typeName = type == null ? null : type.wireName();
       return this;
@@ -447,43 +504,78 @@ public record ConnectionEvent(
       return this;
     }
 
-    /** @param code an exit or status code, or null @return this */
+    /**
+     * Sets {@code code}.
+     *
+     * @param code an exit or status code, or null
+     * @return this
+     */
     public Builder code(@Nullable Integer code) {
       this.code = code;
       return this;
     }
 
-    /** @param ip the client's address literal, or null @return this */
+    /**
+     * Sets {@code ip}.
+     *
+     * @param ip the client's address literal, or null
+     * @return this
+     */
     public Builder ip(@Nullable String ip) {
       this.ip = ip;
       return this;
     }
 
-    /** @param userAgent the client's user agent, or null @return this */
+    /**
+     * Sets {@code userAgent}.
+     *
+     * @param userAgent the client's user agent, or null
+     * @return this
+     */
     public Builder userAgent(@Nullable String userAgent) {
       this.userAgent = userAgent;
       return this;
     }
 
-    /** @param userId the connecting user, or null @return this */
+    /**
+     * Sets {@code userId}.
+     *
+     * @param userId the connecting user, or null
+     * @return this
+     */
     public Builder userId(@Nullable UUID userId) {
       this.userId = userId;
       return this;
     }
 
-    /** @param slugOrPort the app slug or forwarded port, or null @return this */
+    /**
+     * Sets {@code slugOrPort}.
+     *
+     * @param slugOrPort the app slug or forwarded port, or null
+     * @return this
+     */
     public Builder slugOrPort(@Nullable String slugOrPort) {
       this.slugOrPort = slugOrPort;
       return this;
     }
 
-    /** @param connectionId the session's id, or null @return this */
+    /**
+     * Sets {@code connectionId}.
+     *
+     * @param connectionId the session's id, or null
+     * @return this
+     */
     public Builder connectionId(@Nullable UUID connectionId) {
       this.connectionId = connectionId;
       return this;
     }
 
-    /** @param disconnectReason why the connection closed, or null @return this */
+    /**
+     * Sets {@code disconnectReason}.
+     *
+     * @param disconnectReason why the connection closed, or null
+     * @return this
+     */
     public Builder disconnectReason(@Nullable String disconnectReason) {
       this.disconnectReason = disconnectReason;
       return this;

@@ -102,6 +102,17 @@ public interface ConnectionLogRetention extends TallyComponent {
     /**
      * Checks the fields.
      *
+     * @param locked whether this replica held the lock (false: another replica had it, or the run
+     *     could not ask; nothing was deleted)
+     * @param cutoff rows connected before it were to be deleted
+     * @param batches store calls made ({@link ConnectionLogStore#deleteOlderThan}), failed ones
+     *     included
+     * @param rowsDeleted rows the successful calls deleted
+     * @param complete true when a batch deleted fewer rows than the batch size: nothing older than
+     *     the cutoff was left
+     * @param result the outcome as a flush: {@code SUCCESS} with the rows deleted, {@code EMPTY}
+     *     when nothing was deleted (or the lock was held elsewhere), {@code FAILED} or {@code
+     *     TIMED_OUT}
      * @throws NullPointerException if {@code cutoff} or {@code result} is null
      */
     public Run {

@@ -28,6 +28,13 @@ public record ReplicaUsage(
   /**
    * Validates the arguments.
    *
+   * @param replicaId the replica
+   * @param windowStart when the row was inserted, i.e. when the replica's period began
+   * @param uniqueWorkspaces unique workspaces the replica saw in its period
+   * @param uniqueUsers unique users the replica saw in its period
+   * @param allowedRequests allowed requests the replica wrote in its period
+   * @param deniedRequests denied requests the replica wrote in its period
+   * @param updatedAt when the replica last flushed
    * @throws NullPointerException if an id or time is null
    */
   public ReplicaUsage {

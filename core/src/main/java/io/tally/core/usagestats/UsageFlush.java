@@ -56,6 +56,20 @@ public record UsageFlush(
   /**
    * Validates and copies the arguments.
    *
+   * @param replicaId the replica whose row is written
+   * @param session identifies the tracker instance; sequence numbers compare only within a session
+   * @param sequence the flush's sequence number within the session, from 1; a retry of a snapshot
+   *     whose outcome is unknown repeats it
+   * @param workspaceIds workspace ids tracked since the previous snapshot (the delta)
+   * @param userIds user ids tracked since the previous snapshot (the delta)
+   * @param cumulativeWorkspaces unique workspaces of the replica's current period, including the
+   *     delta; written on UPDATE
+   * @param cumulativeUsers unique users of the replica's current period, including the delta;
+   *     written on UPDATE
+   * @param allowedRequests allowed requests since the previous snapshot; added to the row
+   * @param deniedRequests denied requests since the previous snapshot; added to the row
+   * @param at the flush time, from the tracker's clock; written as {@code updated_at} (and as the
+   *     window start on INSERT)
    * @throws NullPointerException if an argument is null or a set holds null
    * @throws IllegalArgumentException if a number is negative, {@code sequence} is below 1, or a
    *     cumulative count is below the size of its delta set

@@ -36,6 +36,13 @@ public record UsageSummary(
   /**
    * Validates the arguments and copies the replica list.
    *
+   * @param uniqueWorkspaces distinct workspace ids across all counted replicas
+   * @param uniqueUsers distinct user ids across all counted replicas
+   * @param allowedRequests allowed requests summed over the counted replicas
+   * @param deniedRequests denied requests summed over the counted replicas
+   * @param periodStart the start of the reported period ({@code periodEnd - periodDuration})
+   * @param periodDuration the reporter's period length
+   * @param replicas the counted replicas' rows, ordered by replica id
    * @throws NullPointerException if a time, the duration or the list is null
    * @throws IllegalArgumentException if a count is negative or the duration is not positive
    */
