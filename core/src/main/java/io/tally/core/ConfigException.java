@@ -11,6 +11,7 @@ import java.util.Objects;
 public final class ConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** Every problem found, one message each, in the order they were found. */
   private final String[] problems;
 
   /**

@@ -34,6 +34,7 @@ public class StoreException extends RuntimeException {
     UNKNOWN
   }
 
+  /** What kind of failure this is, which decides whether the work is retried. */
   private final Kind kind;
 
   /**
