@@ -1,8 +1,8 @@
 /**
  * Tally's core: the API, the three components, the SPIs and the Guice wiring.
  *
- * <p>A real module (not only an {@code Automatic-Module-Name}) so that an application on the
- * module path gets what core needs resolved (SLF4J, Guice, Guava, jakarta.inject) without {@code
+ * <p>A real module (not only an {@code Automatic-Module-Name}) so that an application on the module
+ * path gets what core needs resolved (SLF4J, Guice, Guava, jakarta.inject) without {@code
  * --add-modules}. Providers ({@code tally-store-*}, {@code tally-backend-*}) are found as services.
  * A package added to core must be exported here to be usable on the module path (the {@code db}
  * backend's package, {@code io.tally.core.connectionlog.db}, is found as a service and stays
@@ -26,7 +26,8 @@ module io.tally.core {
   exports io.tally.core.usagestats;
 
   // Guice reads TallyModule's @Provides methods and creates the providers' private classes.
-  opens io.tally.core to com.google.guice;
+  opens io.tally.core to
+      com.google.guice;
 
   uses io.tally.core.spi.StoreProvider;
   uses io.tally.core.spi.BackendProvider;
@@ -34,5 +35,6 @@ module io.tally.core {
 
   // The "db" backend: its package (io.tally.core.connectionlog.db) is deliberately not exported;
   // ServiceLoader instantiates it through this clause.
-  provides io.tally.core.spi.BackendProvider with io.tally.core.connectionlog.db.DbBackendProvider;
+  provides io.tally.core.spi.BackendProvider with
+      io.tally.core.connectionlog.db.DbBackendProvider;
 }

@@ -15,5 +15,6 @@ module io.tally.store.h2 {
   // The migrations' SQL files, which SqlMigrations reads through the class loader.
   opens db.tally.h2;
 
-  provides io.tally.core.spi.StoreProvider with io.tally.store.h2.H2StoreProvider;
+  provides io.tally.core.spi.StoreProvider with
+      io.tally.store.h2.H2StoreProvider;
 }

@@ -1,7 +1,7 @@
 /**
  * Tally's MariaDB/MySQL stores. A real module so that {@code io.tally.jdbc} and HikariCP (an
- * explicit module) are resolved for an application on the module path; found by Tally as a
- * {@code StoreProvider} service.
+ * explicit module) are resolved for an application on the module path; found by Tally as a {@code
+ * StoreProvider} service.
  */
 module io.tally.store.mariadb {
   requires transitive io.tally.jdbc;
@@ -14,5 +14,6 @@ module io.tally.store.mariadb {
   // The migrations' SQL files, which SqlMigrations reads through the class loader.
   opens db.tally.mariadb;
 
-  provides io.tally.core.spi.StoreProvider with io.tally.store.mariadb.MariaDbStoreProvider;
+  provides io.tally.core.spi.StoreProvider with
+      io.tally.store.mariadb.MariaDbStoreProvider;
 }

@@ -5,21 +5,21 @@ import io.tally.core.batch.Coalescing;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionType;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
-import java.util.Map;
-import java.util.TreeMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,11 +44,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <ul>
  *   <li>{@code tally}: the batcher with its defaults (intake of 1,000, batches of 1,000, a full
- *       intake makes the writer wait up to {@code writeTimeout}), a do-nothing store, system
- *       clock, timer flush every second. Its worker coalesces and flushes on its own thread.
- *   <li>{@code arrayBlockingQueue} / {@code linkedBlockingQueue}: {@code offer} into a queue of
- *       the same capacity, a consumer thread taking in chunks of up to 256 and discarding them.
- *       Like OpenTelemetry's batch processor, a full queue drops: the tear-down prints how many.
+ *       intake makes the writer wait up to {@code writeTimeout}), a do-nothing store, system clock,
+ *       timer flush every second. Its worker coalesces and flushes on its own thread.
+ *   <li>{@code arrayBlockingQueue} / {@code linkedBlockingQueue}: {@code offer} into a queue of the
+ *       same capacity, a consumer thread taking in chunks of up to 256 and discarding them. Like
+ *       OpenTelemetry's batch processor, a full queue drops: the tear-down prints how many.
  * </ul>
  *
  * <p>Not final: JMH subclasses benchmark classes in its generated code.
@@ -58,21 +58,25 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
 public class BatcherBenchmark {
   static final ConnectionEvent[] EVENTS = events(Keys.WORKSPACES);
 
   /** The peers' queue capacity: the batcher's default intake capacity (its maxBatchSize). */
   static final int CAPACITY = Batcher.Builder.DEFAULT_MAX_BATCH_SIZE;
 
-  /** How long a peer's writer waits for room in a full queue: the batcher's default writeTimeout. */
+  /**
+   * How long a peer's writer waits for room in a full queue: the batcher's default writeTimeout.
+   */
   static final long WRITE_TIMEOUT_NANOS = Batcher.Builder.DEFAULT_WRITE_TIMEOUT.toNanos();
 
   /**
-   * Work a writer does between two writes ({@code Blackhole.consumeCPU} tokens). At 0 (the
-   * default) writers outrun every consumer, so each figure is the consumer's throughput per
-   * item; with {@code -p think=N} the consumer keeps up, and a figure minus {@code thinkOnly}'s
-   * is what one write costs the caller.
+   * Work a writer does between two writes ({@code Blackhole.consumeCPU} tokens). At 0 (the default)
+   * writers outrun every consumer, so each figure is the consumer's throughput per item; with
+   * {@code -p think=N} the consumer keeps up, and a figure minus {@code thinkOnly}'s is what one
+   * write costs the caller.
    */
   @Param({"0"})
   public int think;
@@ -152,8 +156,8 @@ public class BatcherBenchmark {
 
     /**
      * Closes the batcher and prints its counters, and the CPU time its threads used per accepted
-     * event over the whole trial (warm-up included). Unlike ns/op, CPU time does not count the
-     * time a thread waits for a CPU, so it stays comparable when the machine is busy.
+     * event over the whole trial (warm-up included). Unlike ns/op, CPU time does not count the time
+     * a thread waits for a CPU, so it stays comparable when the machine is busy.
      */
     @TearDown(Level.Trial)
     public void stop() {
@@ -163,7 +167,8 @@ public class BatcherBenchmark {
       System.out.println("\n" + batcher.stats());
       StringBuilder line = new StringBuilder("CPU ns per accepted event:");
       cpu.forEach(
-          (group, nanos) -> line.append(String.format(" %s=%.1f", group, (double) nanos / accepted)));
+          (group, nanos) ->
+              line.append(String.format(" %s=%.1f", group, (double) nanos / accepted)));
       System.out.println(line);
     }
 
@@ -246,7 +251,8 @@ public class BatcherBenchmark {
       running = false;
       consumer.join(10_000);
       System.out.printf(
-          "%n%s consumed=%d dropped=%d%n", queue.getClass().getSimpleName(), consumed, dropped.sum());
+          "%n%s consumed=%d dropped=%d%n",
+          queue.getClass().getSimpleName(), consumed, dropped.sum());
     }
   }
 

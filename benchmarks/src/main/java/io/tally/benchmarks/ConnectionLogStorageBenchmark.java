@@ -17,14 +17,13 @@ import java.util.Locale;
 
 /**
  * Storage settings of the PostgreSQL connection-log table, measured side by side: fillfactor (room
- * left in each page so that a disconnect's update can stay on the page: a HOT update, which
- * touches no index) and an extra index on {@code (workspace_id, connect_time)}. Every variant is
- * the shipped table (three indexes: primary key, partial unique session key, btree on
- * {@code connect_time}) with one change; batches of the {@link ConnectionLogUpsertBenchmark}
- * workload (half connects of new sessions, half disconnects of the previous batch's) go to the
- * variants in turn, so noise hits all of them alike. Prints ms per batch (median and mean), the
- * share of HOT updates and the table's and indexes' sizes. A {@code main}, never run by
- * {@code mvn verify}.
+ * left in each page so that a disconnect's update can stay on the page: a HOT update, which touches
+ * no index) and an extra index on {@code (workspace_id, connect_time)}. Every variant is the
+ * shipped table (three indexes: primary key, partial unique session key, btree on {@code
+ * connect_time}) with one change; batches of the {@link ConnectionLogUpsertBenchmark} workload
+ * (half connects of new sessions, half disconnects of the previous batch's) go to the variants in
+ * turn, so noise hits all of them alike. Prints ms per batch (median and mean), the share of HOT
+ * updates and the table's and indexes' sizes. A {@code main}, never run by {@code mvn verify}.
  */
 public final class ConnectionLogStorageBenchmark {
   private ConnectionLogStorageBenchmark() {}

@@ -33,8 +33,8 @@ import org.postgresql.copy.CopyManager;
  * </pre>
  *
  * Each batch holds {@code batchSize} events: half connects of new sessions (inserts), half
- * disconnects of sessions connected in the previous batch (updates). Both variants run
- * alternately on their own tables in schema {@code tally_bench}, after a warm-up.
+ * disconnects of sessions connected in the previous batch (updates). Both variants run alternately
+ * on their own tables in schema {@code tally_bench}, after a warm-up.
  */
 public final class ConnectionLogUpsertBenchmark {
   private static final String COLUMNS =
@@ -107,8 +107,13 @@ public final class ConnectionLogUpsertBenchmark {
     double msPerBatch = nanos / 1e6 / batches;
     double rowsPerSecond = (double) batches * batchSize / (nanos / 1e9);
     System.out.printf(
-        Locale.ROOT, "%-22s %4d batches x %5d events: %7.2f ms/batch, %9.0f events/s%n",
-        what, batches, batchSize, msPerBatch, rowsPerSecond);
+        Locale.ROOT,
+        "%-22s %4d batches x %5d events: %7.2f ms/batch, %9.0f events/s%n",
+        what,
+        batches,
+        batchSize,
+        msPerBatch,
+        rowsPerSecond);
   }
 
   /** Half new connects, half disconnects of the previous batch's sessions. */
@@ -163,16 +168,31 @@ public final class ConnectionLogUpsertBenchmark {
           "EXCLUDED.disconnect_time IS NOT NULL AND (r.disconnect_time IS NULL"
               + " OR EXCLUDED.disconnect_time > r.disconnect_time)";
       this.upsert =
-          "WITH keyed AS (INSERT INTO " + table + " AS r (" + COLUMNS + ") SELECT " + COLUMNS
+          "WITH keyed AS (INSERT INTO "
+              + table
+              + " AS r ("
+              + COLUMNS
+              + ") SELECT "
+              + COLUMNS
               + " FROM staging WHERE connection_id IS NOT NULL"
               + " ON CONFLICT (connection_id, workspace_id, agent_name) WHERE connection_id IS NOT NULL"
               + " DO UPDATE SET connect_time = LEAST(r.connect_time, EXCLUDED.connect_time),"
-              + " disconnect_reason = CASE WHEN " + newer
+              + " disconnect_reason = CASE WHEN "
+              + newer
               + " THEN EXCLUDED.disconnect_reason ELSE r.disconnect_reason END,"
-              + " code = CASE WHEN " + newer + " THEN EXCLUDED.code ELSE r.code END,"
+              + " code = CASE WHEN "
+              + newer
+              + " THEN EXCLUDED.code ELSE r.code END,"
               + " disconnect_time = GREATEST(r.disconnect_time, EXCLUDED.disconnect_time)"
-              + " WHERE EXCLUDED.connect_time < r.connect_time OR (" + newer + ") RETURNING 1)"
-              + " INSERT INTO " + table + " (" + COLUMNS + ") SELECT " + COLUMNS
+              + " WHERE EXCLUDED.connect_time < r.connect_time OR ("
+              + newer
+              + ") RETURNING 1)"
+              + " INSERT INTO "
+              + table
+              + " ("
+              + COLUMNS
+              + ") SELECT "
+              + COLUMNS
               + " FROM staging WHERE connection_id IS NULL ON CONFLICT (id) DO NOTHING";
     }
 
@@ -180,17 +200,38 @@ public final class ConnectionLogUpsertBenchmark {
       List<ConnectionEvent> rows = ConnectionEvents.coalesceForStore(batch);
       StringBuilder csv = new StringBuilder(rows.size() * 300);
       for (ConnectionEvent e : rows) {
-        csv.append(e.id()).append(',').append(e.connectTime()).append(',')
-            .append(e.organizationId()).append(',').append(e.workspaceOwnerId()).append(',')
-            .append(e.workspaceId()).append(',').append(quote(e.workspaceName())).append(',')
-            .append(quote(e.agentName())).append(',').append(e.typeName()).append(',')
-            .append(e.code() == null ? "" : e.code().toString()).append(',')
-            .append(e.ip() == null ? "" : e.ip()).append(',').append(quote(e.userAgent())).append(',')
-            .append(e.userId() == null ? "" : e.userId().toString()).append(',')
-            .append(quote(e.slugOrPort())).append(',')
-            .append(e.connectionId() == null ? "" : e.connectionId().toString()).append(',')
-            .append(e.disconnectTime() == null ? "" : e.disconnectTime().toString()).append(',')
-            .append(quote(e.disconnectReason())).append('\n');
+        csv.append(e.id())
+            .append(',')
+            .append(e.connectTime())
+            .append(',')
+            .append(e.organizationId())
+            .append(',')
+            .append(e.workspaceOwnerId())
+            .append(',')
+            .append(e.workspaceId())
+            .append(',')
+            .append(quote(e.workspaceName()))
+            .append(',')
+            .append(quote(e.agentName()))
+            .append(',')
+            .append(e.typeName())
+            .append(',')
+            .append(e.code() == null ? "" : e.code().toString())
+            .append(',')
+            .append(e.ip() == null ? "" : e.ip())
+            .append(',')
+            .append(quote(e.userAgent()))
+            .append(',')
+            .append(e.userId() == null ? "" : e.userId().toString())
+            .append(',')
+            .append(quote(e.slugOrPort()))
+            .append(',')
+            .append(e.connectionId() == null ? "" : e.connectionId().toString())
+            .append(',')
+            .append(e.disconnectTime() == null ? "" : e.disconnectTime().toString())
+            .append(',')
+            .append(quote(e.disconnectReason()))
+            .append('\n');
       }
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
@@ -199,7 +240,8 @@ public final class ConnectionLogUpsertBenchmark {
               "CREATE TEMP TABLE IF NOT EXISTS staging (LIKE " + table + ") ON COMMIT DELETE ROWS");
           CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
           copy.copyIn(
-              "COPY staging (" + COLUMNS + ") FROM STDIN (FORMAT csv)", new StringReader(csv.toString()));
+              "COPY staging (" + COLUMNS + ") FROM STDIN (FORMAT csv)",
+              new StringReader(csv.toString()));
           s.execute(upsert);
           c.commit();
         } finally {

@@ -18,12 +18,14 @@ import java.util.TreeMap;
 
 /**
  * CPU time of Tally's threads (named {@code tally-*}, from {@link ThreadMXBean}) and of the
- * PostgreSQL backends serving one {@code application_name} ({@code pg_stat_activity}, then
- * {@code /proc/<pid>/stat}: best effort, it needs the database on this machine), and the heap
- * after a full GC.
+ * PostgreSQL backends serving one {@code application_name} ({@code pg_stat_activity}, then {@code
+ * /proc/<pid>/stat}: best effort, it needs the database on this machine), and the heap after a full
+ * GC.
  */
 final class CpuProbe {
-  /** Clock ticks per second of {@code /proc/<pid>/stat} (Linux's USER_HZ, 100 almost everywhere). */
+  /**
+   * Clock ticks per second of {@code /proc/<pid>/stat} (Linux's USER_HZ, 100 almost everywhere).
+   */
   private static final long TICKS_PER_SECOND = 100;
 
   private CpuProbe() {}
@@ -44,8 +46,8 @@ final class CpuProbe {
   }
 
   /**
-   * CPU nanoseconds (user + system) of the backends whose {@code application_name} is
-   * {@code application}, by pid; empty when they cannot be read or {@code application} is null.
+   * CPU nanoseconds (user + system) of the backends whose {@code application_name} is {@code
+   * application}, by pid; empty when they cannot be read or {@code application} is null.
    */
   static Map<Integer, Long> backends(String url, String user, String application) {
     Map<Integer, Long> cpu = new HashMap<>();
@@ -83,7 +85,9 @@ final class CpuProbe {
     }
   }
 
-  /** Sum over {@code end} of the growth since {@code start} (a key absent at start counts from 0). */
+  /**
+   * Sum over {@code end} of the growth since {@code start} (a key absent at start counts from 0).
+   */
   static <K> long grown(Map<K, Long> start, Map<K, Long> end) {
     long sum = 0;
     for (Map.Entry<K, Long> e : end.entrySet()) {

@@ -28,16 +28,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code tally} / {@code tallyFlushTime}: the tracker in {@code EVENT_TIME} mode (every call
- *       carries a later time than the one held, so every call writes) and in
- *       {@code FLUSH_TIME} mode (the flush stamps the time; a call for an id already pending
- *       only looks it up). A do-nothing store, system clock, flush every second.
+ *       carries a later time than the one held, so every call writes) and in {@code FLUSH_TIME}
+ *       mode (the flush stamps the time; a call for an id already pending only looks it up). A
+ *       do-nothing store, system clock, flush every second.
  *   <li>{@code tallyClock}: {@code markUsed(id)} in {@code EVENT_TIME} mode, the time from the
  *       system clock.
- *   <li>{@code chmMerge}: the floor the design budget names, a bare
- *       {@code ConcurrentHashMap.merge(id, at, later)} into a map that is never drained.
- *   <li>{@code referenceSyncSet}: the approach of Coder's control plane (Go), a {@code
- *       HashSet.add} inside a {@code synchronized} block, the set swapped for an empty one every
- *       second.
+ *   <li>{@code chmMerge}: the floor the design budget names, a bare {@code
+ *       ConcurrentHashMap.merge(id, at, later)} into a map that is never drained.
+ *   <li>{@code referenceSyncSet}: the approach of Coder's control plane (Go), a {@code HashSet.add}
+ *       inside a {@code synchronized} block, the set swapped for an empty one every second.
  * </ul>
  *
  * <p>Not final: JMH subclasses benchmark classes in its generated code.
@@ -46,7 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
 public class LastUsedBenchmark {
   static final UUID[] IDS = Keys.uuids(Keys.WORKSPACES, 1);
 
@@ -107,8 +108,7 @@ public class LastUsedBenchmark {
   }
 
   /**
-   * The approach of Coder's control plane (Go): one lock around a hash set, swapped out by a
-   * flush.
+   * The approach of Coder's control plane (Go): one lock around a hash set, swapped out by a flush.
    */
   @State(Scope.Benchmark)
   public static class SyncSet {

@@ -37,15 +37,15 @@ import java.util.function.Function;
  * kind of load into the same table, and the harness prints Tally's ratio to it. A {@code main},
  * never run by {@code mvn verify}; see {@code docs/benchmarks.md} for the command.
  *
- * <p>Arguments ({@code key=value}, all optional): {@code url} (a {@code jdbc:postgresql:} or
- * {@code jdbc:h2:} URL; default: a temporary H2 file), {@code user}, {@code writers} (default 4),
- * {@code seconds} (per phase, default 20), {@code raw} (also run the raw strategy, default true),
- * {@code others} (each connection event comes with one {@code markUsed} and one {@code track},
- * default true; false: connection events only, as the raw strategy writes), {@code parallelism}
- * (Tally's {@code tally.batch.parallelism}; default: the configuration's default), {@code
- * rawParallelism} (how many raw upserts may run at once, on as many connections; default {@code
- * writers}: each raw writer on its own connection). For the same parallelism in both phases, give
- * {@code rawParallelism} the parallelism Tally prints.
+ * <p>Arguments ({@code key=value}, all optional): {@code url} (a {@code jdbc:postgresql:} or {@code
+ * jdbc:h2:} URL; default: a temporary H2 file), {@code user}, {@code writers} (default 4), {@code
+ * seconds} (per phase, default 20), {@code raw} (also run the raw strategy, default true), {@code
+ * others} (each connection event comes with one {@code markUsed} and one {@code track}, default
+ * true; false: connection events only, as the raw strategy writes), {@code parallelism} (Tally's
+ * {@code tally.batch.parallelism}; default: the configuration's default), {@code rawParallelism}
+ * (how many raw upserts may run at once, on as many connections; default {@code writers}: each raw
+ * writer on its own connection). For the same parallelism in both phases, give {@code
+ * rawParallelism} the parallelism Tally prints.
  */
 public final class LoadHarness {
   /** The {@code application_name} of the harness's connections (PostgreSQL). */
@@ -80,10 +80,13 @@ public final class LoadHarness {
     Duration phase = Duration.ofSeconds(Long.parseLong(a.getOrDefault("seconds", "20")));
     boolean raw = Boolean.parseBoolean(a.getOrDefault("raw", "true"));
     boolean others = Boolean.parseBoolean(a.getOrDefault("others", "true"));
-    Integer parallelism = a.containsKey("parallelism") ? Integer.valueOf(a.get("parallelism")) : null;
-    int rawParallelism = Integer.parseInt(a.getOrDefault("rawParallelism", String.valueOf(writers)));
+    Integer parallelism =
+        a.containsKey("parallelism") ? Integer.valueOf(a.get("parallelism")) : null;
+    int rawParallelism =
+        Integer.parseInt(a.getOrDefault("rawParallelism", String.valueOf(writers)));
     if (rawParallelism < 1) {
-      throw new IllegalArgumentException("rawParallelism " + rawParallelism + " must be at least 1");
+      throw new IllegalArgumentException(
+          "rawParallelism " + rawParallelism + " must be at least 1");
     }
     if (url != null && url.startsWith("jdbc:postgresql:")) {
       probeUrl = url;
@@ -98,14 +101,16 @@ public final class LoadHarness {
         Runtime.getRuntime().availableProcessors(),
         loadAverage());
     try (DemoParts parts = DemoParts.open(url, a.get("user"))) {
-      System.out.println("Database: " + parts.storeName() + ", tables " + parts.tablePrefix() + "*");
+      System.out.println(
+          "Database: " + parts.storeName() + ", tables " + parts.tablePrefix() + "*");
       double rawRate = 0;
       if (raw) {
         rawRate = rawPhase(parts, writers, rawParallelism, phase);
       }
       double tallyRate = tallyPhase(parts, writers, phase, others, parallelism);
       if (raw) {
-        System.out.printf(Locale.ROOT, "Tally / raw (connection events/s): %.2f%n", tallyRate / rawRate);
+        System.out.printf(
+            Locale.ROOT, "Tally / raw (connection events/s): %.2f%n", tallyRate / rawRate);
       }
     }
   }
@@ -344,7 +349,9 @@ public final class LoadHarness {
           tallyCpu / 1e9,
           heap);
       perThread.forEach(
-          (name, ns) -> System.out.printf(Locale.ROOT, "    %-32s %.2f s (since it started)%n", name, ns / 1e9));
+          (name, ns) ->
+              System.out.printf(
+                  Locale.ROOT, "    %-32s %.2f s (since it started)%n", name, ns / 1e9));
       latency("write", w -> w.writeLatency);
       if (calls > 0) {
         latency("markUsed", w -> w.markUsedLatency);
@@ -357,7 +364,12 @@ public final class LoadHarness {
       writers.forEach(w -> l.add(of.apply(w)));
       long[] p = DemoParts.Latencies.percentiles(l, 0.5, 0.99, 0.999);
       System.out.printf(
-          Locale.ROOT, "  %-9s latency p50 %,8d ns  p99 %,10d ns  p99.9 %,11d ns%n", call, p[0], p[1], p[2]);
+          Locale.ROOT,
+          "  %-9s latency p50 %,8d ns  p99 %,10d ns  p99.9 %,11d ns%n",
+          call,
+          p[0],
+          p[1],
+          p[2]);
     }
   }
 }

@@ -13,9 +13,9 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * One writer thread of the load harness: connect and disconnect events of its own sessions, and
- * per connection event one {@code markUsed} and one {@code track}. It keeps its own record
- * (primitive arrays, so recording costs the hot path little) for the check at the end.
+ * One writer thread of the load harness: connect and disconnect events of its own sessions, and per
+ * connection event one {@code markUsed} and one {@code track}. It keeps its own record (primitive
+ * arrays, so recording costs the hot path little) for the check at the end.
  *
  * <p>Session {@code k} of writer {@code w} has connection id {@code (w + 1, k)}; step {@code 2k}
  * connects session {@code k}, step {@code 2k + 1} disconnects session {@code k - OPEN} (so about
@@ -56,7 +56,8 @@ final class LoadWriter implements Runnable {
   private int sessions;
   private final Map<UUID, Instant> lastUsed = new HashMap<>();
 
-  LoadWriter(int index, Clock clock, long deadlineNanos, Consumer<ConnectionEvent> write, Tally tally) {
+  LoadWriter(
+      int index, Clock clock, long deadlineNanos, Consumer<ConnectionEvent> write, Tally tally) {
     this.index = index;
     this.clock = clock;
     this.deadlineNanos = deadlineNanos;

@@ -25,13 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The connection log's batcher on PostgreSQL with {@code parallelism} 1, 2, … in alternating
- * runs: {@code writers} threads write connect/disconnect events (each disconnect closes a session
- * opened 2,000 events earlier by the same thread, so most disconnects update a row written in an
- * earlier batch) for {@code seconds}, then the batcher is closed. Prints events/s accepted, rows/s
- * written, and the CPU of the batcher's I/O threads as a share of the time its store calls took
- * (the client-side part of a call: coalescing, sorting and encoding the batch, decoding the reply,
- * which is what overlapping preparation could hide). A {@code main}, not part of {@code mvn verify}.
+ * The connection log's batcher on PostgreSQL with {@code parallelism} 1, 2, … in alternating runs:
+ * {@code writers} threads write connect/disconnect events (each disconnect closes a session opened
+ * 2,000 events earlier by the same thread, so most disconnects update a row written in an earlier
+ * batch) for {@code seconds}, then the batcher is closed. Prints events/s accepted, rows/s written,
+ * and the CPU of the batcher's I/O threads as a share of the time its store calls took (the
+ * client-side part of a call: coalescing, sorting and encoding the batch, decoding the reply, which
+ * is what overlapping preparation could hide). A {@code main}, not part of {@code mvn verify}.
  *
  * <pre>
  * java -cp "$(cat /tmp/cp.txt):benchmarks/target/classes" io.tally.benchmarks.ParallelWritesBenchmark \
@@ -81,7 +81,8 @@ public final class ParallelWritesBenchmark {
     }
   }
 
-  private static void run(PostgresConnectionLogStore store, int parallelism, int writers, Duration length)
+  private static void run(
+      PostgresConnectionLogStore store, int parallelism, int writers, Duration length)
       throws Exception {
     Clock real = Clock.system();
     AtomicLong callNanos = new AtomicLong();

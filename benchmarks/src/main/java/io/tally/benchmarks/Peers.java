@@ -9,8 +9,8 @@ final class Peers {
   private Peers() {}
 
   /**
-   * Runs {@code flush} every {@link Keys#FLUSH_INTERVAL} on a daemon thread, as
-   * the Tally component under comparison flushes on its own.
+   * Runs {@code flush} every {@link Keys#FLUSH_INTERVAL} on a daemon thread, as the Tally component
+   * under comparison flushes on its own.
    *
    * @param name the thread's name
    * @param flush the flush

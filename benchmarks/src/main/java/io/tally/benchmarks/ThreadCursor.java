@@ -10,9 +10,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * One benchmark thread's walk over the pre-generated keys, and its own clock.
  *
  * <p>Thread {@code t} of {@code n} starts at key {@code t * size / n}, so concurrent threads touch
- * different keys at any moment (as different callers do), yet every thread covers every key.
- * Every {@link Keys#CALLS_PER_TICK} calls {@link #now} moves 1 ms forward (a 24-byte
- * {@code Instant} every 1,024 calls, 0.02 B/op, the same for every subject).
+ * different keys at any moment (as different callers do), yet every thread covers every key. Every
+ * {@link Keys#CALLS_PER_TICK} calls {@link #now} moves 1 ms forward (a 24-byte {@code Instant}
+ * every 1,024 calls, 0.02 B/op, the same for every subject).
  *
  * <p>Not final: JMH subclasses {@code @State} classes in its generated code.
  */

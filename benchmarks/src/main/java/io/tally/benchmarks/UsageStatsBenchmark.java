@@ -29,15 +29,15 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the approach of
- * Coder's control plane (Go), the reference design, over 10,000 workspaces and 1,000 users.
+ * {@code UsageStatsTracker.track(workspace, user, allowed, denied)} against the approach of Coder's
+ * control plane (Go), the reference design, over 10,000 workspaces and 1,000 users.
  *
  * <ul>
  *   <li>{@code tally}: the tracker with a do-nothing store, system clock, flush every second.
  *   <li>{@code referenceTwoSets}: one lock around adding to two hash sets (workspaces, users) and
  *       two counters, the delta swapped out by a flush every second: the same work as Tally's.
- *   <li>{@code referenceFourSets}: what Coder's {@code Track} literally does under its
- *       mutex: cumulative and delta sets for both, four set adds and two counters.
+ *   <li>{@code referenceFourSets}: what Coder's {@code Track} literally does under its mutex:
+ *       cumulative and delta sets for both, four set adds and two counters.
  * </ul>
  *
  * <p>Not final: JMH subclasses benchmark classes in its generated code.
@@ -46,7 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dslf4j.internal.verbosity=ERROR"})
 public class UsageStatsBenchmark {
   static final UUID[] WORKSPACES = Keys.uuids(Keys.WORKSPACES, 2);
   static final UUID[] USERS = Keys.uuids(Keys.USERS, 3);
@@ -99,8 +101,8 @@ public class UsageStatsBenchmark {
   }
 
   /**
-   * The approach of Coder's control plane (Go): a mutex around sets and counters, the delta
-   * swapped by a flush.
+   * The approach of Coder's control plane (Go): a mutex around sets and counters, the delta swapped
+   * by a flush.
    */
   @State(Scope.Benchmark)
   public static class Reference {

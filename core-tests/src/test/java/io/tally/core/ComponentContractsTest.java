@@ -27,7 +27,11 @@ class ComponentContractsTest {
   /** Builds each of the five components with the given name. */
   private List<Function<String, TallyComponent>> builders() {
     return List.of(
-        n -> LastUsedTracker.builder(new InMemoryLastUsedStore<String>()).clock(clock).name(n).build(),
+        n ->
+            LastUsedTracker.builder(new InMemoryLastUsedStore<String>())
+                .clock(clock)
+                .name(n)
+                .build(),
         n ->
             UsageStatsTracker.builder(new InMemoryUsageStatsStore(), UUID.randomUUID())
                 .clock(clock)

@@ -14,7 +14,8 @@ class ConfigKeyTest {
   void namesMustBeLowerCaseTallyKeys() {
     assertThat(ConfigKey.text("tally.backend.x.file_name-2", null).name())
         .isEqualTo("tally.backend.x.file_name-2");
-    for (String bad : List.of("backend.x.file", "tally.", "tally.Backend.x", "tally..x", "tally.x.")) {
+    for (String bad :
+        List.of("backend.x.file", "tally.", "tally.Backend.x", "tally..x", "tally.x.")) {
       assertThatThrownBy(() -> ConfigKey.text(bad, null))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("name was '" + bad + "' but must be tally.");
@@ -31,7 +32,8 @@ class ConfigKeyTest {
     assertThatThrownBy(() -> key.parse(""))
         .isInstanceOf(ConfigException.class)
         .hasMessageEndingWith("tally.backend.x.name was '' but must not be empty");
-    assertThatThrownBy(() -> ConfigKey.text("tally.x.y", "", s -> !s.isEmpty(), "must not be empty"))
+    assertThatThrownBy(
+            () -> ConfigKey.text("tally.x.y", "", s -> !s.isEmpty(), "must not be empty"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("tally.x.y's default '' must not be empty");
   }
@@ -75,7 +77,8 @@ class ConfigKeyTest {
 
     assertThat(small.parse("5")).isEqualTo(5);
     assertThatThrownBy(() -> small.parse("0")).hasMessageEndingWith("was '0' but must be >= 1");
-    assertThatThrownBy(() -> small.parse("6")).hasMessageEndingWith("was '6' but must be at most 5");
+    assertThatThrownBy(() -> small.parse("6"))
+        .hasMessageEndingWith("was '6' but must be at most 5");
     assertThatThrownBy(() -> small.parse("many")).hasMessageEndingWith("but must be an integer");
     assertThat(big.defaultValue()).isEmpty();
     assertThat(big.parse("9000000000")).isEqualTo(9_000_000_000L);
@@ -135,8 +138,7 @@ class ConfigKeyTest {
   @Test
   void secretKeysAreReadAsGiven() {
     ConfigKey<String> token = ConfigKey.secret("tally.backend.x.token");
-    ConfigKey<Integer> pin =
-        ConfigKey.integer("tally.backend.x.pin", null, 0, 9999);
+    ConfigKey<Integer> pin = ConfigKey.integer("tally.backend.x.pin", null, 0, 9999);
 
     assertThat(token.isSecret()).isTrue();
     assertThat(token.defaultValue()).isEmpty();

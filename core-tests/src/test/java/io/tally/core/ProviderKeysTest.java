@@ -23,7 +23,8 @@ class ProviderKeysTest {
   static final ConfigKey<Duration> JSONL_FLUSH =
       ConfigKey.duration("tally.backend.jsonl.flush", Duration.ofSeconds(1));
   static final ConfigKey<String> JSONL_FILE = ConfigKey.text("tally.backend.jsonl.file", null);
-  static final ConfigKey<Integer> AUDIT_DEPTH = ConfigKey.integer("tally.backend.audit.depth", 4, 1, 8);
+  static final ConfigKey<Integer> AUDIT_DEPTH =
+      ConfigKey.integer("tally.backend.audit.depth", 4, 1, 8);
   static final ConfigKey<Boolean> SWEEP_ON = ConfigKey.flag("tally.tracker.sweep.on", false);
 
   static BackendProvider backend(String name, List<ConfigKey<?>> keys) {
@@ -161,15 +162,19 @@ class ProviderKeysTest {
                     .backendProvider(backend("odd", List.of(JSONL_FILE)))
                     .build());
 
-    assertThat(e.problems()).singleElement().asString()
+    assertThat(e.problems())
+        .singleElement()
+        .asString()
         .startsWith("BackendProvider 'odd' (")
-        .endsWith("declares tally.backend.jsonl.file, but its keys must start with tally.backend.odd.");
+        .endsWith(
+            "declares tally.backend.jsonl.file, but its keys must start with tally.backend.odd.");
   }
 
   @Test
   void providersReadTheirKeysTyped() {
     TallyConfig config =
-        TallyConfig.from(Map.of("tally.backend.jsonl.flush", "250ms", "tally.tracker.sweep.on", "true"));
+        TallyConfig.from(
+            Map.of("tally.backend.jsonl.flush", "250ms", "tally.tracker.sweep.on", "true"));
 
     assertThat(config.get(JSONL_FLUSH)).isEqualTo(Duration.ofMillis(250));
     assertThat(config.get(SWEEP_ON)).isTrue();
@@ -215,7 +220,9 @@ class ProviderKeysTest {
 
   @Test
   void trackerKeysLiveUnderTallyTracker() {
-    assertThat(TallyConfig.from(Map.of("tally.tracker.sweep.on", "true")).property("tally.tracker.sweep.on"))
+    assertThat(
+            TallyConfig.from(Map.of("tally.tracker.sweep.on", "true"))
+                .property("tally.tracker.sweep.on"))
         .contains("true");
     assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.tracker.sweep", "true")))
         .isInstanceOf(ConfigException.class)

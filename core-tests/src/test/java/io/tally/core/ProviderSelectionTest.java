@@ -60,7 +60,8 @@ class ProviderSelectionTest {
 
     assertThat(chosen).isEmpty();
     assertThat(problems)
-        .containsExactly("tally.store names 'gamma' but no Named has that name; found: alpha, beta");
+        .containsExactly(
+            "tally.store names 'gamma' but no Named has that name; found: alpha, beta");
   }
 
   @Test
@@ -110,7 +111,8 @@ class ProviderSelectionTest {
 
   @Test
   void everyProblemIsCollected() {
-    selection(List.of(new Alpha()), List.of()).select("tally.backends", List.of("x", "y"), problems);
+    selection(List.of(new Alpha()), List.of())
+        .select("tally.backends", List.of("x", "y"), problems);
 
     assertThat(problems).hasSize(2);
   }

@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Project rules that the compiler cannot check, enforced by scanning every module's sources:
- * time comes only from {@link Clock}; nothing outside tally-core touches its internals; tests
- * never sleep.
+ * Project rules that the compiler cannot check, enforced by scanning every module's sources: time
+ * comes only from {@link Clock}; nothing outside tally-core touches its internals; tests never
+ * sleep.
  */
 class SourceRulesTest {
   private static final Pattern WALL_CLOCK =
@@ -27,9 +27,12 @@ class SourceRulesTest {
               + "|new Date\\(\\)");
   private static final Pattern INTERNAL =
       Pattern.compile("io\\.tally\\.core\\.(internal|connectionlog\\.db)\\b");
+
   /** Names core's internal packages to check what they depend on; it uses none of them. */
   private static final String ARCHITECTURE_TEST = "ArchitectureTest.java";
-  private static final Pattern SLEEP = Pattern.compile("Thread\\.sleep\\(|TimeUnit\\.\\w+\\.sleep\\(");
+
+  private static final Pattern SLEEP =
+      Pattern.compile("Thread\\.sleep\\(|TimeUnit\\.\\w+\\.sleep\\(");
   private static final String SELF = "SourceRulesTest.java";
 
   @Test

@@ -25,8 +25,7 @@ class StoreSelectionTest {
   void theOneProviderThatTakesTheUrlIsChosen() {
     TallyConfig config = TallyConfig.builder().jdbcUrl("jdbc:acme://db/app").build();
 
-    TallyModule module =
-        build(config, store("h2", "jdbc:h2:"), store("acme", "jdbc:acme:"));
+    TallyModule module = build(config, store("h2", "jdbc:h2:"), store("acme", "jdbc:acme:"));
 
     assertThat(module.toString()).contains("store=acme");
     assertThat(module.config().store()).isEqualTo("acme");
@@ -105,8 +104,7 @@ class StoreSelectionTest {
     TallyConfig config =
         TallyConfig.builder().store("acme-ng").jdbcUrl("jdbc:acme://db/app").build();
 
-    TallyModule module =
-        build(config, store("acme", "jdbc:acme:"), store("acme-ng", "jdbc:acme:"));
+    TallyModule module = build(config, store("acme", "jdbc:acme:"), store("acme-ng", "jdbc:acme:"));
 
     assertThat(module.config()).isSameAs(config);
     assertThat(module.config().store()).isEqualTo("acme-ng");

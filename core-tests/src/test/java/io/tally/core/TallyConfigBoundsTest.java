@@ -17,7 +17,8 @@ class TallyConfigBoundsTest {
           .isInstanceOf(ConfigException.class)
           .hasMessageContaining("tally.store was '" + bad + "' but must be a provider name");
     }
-    assertThat(TallyConfig.from(Map.of("tally.store", "my-store_2")).store()).isEqualTo("my-store_2");
+    assertThat(TallyConfig.from(Map.of("tally.store", "my-store_2")).store())
+        .isEqualTo("my-store_2");
     assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.backends", "db,slog;x")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tally.backends was 'db,slog;x'");
@@ -28,8 +29,7 @@ class TallyConfigBoundsTest {
 
   @Test
   void aHugeQueueCapacityIsAConfigErrorNotAnOutOfMemoryError() {
-    assertThatThrownBy(
-            () -> TallyConfig.from(Map.of("tally.batch.queue-capacity", "2147483647")))
+    assertThatThrownBy(() -> TallyConfig.from(Map.of("tally.batch.queue-capacity", "2147483647")))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
             "tally.batch.queue-capacity was '2147483647' but must be at most 1000000");

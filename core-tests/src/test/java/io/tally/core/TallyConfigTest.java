@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.tuple;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-
 import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -81,8 +80,7 @@ class TallyConfigTest {
             TallyConfig.builder().jdbcUrl("jdbc:postgresql://db/app").store("h2").build().store())
         .isEqualTo("h2");
     assertThat(
-            TallyConfig.from(
-                    Map.of("tally.jdbc.url", "jdbc:h2:mem:x", "tally.store", "postgres"))
+            TallyConfig.from(Map.of("tally.jdbc.url", "jdbc:h2:mem:x", "tally.store", "postgres"))
                 .store())
         .isEqualTo("postgres");
   }
@@ -453,8 +451,11 @@ class TallyConfigTest {
             () -> TallyConfig.builder().flushInterval(Duration.ofDays(200000)).build());
     assertThat(typed.problems())
         .containsExactly("tally.flush-interval was '200000d' but must be at most 365d");
-    assertThat(TallyConfig.builder().batchShutdownTimeout(TallyConfig.MAX_DURATION).build()
-            .batchShutdownTimeout())
+    assertThat(
+            TallyConfig.builder()
+                .batchShutdownTimeout(TallyConfig.MAX_DURATION)
+                .build()
+                .batchShutdownTimeout())
         .isEqualTo(Duration.ofDays(365));
   }
 
@@ -591,7 +592,8 @@ class TallyConfigTest {
         .contains("tally.replica-id=" + REPLICA)
         .contains("tally.batch.size=1000")
         .contains("tally.flush-interval=1m");
-    assertThat(TallyConfig.redactUrl("jdbc:h2:mem:tally;PASSWORD=x")).isEqualTo("jdbc:h2:mem:tally?…");
+    assertThat(TallyConfig.redactUrl("jdbc:h2:mem:tally;PASSWORD=x"))
+        .isEqualTo("jdbc:h2:mem:tally?…");
   }
 
   @Test
@@ -655,7 +657,8 @@ class TallyConfigTest {
             () -> TallyConfig.builder().set("tally.jdbc.pasword", "hunter2").build());
 
     assertThat(e.problems())
-        .containsExactly("tally.jdbc.pasword is not a known key (did you mean tally.jdbc.password?)");
+        .containsExactly(
+            "tally.jdbc.pasword is not a known key (did you mean tally.jdbc.password?)");
   }
 
   @Test

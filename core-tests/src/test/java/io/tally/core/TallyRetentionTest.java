@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Tally starts connection-log retention only when {@code tally.connection-log.retention} is set. */
+/**
+ * Tally starts connection-log retention only when {@code tally.connection-log.retention} is set.
+ */
 class TallyRetentionTest {
   private final ManualClock clock = ManualClock.create();
   private final InMemoryConnectionLogStore connectionLog = new InMemoryConnectionLogStore();
@@ -33,7 +35,11 @@ class TallyRetentionTest {
         @Override
         public Stores open(ProviderContext context) {
           return Stores.of(
-              new InMemoryLastUsedStore<>(), new InMemoryUsageStatsStore(), connectionLog, () -> {}, () -> {});
+              new InMemoryLastUsedStore<>(),
+              new InMemoryUsageStatsStore(),
+              connectionLog,
+              () -> {},
+              () -> {});
         }
       };
 

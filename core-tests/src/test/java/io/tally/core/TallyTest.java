@@ -251,7 +251,8 @@ class TallyTest {
     Recording explicitBackend = new Recording("rec");
     TallyModule module =
         TallyModule.builder(config().build())
-            .loader(ProviderLoader.of(discovered, new OtherMemoryStores("memory"), discoveredBackend))
+            .loader(
+                ProviderLoader.of(discovered, new OtherMemoryStores("memory"), discoveredBackend))
             .storeProvider(explicit)
             .backendProvider(explicitBackend)
             .build();
@@ -523,8 +524,8 @@ class TallyTest {
 
       clock.advance(Duration.ofSeconds(10)); // every timer is on the manual clock
 
-      assertThat(stores.lastUsed.snapshot()).containsExactly(
-          java.util.Map.entry(WORKSPACE, ManualClock.DEFAULT_START));
+      assertThat(stores.lastUsed.snapshot())
+          .containsExactly(java.util.Map.entry(WORKSPACE, ManualClock.DEFAULT_START));
       assertThat(stores.usageStats.replicaUsage())
           .extracting(ReplicaUsage::replicaId, ReplicaUsage::allowedRequests)
           .containsExactly(org.assertj.core.groups.Tuple.tuple(REPLICA, 3L));
@@ -545,7 +546,8 @@ class TallyTest {
             .backendProvider(new Recording("rec"))
             .build();
     Module setBinding =
-        binder -> OptionalBinder.newOptionalBinder(binder, Clock.class).setBinding().toInstance(clock);
+        binder ->
+            OptionalBinder.newOptionalBinder(binder, Clock.class).setBinding().toInstance(clock);
 
     try (Tally tally = Tally.start(module, setBinding)) {
       assertThat(stores.context.clock()).isSameAs(clock);

@@ -4,14 +4,14 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * The single source of time for Tally: the current instant, a monotonic nanosecond counter and
- * a scheduler for delayed tasks.
+ * The single source of time for Tally: the current instant, a monotonic nanosecond counter and a
+ * scheduler for delayed tasks.
  *
  * <p>Every Tally component takes a {@code Clock} and reads no other time source, so a test that
  * passes a manual clock (the testkit's {@code ManualClock}) controls when flushes, retries and
  * back-offs happen. Delays that <em>schedule</em> work come from the clock; timeouts that bound a
- * blocking wait (flush timeout, write timeout, shutdown timeout) are real time, so that
- * {@code close()} returns in time even when a manual clock never advances.
+ * blocking wait (flush timeout, write timeout, shutdown timeout) are real time, so that {@code
+ * close()} returns in time even when a manual clock never advances.
  *
  * <p>Implementations must be thread-safe.
  */
@@ -58,8 +58,8 @@ public interface Clock {
   }
 
   /**
-   * Returns the clock backed by the operating system: {@link Instant#now()},
-   * {@link System#nanoTime()} and a shared daemon scheduler.
+   * Returns the clock backed by the operating system: {@link Instant#now()}, {@link
+   * System#nanoTime()} and a shared daemon scheduler.
    *
    * @return the system clock (a singleton)
    */

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Something that runs further {@link TallyComponent}s of its own, for example a connection-log
- * backend that also starts a relay. When a backend a {@code BackendProvider} returns implements
- * it, {@link Tally#stats()}, {@link Tally#health()} and {@link Tally#components()} include its
+ * backend that also starts a relay. When a backend a {@code BackendProvider} returns implements it,
+ * {@link Tally#stats()}, {@link Tally#health()} and {@link Tally#components()} include its
  * components, right after the backend itself. The owner closes them; Tally only watches them.
  */
 public interface ComponentOwner {

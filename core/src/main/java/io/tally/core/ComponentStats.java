@@ -12,9 +12,9 @@ import org.jspecify.annotations.Nullable;
  * An immutable snapshot of one component's counters, taken by {@code stats()}.
  *
  * <p>The counters obey a conservation rule that the testkit checks after tests: every item a
- * component accepted is either written ({@link #flushedRows()} counts rows after coalescing, so
- * add {@link #coalesced()}), still pending ({@link #pending()}), or dropped with a reason
- * ({@link #dropped()}).
+ * component accepted is either written ({@link #flushedRows()} counts rows after coalescing, so add
+ * {@link #coalesced()}), still pending ({@link #pending()}), or dropped with a reason ({@link
+ * #dropped()}).
  */
 public final class ComponentStats {
   private final String component;
@@ -57,47 +57,65 @@ public final class ComponentStats {
     return new Builder(component);
   }
 
-  /** @return the component's name, e.g. {@code "last-used"} or {@code "connection-log"} */
+  /**
+   * @return the component's name, e.g. {@code "last-used"} or {@code "connection-log"}
+   */
   public String component() {
     return component;
   }
 
-  /** @return items accepted by the hot-path call ({@code markUsed}, {@code track}, {@code write}) */
+  /**
+   * @return items accepted by the hot-path call ({@code markUsed}, {@code track}, {@code write})
+   */
   public long accepted() {
     return accepted;
   }
 
-  /** @return items folded into another item with the same key before they were written */
+  /**
+   * @return items folded into another item with the same key before they were written
+   */
   public long coalesced() {
     return coalesced;
   }
 
-  /** @return rows handed to the store in successful flushes */
+  /**
+   * @return rows handed to the store in successful flushes
+   */
   public long flushedRows() {
     return flushedRows;
   }
 
-  /** @return successful flushes that wrote at least one row */
+  /**
+   * @return successful flushes that wrote at least one row
+   */
   public long flushes() {
     return flushes;
   }
 
-  /** @return flushes that failed or timed out */
+  /**
+   * @return flushes that failed or timed out
+   */
   public long failedFlushes() {
     return failedFlushes;
   }
 
-  /** @return retry attempts made after failed flushes */
+  /**
+   * @return retry attempts made after failed flushes
+   */
   public long retries() {
     return retries;
   }
 
-  /** @return items given up, by reason (for example {@code retries_exhausted}); unmodifiable */
+  /**
+   * @return items given up, by reason (for example {@code retries_exhausted}); unmodifiable
+   */
   public Map<String, Long> dropped() {
     return dropped;
   }
 
-  /** @return the sum of {@link #dropped()} over every reason */
+  /**
+   * @return the sum of {@link #dropped()} over every reason
+   */
   public long droppedTotal() {
     long total = 0;
     for (long n : dropped.values()) {
@@ -106,25 +124,31 @@ public final class ComponentStats {
     return total;
   }
 
-  /** @return flushes that failed in a row since the last success */
+  /**
+   * @return flushes that failed in a row since the last success
+   */
   public int consecutiveFailures() {
     return consecutiveFailures;
   }
 
-  /** @return when a flush last succeeded, if one ever did */
+  /**
+   * @return when a flush last succeeded, if one ever did
+   */
   public Optional<Instant> lastSuccess() {
     return Optional.ofNullable(lastSuccess);
   }
 
-  /** @return items held in memory and not yet written (queue depth plus pending batch) */
+  /**
+   * @return items held in memory and not yet written (queue depth plus pending batch)
+   */
   public long pending() {
     return pending;
   }
 
   /**
-   * Returns how many calls into user callbacks other than the store threw: flush listeners, and
-   * for a batcher its coalescing key function and merge rule. Each failure was caught (the
-   * component went on working) and logged; this counter makes them visible.
+   * Returns how many calls into user callbacks other than the store threw: flush listeners, and for
+   * a batcher its coalescing key function and merge rule. Each failure was caught (the component
+   * went on working) and logged; this counter makes them visible.
    *
    * @return callback calls that threw, since the component was built
    */
@@ -166,8 +190,19 @@ public final class ComponentStats {
   @Override
   public int hashCode() {
     return Objects.hash(
-        component, accepted, coalesced, flushedRows, flushes, failedFlushes, retries, dropped,
-        consecutiveFailures, lastSuccess, pending, callbackFailures, truncated);
+        component,
+        accepted,
+        coalesced,
+        flushedRows,
+        flushes,
+        failedFlushes,
+        retries,
+        dropped,
+        consecutiveFailures,
+        lastSuccess,
+        pending,
+        callbackFailures,
+        truncated);
   }
 
   @Override
@@ -356,7 +391,9 @@ public final class ComponentStats {
       return this;
     }
 
-    /** @return the immutable snapshot */
+    /**
+     * @return the immutable snapshot
+     */
     public ComponentStats build() {
       return new ComponentStats(this);
     }

@@ -5,8 +5,8 @@ import java.util.Objects;
 
 /**
  * A Tally configuration that breaks one or more rules; carries every problem found, not only the
- * first, each naming the key, the value as given and the rule it broke, for example
- * {@code tally.batch.size was '0' but must be >= 1}. Secret values (passwords) never appear.
+ * first, each naming the key, the value as given and the rule it broke, for example {@code
+ * tally.batch.size was '0' but must be >= 1}. Secret values (passwords) never appear.
  */
 public final class ConfigException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
@@ -41,7 +41,9 @@ public final class ConfigException extends IllegalArgumentException {
     return sb.toString();
   }
 
-  /** @return every problem found, in key order; unmodifiable */
+  /**
+   * @return every problem found, in key order; unmodifiable
+   */
   public List<String> problems() {
     return List.of(problems);
   }

@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Values are read as {@link TallyConfig} reads its own: durations {@code 250ms}, {@code 5s},
  * {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601, positive and at most {@code 365d}; booleans
  * {@code true} or {@code false}; lists comma-separated; choices in any case, {@code _} or {@code
- * -}. A problem reads {@code <key> was '<value>' but <rule>}; a secret key's value shows as
- * {@code ****}.
+ * -}. A problem reads {@code <key> was '<value>' but <rule>}; a secret key's value shows as {@code
+ * ****}.
  *
  * @param <T> the type of the key's value
  */
@@ -91,12 +91,7 @@ public final class ConfigKey<T> {
       @Nullable Function<T, @Nullable String> rule,
       boolean secret) {
     return new ConfigKey<>(
-        name,
-        parser,
-        formatter,
-        defaultValue,
-        rule == null ? List.of() : List.of(rule),
-        secret);
+        name, parser, formatter, defaultValue, rule == null ? List.of() : List.of(rule), secret);
   }
 
   /**
@@ -249,8 +244,8 @@ public final class ConfigKey<T> {
   }
 
   /**
-   * A key whose value is one of a few strings, matched in any case with {@code -} or {@code _};
-   * the value read is the allowed string as given here.
+   * A key whose value is one of a few strings, matched in any case with {@code -} or {@code _}; the
+   * value read is the allowed string as given here.
    *
    * @param name the key
    * @param defaultValue its default, or null for none; one of {@code allowed}

@@ -12,10 +12,10 @@ import org.jspecify.annotations.NullMarked;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Reads and writes configuration values in their string form: durations ({@code 250ms}, {@code
- * 5s}, {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601), integers, booleans, UUIDs, comma-separated
- * lists and enum constants. A value that cannot be read throws {@link IllegalArgumentException}
- * whose message is the rule it broke ({@code must be an integer}), ready to follow "{@code key was
+ * Reads and writes configuration values in their string form: durations ({@code 250ms}, {@code 5s},
+ * {@code 1m}, {@code 2h}, {@code 1d} or ISO-8601), integers, booleans, UUIDs, comma-separated lists
+ * and enum constants. A value that cannot be read throws {@link IllegalArgumentException} whose
+ * message is the rule it broke ({@code must be an integer}), ready to follow "{@code key was
  * 'value' but }".
  */
 @NullMarked
@@ -31,7 +31,8 @@ final class ConfigValues {
 
   private static final Pattern SHORT_DURATION = Pattern.compile("(-?\\d+)(ms|s|m|h|d)");
   private static final Pattern UUID_TEXT =
-      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
   private ConfigValues() {}
 
@@ -60,8 +61,7 @@ final class ConfigValues {
     try {
       return Duration.parse(text);
     } catch (DateTimeParseException | ArithmeticException e) {
-      throw new IllegalArgumentException(
-          "must be a duration such as 250ms, 5s, 1m, 2h or PT5S", e);
+      throw new IllegalArgumentException("must be a duration such as 250ms, 5s, 1m, 2h or PT5S", e);
     }
   }
 

@@ -13,8 +13,7 @@ import java.lang.annotation.Target;
 /**
  * Marks the connection log in Guice: {@link TallyModule} binds {@code @ConnectionLog
  * Backend<ConnectionEvent>} to the {@link io.tally.core.backend.FanOut} over every backend in the
- * {@code Multibinder<Backend<ConnectionEvent>>}. Inject it where connections are opened and
- * closed:
+ * {@code Multibinder<Backend<ConnectionEvent>>}. Inject it where connections are opened and closed:
  *
  * <pre>{@code
  * @Inject

@@ -5,10 +5,10 @@ import java.util.Map;
 import org.jspecify.annotations.NullMarked;
 
 /**
- * The rules that tie several of Tally's keys together, checked by {@code TallyConfig.Builder.build()}
- * after each key's own rule: the retry backoffs in order, the memory bound at least one batch, the
- * connection-log parallelism within the pool. A key that already broke its own rule is not checked
- * again.
+ * The rules that tie several of Tally's keys together, checked by {@code
+ * TallyConfig.Builder.build()} after each key's own rule: the retry backoffs in order, the memory
+ * bound at least one batch, the connection-log parallelism within the pool. A key that already
+ * broke its own rule is not checked again.
  */
 @NullMarked
 final class CrossKeyRules {
@@ -21,8 +21,14 @@ final class CrossKeyRules {
    * @param problems the problems found so far, by key name
    */
   static void check(Map<ConfigKey<?>, Object> values, Map<String, String> problems) {
-    Duration initial = (Duration) values.getOrDefault(TallyConfig.RETRY_INITIAL_BACKOFF, TallyConfig.DEFAULT_RETRY_INITIAL_BACKOFF);
-    Duration max = (Duration) values.getOrDefault(TallyConfig.RETRY_MAX_BACKOFF, TallyConfig.DEFAULT_RETRY_MAX_BACKOFF);
+    Duration initial =
+        (Duration)
+            values.getOrDefault(
+                TallyConfig.RETRY_INITIAL_BACKOFF, TallyConfig.DEFAULT_RETRY_INITIAL_BACKOFF);
+    Duration max =
+        (Duration)
+            values.getOrDefault(
+                TallyConfig.RETRY_MAX_BACKOFF, TallyConfig.DEFAULT_RETRY_MAX_BACKOFF);
     if (!problems.containsKey(TallyConfig.RETRY_MAX_BACKOFF.name())
         && !problems.containsKey(TallyConfig.RETRY_INITIAL_BACKOFF.name())
         && max.compareTo(initial) < 0) {
@@ -38,11 +44,19 @@ final class CrossKeyRules {
               + "')");
     }
     Integer maxPending = (Integer) values.get(TallyConfig.BATCH_MAX_PENDING);
-    int size = (Integer) values.getOrDefault(TallyConfig.BATCH_SIZE, TallyConfig.DEFAULT_BATCH_SIZE);
-    if (maxPending != null && !problems.containsKey(TallyConfig.BATCH_MAX_PENDING.name()) && maxPending < size) {
+    int size =
+        (Integer) values.getOrDefault(TallyConfig.BATCH_SIZE, TallyConfig.DEFAULT_BATCH_SIZE);
+    if (maxPending != null
+        && !problems.containsKey(TallyConfig.BATCH_MAX_PENDING.name())
+        && maxPending < size) {
       problems.put(
           TallyConfig.BATCH_MAX_PENDING.name(),
-          TallyConfig.BATCH_MAX_PENDING.name() + " was '" + maxPending + "' but must be >= tally.batch.size ('" + size + "')");
+          TallyConfig.BATCH_MAX_PENDING.name()
+              + " was '"
+              + maxPending
+              + "' but must be >= tally.batch.size ('"
+              + size
+              + "')");
     }
     Integer parallelism = (Integer) values.get(TallyConfig.BATCH_PARALLELISM);
     int pool = (Integer) values.getOrDefault(TallyConfig.POOL_SIZE, TallyConfig.DEFAULT_POOL_SIZE);

@@ -14,9 +14,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Checks the configured values under one namespace against the keys declared for it: bad values,
- * and configured keys the namespace does not declare (with a typo hint). Part of the
- * configuration, so it knows nothing of providers: {@link ProviderKeys} finds the selected
- * providers' namespaces and keys and asks {@link TallyConfig#keyProblems}, which asks this.
+ * and configured keys the namespace does not declare (with a typo hint). Part of the configuration,
+ * so it knows nothing of providers: {@link ProviderKeys} finds the selected providers' namespaces
+ * and keys and asks {@link TallyConfig#keyProblems}, which asks this.
  */
 @NullMarked
 final class DeclaredKeys {
@@ -49,8 +49,7 @@ final class DeclaredKeys {
       }
     }
     for (String configured : new TreeSet<>(configuredNames)) {
-      if (configured.startsWith(namespace)
-          && !declared.contains(KeyHints.variable(configured))) {
+      if (configured.startsWith(namespace) && !declared.contains(KeyHints.variable(configured))) {
         String hint = KeyHints.hint(configured, names);
         problems.add(
             configured

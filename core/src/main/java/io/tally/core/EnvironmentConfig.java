@@ -13,10 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the configuration of the process for {@link TallyConfig#fromEnvironment()}: {@code
- * tally.*} system properties, overridden by {@code TALLY_*} environment variables, layered by
- * their variable form so that {@code tally.batch.size} and {@code TALLY_BATCH_SIZE} are one
- * setting.
+ * Reads the configuration of the process for {@link TallyConfig#fromEnvironment()}: {@code tally.*}
+ * system properties, overridden by {@code TALLY_*} environment variables, layered by their variable
+ * form so that {@code tally.batch.size} and {@code TALLY_BATCH_SIZE} are one setting.
  */
 @NullMarked
 final class EnvironmentConfig {

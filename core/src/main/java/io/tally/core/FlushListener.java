@@ -3,8 +3,8 @@ package io.tally.core;
 /**
  * Sees every flush of a component: its size, duration and outcome.
  *
- * <p>Called on the thread that flushed, after the flush. Keep it quick. A listener that throws
- * is logged and counted; it never stops the component or the other listeners.
+ * <p>Called on the thread that flushed, after the flush. Keep it quick. A listener that throws is
+ * logged and counted; it never stops the component or the other listeners.
  */
 @FunctionalInterface
 public interface FlushListener {

@@ -45,10 +45,13 @@ public final class FlushResult {
    * @return the result
    */
   public static FlushResult success(int rows, Duration duration) {
-    return new FlushResult(Outcome.SUCCESS, rows, Objects.requireNonNull(duration, "duration"), null);
+    return new FlushResult(
+        Outcome.SUCCESS, rows, Objects.requireNonNull(duration, "duration"), null);
   }
 
-  /** @return the result of a flush that found nothing to write */
+  /**
+   * @return the result of a flush that found nothing to write
+   */
   public static FlushResult empty() {
     return EMPTY;
   }
@@ -85,27 +88,37 @@ public final class FlushResult {
         Objects.requireNonNull(failure, "failure"));
   }
 
-  /** @return how the flush ended */
+  /**
+   * @return how the flush ended
+   */
   public Outcome outcome() {
     return outcome;
   }
 
-  /** @return rows written (on success) or that were to be written (on failure) */
+  /**
+   * @return rows written (on success) or that were to be written (on failure)
+   */
   public int rows() {
     return rows;
   }
 
-  /** @return how long the store call took, or the timeout that expired */
+  /**
+   * @return how long the store call took, or the timeout that expired
+   */
   public Duration duration() {
     return duration;
   }
 
-  /** @return what the store threw, for {@code FAILED} and {@code TIMED_OUT} */
+  /**
+   * @return what the store threw, for {@code FAILED} and {@code TIMED_OUT}
+   */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
   }
 
-  /** @return true for {@code SUCCESS} and {@code EMPTY}: nothing is left to retry */
+  /**
+   * @return true for {@code SUCCESS} and {@code EMPTY}: nothing is left to retry
+   */
   public boolean isSuccess() {
     return outcome == Outcome.SUCCESS || outcome == Outcome.EMPTY;
   }

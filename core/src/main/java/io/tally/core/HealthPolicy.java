@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
  * When a component reports {@link Health#DEGRADED} or {@link Health#FAILING}.
  *
  * <p>A component is {@code DEGRADED} once {@link #degradedAfterFailures()} flushes in a row have
- * failed, and {@code FAILING} once it has had at least one failure and nothing succeeded for
- * {@link #failingAfter()} (counted from the last success, or from the start). One success makes
- * it {@code HEALTHY} again. Immutable.
+ * failed, and {@code FAILING} once it has had at least one failure and nothing succeeded for {@link
+ * #failingAfter()} (counted from the last success, or from the start). One success makes it {@code
+ * HEALTHY} again. Immutable.
  */
 public final class HealthPolicy {
   /** Default number of consecutive failures that make a component degraded: {@value}. */
@@ -61,12 +61,16 @@ public final class HealthPolicy {
     return new HealthPolicy(degradedAfterFailures, failingAfter);
   }
 
-  /** @return consecutive failures before {@code DEGRADED} */
+  /**
+   * @return consecutive failures before {@code DEGRADED}
+   */
   public int degradedAfterFailures() {
     return degradedAfterFailures;
   }
 
-  /** @return time without success before {@code FAILING} */
+  /**
+   * @return time without success before {@code FAILING}
+   */
   public Duration failingAfter() {
     return failingAfter;
   }

@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Times</b> lie between {@link #MIN_TIME} ({@code 1000-01-01T00:00:00Z}) and {@link
  *       #MAX_TIME} ({@code 9999-12-31T23:59:59.999999999Z}), UTC: MariaDB's {@code DATETIME(6)}
  *       holds years 1000 to 9999, PostgreSQL and H2 hold more. Stores keep microseconds: a time is
- *       stored truncated to the microsecond (toward the past, never rounded up), so
- *       {@code 9999-12-31T23:59:59.999999999Z} is stored as {@code …59.999999Z}.
+ *       stored truncated to the microsecond (toward the past, never rounded up), so {@code
+ *       9999-12-31T23:59:59.999999999Z} is stored as {@code …59.999999Z}.
  *   <li><b>Strings</b> never contain NUL ({@code U+0000}; PostgreSQL text cannot hold it) nor a
  *       lone surrogate (a {@code char} of a surrogate pair without its partner; it cannot
  *       round-trip through UTF-8). Lengths count UTF-16 code units ({@link String#length()}).
@@ -47,8 +47,8 @@ public final class InputRules {
   public static final Instant MIN_TIME = Instant.parse("1000-01-01T00:00:00Z");
 
   /**
-   * The latest time accepted: {@code 9999-12-31T23:59:59.999999999Z} (stored truncated to
-   * {@code 9999-12-31T23:59:59.999999Z}).
+   * The latest time accepted: {@code 9999-12-31T23:59:59.999999999Z} (stored truncated to {@code
+   * 9999-12-31T23:59:59.999999Z}).
    */
   public static final Instant MAX_TIME = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
@@ -112,8 +112,7 @@ public final class InputRules {
    * @return {@code value}
    * @throws IllegalArgumentException naming the field, the shortened value and the rule
    */
-  public static @Nullable String requireText(
-      @Nullable String value, String field, int maxLength) {
+  public static @Nullable String requireText(@Nullable String value, String field, int maxLength) {
     if (value == null) {
       return null;
     }
@@ -143,8 +142,7 @@ public final class InputRules {
    * @throws IllegalArgumentException naming the field, the shortened value and the rule, for a NUL
    *     or a lone surrogate
    */
-  public static @Nullable String truncateText(
-      @Nullable String value, String field, int maxLength) {
+  public static @Nullable String truncateText(@Nullable String value, String field, int maxLength) {
     if (value == null) {
       return null;
     }
@@ -193,7 +191,10 @@ public final class InputRules {
         requireTime(Objects.requireNonNull(e.getValue(), "time"), "time");
       } catch (IllegalArgumentException bad) {
         throw new StoreException(
-            "last-used entry '" + shorten(id.toString()) + "' breaks the input rules: " + bad.getMessage(),
+            "last-used entry '"
+                + shorten(id.toString())
+                + "' breaks the input rules: "
+                + bad.getMessage(),
             bad,
             StoreException.Kind.DATA);
       }
@@ -202,8 +203,8 @@ public final class InputRules {
 
   /**
    * Returns how many free-text values were truncated in this JVM since it started. Values are
-   * checked when they are supplied (an event is truncated when it is built), before any
-   * component sees them, so the count is kept here.
+   * checked when they are supplied (an event is truncated when it is built), before any component
+   * sees them, so the count is kept here.
    *
    * @return truncated values, JVM-wide
    */
@@ -243,10 +244,17 @@ public final class InputRules {
       char c = value.charAt(i);
       if (c == 0) {
         throw new IllegalArgumentException(
-            field + " was '" + shorten(value) + "' but must not contain NUL (U+0000; at index " + i + ")");
+            field
+                + " was '"
+                + shorten(value)
+                + "' but must not contain NUL (U+0000; at index "
+                + i
+                + ")");
       }
       if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(value.charAt(i + 1))) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < n
+            && Character.isLowSurrogate(value.charAt(i + 1))) {
           i++;
           continue;
         }

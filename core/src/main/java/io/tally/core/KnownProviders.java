@@ -86,7 +86,9 @@ final class KnownProviders {
     return Optional.empty();
   }
 
-  /** @return every built-in store and the URLs it takes, for messages */
+  /**
+   * @return every built-in store and the URLs it takes, for messages
+   */
   static String storeUrls() {
     List<String> out = new ArrayList<>();
     for (Store s : STORES) {
@@ -106,9 +108,9 @@ final class KnownProviders {
   }
 
   /**
-   * What to say when no store provider on the class path takes a URL: the built-in store that
-   * would take it and its artifact, or a near-miss of a built-in scheme. A hint only: the store is
-   * chosen by the providers found, never from this list.
+   * What to say when no store provider on the class path takes a URL: the built-in store that would
+   * take it and its artifact, or a near-miss of a built-in scheme. A hint only: the store is chosen
+   * by the providers found, never from this list.
    *
    * @param url the configured {@code tally.jdbc.url}
    * @return sentences ending with the list of built-in stores; never more of the URL than its
@@ -168,7 +170,9 @@ final class KnownProviders {
     return problems;
   }
 
-  /** @return whether {@code scheme} looks like a typo of {@code prefix}: same driver stem */
+  /**
+   * @return whether {@code scheme} looks like a typo of {@code prefix}: same driver stem
+   */
   private static boolean nearMiss(String scheme, String prefix) {
     String a = scheme.toLowerCase(java.util.Locale.ROOT);
     return !a.equals(prefix) && a.length() >= 9 && prefix.startsWith(a.substring(0, 9));

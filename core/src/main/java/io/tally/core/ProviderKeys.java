@@ -9,8 +9,8 @@ import java.util.Objects;
 import org.jspecify.annotations.NullMarked;
 
 /**
- * Checks providers' declared keys ({@link ConfigKey}) against a configuration: bad values, and
- * keys under a provider's prefix that it does not declare. Providers that declare no key are not
+ * Checks providers' declared keys ({@link ConfigKey}) against a configuration: bad values, and keys
+ * under a provider's prefix that it does not declare. Providers that declare no key are not
  * checked: their keys pass through, read with {@link TallyConfig#property(String)}.
  */
 @NullMarked

@@ -36,7 +36,8 @@ final class ProviderSelection<P> {
 
   private void index(List<P> providers, Map<String, List<P>> into) {
     for (P p : providers) {
-      String name = Objects.requireNonNull(nameOf.apply(p), () -> p.getClass().getName() + ".name()");
+      String name =
+          Objects.requireNonNull(nameOf.apply(p), () -> p.getClass().getName() + ".name()");
       into.computeIfAbsent(name, n -> new ArrayList<>()).add(p);
     }
   }

@@ -4,22 +4,22 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A store could not do what it was asked. Thrown by the built-in stores, wrapping the
- * underlying cause (for example a {@code java.sql.SQLException}).
+ * A store could not do what it was asked. Thrown by the built-in stores, wrapping the underlying
+ * cause (for example a {@code java.sql.SQLException}).
  *
  * <p>Each exception says what kind of failure it is ({@link #kind()}), because components react
- * differently: a {@link Kind#TRANSIENT} failure (connection lost, timeout, serialization
- * conflict) keeps the data and retries it later; a {@link Kind#DATA} failure (the store rejects a
- * value or a constraint) can never succeed for the same items, so a component isolates the
- * offending item and drops it with reason {@link DropReasons#REJECTED}, writing the rest. A store
- * that does not classify throws {@link Kind#UNKNOWN}, which is retried like a transient failure
- * until the same batch has failed a few times in a row; then it is isolated as well, so one
- * poison item cannot stop a component even behind a store that never classifies.
+ * differently: a {@link Kind#TRANSIENT} failure (connection lost, timeout, serialization conflict)
+ * keeps the data and retries it later; a {@link Kind#DATA} failure (the store rejects a value or a
+ * constraint) can never succeed for the same items, so a component isolates the offending item and
+ * drops it with reason {@link DropReasons#REJECTED}, writing the rest. A store that does not
+ * classify throws {@link Kind#UNKNOWN}, which is retried like a transient failure until the same
+ * batch has failed a few times in a row; then it is isolated as well, so one poison item cannot
+ * stop a component even behind a store that never classifies.
  *
- * <p>Designed for extension: this class is deliberately not final, so that store authors can
- * throw their own subclasses while callers keep catching {@code StoreException}. Messages should
- * say what failed and where (a table, an SQLState), never credentials, connection URLs or row
- * values; the cause carries the details.
+ * <p>Designed for extension: this class is deliberately not final, so that store authors can throw
+ * their own subclasses while callers keep catching {@code StoreException}. Messages should say what
+ * failed and where (a table, an SQLState), never credentials, connection URLs or row values; the
+ * cause carries the details.
  */
 public class StoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -67,7 +67,9 @@ public class StoreException extends RuntimeException {
     this.kind = Objects.requireNonNull(kind, "kind");
   }
 
-  /** @return what kind of failure this is */
+  /**
+   * @return what kind of failure this is
+   */
   public Kind kind() {
     return kind;
   }

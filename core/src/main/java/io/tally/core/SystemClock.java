@@ -66,9 +66,7 @@ final class SystemClock implements Clock {
     }
     ScheduledFuture<?> future =
         scheduler.schedule(
-            () -> runners.execute(() -> runGuarded(task)),
-            delay.toNanos(),
-            TimeUnit.NANOSECONDS);
+            () -> runners.execute(() -> runGuarded(task)), delay.toNanos(), TimeUnit.NANOSECONDS);
     return () -> future.cancel(false);
   }
 

@@ -19,20 +19,20 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Tally, started: the three components wired to the configured store and backends, with one
- * place to watch them and one call to stop them.
+ * Tally, started: the three components wired to the configured store and backends, with one place
+ * to watch them and one call to stop them.
  *
  * <pre>{@code
  * try (Tally tally = Tally.start(TallyConfig.fromEnvironment())) {
@@ -43,15 +43,14 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>{@link #start(TallyModule, Module...)} creates a Guice injector from a {@link TallyModule}
- * (plus any override modules) and starts, in this order: the stores (then the migrations, if
- * {@code tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used
- * tracker, the usage-stats tracker, the usage reporter, the connection-log retention (when {@code
- * tally.connection-log.retention} is set) and the extra components. If one of them
- * fails (with an exception or an {@link Error}), what was started is closed again and the
- * failure is thrown; when a message in the
- * failure's chain would show the JDBC URL or a password, a copy without them is thrown instead
- * (see {@link Secrets#withoutSecrets}). {@link #close()} stops the components in parallel, then
- * the stores, within one budget. Thread-safe.
+ * (plus any override modules) and starts, in this order: the stores (then the migrations, if {@code
+ * tally.migrate-on-start}), the connection-log backends and their fan-out, the last-used tracker,
+ * the usage-stats tracker, the usage reporter, the connection-log retention (when {@code
+ * tally.connection-log.retention} is set) and the extra components. If one of them fails (with an
+ * exception or an {@link Error}), what was started is closed again and the failure is thrown; when
+ * a message in the failure's chain would show the JDBC URL or a password, a copy without them is
+ * thrown instead (see {@link Secrets#withoutSecrets}). {@link #close()} stops the components in
+ * parallel, then the stores, within one budget. Thread-safe.
  *
  * <p>Before the migrations, the start asks the stores which privileges the database user lacks
  * ({@link Stores#missingPrivileges}) and fails naming them, unless {@code
@@ -110,7 +109,9 @@ public final class Tally implements AutoCloseable {
     return start(module(config), overrides);
   }
 
-  /** @return the module for {@code config}; a configuration it refuses is logged, then thrown */
+  /**
+   * @return the module for {@code config}; a configuration it refuses is logged, then thrown
+   */
   private static TallyModule module(TallyConfig config) {
     try {
       return TallyModule.create(config);
@@ -158,7 +159,9 @@ public final class Tally implements AutoCloseable {
     return new Tally(s);
   }
 
-  /** @return what a provider threw, when Guice wrapped it; else {@code e} */
+  /**
+   * @return what a provider threw, when Guice wrapped it; else {@code e}
+   */
   private static Throwable unwrap(Throwable e) {
     if (e instanceof ProvisionException
         && (e.getCause() instanceof RuntimeException || e.getCause() instanceof Error)) {
@@ -167,22 +170,30 @@ public final class Tally implements AutoCloseable {
     return e;
   }
 
-  /** @return the configuration Tally runs with */
+  /**
+   * @return the configuration Tally runs with
+   */
   public TallyConfig config() {
     return config;
   }
 
-  /** @return the tracker of last-used times, keyed by UUID */
+  /**
+   * @return the tracker of last-used times, keyed by UUID
+   */
   public LastUsedTracker<UUID> lastUsed() {
     return lastUsed;
   }
 
-  /** @return this replica's usage-statistics tracker */
+  /**
+   * @return this replica's usage-statistics tracker
+   */
   public UsageStatsTracker usageStats() {
     return usageStats;
   }
 
-  /** @return the reporter of each period's usage across replicas */
+  /**
+   * @return the reporter of each period's usage across replicas
+   */
   public UsageStatsReporter usageReporter() {
     return usageReporter;
   }
@@ -199,9 +210,9 @@ public final class Tally implements AutoCloseable {
 
   /**
    * Returns a snapshot of every component's counters, in start order: the backends that are
-   * components (the {@code db} backend's batcher, named {@code connection-log}), {@code
-   * last-used}, {@code usage-stats}, {@code usage-reporter}, {@code connection-log-retention} (when
-   * retention is on), then the extra components.
+   * components (the {@code db} backend's batcher, named {@code connection-log}), {@code last-used},
+   * {@code usage-stats}, {@code usage-reporter}, {@code connection-log-retention} (when retention
+   * is on), then the extra components.
    *
    * @return one snapshot per component; unmodifiable
    */
@@ -216,9 +227,9 @@ public final class Tally implements AutoCloseable {
   /**
    * Returns every running component, in the order of {@link #stats()}: for metrics and health
    * checks that watch each one (its {@link TallyComponent#stats()} and {@link
-   * TallyComponent#health()}). A backend that is a {@link ComponentOwner} (the {@code nats}
-   * backend with its relay) is followed by the components it runs, here, in {@link #stats()} and
-   * in {@link #health()}.
+   * TallyComponent#health()}). A backend that is a {@link ComponentOwner} (the {@code nats} backend
+   * with its relay) is followed by the components it runs, here, in {@link #stats()} and in {@link
+   * #health()}.
    *
    * @return the components; unmodifiable
    */
@@ -226,7 +237,9 @@ public final class Tally implements AutoCloseable {
     return components;
   }
 
-  /** @return the worst health of every component; {@code HEALTHY} if all are */
+  /**
+   * @return the worst health of every component; {@code HEALTHY} if all are
+   */
   public Health health() {
     Health worst = Health.HEALTHY;
     for (TallyComponent c : components) {
@@ -238,12 +251,12 @@ public final class Tally implements AutoCloseable {
   /**
    * Stops Tally within one budget, {@code tally.close-timeout} (default 20 s): the extra
    * components, the connection-log retention, the usage reporter, the usage-stats tracker, the
-   * last-used tracker and the connection log (its backends in turn) close in parallel, each making its final flush within
-   * its own shutdown timeout; then the stores close. Whatever has not finished when the budget is
-   * spent is logged at ERROR and left to finish on its own (daemon) thread, and the stores are
-   * closed anyway, which ends the store calls still running; what those components could not
-   * write is counted as dropped in their stats. A failure is logged and does not stop the rest;
-   * this method does not throw. Idempotent: only the first call does anything.
+   * last-used tracker and the connection log (its backends in turn) close in parallel, each making
+   * its final flush within its own shutdown timeout; then the stores close. Whatever has not
+   * finished when the budget is spent is logged at ERROR and left to finish on its own (daemon)
+   * thread, and the stores are closed anyway, which ends the store calls still running; what those
+   * components could not write is counted as dropped in their stats. A failure is logged and does
+   * not stop the rest; this method does not throw. Idempotent: only the first call does anything.
    */
   @Override
   public void close() {
@@ -375,8 +388,8 @@ public final class Tally implements AutoCloseable {
 
     /**
      * Fails the start naming every privilege the database user lacks ({@link
-     * Stores#missingPrivileges}). Skipped with {@code tally.start.require-database=false}: then
-     * the start does not wait for the database.
+     * Stores#missingPrivileges}). Skipped with {@code tally.start.require-database=false}: then the
+     * start does not wait for the database.
      */
     private void checkPrivileges(Stores stores) {
       if (!config.requireDatabaseAtStart()) {
@@ -391,10 +404,10 @@ public final class Tally implements AutoCloseable {
     }
 
     /**
-     * Applies the migrations; with {@code tally.start.require-database=false}, a failure is
-     * logged at WARN and Tally starts anyway: the built-in stores run the migrations before their
-     * first call that reaches the database, and the components keep what they are given and
-     * retry meanwhile.
+     * Applies the migrations; with {@code tally.start.require-database=false}, a failure is logged
+     * at WARN and Tally starts anyway: the built-in stores run the migrations before their first
+     * call that reaches the database, and the components keep what they are given and retry
+     * meanwhile.
      */
     private void migrate(Stores stores) {
       if (config.requireDatabaseAtStart()) {

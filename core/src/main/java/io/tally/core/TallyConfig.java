@@ -1,7 +1,7 @@
 package io.tally.core;
 
-import io.tally.core.lastused.TimestampMode;
 import io.tally.core.internal.SecretText;
+import io.tally.core.lastused.TimestampMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,29 +28,28 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Build one with {@link #builder()} (typed setters, or {@link Builder#set(String, String)} for
  * any key), from a map of {@code tally.*} keys with {@link #from(Map)}, or from the process with
- * {@link #fromEnvironment()}: defaults, overridden by system properties, overridden by
- * environment variables. An environment variable names a key in upper case with every {@code .}
- * and {@code -} turned into {@code _}: {@code TALLY_FLUSH_INTERVAL} sets {@code
- * tally.flush-interval}, {@code TALLY_BATCH_SIZE} sets {@code tally.batch.size}. A {@code TALLY_*}
- * variable that names no setting is logged at WARN and ignored, since other tools share that
- * namespace; an unknown {@code tally.*} system property or key is an error.
+ * {@link #fromEnvironment()}: defaults, overridden by system properties, overridden by environment
+ * variables. An environment variable names a key in upper case with every {@code .} and {@code -}
+ * turned into {@code _}: {@code TALLY_FLUSH_INTERVAL} sets {@code tally.flush-interval}, {@code
+ * TALLY_BATCH_SIZE} sets {@code tally.batch.size}. A {@code TALLY_*} variable that names no setting
+ * is logged at WARN and ignored, since other tools share that namespace; an unknown {@code tally.*}
+ * system property or key is an error.
  *
  * <p>Validation is strict and complete: {@code build()} and {@code from(..)} check every key and
- * throw one {@link ConfigException} listing every problem, for example {@code tally.batch.size
- * was '0' but must be >= 1}. A key under {@code tally.} that Tally does not know is an error (a
- * typo), except keys under {@code tally.store.<name>.}, {@code tally.backend.<name>.} and {@code
+ * throw one {@link ConfigException} listing every problem, for example {@code tally.batch.size was
+ * '0' but must be >= 1}. A key under {@code tally.} that Tally does not know is an error (a typo),
+ * except keys under {@code tally.store.<name>.}, {@code tally.backend.<name>.} and {@code
  * tally.tracker.<name>.}, which belong to that provider, and keys under {@code tally.test.}, which
  * are reserved for Tally's test tooling and ignored. A provider that declares its keys ({@link
- * ConfigKey}, the providers' {@code keys()}) has them checked when Tally starts, together with every
- * other selected provider's, and reads them with {@link #get(ConfigKey)}; a provider that declares
- * none reads its keys unchecked with {@link #property(String)}. Keys that
- * do not start with {@code tally.} are ignored by {@code from(..)}. Values are trimmed, except the
- * password.
+ * ConfigKey}, the providers' {@code keys()}) has them checked when Tally starts, together with
+ * every other selected provider's, and reads them with {@link #get(ConfigKey)}; a provider that
+ * declares none reads its keys unchecked with {@link #property(String)}. Keys that do not start
+ * with {@code tally.} are ignored by {@code from(..)}. Values are trimmed, except the password.
  *
  * <p>Durations are written {@code 250ms}, {@code 5s}, {@code 1m}, {@code 2h}, {@code 1d} or in
  * ISO-8601 ({@code PT5S}); every duration must be positive and at most {@code 365d} ({@link
- * #MAX_DURATION}), for example {@code tally.flush-interval was '200000d' but must be at most
- * 365d}. Lists are comma-separated; booleans are {@code true} or {@code false}.
+ * #MAX_DURATION}), for example {@code tally.flush-interval was '200000d' but must be at most 365d}.
+ * Lists are comma-separated; booleans are {@code true} or {@code false}.
  *
  * <table>
  *   <caption>Keys</caption>
@@ -176,58 +175,84 @@ import org.jspecify.annotations.Nullable;
  */
 @NullMarked
 public final class TallyConfig {
-  /** The store provider used when neither {@code tally.store} nor {@code tally.jdbc.url} is set: {@value}. */
+  /**
+   * The store provider used when neither {@code tally.store} nor {@code tally.jdbc.url} is set:
+   * {@value}.
+   */
   public static final String DEFAULT_STORE = "h2";
+
   /** The default backend providers: {@value}. */
   public static final String DEFAULT_BACKENDS = "db";
+
   /** The default table prefix: {@value}. */
   public static final String DEFAULT_TABLE_PREFIX = "tally_";
 
   /**
-   * The longest {@code tally.table-prefix}: {@value} characters, the stores' limit too (so that
-   * the longest name a store derives from it fits PostgreSQL's 63 bytes).
+   * The longest {@code tally.table-prefix}: {@value} characters, the stores' limit too (so that the
+   * longest name a store derives from it fits PostgreSQL's 63 bytes).
    */
   public static final int MAX_TABLE_PREFIX_LENGTH = 32;
+
   /** The default maximum pool size: {@value}. */
   public static final int DEFAULT_POOL_SIZE = 10;
+
   /** What the default network timeout adds to the longest flush timeout: 5 seconds. */
   public static final Duration NETWORK_TIMEOUT_MARGIN = Duration.ofSeconds(5);
+
   /** The default bound on the schema migrations: 5 minutes. */
   public static final Duration DEFAULT_MIGRATION_TIMEOUT = Duration.ofMinutes(5);
+
   /** The default bound on {@code Tally.close()}: 20 seconds. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(20);
+
   /** The default flush interval of both trackers: 60 seconds. */
   public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(60);
+
   /** The default bound on one tracker flush: 10 seconds. */
   public static final Duration DEFAULT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
+
   /** The default bound on a component's final flush at close: 10 seconds. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+
   /** The default usage report period: 30 minutes. */
   public static final Duration DEFAULT_REPORT_PERIOD = Duration.ofMinutes(30);
+
   /** The default connection-log batch size: {@value}. */
   public static final int DEFAULT_BATCH_SIZE = 1000;
+
   /** The default wait for room in a full connection-log queue: 5 seconds. */
   public static final Duration DEFAULT_BATCH_WRITE_TIMEOUT = Duration.ofSeconds(5);
+
   /** The default connection-log flush interval: 5 seconds. */
   public static final Duration DEFAULT_BATCH_FLUSH_INTERVAL = Duration.ofSeconds(5);
+
   /** The default number of retries of a failed connection-log batch: unlimited. */
   public static final int DEFAULT_RETRY_MAX_ATTEMPTS = Integer.MAX_VALUE;
+
   /** The largest {@code tally.batch.parallelism}: {@value}. */
   public static final int MAX_BATCH_PARALLELISM = 64;
+
   /** The default {@code tally.batch.parallelism} is at most this many: {@value}. */
   public static final int DEFAULT_BATCH_PARALLELISM_CAP = 4;
+
   /** Pool connections {@code tally.batch.parallelism} leaves to the other components: {@value}. */
   public static final int POOL_CONNECTIONS_KEPT = 2;
+
   /** The largest {@code tally.batch.max-pending}: {@value}. */
   public static final int MAX_BATCH_MAX_PENDING = 10_000_000;
+
   /** The default wait before the first retry: 1 second. */
   public static final Duration DEFAULT_RETRY_INITIAL_BACKOFF = Duration.ofSeconds(1);
+
   /** The default longest wait between retries: 30 seconds. */
   public static final Duration DEFAULT_RETRY_MAX_BACKOFF = Duration.ofSeconds(30);
+
   /** The default connection-log retention interval: 10 minutes. */
   public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofMinutes(10);
+
   /** The default rows per connection-log retention delete: {@value}. */
   public static final int DEFAULT_RETENTION_BATCH_SIZE = 10_000;
+
   /**
    * The default logger of the {@code slog} backend: {@value}.
    *
@@ -250,8 +275,8 @@ public final class TallyConfig {
   public static final int MAX_BATCH_SIZE = 100_000;
 
   /**
-   * The largest {@code tally.batch.queue-capacity}: {@value} (the queue is allocated up front, so
-   * a larger one could exhaust the heap).
+   * The largest {@code tally.batch.queue-capacity}: {@value} (the queue is allocated up front, so a
+   * larger one could exhaust the heap).
    */
   public static final int MAX_QUEUE_CAPACITY = 1_000_000;
 
@@ -285,7 +310,8 @@ public final class TallyConfig {
                   + " letter or digit)"));
   private static final ConfigKey<List<String>> BACKENDS =
       register(names("tally.backends", List.of(DEFAULT_BACKENDS)));
-  private static final ConfigKey<List<String>> TRACKERS = register(names("tally.trackers", List.of()));
+  private static final ConfigKey<List<String>> TRACKERS =
+      register(names("tally.trackers", List.of()));
   private static final ConfigKey<UUID> REPLICA_ID =
       register(
           ConfigKey.of(
@@ -301,8 +327,10 @@ public final class TallyConfig {
               "must be empty or an SQL identifier of at most "
                   + MAX_TABLE_PREFIX_LENGTH
                   + " characters"));
-  private static final ConfigKey<String> JDBC_URL = register(ConfigKey.text("tally.jdbc.url", null));
-  private static final ConfigKey<String> JDBC_USER = register(ConfigKey.text("tally.jdbc.user", null));
+  private static final ConfigKey<String> JDBC_URL =
+      register(ConfigKey.text("tally.jdbc.url", null));
+  private static final ConfigKey<String> JDBC_USER =
+      register(ConfigKey.text("tally.jdbc.user", null));
   private static final ConfigKey<String> JDBC_PASSWORD =
       register(ConfigKey.secret("tally.jdbc.password"));
   static final ConfigKey<Integer> POOL_SIZE =
@@ -354,13 +382,16 @@ public final class TallyConfig {
   static final ConfigKey<Integer> BATCH_PARALLELISM =
       register(ConfigKey.integer("tally.batch.parallelism", null, 1, MAX_BATCH_PARALLELISM));
   static final ConfigKey<Duration> RETRY_INITIAL_BACKOFF =
-      register(ConfigKey.duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
+      register(
+          ConfigKey.duration("tally.batch.retry.initial-backoff", DEFAULT_RETRY_INITIAL_BACKOFF));
   static final ConfigKey<Duration> RETRY_MAX_BACKOFF =
       register(ConfigKey.duration("tally.batch.retry.max-backoff", DEFAULT_RETRY_MAX_BACKOFF));
   private static final ConfigKey<Duration> RETENTION =
       register(ConfigKey.duration("tally.connection-log.retention", null));
   private static final ConfigKey<Duration> RETENTION_INTERVAL =
-      register(ConfigKey.duration("tally.connection-log.retention-interval", DEFAULT_RETENTION_INTERVAL));
+      register(
+          ConfigKey.duration(
+              "tally.connection-log.retention-interval", DEFAULT_RETENTION_INTERVAL));
   private static final ConfigKey<Integer> RETENTION_BATCH_SIZE =
       register(
           ConfigKey.integer(
@@ -376,7 +407,8 @@ public final class TallyConfig {
               1,
               MAX_DEGRADED_AFTER_FAILURES));
   private static final ConfigKey<Duration> HEALTH_FAILING_AFTER =
-      register(ConfigKey.duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
+      register(
+          ConfigKey.duration("tally.health.failing-after", HealthPolicy.DEFAULT_FAILING_AFTER));
 
   /** Known keys by their environment-variable form, e.g. TALLY_BATCH_SIZE. */
   private static final Map<String, ConfigKey<?>> KEYS_BY_VARIABLE = new HashMap<>();
@@ -398,7 +430,8 @@ public final class TallyConfig {
   private TallyConfig(Builder b, UUID replicaId) {
     Map<ConfigKey<?>, Object> v = new HashMap<>();
     for (ConfigKey<?> key : KEYS.values()) {
-      Object value = b.values.containsKey(key) ? b.values.get(key) : key.defaultValue().orElse(null);
+      Object value =
+          b.values.containsKey(key) ? b.values.get(key) : key.defaultValue().orElse(null);
       if (value != null) {
         v.put(key, value);
       }
@@ -410,7 +443,9 @@ public final class TallyConfig {
     this.propertyNames = Collections.unmodifiableMap(new TreeMap<>(b.propertyNames));
   }
 
-  /** @return a builder with every key at its default */
+  /**
+   * @return a builder with every key at its default
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -478,7 +513,9 @@ public final class TallyConfig {
     return b.build();
   }
 
-  /** @return every key Tally knows, in documentation order */
+  /**
+   * @return every key Tally knows, in documentation order
+   */
   static Set<String> knownKeys() {
     return Collections.unmodifiableSet(KEYS.keySet());
   }
@@ -517,12 +554,16 @@ public final class TallyConfig {
     return new TallyConfig(b, replicaId());
   }
 
-  /** @return the backend providers' names, in configured order; unmodifiable */
+  /**
+   * @return the backend providers' names, in configured order; unmodifiable
+   */
   public List<String> backends() {
     return value(BACKENDS);
   }
 
-  /** @return the extra tracker providers' names, in configured order; unmodifiable */
+  /**
+   * @return the extra tracker providers' names, in configured order; unmodifiable
+   */
   public List<String> trackers() {
     return value(TRACKERS);
   }
@@ -537,32 +578,44 @@ public final class TallyConfig {
     return value(REPLICA_ID);
   }
 
-  /** @return whether Tally applies missing schema migrations when it starts */
+  /**
+   * @return whether Tally applies missing schema migrations when it starts
+   */
   public boolean migrateOnStart() {
     return value(MIGRATE_ON_START);
   }
 
-  /** @return the prefix of every table name */
+  /**
+   * @return the prefix of every table name
+   */
   public String tablePrefix() {
     return value(TABLE_PREFIX);
   }
 
-  /** @return the database's JDBC URL, if configured */
+  /**
+   * @return the database's JDBC URL, if configured
+   */
   public Optional<String> jdbcUrl() {
     return Optional.ofNullable(value(JDBC_URL));
   }
 
-  /** @return the database user, if configured */
+  /**
+   * @return the database user, if configured
+   */
   public Optional<String> jdbcUser() {
     return Optional.ofNullable(value(JDBC_USER));
   }
 
-  /** @return the database password, if configured; never log it */
+  /**
+   * @return the database password, if configured; never log it
+   */
   public Optional<String> jdbcPassword() {
     return Optional.ofNullable(value(JDBC_PASSWORD));
   }
 
-  /** @return the maximum size of the connection pool Tally creates */
+  /**
+   * @return the maximum size of the connection pool Tally creates
+   */
   public int poolSize() {
     return value(POOL_SIZE);
   }
@@ -580,7 +633,9 @@ public final class TallyConfig {
     return set != null ? set : longestFlushTimeout().plus(NETWORK_TIMEOUT_MARGIN);
   }
 
-  /** @return the longest of the last-used, usage-stats and connection-log flush timeouts */
+  /**
+   * @return the longest of the last-used, usage-stats and connection-log flush timeouts
+   */
   public Duration longestFlushTimeout() {
     Duration a = lastUsedFlushTimeout();
     Duration b = usageStatsFlushTimeout();
@@ -589,12 +644,16 @@ public final class TallyConfig {
     return ab.compareTo(c) >= 0 ? ab : c;
   }
 
-  /** @return the network, statement and lock timeout of the schema migrations */
+  /**
+   * @return the network, statement and lock timeout of the schema migrations
+   */
   public Duration jdbcMigrationTimeout() {
     return value(MIGRATION_TIMEOUT);
   }
 
-  /** @return the bound on the whole of {@code Tally.close()} */
+  /**
+   * @return the bound on the whole of {@code Tally.close()}
+   */
   public Duration closeTimeout() {
     return value(CLOSE_TIMEOUT);
   }
@@ -607,77 +666,107 @@ public final class TallyConfig {
     return value(REQUIRE_DATABASE);
   }
 
-  /** @return the flush interval of the trackers that do not set their own */
+  /**
+   * @return the flush interval of the trackers that do not set their own
+   */
   public Duration flushInterval() {
     return value(FLUSH_INTERVAL);
   }
 
-  /** @return how often the last-used tracker writes */
+  /**
+   * @return how often the last-used tracker writes
+   */
   public Duration lastUsedFlushInterval() {
     return orElse(LAST_USED_FLUSH_INTERVAL, FLUSH_INTERVAL);
   }
 
-  /** @return how long one last-used flush may take */
+  /**
+   * @return how long one last-used flush may take
+   */
   public Duration lastUsedFlushTimeout() {
     return value(LAST_USED_FLUSH_TIMEOUT);
   }
 
-  /** @return the bound on the last-used tracker's final flush at close */
+  /**
+   * @return the bound on the last-used tracker's final flush at close
+   */
   public Duration lastUsedShutdownTimeout() {
     return value(LAST_USED_SHUTDOWN_TIMEOUT);
   }
 
-  /** @return the last-used tracker's timestamp mode */
+  /**
+   * @return the last-used tracker's timestamp mode
+   */
   public TimestampMode lastUsedTimestampMode() {
     return value(LAST_USED_TIMESTAMP_MODE);
   }
 
-  /** @return how often the usage-stats tracker writes */
+  /**
+   * @return how often the usage-stats tracker writes
+   */
   public Duration usageStatsFlushInterval() {
     return orElse(USAGE_FLUSH_INTERVAL, FLUSH_INTERVAL);
   }
 
-  /** @return how long one usage-stats flush may take */
+  /**
+   * @return how long one usage-stats flush may take
+   */
   public Duration usageStatsFlushTimeout() {
     return value(USAGE_FLUSH_TIMEOUT);
   }
 
-  /** @return the bound on the usage-stats tracker's final flush at close */
+  /**
+   * @return the bound on the usage-stats tracker's final flush at close
+   */
   public Duration usageStatsShutdownTimeout() {
     return value(USAGE_SHUTDOWN_TIMEOUT);
   }
 
-  /** @return the usage reporter's period */
+  /**
+   * @return the usage reporter's period
+   */
   public Duration usageReportPeriod() {
     return value(USAGE_REPORT_PERIOD);
   }
 
-  /** @return connection-log events per database write */
+  /**
+   * @return connection-log events per database write
+   */
   public int batchSize() {
     return value(BATCH_SIZE);
   }
 
-  /** @return how often a partial connection-log batch is written */
+  /**
+   * @return how often a partial connection-log batch is written
+   */
   public Duration batchFlushInterval() {
     return value(BATCH_FLUSH_INTERVAL);
   }
 
-  /** @return connection-log events queued before {@code write} blocks */
+  /**
+   * @return connection-log events queued before {@code write} blocks
+   */
   public int batchQueueCapacity() {
     return values.containsKey(BATCH_QUEUE_CAPACITY) ? value(BATCH_QUEUE_CAPACITY) : batchSize();
   }
 
-  /** @return how long a connection-log {@code write} waits for room in a full queue */
+  /**
+   * @return how long a connection-log {@code write} waits for room in a full queue
+   */
   public Duration batchWriteTimeout() {
     return value(BATCH_WRITE_TIMEOUT);
   }
 
-  /** @return how long one connection-log write to the database may take */
+  /**
+   * @return how long one connection-log write to the database may take
+   */
   public Duration batchFlushTimeout() {
     return value(BATCH_FLUSH_TIMEOUT);
   }
 
-  /** @return the bound on draining the connection log at close */
+  /**
+   * @return the bound on draining the connection log at close
+   */
   public Duration batchShutdownTimeout() {
     return value(BATCH_SHUTDOWN_TIMEOUT);
   }
@@ -687,10 +776,14 @@ public final class TallyConfig {
    *     #DEFAULT_RETRY_MAX_ATTEMPTS} (unlimited) when not set
    */
   public int retryMaxAttempts() {
-    return values.containsKey(RETRY_MAX_ATTEMPTS) ? value(RETRY_MAX_ATTEMPTS) : DEFAULT_RETRY_MAX_ATTEMPTS;
+    return values.containsKey(RETRY_MAX_ATTEMPTS)
+        ? value(RETRY_MAX_ATTEMPTS)
+        : DEFAULT_RETRY_MAX_ATTEMPTS;
   }
 
-  /** @return connection-log events held in memory at most (queue not included) */
+  /**
+   * @return connection-log events held in memory at most (queue not included)
+   */
   public int batchMaxPending() {
     return values.containsKey(BATCH_MAX_PENDING)
         ? value(BATCH_MAX_PENDING)
@@ -698,9 +791,9 @@ public final class TallyConfig {
   }
 
   /**
-   * Returns how many connection-log writes run at once: {@code tally.batch.parallelism}, by
-   * default the machine's cores, at most {@value #DEFAULT_BATCH_PARALLELISM_CAP} and at most
-   * {@code tally.jdbc.pool-size} − {@value #POOL_CONNECTIONS_KEPT} (at least 1).
+   * Returns how many connection-log writes run at once: {@code tally.batch.parallelism}, by default
+   * the machine's cores, at most {@value #DEFAULT_BATCH_PARALLELISM_CAP} and at most {@code
+   * tally.jdbc.pool-size} − {@value #POOL_CONNECTIONS_KEPT} (at least 1).
    *
    * @return the connection log's parallelism
    */
@@ -716,32 +809,44 @@ public final class TallyConfig {
     return Math.max(1, poolSize - POOL_CONNECTIONS_KEPT);
   }
 
-  /** @return the wait before the first retry */
+  /**
+   * @return the wait before the first retry
+   */
   public Duration retryInitialBackoff() {
     return value(RETRY_INITIAL_BACKOFF);
   }
 
-  /** @return the longest wait between retries */
+  /**
+   * @return the longest wait between retries
+   */
   public Duration retryMaxBackoff() {
     return value(RETRY_MAX_BACKOFF);
   }
 
-  /** @return how long connection-log rows are kept; empty (the default) keeps them for ever */
+  /**
+   * @return how long connection-log rows are kept; empty (the default) keeps them for ever
+   */
   public Optional<Duration> connectionLogRetention() {
     return Optional.ofNullable(value(RETENTION));
   }
 
-  /** @return how long after one retention run the next starts */
+  /**
+   * @return how long after one retention run the next starts
+   */
   public Duration connectionLogRetentionInterval() {
     return value(RETENTION_INTERVAL);
   }
 
-  /** @return rows one retention delete removes */
+  /**
+   * @return rows one retention delete removes
+   */
   public int connectionLogRetentionBatchSize() {
     return value(RETENTION_BATCH_SIZE);
   }
 
-  /** @return the health policy every component uses */
+  /**
+   * @return the health policy every component uses
+   */
   public HealthPolicy healthPolicy() {
     return HealthPolicy.of(value(HEALTH_DEGRADED_AFTER), value(HEALTH_FAILING_AFTER));
   }
@@ -772,8 +877,8 @@ public final class TallyConfig {
   }
 
   /**
-   * Returns the value of a key, as configured or its default: a key of Tally's own or a
-   * provider's (see {@link ConfigKey}).
+   * Returns the value of a key, as configured or its default: a key of Tally's own or a provider's
+   * (see {@link ConfigKey}).
    *
    * @param <T> the value's type
    * @param key the key
@@ -805,11 +910,11 @@ public final class TallyConfig {
   }
 
   /**
-   * Checks a provider's keys against this configuration and returns every problem: each
-   * configured value of {@code keys} that cannot be read or breaks its rule, and each configured
-   * key under {@code namespace} that is not one of {@code keys} (a typo, with a hint). Tally runs
-   * it for every selected provider that declares keys when it starts; a provider may run it
-   * itself when it is used without Tally.
+   * Checks a provider's keys against this configuration and returns every problem: each configured
+   * value of {@code keys} that cannot be read or breaks its rule, and each configured key under
+   * {@code namespace} that is not one of {@code keys} (a typo, with a hint). Tally runs it for
+   * every selected provider that declares keys when it starts; a provider may run it itself when it
+   * is used without Tally.
    *
    * @param namespace the provider's prefix, e.g. {@code tally.backend.slog.}
    * @param keys the provider's keys
@@ -821,9 +926,9 @@ public final class TallyConfig {
   }
 
   /**
-   * Returns a setting in its string form, for providers: a key under {@code tally.store.<name>.}
-   * or {@code tally.backend.<name>.} as configured, or any key Tally knows (its configured or
-   * default value).
+   * Returns a setting in its string form, for providers: a key under {@code tally.store.<name>.} or
+   * {@code tally.backend.<name>.} as configured, or any key Tally knows (its configured or default
+   * value).
    *
    * <p>Keys match whatever their source spelled them with: {@code tally.backend.jsonl.file-name}
    * finds the environment variable {@code TALLY_BACKEND_JSONL_FILE_NAME}.
@@ -855,8 +960,8 @@ public final class TallyConfig {
 
   /**
    * Shows every setting; the password as {@code ****}, the JDBC URL without its parameters or user
-   * information ({@code Secrets.redactUrl}), and as {@code ****} the provider settings whose
-   * key contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
+   * information ({@code Secrets.redactUrl}), and as {@code ****} the provider settings whose key
+   * contains {@code password}, {@code secret}, {@code token}, {@code credential}, {@code key},
    * {@code auth}, {@code pass} or {@code pwd} in any case ({@code Secrets.isSecretName}).
    */
   @Override
@@ -937,7 +1042,9 @@ public final class TallyConfig {
     return ConfigKey.list(
         name,
         defaultValue,
-        l -> l.stream().allMatch(n -> NAME.matcher(n).matches()) && new LinkedHashSet<>(l).size() == l.size(),
+        l ->
+            l.stream().allMatch(n -> NAME.matcher(n).matches())
+                && new LinkedHashSet<>(l).size() == l.size(),
         "must be a comma-separated list of distinct provider names"
             + " (lower-case letters, digits, '-' and '_')");
   }
@@ -1174,8 +1281,7 @@ public final class TallyConfig {
      * @return this
      */
     public Builder lastUsedTimestampMode(TimestampMode timestampMode) {
-      return put(
-          LAST_USED_TIMESTAMP_MODE, Objects.requireNonNull(timestampMode, "timestampMode"));
+      return put(LAST_USED_TIMESTAMP_MODE, Objects.requireNonNull(timestampMode, "timestampMode"));
     }
 
     /**

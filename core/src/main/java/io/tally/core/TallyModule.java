@@ -2,8 +2,8 @@ package io.tally.core;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Inject;
-import com.google.inject.Module;
 import com.google.inject.Key;
+import com.google.inject.Module;
 import com.google.inject.Provides;
 import com.google.inject.Scopes;
 import com.google.inject.Singleton;
@@ -53,14 +53,14 @@ import java.util.UUID;
  *   <li>a {@code Multibinder<TallyComponent>} holding one component per configured {@link
  *       TrackerProvider}; other modules may add their own;
  *   <li>a {@code Multibinder<FlushListener>}, empty by default: every {@link FlushListener} in it
- *       sees every flush of the last-used and usage-stats trackers and of the {@code db}
- *       backend's batcher (and of what other providers build with {@link
- *       ProviderContext#flushListeners()}). Add one with {@link #flushListener(FlushListener)}.
+ *       sees every flush of the last-used and usage-stats trackers and of the {@code db} backend's
+ *       batcher (and of what other providers build with {@link ProviderContext#flushListeners()}).
+ *       Add one with {@link #flushListener(FlushListener)}.
  * </ul>
  *
- * <p>Everything is a lazy singleton, and the module itself does no I/O: providers are chosen
- * (and unknown or ambiguous names reported) when the module is built, but stores are opened,
- * backends created and trackers started only when the objects are first asked for, which {@link
+ * <p>Everything is a lazy singleton, and the module itself does no I/O: providers are chosen (and
+ * unknown or ambiguous names reported) when the module is built, but stores are opened, backends
+ * created and trackers started only when the objects are first asked for, which {@link
  * Tally#start(TallyModule, com.google.inject.Module...)} does in a fixed order. Use {@link Tally}
  * rather than installing this module in an injector of your own: Tally runs the migrations and
  * closes everything in reverse order.
@@ -122,8 +122,8 @@ public final class TallyModule extends AbstractModule {
   }
 
   /**
-   * Returns the configuration this module wires: the one given, with {@code tally.store} set to
-   * the store chosen from {@code tally.jdbc.url} when it was not set.
+   * Returns the configuration this module wires: the one given, with {@code tally.store} set to the
+   * store chosen from {@code tally.jdbc.url} when it was not set.
    *
    * @return the configuration this module wires
    */
@@ -233,7 +233,8 @@ public final class TallyModule extends AbstractModule {
     Duration retention =
         config
             .connectionLogRetention()
-            .orElseThrow(() -> new IllegalStateException("tally.connection-log.retention is not set"));
+            .orElseThrow(
+                () -> new IllegalStateException("tally.connection-log.retention is not set"));
     return ConnectionLogRetention.builder(stores.connectionLog(), retention)
         .interval(config.connectionLogRetentionInterval())
         .batchSize(config.connectionLogRetentionBatchSize())
@@ -252,8 +253,8 @@ public final class TallyModule extends AbstractModule {
   }
 
   /**
-   * What the configured backend and tracker providers created in one injector, so that a start
-   * that fails half-way through a set can close what the set never handed over.
+   * What the configured backend and tracker providers created in one injector, so that a start that
+   * fails half-way through a set can close what the set never handed over.
    */
   static final class Created {
     private final List<AutoCloseable> items = new ArrayList<>();
@@ -300,7 +301,8 @@ public final class TallyModule extends AbstractModule {
   }
 
   /** Creates one configured extra component, when the component set is first asked for. */
-  private static final class CreatedComponent implements com.google.inject.Provider<TallyComponent> {
+  private static final class CreatedComponent
+      implements com.google.inject.Provider<TallyComponent> {
     private final TrackerProvider provider;
     private com.google.inject.Provider<ProviderContext> context;
     private com.google.inject.Provider<Created> created;
@@ -327,8 +329,8 @@ public final class TallyModule extends AbstractModule {
   }
 
   /**
-   * Builds a {@link TallyModule}: which loader finds the providers, and which providers are
-   * passed explicitly. Not thread-safe.
+   * Builds a {@link TallyModule}: which loader finds the providers, and which providers are passed
+   * explicitly. Not thread-safe.
    */
   public static final class Builder {
     private final TallyConfig config;
@@ -365,8 +367,8 @@ public final class TallyModule extends AbstractModule {
     }
 
     /**
-     * Passes a backend provider explicitly; it wins over a discovered one with the same name. It
-     * is used only if {@code tally.backends} names it.
+     * Passes a backend provider explicitly; it wins over a discovered one with the same name. It is
+     * used only if {@code tally.backends} names it.
      *
      * @param provider the provider
      * @return this
@@ -377,8 +379,8 @@ public final class TallyModule extends AbstractModule {
     }
 
     /**
-     * Passes a tracker provider explicitly; it wins over a discovered one with the same name. It
-     * is used only if {@code tally.trackers} names it.
+     * Passes a tracker provider explicitly; it wins over a discovered one with the same name. It is
+     * used only if {@code tally.trackers} names it.
      *
      * @param provider the provider
      * @return this
@@ -389,12 +391,12 @@ public final class TallyModule extends AbstractModule {
     }
 
     /**
-     * Chooses the configured providers and builds the module. No provider opens or creates
-     * anything yet.
+     * Chooses the configured providers and builds the module. No provider opens or creates anything
+     * yet.
      *
      * @return the module
-     * @throws ConfigException listing every configured name that no provider has, or that
-     *     several have
+     * @throws ConfigException listing every configured name that no provider has, or that several
+     *     have
      * @throws IllegalStateException if the loader cannot instantiate a provider
      */
     public TallyModule build() {
@@ -426,7 +428,8 @@ public final class TallyModule extends AbstractModule {
                   BackendProvider::name,
                   loader.load(BackendProvider.class),
                   backendProviders)
-              .select("tally.backends", config.backends(), problems, KnownProviders::missingBackend);
+              .select(
+                  "tally.backends", config.backends(), problems, KnownProviders::missingBackend);
       List<TrackerProvider> trackers =
           new ProviderSelection<>(
                   "TrackerProvider",

@@ -36,7 +36,8 @@ class PublishedPomsTest {
     assertRequiredMetadata("bom", bom);
 
     List<String> published = texts(child(parent, "modules"), "module");
-    List<String> bomArtifacts = texts(child(child(bom, "dependencyManagement"), "dependencies"), "artifactId");
+    List<String> bomArtifacts =
+        texts(child(child(bom, "dependencyManagement"), "dependencies"), "artifactId");
     for (String module : published) {
       Element pom = pom(root.resolve(module).resolve("pom.xml"));
       assertThat(text(pom, "name")).as("%s name", module).isNotBlank();
@@ -60,7 +61,8 @@ class PublishedPomsTest {
         unpublished.addAll(texts(child(profile, "modules"), "module"));
       }
     }
-    assertThat(unpublished).containsExactlyInAnyOrder("core-tests", "examples", "fault-tests", "benchmarks");
+    assertThat(unpublished)
+        .containsExactlyInAnyOrder("core-tests", "examples", "fault-tests", "benchmarks");
     for (String module : unpublished) {
       assertThat(deploySkipped(pom(root.resolve(module).resolve("pom.xml"))))
           .as("%s sets maven.deploy.skip", module)
@@ -86,7 +88,9 @@ class PublishedPomsTest {
     return d.getDocumentElement();
   }
 
-  /** @return the first direct child element named {@code name}, or null */
+  /**
+   * @return the first direct child element named {@code name}, or null
+   */
   private static Element child(Element parent, String name) {
     if (parent == null) {
       return null;

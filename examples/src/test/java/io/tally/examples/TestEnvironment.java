@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 public final class TestEnvironment {
   private TestEnvironment() {}
 
-  /** @return the repository's root: the nearest directory above holding README.md and examples */
+  /**
+   * @return the repository's root: the nearest directory above holding README.md and examples
+   */
   public static Path repositoryRoot() {
     for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
       if (Files.isRegularFile(p.resolve("README.md")) && Files.isDirectory(p.resolve("examples"))) {
@@ -25,15 +27,17 @@ public final class TestEnvironment {
     throw new IllegalStateException("cannot find the repository root");
   }
 
-  /** @return the real test class path: surefire's property (java.class.path is its booter jar) */
+  /**
+   * @return the real test class path: surefire's property (java.class.path is its booter jar)
+   */
   public static String testClassPath() {
     String cp = System.getProperty("surefire.test.class.path");
     return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
   }
 
   /**
-   * Runs {@code java} with {@code arguments} in a child JVM and asserts that it exits 0 within
-   * 120 s.
+   * Runs {@code java} with {@code arguments} in a child JVM and asserts that it exits 0 within 120
+   * s.
    *
    * @param dir where to keep the child's output
    * @param arguments the arguments after {@code java}

@@ -21,12 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The database compared with the {@link Truth}, exactly, and every replica's counters checked
- * for conservation: each problem found is one line of {@link #problems()}.
+ * The database compared with the {@link Truth}, exactly, and every replica's counters checked for
+ * conservation: each problem found is one line of {@link #problems()}.
  */
 final class Audit {
   private static final Logger log = LoggerFactory.getLogger(Audit.class);
   private static final int EXAMPLES = 5;
+
   /** {@code Tally.close()} has one total budget, 20 s by default (issue 9). */
   static final Duration CLOSE_BUDGET = Duration.ofSeconds(20);
 
@@ -39,9 +40,14 @@ final class Audit {
     Audit a = new Audit();
     Truth truth = fleet.truth;
     a.facts.add(
-        "calls returned " + truth.calls.sum() + ", refused " + truth.refusedCalls.sum()
-            + "; proxy connections " + fleet.proxy.acceptedConnections()
-            + "; close took " + fleet.closeTimes());
+        "calls returned "
+            + truth.calls.sum()
+            + ", refused "
+            + truth.refusedCalls.sum()
+            + "; proxy connections "
+            + fleet.proxy.acceptedConnections()
+            + "; close took "
+            + fleet.closeTimes());
     synchronized (fleet.problems) {
       a.problems.addAll(fleet.problems);
     }
@@ -55,7 +61,8 @@ final class Audit {
       }
     }
     if (truth.acceptedAfterClose.sum() > 0) {
-      a.problems.add(truth.acceptedAfterClose.sum() + " calls made after close() returned did not throw");
+      a.problems.add(
+          truth.acceptedAfterClose.sum() + " calls made after close() returned did not throw");
     }
     log.info("{}: {}", fleet.applicationName, a);
     return a;
@@ -68,8 +75,12 @@ final class Audit {
   /** Throws one error listing every problem, or returns if there is none. */
   void assertExact() {
     if (!problems.isEmpty()) {
-      throw new AssertionError("The database or the counters differ from the truth:\n  - "
-          + String.join("\n  - ", problems) + "\n(" + String.join("; ", facts) + ")");
+      throw new AssertionError(
+          "The database or the counters differ from the truth:\n  - "
+              + String.join("\n  - ", problems)
+              + "\n("
+              + String.join("; ", facts)
+              + ")");
     }
   }
 
@@ -102,7 +113,8 @@ final class Audit {
   private void connectionLog(Fleet fleet, Truth truth) {
     Map<UUID, ConnectionLogRow> rows = new HashMap<>();
     Mismatches m = new Mismatches("connection-log sessions");
-    for (ConnectionLogRow row : ConnectionLogRow.readAll(fleet.db.dataSource(), Fleet.PREFIX + "connection_log")) {
+    for (ConnectionLogRow row :
+        ConnectionLogRow.readAll(fleet.db.dataSource(), Fleet.PREFIX + "connection_log")) {
       if (row.connectionId() == null || rows.put(row.connectionId(), row) != null) {
         m.extra("more than one row (or no connection id) for session " + row.connectionId());
       }
@@ -111,11 +123,23 @@ final class Audit {
       Truth.Session s = e.getValue();
       ConnectionLogRow row = rows.remove(e.getKey());
       if (row == null) {
-        m.lost("session " + e.getKey() + " has no row; expected " + s.connect + " / " + s.disconnect);
+        m.lost(
+            "session " + e.getKey() + " has no row; expected " + s.connect + " / " + s.disconnect);
       } else if (!s.connect.equals(row.connectTime())
-          || (s.disconnect == null ? row.disconnectTime() != null : !s.disconnect.equals(row.disconnectTime()))) {
-        m.wrong("session " + e.getKey() + " expected " + s.connect + " / " + s.disconnect
-            + " found " + row.connectTime() + " / " + row.disconnectTime());
+          || (s.disconnect == null
+              ? row.disconnectTime() != null
+              : !s.disconnect.equals(row.disconnectTime()))) {
+        m.wrong(
+            "session "
+                + e.getKey()
+                + " expected "
+                + s.connect
+                + " / "
+                + s.disconnect
+                + " found "
+                + row.connectTime()
+                + " / "
+                + row.disconnectTime());
       }
     }
     rows.keySet().forEach(id -> m.extra("session " + id + " was never written but has a row"));
@@ -131,19 +155,38 @@ final class Audit {
       denied += s.deniedRequests();
       users += s.uniqueUsers();
       if (s.uniqueWorkspaces() > Fleet.WORKSPACES) {
-        problems.add("usage: period " + s.periodStart() + " counts " + s.uniqueWorkspaces()
-            + " unique workspaces but only " + Fleet.WORKSPACES + " exist");
+        problems.add(
+            "usage: period "
+                + s.periodStart()
+                + " counts "
+                + s.uniqueWorkspaces()
+                + " unique workspaces but only "
+                + Fleet.WORKSPACES
+                + " exist");
       }
     }
     facts.add(truth.summaries.size() + " usage periods reported");
     if (allowed != truth.allowed.sum() || denied != truth.denied.sum()) {
-      problems.add("usage: the summaries count " + allowed + " allowed / " + denied
-          + " denied requests but " + truth.allowed.sum() + " / " + truth.denied.sum()
-          + " were tracked (" + (truth.allowed.sum() - allowed) + " allowed missing)");
+      problems.add(
+          "usage: the summaries count "
+              + allowed
+              + " allowed / "
+              + denied
+              + " denied requests but "
+              + truth.allowed.sum()
+              + " / "
+              + truth.denied.sum()
+              + " were tracked ("
+              + (truth.allowed.sum() - allowed)
+              + " allowed missing)");
     }
     if (fleet.freshUsers() && users != truth.users.size()) {
-      problems.add("usage: the summaries count " + users + " unique users but " + truth.users.size()
-          + " distinct users were tracked (each in one call, so in exactly one period)");
+      problems.add(
+          "usage: the summaries count "
+              + users
+              + " unique users but "
+              + truth.users.size()
+              + " distinct users were tracked (each in one call, so in exactly one period)");
     }
     synchronized (truth.summaryConflicts) {
       problems.addAll(truth.summaryConflicts);
@@ -151,9 +194,9 @@ final class Audit {
   }
 
   /**
-   * Conservation in every component, nothing pending after close, and nothing dropped except
-   * writes refused at the memory bound ({@code queue_full}): those calls threw, so they are not
-   * in the truth, and there can be no more of them than calls that threw.
+   * Conservation in every component, nothing pending after close, and nothing dropped except writes
+   * refused at the memory bound ({@code queue_full}): those calls threw, so they are not in the
+   * truth, and there can be no more of them than calls that threw.
    */
   private void stats(List<List<ComponentStats>> finalStats, Truth truth) {
     if (finalStats == null) {
@@ -171,13 +214,23 @@ final class Audit {
         long refused = s.dropped().getOrDefault(DropReasons.QUEUE_FULL, 0L);
         refusedWrites += refused;
         if (s.droppedTotal() > refused || s.pending() > 0) {
-          problems.add(s.component() + " dropped " + s.dropped() + " and left " + s.pending() + " pending: " + s);
+          problems.add(
+              s.component()
+                  + " dropped "
+                  + s.dropped()
+                  + " and left "
+                  + s.pending()
+                  + " pending: "
+                  + s);
         }
       }
     }
     if (refusedWrites > truth.refusedCalls.sum()) {
-      problems.add(refusedWrites + " writes counted as refused (queue_full) but only "
-          + truth.refusedCalls.sum() + " calls threw");
+      problems.add(
+          refusedWrites
+              + " writes counted as refused (queue_full) but only "
+              + truth.refusedCalls.sum()
+              + " calls threw");
     }
   }
 
@@ -217,14 +270,26 @@ final class Audit {
     void report(long expected) {
       facts.add(what + ": " + expected + " expected");
       if (lost + wrong + extra > 0) {
-        problems.add(what + ": " + lost + " lost, " + wrong + " wrong, " + extra + " unexpected of "
-            + expected + "; e.g. " + examples);
+        problems.add(
+            what
+                + ": "
+                + lost
+                + " lost, "
+                + wrong
+                + " wrong, "
+                + extra
+                + " unexpected of "
+                + expected
+                + "; e.g. "
+                + examples);
       }
     }
   }
 
   @Override
   public String toString() {
-    return (problems.isEmpty() ? "exact" : problems.size() + " problem(s): " + problems) + "; " + facts;
+    return (problems.isEmpty() ? "exact" : problems.size() + " problem(s): " + problems)
+        + "; "
+        + facts;
   }
 }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * database, each reaching it through one {@link FaultProxy}; writer threads that call them and
  * record in a {@link Truth} every call that returned normally; reporter threads that collect the
  * usage summary as often as a period allows. {@link #finish()} stops the writers, closes the
- * replicas, collects the last period directly (not through the proxy) and returns the {@link
- * Audit} of the database against the truth.
+ * replicas, collects the last period directly (not through the proxy) and returns the {@link Audit}
+ * of the database against the truth.
  */
 final class Fleet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Fleet.class);
@@ -43,14 +43,15 @@ final class Fleet implements AutoCloseable {
   static final int WRITERS = 4;
   static final int WORKSPACES = 300;
   static final String PREFIX = "tally_";
+
   /** The usage report period: short, so a run sees many periods and the last one ends soon. */
   static final Duration REPORT_PERIOD = Duration.ofSeconds(1);
 
   /**
    * Settings every replica gets: flushes and retries sized so that every fault below lasts many
    * flush intervals and retry back-offs, yet the suite stays within its time budget. Everything
-   * else (retry attempts, shutdown timeouts, memory bounds) keeps its default: the guarantees
-   * under test are the default configuration's.
+   * else (retry attempts, shutdown timeouts, memory bounds) keeps its default: the guarantees under
+   * test are the default configuration's.
    */
   static Map<String, String> defaults() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -75,6 +76,7 @@ final class Fleet implements AutoCloseable {
   record Load(Duration pause, boolean freshUsers) {
     /** A moderate load: each writer pauses 1 ms between calls; each track call a new user. */
     static final Load STEADY = new Load(Duration.ofMillis(1), true);
+
     /** As fast as the calls return; users from a fixed pool so memory stays bounded. */
     static final Load FULL_SPEED = new Load(Duration.ZERO, false);
   }
@@ -85,8 +87,10 @@ final class Fleet implements AutoCloseable {
   final FaultProxy proxy;
   final String applicationName;
   final Truth truth = new Truth();
+
   /** What went wrong in the run itself (a thread that hung), for the audit. */
   final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+
   private final Map<String, String> settings;
   private final Load load;
   private final List<Tally> tallies = new ArrayList<>();
@@ -142,7 +146,9 @@ final class Fleet implements AutoCloseable {
     return fleet;
   }
 
-  /** @return the replicas' configuration on {@code url}, with a fresh replica id */
+  /**
+   * @return the replicas' configuration on {@code url}, with a fresh replica id
+   */
   TallyConfig config(String url) {
     Map<String, String> m = new LinkedHashMap<>();
     String sep = url.contains("?") ? "&" : "?";
@@ -173,7 +179,9 @@ final class Fleet implements AutoCloseable {
     }
   }
 
-  /** @return the shared test server's schema of {@code pg} as the fleet's database */
+  /**
+   * @return the shared test server's schema of {@code pg} as the fleet's database
+   */
   static Database on(io.tally.testkit.PostgresDatabase pg) {
     return new Database(pg.jdbcUrl(), pg.user(), pg.password(), pg.dataSource());
   }
@@ -210,7 +218,8 @@ final class Fleet implements AutoCloseable {
             truth.markedUsed(ws, at);
           }
           case 1 -> {
-            UUID user = load.freshUsers() ? UUID.randomUUID() : pooledUsers[r.nextInt(pooledUsers.length)];
+            UUID user =
+                load.freshUsers() ? UUID.randomUUID() : pooledUsers[r.nextInt(pooledUsers.length)];
             long allowed = r.nextInt(1, 5);
             long denied = r.nextInt(2);
             t.usageStats().track(ws, user, allowed, denied);
@@ -223,7 +232,8 @@ final class Fleet implements AutoCloseable {
             open.add(new UUID[] {connection, ws});
           }
           default -> {
-            UUID[] s = open.size() > 50 || (!open.isEmpty() && r.nextBoolean()) ? open.poll() : null;
+            UUID[] s =
+                open.size() > 50 || (!open.isEmpty() && r.nextBoolean()) ? open.poll() : null;
             if (s == null) {
               continue;
             }
@@ -275,12 +285,12 @@ final class Fleet implements AutoCloseable {
   static final Duration RELEASE_BOUND = Duration.ofSeconds(20);
 
   /**
-   * Waits until the server holds no transaction of the fleet that began before this call and
-   * waits for its client: a client that went silent in the middle of a transaction leaves its
-   * backend waiting, holding its locks (the usage-stats lock among them), until a server-side
-   * timeout ends it. Healthy transactions end in milliseconds. One still open after {@link
-   * #RELEASE_BOUND} is a problem of the run; the proxy then resets every connection, which ends
-   * them, so the audit can still run.
+   * Waits until the server holds no transaction of the fleet that began before this call and waits
+   * for its client: a client that went silent in the middle of a transaction leaves its backend
+   * waiting, holding its locks (the usage-stats lock among them), until a server-side timeout ends
+   * it. Healthy transactions end in milliseconds. One still open after {@link #RELEASE_BOUND} is a
+   * problem of the run; the proxy then resets every connection, which ends them, so the audit can
+   * still run.
    */
   void awaitServerReleased() throws SQLException {
     // Idle in a transaction: the session's idle_in_transaction_session_timeout must end it.
@@ -305,8 +315,12 @@ final class Fleet implements AutoCloseable {
       while ((open = counts(ps))[0] + open[1] > 0) {
         if (REAL.nanoTime() - end > 0) {
           if (open[0] > 0) {
-            problems.add("the server still held " + open[0] + " idle transaction(s) of the fleet open "
-                + RELEASE_BOUND + " after the fault, waiting for their silent clients and keeping their locks");
+            problems.add(
+                "the server still held "
+                    + open[0]
+                    + " idle transaction(s) of the fleet open "
+                    + RELEASE_BOUND
+                    + " after the fault, waiting for their silent clients and keeping their locks");
           }
           proxy.cutConnections();
           return;
@@ -379,8 +393,8 @@ final class Fleet implements AutoCloseable {
   }
 
   /**
-   * Collects the last period directly (no proxy) and compares the database with the truth.
-   * Call after the replicas closed.
+   * Collects the last period directly (no proxy) and compares the database with the truth. Call
+   * after the replicas closed.
    */
   Audit audit() {
     collectTheLastPeriod();
@@ -388,14 +402,15 @@ final class Fleet implements AutoCloseable {
   }
 
   /**
-   * Nothing writes any more: after the next period boundary, one collection takes every row.
-   * An auditing Tally, connected directly, does it.
+   * Nothing writes any more: after the next period boundary, one collection takes every row. An
+   * auditing Tally, connected directly, does it.
    */
   private void collectTheLastPeriod() {
     Instant now = REAL.now();
     long p = REPORT_PERIOD.toMillis();
     Instant boundary = Instant.ofEpochMilli((now.toEpochMilli() / p + 1) * p).plusMillis(50);
-    Await.until("the period ends", REPORT_PERIOD.plusSeconds(30), () -> !REAL.now().isBefore(boundary));
+    Await.until(
+        "the period ends", REPORT_PERIOD.plusSeconds(30), () -> !REAL.now().isBefore(boundary));
     try (Tally auditor = Tally.start(config(db.jdbcUrl()))) {
       auditor.usageReporter().collectAndReset().ifPresent(truth::reported);
     }
@@ -405,9 +420,9 @@ final class Fleet implements AutoCloseable {
   static final Duration STOP_BOUND = Duration.ofSeconds(30);
 
   /**
-   * Waits for {@code threads} to end. One still running after {@link #STOP_BOUND} is a problem
-   * of the run (recorded with where it hangs); the proxy then resets every connection to free
-   * it, so that the audit can still show what else went wrong.
+   * Waits for {@code threads} to end. One still running after {@link #STOP_BOUND} is a problem of
+   * the run (recorded with where it hangs); the proxy then resets every connection to free it, so
+   * that the audit can still show what else went wrong.
    */
   private void join(List<Thread> threads) {
     List<String> stuck = awaitEnd(threads);
@@ -437,7 +452,12 @@ final class Fleet implements AutoCloseable {
         for (int i = 0; i < Math.min(frames.length, 25); i++) {
           stack.append("\n      at ").append(frames[i]);
         }
-        stuck.add(t.getName() + " did not return within " + STOP_BOUND + " once asked to stop; it is at:" + stack);
+        stuck.add(
+            t.getName()
+                + " did not return within "
+                + STOP_BOUND
+                + " once asked to stop; it is at:"
+                + stack);
       }
     }
     return stuck;

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A storm of killed connections: every 50-200 ms, each of the fleet's server backends (found by
- * the fleet's own {@code application_name}, so nothing else on the server is touched) is
- * terminated with probability 1/2, for {@link #STORM}: in the middle of statements, transactions
- * and commits, as a server restart or an operator's {@code pg_terminate_backend} does.
+ * A storm of killed connections: every 50-200 ms, each of the fleet's server backends (found by the
+ * fleet's own {@code application_name}, so nothing else on the server is touched) is terminated
+ * with probability 1/2, for {@link #STORM}: in the middle of statements, transactions and commits,
+ * as a server restart or an operator's {@code pg_terminate_backend} does.
  */
 class KilledBackendsTest {
   /**

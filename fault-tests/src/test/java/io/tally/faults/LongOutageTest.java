@@ -16,19 +16,24 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The database is unreachable for a whole minute (a primary failover takes 30-60 s) while the
  * writers call as fast as they can. Writers may be refused once the memory bound is used (their
- * calls then throw and are not in the truth), but nothing accepted is lost, and memory stays
- * within the bound: the connection log never holds more than {@link #MAX_PENDING} events plus a
- * full queue ({@link #QUEUE_CAPACITY}), and the heap grows by less than {@link #HEAP_GROWTH}.
+ * calls then throw and are not in the truth), but nothing accepted is lost, and memory stays within
+ * the bound: the connection log never holds more than {@link #MAX_PENDING} events plus a full queue
+ * ({@link #QUEUE_CAPACITY}), and the heap grows by less than {@link #HEAP_GROWTH}.
  *
  * <p>The full minute is kept on purpose: with the fleet's back-off (at most 1 s) it is some 60
  * retry rounds, far more than any retry count a time-based rule would allow.
  */
 class LongOutageTest {
   static final Duration OUTAGE = Duration.ofSeconds(60);
-  /** The connection log's memory bound, {@code tally.batch.max-pending} (the queue not included). */
+
+  /**
+   * The connection log's memory bound, {@code tally.batch.max-pending} (the queue not included).
+   */
   static final int MAX_PENDING = 20_000;
+
   /** The connection log's intake queue, {@code tally.batch.queue-capacity} (its default). */
   static final int QUEUE_CAPACITY = 1_000;
+
   static final long HEAP_GROWTH = 256L << 20;
 
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();

@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Statements and COMMITs that reach the server and take effect, but whose reply is lost: the
- * connection is then reset or goes silent, so the replica cannot know the outcome. One lost
- * reply after another: COMMITs of every component, the connection log's upsert, the last-used
- * write, the usage-stats row and the reporter's collection.
+ * connection is then reset or goes silent, so the replica cannot know the outcome. One lost reply
+ * after another: COMMITs of every component, the connection log's upsert, the last-used write, the
+ * usage-stats row and the reporter's collection.
  */
 class LostRepliesTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
@@ -33,7 +33,10 @@ class LostRepliesTest {
   /** The usage-stats flush's statement: an UPDATE or INSERT, or one pipelined WITH statement. */
   private static Predicate<String> usageWrite() {
     return mentioning("usage_stats")
-        .and(statementStartingWith("UPDATE").or(statementStartingWith("INSERT")).or(statementStartingWith("WITH")));
+        .and(
+            statementStartingWith("UPDATE")
+                .or(statementStartingWith("INSERT"))
+                .or(statementStartingWith("WITH")));
   }
 
   private static final List<Plan> PLANS =
@@ -43,11 +46,19 @@ class LostRepliesTest {
           new Plan("5th COMMIT, silent", statementStartingWith("COMMIT"), 5, AfterDrop.SILENT),
           new Plan("last-used write, silent", mentioning("last_used"), 1, AfterDrop.SILENT),
           new Plan("usage-stats write, cut", usageWrite(), 1, AfterDrop.CUT),
-          new Plan("collection, cut", statementStartingWith("DELETE FROM " + Fleet.PREFIX + "usage_stats"), 1, AfterDrop.CUT),
+          new Plan(
+              "collection, cut",
+              statementStartingWith("DELETE FROM " + Fleet.PREFIX + "usage_stats"),
+              1,
+              AfterDrop.CUT),
           new Plan("2nd COMMIT, cut", statementStartingWith("COMMIT"), 2, AfterDrop.CUT),
           new Plan("next COMMIT, silent", statementStartingWith("COMMIT"), 1, AfterDrop.SILENT),
           // last: its server backend keeps the stats lock until the server-side timeouts end it
-          new Plan("collection, silent", statementStartingWith("DELETE FROM " + Fleet.PREFIX + "usage_stats"), 1, AfterDrop.SILENT));
+          new Plan(
+              "collection, silent",
+              statementStartingWith("DELETE FROM " + Fleet.PREFIX + "usage_stats"),
+              1,
+              AfterDrop.SILENT));
 
   @Test
   void nothingIsLostOrCountedTwiceWhenRepliesAreLost() throws Exception {
@@ -68,7 +79,10 @@ class LostRepliesTest {
       }
       Fleet.runFor(Duration.ofMillis(300));
     }
-    LoggerFactory.getLogger(LostRepliesTest.class).info("{}: lost replies {}", fleet.applicationName, fired);
-    assertThat(fired).as("lost replies").contains("3rd COMMIT, cut", "5th COMMIT, silent", "2nd COMMIT, cut");
+    LoggerFactory.getLogger(LostRepliesTest.class)
+        .info("{}: lost replies {}", fleet.applicationName, fired);
+    assertThat(fired)
+        .as("lost replies")
+        .contains("3rd COMMIT, cut", "5th COMMIT, silent", "2nd COMMIT, cut");
   }
 }

@@ -6,9 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The database becomes unreachable for 10 s: new connections are refused and open ones reset,
- * like a server that crashed or a primary that fails over. 10 s is many flush intervals and
- * retry back-offs of the fleet's settings (flushes every 0.2-0.5 s, back-off 0.1-1 s).
+ * The database becomes unreachable for 10 s: new connections are refused and open ones reset, like
+ * a server that crashed or a primary that fails over. 10 s is many flush intervals and retry
+ * back-offs of the fleet's settings (flushes every 0.2-0.5 s, back-off 0.1-1 s).
  */
 class RefuseAndCutTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();

@@ -7,6 +7,7 @@ import java.util.Map;
 final class Scenario {
   /** Normal running before the fault: every replica has flushed at least twice. */
   static final Duration WARM_UP = Duration.ofSeconds(1);
+
   /** Normal running after the fault, before the writers stop and the replicas close. */
   static final Duration RECOVERY = Duration.ofSeconds(2);
 
@@ -18,9 +19,9 @@ final class Scenario {
   private Scenario() {}
 
   /**
-   * Starts a fleet with the steady load, runs it through {@code fault}, waits until the server
-   * has ended the transactions the fault cut off, lets the fleet recover, stops the writers,
-   * closes the replicas and audits the database.
+   * Starts a fleet with the steady load, runs it through {@code fault}, waits until the server has
+   * ended the transactions the fault cut off, lets the fleet recover, stops the writers, closes the
+   * replicas and audits the database.
    *
    * @return the audit; call {@link Audit#assertExact()}
    */
@@ -29,7 +30,8 @@ final class Scenario {
   }
 
   /** As {@link #run(Fleet.Database, Fault)}, with extra settings and another load. */
-  static Audit run(Fleet.Database db, Map<String, String> settings, Fleet.Load load, Fault fault) throws Exception {
+  static Audit run(Fleet.Database db, Map<String, String> settings, Fleet.Load load, Fault fault)
+      throws Exception {
     try (Fleet fleet = Fleet.start(db, settings, load)) {
       Fleet.runFor(WARM_UP);
       fault.inject(fleet);

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The server itself is stopped ({@code pg_ctl stop -m fast}: sessions ended, open transactions
- * rolled back, new connections refused) for {@link #DOWN_FOR} and started again with the same
- * data. A private server the test starts, so no other test's server is touched.
+ * rolled back, new connections refused) for {@link #DOWN_FOR} and started again with the same data.
+ * A private server the test starts, so no other test's server is touched.
  */
 class ServerRestartTest {
   /** Many flush intervals and retry back-offs of the fleet's settings. */
@@ -31,7 +31,8 @@ class ServerRestartTest {
 
   @Test
   void nothingIsLostWhenTheServerStopsAndStartsAgain() throws Exception {
-    Fleet.Database db = new Fleet.Database(server.jdbcUrl(), server.user(), "", server.dataSource());
+    Fleet.Database db =
+        new Fleet.Database(server.jdbcUrl(), server.user(), "", server.dataSource());
     Scenario.run(
             db,
             fleet -> {

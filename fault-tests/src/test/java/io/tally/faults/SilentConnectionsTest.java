@@ -6,11 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Open connections go silent: nothing more is forwarded either way and nothing is closed, as when
- * a server hangs or a network path drops packets; new connections work. Every open connection
- * is silenced again every 2 s for {@link #SILENT_FOR}, so connections opened meanwhile hang too.
- * The silent connections are never released: the replicas must give up on them themselves
- * (their server backends keep their transactions and locks until the proxy closes at the end).
+ * Open connections go silent: nothing more is forwarded either way and nothing is closed, as when a
+ * server hangs or a network path drops packets; new connections work. Every open connection is
+ * silenced again every 2 s for {@link #SILENT_FOR}, so connections opened meanwhile hang too. The
+ * silent connections are never released: the replicas must give up on them themselves (their server
+ * backends keep their transactions and locks until the proxy closes at the end).
  */
 class SilentConnectionsTest {
   static final Duration SILENT_FOR = Duration.ofSeconds(6);

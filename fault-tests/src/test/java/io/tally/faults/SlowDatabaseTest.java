@@ -7,9 +7,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A slow database: for {@link #SLOW_FOR} every chunk of bytes each way is held {@link #DELAY}, so
- * each round trip takes at least 500 ms more (a database far away or overloaded). A flush must
- * then need few round trips to fit the fleet's 2 s flush timeout, and one that times out must
- * lose nothing and count nothing twice.
+ * each round trip takes at least 500 ms more (a database far away or overloaded). A flush must then
+ * need few round trips to fit the fleet's 2 s flush timeout, and one that times out must lose
+ * nothing and count nothing twice.
  */
 class SlowDatabaseTest {
   static final Duration DELAY = Duration.ofMillis(250);

@@ -33,12 +33,16 @@ final class Truth {
   final LongAdder allowed = new LongAdder();
   final LongAdder denied = new LongAdder();
   final LongAdder calls = new LongAdder();
+
   /** Calls that threw: refused at the boundary (queue full, closed); not part of the truth. */
   final LongAdder refusedCalls = new LongAdder();
+
   /** Calls that started after their Tally's close() returned and still returned normally. */
   final LongAdder acceptedAfterClose = new LongAdder();
+
   /** Summaries by period start; a period is reported once (a repeat must be equal). */
   final Map<Instant, UsageSummary> summaries = new ConcurrentHashMap<>();
+
   final List<String> summaryConflicts = new ArrayList<>();
 
   void markedUsed(UUID workspaceId, Instant at) {
@@ -61,7 +65,9 @@ final class Truth {
     session(connectionId, workspaceId, at, true);
   }
 
-  /** The earliest connect (a standalone disconnect is the whole session) and the latest disconnect. */
+  /**
+   * The earliest connect (a standalone disconnect is the whole session) and the latest disconnect.
+   */
   private void session(UUID connectionId, UUID workspaceId, Instant at, boolean disconnect) {
     calls.increment();
     sessions.compute(
@@ -83,7 +89,8 @@ final class Truth {
     UsageSummary before = summaries.putIfAbsent(summary.periodStart(), summary);
     if (before != null && !sameCounts(before, summary)) {
       synchronized (summaryConflicts) {
-        summaryConflicts.add("period " + summary.periodStart() + " reported as " + before + " and as " + summary);
+        summaryConflicts.add(
+            "period " + summary.periodStart() + " reported as " + before + " and as " + summary);
       }
     }
   }

@@ -25,22 +25,22 @@ import org.slf4j.LoggerFactory;
  * connection it hands out, so a database that stops answering cannot hold a Tally component.
  *
  * <ul>
- *   <li>every connection gets a network timeout ({@link Connection#setNetworkTimeout}): a read
- *       that waits longer fails, the driver closes the connection and the pool evicts it. The
- *       previous timeout is restored when the connection is closed (given back);
+ *   <li>every connection gets a network timeout ({@link Connection#setNetworkTimeout}): a read that
+ *       waits longer fails, the driver closes the connection and the pool evicts it. The previous
+ *       timeout is restored when the connection is closed (given back);
  *   <li>a connection borrowed inside a Tally store call that outlives its timeout is aborted
  *       ({@link Connection#abort}) when the call is abandoned, so the socket read ends at once
  *       rather than after the network timeout; {@link Builder#afterAbort} runs just before (the
  *       built-in PostgreSQL provider evicts the pool's idle connections there, which a silent
  *       network has most likely broken too);
  *   <li>optional statements run on every connection when it is handed out and when it is given
- *       back, for example session settings and their reset, or an H2 {@code CHECKPOINT SYNC}
- *       that makes what the call committed durable before the call returns.
+ *       back, for example session settings and their reset, or an H2 {@code CHECKPOINT SYNC} that
+ *       makes what the call committed durable before the call returns.
  * </ul>
  *
- * <p>A driver without network timeouts ({@link SQLFeatureNotSupportedException}) is used
- * without one. The built-in store providers wrap their pool, and a {@code DataSource} you pass
- * them, in one of these; wrap it yourself when you build stores directly. Thread-safe.
+ * <p>A driver without network timeouts ({@link SQLFeatureNotSupportedException}) is used without
+ * one. The built-in store providers wrap their pool, and a {@code DataSource} you pass them, in one
+ * of these; wrap it yourself when you build stores directly. Thread-safe.
  */
 public final class GuardedDataSource implements DataSource {
   private static final org.slf4j.Logger log = LoggerFactory.getLogger(GuardedDataSource.class);
@@ -75,12 +75,16 @@ public final class GuardedDataSource implements DataSource {
     return new Builder(target);
   }
 
-  /** @return the guarded data source */
+  /**
+   * @return the guarded data source
+   */
   public DataSource target() {
     return target;
   }
 
-  /** @return the network timeout set on every connection; zero if none */
+  /**
+   * @return the network timeout set on every connection; zero if none
+   */
   public Duration networkTimeout() {
     return Duration.ofMillis(networkTimeoutMillis);
   }
@@ -219,8 +223,8 @@ public final class GuardedDataSource implements DataSource {
     }
 
     /**
-     * Runs the after-abort action first (so a pool evicts its idle connections before the
-     * abandoned call fails and the next one borrows), then aborts the connection.
+     * Runs the after-abort action first (so a pool evicts its idle connections before the abandoned
+     * call fails and the next one borrows), then aborts the connection.
      */
     void abort() {
       try {
@@ -352,8 +356,8 @@ public final class GuardedDataSource implements DataSource {
     }
 
     /**
-     * Adds a statement run on every connection when it is closed, before it goes back to its
-     * pool (outside a transaction: one the caller left open is rolled back first; committed if the
+     * Adds a statement run on every connection when it is closed, before it goes back to its pool
+     * (outside a transaction: one the caller left open is rolled back first; committed if the
      * connection is not in auto-commit mode); a failure is thrown by {@code close()} (after the
      * connection is closed).
      *
@@ -368,7 +372,8 @@ public final class GuardedDataSource implements DataSource {
 
     /**
      * Sets what runs when a connection of an abandoned store call is aborted (just before), for
-     * example evicting the pool's idle connections. It runs on a Tally thread and must not block long.
+     * example evicting the pool's idle connections. It runs on a Tally thread and must not block
+     * long.
      *
      * @param afterAbort the action; default none
      * @return this
@@ -380,10 +385,10 @@ public final class GuardedDataSource implements DataSource {
     }
 
     /**
-     * Sets a task that must succeed once before the first connection is handed out, for example
-     * the schema migrations of a Tally started while its database was down. Until it succeeds,
-     * every {@code getConnection} runs it again and, if it fails, throws an {@link SQLException}
-     * with SQLState {@code 08001} (a connection failure, so callers retry) caused by it.
+     * Sets a task that must succeed once before the first connection is handed out, for example the
+     * schema migrations of a Tally started while its database was down. Until it succeeds, every
+     * {@code getConnection} runs it again and, if it fails, throws an {@link SQLException} with
+     * SQLState {@code 08001} (a connection failure, so callers retry) caused by it.
      *
      * @param task the task; it must not borrow from this data source
      * @return this
@@ -394,7 +399,9 @@ public final class GuardedDataSource implements DataSource {
       return this;
     }
 
-    /** @return the guarded data source */
+    /**
+     * @return the guarded data source
+     */
     public GuardedDataSource build() {
       return new GuardedDataSource(this);
     }

@@ -40,8 +40,8 @@ public final class HikariPools {
   /**
    * Returns the common settings of a provider's pool, without opening it.
    *
-   * @param url the JDBC URL, already checked by the provider ({@code tally.jdbc.url}, possibly
-   *     with driver parameters added)
+   * @param url the JDBC URL, already checked by the provider ({@code tally.jdbc.url}, possibly with
+   *     driver parameters added)
    * @param config the configuration
    * @return a new HikariCP configuration the caller may add driver settings to
    * @throws NullPointerException if an argument is null
@@ -66,8 +66,8 @@ public final class HikariPools {
   }
 
   /**
-   * Opens a provider's pool: the settings of {@link #config(String, TallyConfig)} plus the
-   * driver's own.
+   * Opens a provider's pool: the settings of {@link #config(String, TallyConfig)} plus the driver's
+   * own.
    *
    * @param url the JDBC URL, already checked by the provider
    * @param config the configuration
@@ -96,10 +96,9 @@ public final class HikariPools {
   }
 
   /**
-   * Evicts the pool's idle connections after a store call was abandoned on one: a network that
-   * went silent on one connection has most likely silenced the others too, and checking each of
-   * them on borrow would cost the next call its timeout. Does nothing before the pool has
-   * started.
+   * Evicts the pool's idle connections after a store call was abandoned on one: a network that went
+   * silent on one connection has most likely silenced the others too, and checking each of them on
+   * borrow would cost the next call its timeout. Does nothing before the pool has started.
    *
    * @param pool the pool
    * @throws NullPointerException if {@code pool} is null

@@ -48,7 +48,12 @@ public final class Identifiers {
     Objects.requireNonNull(value, what);
     if (!QUALIFIED.matcher(value).matches()) {
       throw new IllegalArgumentException(
-          what + " was '" + value + "' but must match " + QUALIFIED.pattern() + " (schema.table or table)");
+          what
+              + " was '"
+              + value
+              + "' but must match "
+              + QUALIFIED.pattern()
+              + " (schema.table or table)");
     }
     return value;
   }
@@ -58,9 +63,9 @@ public final class Identifiers {
 
   /**
    * Checks a table prefix: empty, or an identifier short enough that {@code prefix +
-   * longestDerivedName} (the longest table, index or constraint name a store derives from it)
-   * stays within {@value #MAX_LENGTH} characters, since PostgreSQL silently truncates longer
-   * names and two derived names could then collide.
+   * longestDerivedName} (the longest table, index or constraint name a store derives from it) stays
+   * within {@value #MAX_LENGTH} characters, since PostgreSQL silently truncates longer names and
+   * two derived names could then collide.
    *
    * @param prefix the prefix
    * @param longestDerivedName the longest name the store appends to the prefix

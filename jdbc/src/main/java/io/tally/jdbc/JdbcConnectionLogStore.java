@@ -57,7 +57,9 @@ public class JdbcConnectionLogStore implements ConnectionLogStore {
     return schema.migrate(dataSource);
   }
 
-  /** @return the table written, e.g. {@code tally_connection_log} */
+  /**
+   * @return the table written, e.g. {@code tally_connection_log}
+   */
   public String table() {
     return table;
   }
@@ -113,8 +115,8 @@ public class JdbcConnectionLogStore implements ConnectionLogStore {
 
   /**
    * Orders rows so that concurrent batches lock the rows they share in one order (no deadlock
-   * between replicas): rows with a connection id by {@code (connectionId, workspaceId,
-   * agentName)}, the unique index, then rows without one by {@code id}.
+   * between replicas): rows with a connection id by {@code (connectionId, workspaceId, agentName)},
+   * the unique index, then rows without one by {@code id}.
    *
    * @param rows the rows
    * @return a sorted copy

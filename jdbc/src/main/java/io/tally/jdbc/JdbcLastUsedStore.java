@@ -24,8 +24,8 @@ import org.jspecify.annotations.Nullable;
  * UserTable}) whose time column is raised for the rows whose id matches; ids with no row are
  * ignored there. A failure is thrown as a {@link StoreException} naming the table, classified by
  * the dialect. Thread-safe; holds no connection between calls. The stores of {@code
- * tally-store-postgres}, {@code tally-store-h2} and {@code tally-store-mariadb} are subclasses
- * that add their schema's migrations and their builders.
+ * tally-store-postgres}, {@code tally-store-h2} and {@code tally-store-mariadb} are subclasses that
+ * add their schema's migrations and their builders.
  *
  * @param <K> the key type
  */
@@ -65,17 +65,20 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
     } else {
       this.table = userTable.table();
       this.sql =
-          dialect.lastUsedUpdate(
-              table, userTable.idColumn(), userTable.timeColumn(), this.keyType);
+          dialect.lastUsedUpdate(table, userTable.idColumn(), userTable.timeColumn(), this.keyType);
     }
   }
 
-  /** @return the table this store writes: Tally's own, or the configured user table */
+  /**
+   * @return the table this store writes: Tally's own, or the configured user table
+   */
   public String table() {
     return table;
   }
 
-  /** @return the database, for a subclass's migrations */
+  /**
+   * @return the database, for a subclass's migrations
+   */
   protected DataSource dataSource() {
     return dataSource;
   }
@@ -126,8 +129,7 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
 
   /**
    * What the builders of the stores share: the data source, the key type, the schema whose {@code
-   * last_used} table is written, and an optional existing table to update instead. Not
-   * thread-safe.
+   * last_used} table is written, and an optional existing table to update instead. Not thread-safe.
    *
    * @param <K> the key type
    * @param <S> the store's schema type
@@ -155,7 +157,9 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
       KeyType.of(keyType);
     }
 
-    /** @return this builder, as its own type */
+    /**
+     * @return this builder, as its own type
+     */
     @SuppressWarnings("unchecked")
     private B self() {
       return (B) this; // safe: B is the subclass's own type by declaration
@@ -193,22 +197,30 @@ public class JdbcLastUsedStore<K> implements LastUsedStore<K> {
       return self();
     }
 
-    /** @return the data source */
+    /**
+     * @return the data source
+     */
     protected DataSource dataSource() {
       return dataSource;
     }
 
-    /** @return the key class */
+    /**
+     * @return the key class
+     */
     protected Class<K> keyType() {
       return keyType;
     }
 
-    /** @return the schema */
+    /**
+     * @return the schema
+     */
     protected S schema() {
       return schema;
     }
 
-    /** @return the existing table to update, or {@code null} for Tally's own */
+    /**
+     * @return the existing table to update, or {@code null} for Tally's own
+     */
     protected @Nullable UserTable userTable() {
       return userTable;
     }

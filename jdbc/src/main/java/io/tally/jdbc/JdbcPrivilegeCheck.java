@@ -52,8 +52,8 @@ public abstract class JdbcPrivilegeCheck implements Stores.PrivilegeCheck {
   protected abstract List<String> missing(Connection c, boolean migrating) throws SQLException;
 
   /**
-   * Returns Tally's tables as the migrations {@code V1..V4} of every SQL store create them, by
-   * base name, each with one of its columns (for a probe that must name a column).
+   * Returns Tally's tables as the migrations {@code V1..V4} of every SQL store create them, by base
+   * name, each with one of its columns (for a probe that must name a column).
    *
    * @param withLockTable whether the store has the usage-stats lock table ({@code
    *     usage_stats_lock}: H2, MariaDB; PostgreSQL uses an advisory lock)

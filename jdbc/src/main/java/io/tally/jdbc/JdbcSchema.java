@@ -75,7 +75,9 @@ public abstract class JdbcSchema {
     return prefix;
   }
 
-  /** @return the table prefix */
+  /**
+   * @return the table prefix
+   */
   public String tablePrefix() {
     return prefix;
   }

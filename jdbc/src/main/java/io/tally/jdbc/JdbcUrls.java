@@ -2,16 +2,16 @@ package io.tally.jdbc;
 
 import io.tally.core.ConfigException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.Secrets;
 import java.util.List;
 import java.util.Objects;
-import io.tally.core.spi.Secrets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Helpers for store providers that open a database from {@code tally.jdbc.url}: check the URL's
- * scheme, show the URL without its secrets, and keep a driver's error message from carrying the
- * URL or the password into an exception or a log line.
+ * scheme, show the URL without its secrets, and keep a driver's error message from carrying the URL
+ * or the password into an exception or a log line.
  *
  * <p>A JDBC URL often holds credentials ({@code user:password@host}, {@code ?password=…}, {@code
  * ;PASSWORD=…}) and drivers quote the whole URL in some of their error messages, so Tally never

@@ -28,8 +28,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Flush</b> (one transaction, under the dialect's stats lock): the replica's sequence row
  * says whether this flush (session, sequence) was applied already; if so, nothing is written and
- * the outcome says so (with whether that earlier flush inserted the row). Otherwise the replica
- * row is inserted (the flush's own counts) or updated (cumulative distinct counts, request counters
+ * the outcome says so (with whether that earlier flush inserted the row). Otherwise the replica row
+ * is inserted (the flush's own counts) or updated (cumulative distinct counts, request counters
  * summed and saturating at {@link Long#MAX_VALUE}), the members are added as JDBC batches of at
  * most {@value #MEMBER_CHUNK} rows, and the sequence row is written. A dialect may run the whole
  * flush its own faster way ({@link SqlDialect#flushUsageStats}: PostgreSQL's one pipelined
@@ -71,12 +71,16 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     this.t = UsageStatsTables.of(schema);
   }
 
-  /** @return the main table written, one row per replica, e.g. {@code tally_usage_stats} */
+  /**
+   * @return the main table written, one row per replica, e.g. {@code tally_usage_stats}
+   */
   public String table() {
     return t.stats();
   }
 
-  /** @return the store's tables */
+  /**
+   * @return the store's tables
+   */
   protected UsageStatsTables tables() {
     return t;
   }
@@ -97,8 +101,13 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
       return Transactions.inTransaction(dataSource, c -> flush(c, f));
     } catch (SQLException e) {
       throw new StoreException(
-          "flushing usage stats of replica " + f.replicaId() + " into table " + t.stats()
-              + " failed (SQLState " + e.getSQLState() + ")",
+          "flushing usage stats of replica "
+              + f.replicaId()
+              + " into table "
+              + t.stats()
+              + " failed (SQLState "
+              + e.getSQLState()
+              + ")",
           e);
     }
   }
@@ -111,7 +120,8 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     dialect.lockUsageStats(c, t);
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT session_id, last_sequence, last_inserted FROM " + t.sequence()
+            "SELECT session_id, last_sequence, last_inserted FROM "
+                + t.sequence()
                 + " WHERE replica_id = ?")) {
       ps.setObject(1, dialect.uuid(f.replicaId()));
       try (ResultSet rs = ps.executeQuery()) {
@@ -126,7 +136,9 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     if (inserted) {
       try (PreparedStatement ps =
           c.prepareStatement(
-              "INSERT INTO " + t.stats() + " (replica_id, window_start, unique_workspaces,"
+              "INSERT INTO "
+                  + t.stats()
+                  + " (replica_id, window_start, unique_workspaces,"
                   + " unique_users, allowed_requests, denied_requests, updated_at)"
                   + " VALUES (?, ?, ?, ?, ?, ?, ?)")) {
         ps.setObject(1, dialect.uuid(f.replicaId()));
@@ -163,9 +175,15 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
   private int updateRow(Connection c, UsageFlush f) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
-            "UPDATE " + t.stats() + " SET unique_workspaces = ?, unique_users = ?,"
-                + " allowed_requests = " + saturatingSum("allowed_requests") + ","
-                + " denied_requests = " + saturatingSum("denied_requests") + ","
+            "UPDATE "
+                + t.stats()
+                + " SET unique_workspaces = ?, unique_users = ?,"
+                + " allowed_requests = "
+                + saturatingSum("allowed_requests")
+                + ","
+                + " denied_requests = "
+                + saturatingSum("denied_requests")
+                + ","
                 + " updated_at = CASE WHEN updated_at < ? THEN ? ELSE updated_at END"
                 + " WHERE replica_id = ?")) {
       ps.setLong(1, f.cumulativeWorkspaces());
@@ -181,13 +199,25 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     }
   }
 
-  /** {@code column + ?} (the parameter given twice), {@link Long#MAX_VALUE} where it would overflow. */
+  /**
+   * {@code column + ?} (the parameter given twice), {@link Long#MAX_VALUE} where it would overflow.
+   */
   private static String saturatingSum(String column) {
-    return "CASE WHEN " + column + " > " + Long.MAX_VALUE + " - ? THEN " + Long.MAX_VALUE
-        + " ELSE " + column + " + ? END";
+    return "CASE WHEN "
+        + column
+        + " > "
+        + Long.MAX_VALUE
+        + " - ? THEN "
+        + Long.MAX_VALUE
+        + " ELSE "
+        + column
+        + " + ? END";
   }
 
-  /** Adds members to the batch, sending it every {@value #MEMBER_CHUNK} rows; returns the rows pending. */
+  /**
+   * Adds members to the batch, sending it every {@value #MEMBER_CHUNK} rows; returns the rows
+   * pending.
+   */
   private int addMembers(PreparedStatement ps, UUID replica, short kind, Set<UUID> ids, int pending)
       throws SQLException {
     int n = pending;
@@ -216,8 +246,13 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
           dataSource, c -> collect(c, periodEnd, period, now, claimedBy));
     } catch (SQLException e) {
       throw new StoreException(
-          "collecting usage stats for the period ending " + periodEnd + " from table " + t.stats()
-              + " failed (SQLState " + e.getSQLState() + ")",
+          "collecting usage stats for the period ending "
+              + periodEnd
+              + " from table "
+              + t.stats()
+              + " failed (SQLState "
+              + e.getSQLState()
+              + ")",
           e);
     }
   }
@@ -229,7 +264,9 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT claimed_by, period_nanos, unique_workspaces, unique_users, allowed_requests,"
-                + " denied_requests FROM " + t.claims() + " WHERE period_end = ?")) {
+                + " denied_requests FROM "
+                + t.claims()
+                + " WHERE period_end = ?")) {
       ps.setObject(1, dialect.time(periodEnd));
       try (ResultSet rs = ps.executeQuery()) {
         if (rs.next()) {
@@ -269,12 +306,19 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     execute(c, "DELETE FROM " + t.claims() + " WHERE claimed_at < ?", retained);
     execute(
         c,
-        "DELETE FROM " + t.claimRows() + " WHERE NOT EXISTS (SELECT 1 FROM " + t.claims()
-            + " c WHERE c.period_end = " + t.claimRows() + ".period_end)",
+        "DELETE FROM "
+            + t.claimRows()
+            + " WHERE NOT EXISTS (SELECT 1 FROM "
+            + t.claims()
+            + " c WHERE c.period_end = "
+            + t.claimRows()
+            + ".period_end)",
         null);
     try (PreparedStatement ps =
         c.prepareStatement(
-            "INSERT INTO " + t.claims() + " (period_end, claimed_at, claimed_by, period_nanos,"
+            "INSERT INTO "
+                + t.claims()
+                + " (period_end, claimed_at, claimed_by, period_nanos,"
                 + " unique_workspaces, unique_users, allowed_requests, denied_requests)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
       ps.setObject(1, dialect.time(periodEnd));
@@ -289,10 +333,13 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     }
     execute(
         c,
-        "INSERT INTO " + t.claimRows() + " (period_end, replica_id, window_start,"
+        "INSERT INTO "
+            + t.claimRows()
+            + " (period_end, replica_id, window_start,"
             + " unique_workspaces, unique_users, allowed_requests, denied_requests, updated_at)"
             + " SELECT ?, replica_id, window_start, unique_workspaces, unique_users,"
-            + " allowed_requests, denied_requests, updated_at FROM " + t.stats(),
+            + " allowed_requests, denied_requests, updated_at FROM "
+            + t.stats(),
         periodEnd);
     execute(c, "DELETE FROM " + t.stats(), null);
     dialect.emptyUsageMembers(c, t.members());
@@ -306,7 +353,10 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
       return readRows(c, t.stats(), null);
     } catch (SQLException e) {
       throw new StoreException(
-          "reading usage stats from table " + t.stats() + " failed (SQLState " + e.getSQLState()
+          "reading usage stats from table "
+              + t.stats()
+              + " failed (SQLState "
+              + e.getSQLState()
               + ")",
           e);
     }
@@ -319,7 +369,8 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT replica_id, window_start, unique_workspaces, unique_users, allowed_requests,"
-                + " denied_requests, updated_at FROM " + table
+                + " denied_requests, updated_at FROM "
+                + table
                 + (periodEnd == null ? "" : " WHERE period_end = ?"))) {
       if (periodEnd != null) {
         ps.setObject(1, dialect.time(periodEnd));
@@ -342,8 +393,7 @@ public class JdbcUsageStatsStore implements UsageStatsStore {
     return out;
   }
 
-  private void execute(Connection c, String sql, @Nullable Instant parameter)
-      throws SQLException {
+  private void execute(Connection c, String sql, @Nullable Instant parameter) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       if (parameter != null) {
         ps.setObject(1, dialect.time(parameter));

@@ -5,7 +5,9 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
 
-/** The key types a {@link JdbcLastUsedStore} takes: {@link UUID}, {@link Long} and {@link String}. */
+/**
+ * The key types a {@link JdbcLastUsedStore} takes: {@link UUID}, {@link Long} and {@link String}.
+ */
 public enum KeyType {
   /** {@link UUID} keys. */
   UUID_KEY(UUID.class),

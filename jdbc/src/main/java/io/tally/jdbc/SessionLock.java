@@ -11,13 +11,13 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A held session-level lock (PostgreSQL's {@code pg_try_advisory_lock}, MariaDB's {@code
- * GET_LOCK}) on a connection kept for it, in auto-commit mode so that it never idles in a
- * transaction for the whole run: {@link #close()} unlocks, restores the connection's auto-commit
- * mode and hands it back. A connection whose unlock fails is aborted instead, so a pool never keeps
- * a connection that still holds the lock (the server releases a session's locks when the session
- * ends). The lock and unlock statements take the lock's name (e.g. a table) as their one
- * parameter and return whether they succeeded.
+ * A held session-level lock (PostgreSQL's {@code pg_try_advisory_lock}, MariaDB's {@code GET_LOCK})
+ * on a connection kept for it, in auto-commit mode so that it never idles in a transaction for the
+ * whole run: {@link #close()} unlocks, restores the connection's auto-commit mode and hands it
+ * back. A connection whose unlock fails is aborted instead, so a pool never keeps a connection that
+ * still holds the lock (the server releases a session's locks when the session ends). The lock and
+ * unlock statements take the lock's name (e.g. a table) as their one parameter and return whether
+ * they succeeded.
  */
 public final class SessionLock implements ConnectionLogStore.RetentionLock {
   private final Connection connection;

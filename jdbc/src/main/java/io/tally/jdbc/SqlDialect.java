@@ -22,11 +22,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What one database does differently under Tally's JDBC store algorithms ({@link
- * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@link JdbcConnectionLogStore}): the
- * statements, how a batch of rows is bound (array parameters, a JDBC batch, COPY), the lock, and
- * the classification of a failure. The algorithms are written once; a new database costs a
- * subclass of this and its SQL files, as Quartz's {@code StdJDBCDelegate} has a small delegate per
- * database.
+ * JdbcLastUsedStore}, {@link JdbcUsageStatsStore}, {@link JdbcConnectionLogStore}): the statements,
+ * how a batch of rows is bound (array parameters, a JDBC batch, COPY), the lock, and the
+ * classification of a failure. The algorithms are written once; a new database costs a subclass of
+ * this and its SQL files, as Quartz's {@code StdJDBCDelegate} has a small delegate per database.
  *
  * <p>The default methods suit a database that follows the SQL standard and SQLState classes;
  * subclasses override what differs. Implementations are stateless and thread-safe.
@@ -44,8 +43,8 @@ public abstract class SqlDialect {
 
   /**
    * Runs one write in one transaction. The default borrows a connection and uses {@link
-   * Transactions#inTransaction(Connection, Transactions.Work)}; a dialect may add a lock or
-   * retries around it (H2 serialises writers of a table in the JVM and retries conflicts).
+   * Transactions#inTransaction(Connection, Transactions.Work)}; a dialect may add a lock or retries
+   * around it (H2 serialises writers of a table in the JVM and retries conflicts).
    *
    * @param dataSource where to connect
    * @param table the table written, for such a lock
@@ -176,9 +175,9 @@ public abstract class SqlDialect {
   }
 
   /**
-   * Runs a whole flush the database's faster way, or returns {@code null} to let the store run
-   * its steps (lock, sequence probe, replica row, members, sequence row). Called first in the
-   * flush's transaction. The default returns {@code null}.
+   * Runs a whole flush the database's faster way, or returns {@code null} to let the store run its
+   * steps (lock, sequence probe, replica row, members, sequence row). Called first in the flush's
+   * transaction. The default returns {@code null}.
    *
    * @param c the transaction's connection
    * @param tables the store's tables
@@ -187,8 +186,7 @@ public abstract class SqlDialect {
    * @throws SQLException if the flush fails
    */
   public @Nullable FlushOutcome flushUsageStats(
-      Connection c, UsageStatsTables tables, UsageFlush flush)
-      throws SQLException {
+      Connection c, UsageStatsTables tables, UsageFlush flush) throws SQLException {
     return null;
   }
 
@@ -289,8 +287,7 @@ public abstract class SqlDialect {
    * @param e the row
    * @throws SQLException if a parameter cannot be set
    */
-  protected void bindConnectionLogRow(PreparedStatement ps, ConnectionEvent e)
-      throws SQLException {
+  protected void bindConnectionLogRow(PreparedStatement ps, ConnectionEvent e) throws SQLException {
     ps.setObject(1, uuid(e.id()));
     ps.setObject(2, time(e.connectTime().truncatedTo(ChronoUnit.MICROS)));
     ps.setObject(3, uuid(e.organizationId()));
@@ -316,8 +313,8 @@ public abstract class SqlDialect {
 
   /**
    * Adds each row to one of two JDBC batches, rows with a connection id to {@code keyed}, the
-   * others to {@code keyless} (bound with {@link #bindConnectionLogRow}), and runs each batch
-   * that holds a row.
+   * others to {@code keyless} (bound with {@link #bindConnectionLogRow}), and runs each batch that
+   * holds a row.
    *
    * @param keyed the upsert on the connection key
    * @param keyless the insert-once on the id

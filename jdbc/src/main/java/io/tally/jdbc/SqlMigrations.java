@@ -26,16 +26,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies a store's versioned SQL files ({@code <location>/V<n>__<name>.sql}, Flyway-compatible
- * names) that a database has not seen yet, recording each in a history table. For store
- * authors; the built-in stores use it.
+ * names) that a database has not seen yet, recording each in a history table. For store authors;
+ * the built-in stores use it.
  *
- * <p>Each file runs in its own transaction together with its history row, after the optional
- * lock statement (PostgreSQL: an advisory lock), so replicas that start together apply each file
- * once. Running {@link #migrate(DataSource)} again applies nothing. The connection's auto-commit
- * mode is restored when it is done, so a pooled connection goes back as it came. Files may contain
- * {@code ${name}} placeholders, replaced by values validated as SQL identifiers. Statements are
- * separated by a semicolon at the end of a line; lines starting with {@code --} are comments.
- * Immutable and thread-safe.
+ * <p>Each file runs in its own transaction together with its history row, after the optional lock
+ * statement (PostgreSQL: an advisory lock), so replicas that start together apply each file once.
+ * Running {@link #migrate(DataSource)} again applies nothing. The connection's auto-commit mode is
+ * restored when it is done, so a pooled connection goes back as it came. Files may contain {@code
+ * ${name}} placeholders, replaced by values validated as SQL identifiers. Statements are separated
+ * by a semicolon at the end of a line; lines starting with {@code --} are comments. Immutable and
+ * thread-safe.
  */
 public final class SqlMigrations {
   private static final Logger log = LoggerFactory.getLogger(SqlMigrations.class);
@@ -108,7 +108,9 @@ public final class SqlMigrations {
     return applied;
   }
 
-  /** @return the versions this instance knows, in order */
+  /**
+   * @return the versions this instance knows, in order
+   */
   public Set<Integer> versions() {
     return new TreeSet<>(migrations.keySet());
   }
@@ -321,9 +323,8 @@ public final class SqlMigrations {
     }
 
     /**
-     * @param sql a statement run at the start of each file's transaction to serialise
-     *     concurrent migrations, e.g. {@code SELECT pg_advisory_xact_lock(42)}; trusted, not user
-     *     input
+     * @param sql a statement run at the start of each file's transaction to serialise concurrent
+     *     migrations, e.g. {@code SELECT pg_advisory_xact_lock(42)}; trusted, not user input
      * @return this
      */
     public Builder lockStatement(String sql) {
@@ -352,7 +353,9 @@ public final class SqlMigrations {
       return this;
     }
 
-    /** @return the migrations */
+    /**
+     * @return the migrations
+     */
     public SqlMigrations build() {
       if (migrations.isEmpty()) {
         throw new IllegalStateException("no migration was added for " + location);

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  *       character such as NUL, a string too long) and class {@code 23} (integrity constraint
  *       violation: a duplicate key, a check constraint). Retrying the same rows cannot succeed.
  *   <li>{@link Kind#TRANSIENT}: class {@code 08} (connection exception), {@code 40} (transaction
- *       rollback: serialization failure, deadlock), {@code 53} (insufficient resources), {@code
- *       57} (operator intervention: query cancelled, server shutting down), and H2's {@code HYT00}
+ *       rollback: serialization failure, deadlock), {@code 53} (insufficient resources), {@code 57}
+ *       (operator intervention: query cancelled, server shutting down), and H2's {@code HYT00}
  *       (lock timeout) and {@code HY008} (statement cancelled or timed out).
  *   <li>{@link Kind#UNKNOWN}: anything else, and an exception without an SQLState.
  * </ul>
@@ -64,7 +64,9 @@ public final class SqlStates {
     int guard = 0;
     for (Throwable t = failure; t != null && guard < 32; t = t.getCause(), guard++) {
       if (t instanceof SQLException) {
-        for (SQLException s = (SQLException) t; s != null && guard < 32; s = s.getNextException(), guard++) {
+        for (SQLException s = (SQLException) t;
+            s != null && guard < 32;
+            s = s.getNextException(), guard++) {
           if (s.getSQLState() != null) {
             return s.getSQLState();
           }

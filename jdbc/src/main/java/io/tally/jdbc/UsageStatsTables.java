@@ -3,10 +3,10 @@ package io.tally.jdbc;
 import java.util.Objects;
 
 /**
- * The tables of a {@link JdbcUsageStatsStore}, prefixed: {@code usage_stats} (one row per
- * replica), {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each
- * replica's last applied flush), {@code usage_stats_claims} (one row per claimed period, with the
- * summary returned), {@code usage_stats_claim_rows} (the replica rows of that summary) and {@code
+ * The tables of a {@link JdbcUsageStatsStore}, prefixed: {@code usage_stats} (one row per replica),
+ * {@code usage_stats_members} (replica, kind, id), {@code usage_stats_sequence} (each replica's
+ * last applied flush), {@code usage_stats_claims} (one row per claimed period, with the summary
+ * returned), {@code usage_stats_claim_rows} (the replica rows of that summary) and {@code
  * usage_stats_lock} (a lock row, for a dialect that locks with a row).
  *
  * @param stats the replica rows

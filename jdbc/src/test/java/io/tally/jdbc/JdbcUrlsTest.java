@@ -19,7 +19,8 @@ class JdbcUrlsTest {
 
   @Test
   void requireSchemeAcceptsTheStoresScheme() {
-    assertThat(JdbcUrls.requireScheme("jdbc:h2:mem:x", "h2", "jdbc:h2:")).isEqualTo("jdbc:h2:mem:x");
+    assertThat(JdbcUrls.requireScheme("jdbc:h2:mem:x", "h2", "jdbc:h2:"))
+        .isEqualTo("jdbc:h2:mem:x");
   }
 
   @Test
@@ -59,8 +60,7 @@ class JdbcUrlsTest {
     SQLException driver = new SQLException("URL format error: \"" + url + "\"");
     driver.addSuppressed(new IllegalStateException("For input string: \"hunter2@db.example\""));
     StoreException failure =
-        new StoreException(
-            "cannot open", new RuntimeException("wrapped", driver));
+        new StoreException("cannot open", new RuntimeException("wrapped", driver));
     failure.addSuppressed(new IllegalStateException("closing: password pw-from-config refused"));
 
     RuntimeException safe = JdbcUrls.withoutSecrets(failure, CONFIG);
@@ -100,7 +100,8 @@ class JdbcUrlsTest {
         new IllegalStateException("ORA-01017: invalid username/password scott/tiger, key k-123");
 
     assertThat(JdbcUrls.withoutSecrets(failure, oracle))
-        .hasMessage("java.lang.IllegalStateException: ORA-01017: invalid username/password ****, key ****");
+        .hasMessage(
+            "java.lang.IllegalStateException: ORA-01017: invalid username/password ****, key ****");
   }
 
   @Test

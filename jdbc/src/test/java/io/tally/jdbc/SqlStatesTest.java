@@ -29,12 +29,16 @@ class SqlStatesTest {
 
   @Test
   void findsTheStateInCausesAndNextExceptions() {
-    BatchUpdateException batch = new BatchUpdateException("batch failed", null, 0, new int[0], null);
+    BatchUpdateException batch =
+        new BatchUpdateException("batch failed", null, 0, new int[0], null);
     batch.setNextException(new SQLException("duplicate key", "23505"));
     StoreException e = SqlStates.storeException("upserting 3 rows into table t", batch);
     assertThat(e.kind()).isEqualTo(Kind.DATA);
-    assertThat(e).hasMessage("upserting 3 rows into table t failed (SQLState 23505)").hasCause(batch);
-    SQLException wrapped = new SQLException("outer", (String) null, new SQLException("lost", "08003"));
+    assertThat(e)
+        .hasMessage("upserting 3 rows into table t failed (SQLState 23505)")
+        .hasCause(batch);
+    SQLException wrapped =
+        new SQLException("outer", (String) null, new SQLException("lost", "08003"));
     assertThat(SqlStates.sqlStateOf(wrapped)).isEqualTo("08003");
     assertThat(SqlStates.sqlStateOf(new RuntimeException("no state"))).isNull();
   }

@@ -28,8 +28,8 @@ import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Micrometer {@link MeterBinder} over Tally: every component's {@link ComponentStats} and
- * {@link io.tally.core.Health} as meters, and every flush's duration as a {@link Timer}.
+ * A Micrometer {@link MeterBinder} over Tally: every component's {@link ComponentStats} and {@link
+ * io.tally.core.Health} as meters, and every flush's duration as a {@link Timer}.
  *
  * <p>It is also a {@link FlushListener}, which is how it times flushes, so hand it to the
  * components before they start: with Guice through {@code Tally.start(config,
@@ -44,9 +44,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Meters, for each component {@code <c>} ({@code last-used}, {@code usage-stats}, {@code
- * usage-reporter}, {@code connection-log} and any extra component), all tagged {@code replica}
- * (the Tally's replica id, so several Tally instances in one JVM never share a meter) and with the
- * tags given to {@link #create(Iterable)}:
+ * usage-reporter}, {@code connection-log} and any extra component), all tagged {@code replica} (the
+ * Tally's replica id, so several Tally instances in one JVM never share a meter) and with the tags
+ * given to {@link #create(Iterable)}:
  *
  * <table>
  *   <caption>Meters</caption>
@@ -102,6 +102,7 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
   private final Tags extraTags;
   private volatile @Nullable Watched watched; // null until monitor(...)
   private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+
   /** Per registry and component: the drop reasons that have a meter already. */
   private final Map<MeterRegistry, Map<String, Set<String>>> reasons = new ConcurrentHashMap<>();
 
@@ -222,8 +223,8 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
   }
 
   /**
-   * Times a flush in every registry this binder is bound to, and registers a {@code dropped}
-   * meter for a reason not seen before. Called by the components.
+   * Times a flush in every registry this binder is bound to, and registers a {@code dropped} meter
+   * for a reason not seen before. Called by the components.
    *
    * @param component the component's name
    * @param result what the flush did
@@ -260,10 +261,20 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
     counter(registry, w, c, "flushes.failed", "flushes", "failed flushes", s -> s.failedFlushes());
     counter(registry, w, c, "retries", "retries", "retries of failed flushes", s -> s.retries());
     counter(
-        registry, w, c, "callback.failures", "calls", "callbacks that threw",
+        registry,
+        w,
+        c,
+        "callback.failures",
+        "calls",
+        "callbacks that threw",
         s -> s.callbackFailures());
     counter(
-        registry, w, c, "truncated", "values", "free-text values cut to their limit",
+        registry,
+        w,
+        c,
+        "truncated",
+        "values",
+        "free-text values cut to their limit",
         s -> s.truncated());
     Gauge.builder(name(c.name(), "pending"), c, x -> x.stats().pending())
         .tags(tags(w))
@@ -328,7 +339,9 @@ public final class TallyMetrics implements MeterBinder, FlushListener {
     return "tally." + component + "." + metric;
   }
 
-  /** @return the value of every public constant of {@link DropReasons} */
+  /**
+   * @return the value of every public constant of {@link DropReasons}
+   */
   static List<String> standardReasons() {
     List<String> out = new ArrayList<>();
     for (Field f : DropReasons.class.getFields()) {

@@ -9,12 +9,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tally.core.DropReasons;
 import io.tally.core.ComponentStats;
+import io.tally.core.DropReasons;
 import io.tally.core.FlushResult;
 import io.tally.core.Health;
-import io.tally.core.TallyComponent;
 import io.tally.core.Tally;
+import io.tally.core.TallyComponent;
 import io.tally.core.TallyConfig;
 import io.tally.core.TallyModule;
 import io.tally.core.lastused.LastUsedStore;
@@ -90,8 +90,7 @@ class TallyMetricsTest {
     for (String reason : TallyMetrics.standardReasons()) {
       assertThat(dropped("last-used", reason)).isZero();
     }
-    assertThat(
-            registry.get("tally.last-used.accepted").tag("app", "billing").functionCounter())
+    assertThat(registry.get("tally.last-used.accepted").tag("app", "billing").functionCounter())
         .isNotNull();
     tracker.close();
   }
@@ -128,8 +127,7 @@ class TallyMetricsTest {
 
     assertThat(dropped("connection-log", "later_reason")).isEqualTo(1);
     assertThat(gauge("connection-log", "pending")).isEqualTo(0);
-    assertThat(timer("connection-log", "success").totalTime(TimeUnit.MILLISECONDS))
-        .isEqualTo(40.0);
+    assertThat(timer("connection-log", "success").totalTime(TimeUnit.MILLISECONDS)).isEqualTo(40.0);
     stub.health = Health.FAILING;
     assertThat(gauge("connection-log", "health")).isEqualTo(2);
   }

@@ -7,9 +7,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * Waits, with a real-time bound, for a condition that another thread makes true. Use it instead
- * of sleeping: it returns as soon as the condition holds and fails with a clear message when
- * the bound passes.
+ * Waits, with a real-time bound, for a condition that another thread makes true. Use it instead of
+ * sleeping: it returns as soon as the condition holds and fails with a clear message when the bound
+ * passes.
  */
 public final class Await {
   /** The bound used by {@link #until(String, BooleanSupplier)}: 10 seconds. */

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Retention ({@link ConnectionLogRetention}) against a real database: a large table of mixed ages
  * is cut exactly at the cutoff in batches while a writer goes on, two replicas never delete at the
- * same time, a run stops at its time budget, and the clock drives the interval. Subclass it with
- * a store over your database:
+ * same time, a run stops at its time budget, and the clock drives the interval. Subclass it with a
+ * store over your database:
  *
  * <pre>{@code
  * class MyRetentionTest extends ConnectionLogRetentionContract {
@@ -71,7 +71,9 @@ public abstract class ConnectionLogRetentionContract {
    */
   protected abstract void insertSessions(int count, Instant first, Duration step);
 
-  /** @return the number of rows in the connection-log table */
+  /**
+   * @return the number of rows in the connection-log table
+   */
   protected abstract long countRows();
 
   /**
@@ -168,10 +170,15 @@ public abstract class ConnectionLogRetentionContract {
     CountDownLatch firstDeleteStarted = new CountDownLatch(1);
     CountDownLatch otherReplicaDone = new CountDownLatch(1);
     ConnectionLogRetention a =
-        started(retention(new Recording(newStore(), () -> {
-          firstDeleteStarted.countDown();
-          await(otherReplicaDone);
-        })).batchSize(1_000));
+        started(
+            retention(
+                    new Recording(
+                        newStore(),
+                        () -> {
+                          firstDeleteStarted.countDown();
+                          await(otherReplicaDone);
+                        }))
+                .batchSize(1_000));
     ConnectionLogRetention b = started(retention(new Recording(newStore(), null)).batchSize(1_000));
     ExecutorService runner = Executors.newSingleThreadExecutor();
     try {
@@ -270,8 +277,8 @@ public abstract class ConnectionLogRetentionContract {
   }
 
   /**
-   * A store that counts its deletes and how many ran at once across every replica of the test,
-   * and can hold each delete at a hook.
+   * A store that counts its deletes and how many ran at once across every replica of the test, and
+   * can hold each delete at a hook.
    */
   private final class Recording implements ConnectionLogStore {
     final ConnectionLogStore delegate;

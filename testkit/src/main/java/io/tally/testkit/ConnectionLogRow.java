@@ -18,9 +18,9 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One stored connection-log row, as the contract tests compare it: the columns of
- * {@code <prefix>connection_log}. Use {@link #readAll(DataSource, String)} to read a JDBC
- * store's table, or {@link InMemoryConnectionLogStore#rows()}.
+ * One stored connection-log row, as the contract tests compare it: the columns of {@code
+ * <prefix>connection_log}. Use {@link #readAll(DataSource, String)} to read a JDBC store's table,
+ * or {@link InMemoryConnectionLogStore#rows()}.
  *
  * @param id the row id
  * @param connectTime earliest connect time
@@ -62,8 +62,7 @@ public record ConnectionLogRow(
       Comparator.comparing(ConnectionLogRow::connectTime).thenComparing(ConnectionLogRow::id);
 
   /**
-   * The row a store holds after writing only {@code event} (a coalesced session or a single
-   * event).
+   * The row a store holds after writing only {@code event} (a coalesced session or a single event).
    *
    * @param event the event
    * @return its row
@@ -104,13 +103,27 @@ public record ConnectionLogRow(
       @Nullable String reason,
       @Nullable Integer newCode) {
     return new ConnectionLogRow(
-        id, connect, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, type,
-        newCode, ip, userAgent, userId, slugOrPort, connectionId, disconnect, reason);
+        id,
+        connect,
+        organizationId,
+        workspaceOwnerId,
+        workspaceId,
+        workspaceName,
+        agentName,
+        type,
+        newCode,
+        ip,
+        userAgent,
+        userId,
+        slugOrPort,
+        connectionId,
+        disconnect,
+        reason);
   }
 
   /**
-   * Reads every row of a JDBC connection-log table (PostgreSQL, H2 or MariaDB), ordered by
-   * {@link #ORDER}.
+   * Reads every row of a JDBC connection-log table (PostgreSQL, H2 or MariaDB), ordered by {@link
+   * #ORDER}.
    *
    * @param dataSource the database
    * @param table the table, e.g. {@code tally_connection_log}; validated as an identifier

@@ -76,7 +76,9 @@ public abstract class ConnectionLogStoreContract {
     store = createStore();
   }
 
-  /** @return the store created for the current test */
+  /**
+   * @return the store created for the current test
+   */
   protected final ConnectionLogStore store() {
     return store;
   }
@@ -88,8 +90,8 @@ public abstract class ConnectionLogStoreContract {
   }
 
   /**
-   * Returns a builder for a new session, with every descriptive field set (ssh, fresh ids, an
-   * IPv4 address, a user agent); tests of your own may use it too.
+   * Returns a builder for a new session, with every descriptive field set (ssh, fresh ids, an IPv4
+   * address, a user agent); tests of your own may use it too.
    *
    * @return a builder with every descriptive field set (ssh, a fresh connection id)
    */
@@ -139,11 +141,18 @@ public abstract class ConnectionLogStoreContract {
             .code(137)
             .disconnect(at(2));
     ConnectionEvent bare =
-        session().type(ConnectionType.WORKSPACE_APP).ip(null).userAgent(null).userId(null)
-            .connectionId(null).slugOrPort("code-server").connect(at(3));
+        session()
+            .type(ConnectionType.WORKSPACE_APP)
+            .ip(null)
+            .userAgent(null)
+            .userId(null)
+            .connectionId(null)
+            .slugOrPort("code-server")
+            .connect(at(3));
     store.upsertBatch(List.of(ipv4, ipv6, bare));
     assertThat(rows())
-        .containsExactly(ConnectionLogRow.of(ipv4), ConnectionLogRow.of(ipv6), ConnectionLogRow.of(bare));
+        .containsExactly(
+            ConnectionLogRow.of(ipv4), ConnectionLogRow.of(ipv6), ConnectionLogRow.of(bare));
   }
 
   @Test
@@ -197,7 +206,8 @@ public abstract class ConnectionLogStoreContract {
     store.upsertBatch(List.of(c));
     store.upsertBatch(List.of(later));
     store.upsertBatch(List.of(earlier));
-    assertThat(rows()).containsExactly(ConnectionLogRow.of(c).withSession(at(1), at(8), "second", 2));
+    assertThat(rows())
+        .containsExactly(ConnectionLogRow.of(c).withSession(at(1), at(8), "second", 2));
   }
 
   @Test
@@ -270,8 +280,13 @@ public abstract class ConnectionLogStoreContract {
     store.upsertBatch(batch);
     List<ConnectionLogRow> rows = rows();
     assertThat(rows).hasSize(2_000);
-    assertThat(rows).filteredOn(r -> r.disconnectTime() != null).hasSize(1_000)
-        .allSatisfy(r -> assertThat(Duration.between(r.connectTime(), r.disconnectTime())).isEqualTo(Duration.ofSeconds(60)));
+    assertThat(rows)
+        .filteredOn(r -> r.disconnectTime() != null)
+        .hasSize(1_000)
+        .allSatisfy(
+            r ->
+                assertThat(Duration.between(r.connectTime(), r.disconnectTime()))
+                    .isEqualTo(Duration.ofSeconds(60)));
   }
 
   @Test
@@ -294,7 +309,9 @@ public abstract class ConnectionLogStoreContract {
   @Test
   void truncatedFreeTextIsStoredAsTruncated() {
     ConnectionEvent e =
-        session().userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH * 3, 0)).connect(at(1));
+        session()
+            .userAgent(HostileValues.unicode(InputRules.MAX_USER_AGENT_LENGTH * 3, 0))
+            .connect(at(1));
     assertThat(e.userAgent()).hasSizeLessThanOrEqualTo(InputRules.MAX_USER_AGENT_LENGTH);
     store.upsertBatch(List.of(e));
     assertThat(rows()).containsExactly(ConnectionLogRow.of(e));
@@ -320,7 +337,8 @@ public abstract class ConnectionLogStoreContract {
   void valuesNoStoreCanHoldNeverReachTheStore() {
     for (Instant bad : HostileValues.TIMES_OUTSIDE_THE_RANGE) {
       assertThatThrownBy(() -> session().connect(bad)).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> session().disconnect(bad)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> session().disconnect(bad))
+          .isInstanceOf(IllegalArgumentException.class);
     }
     assertThatThrownBy(() -> session().workspaceName("a\u0000").connect(at(1)))
         .isInstanceOf(IllegalArgumentException.class);
@@ -328,7 +346,8 @@ public abstract class ConnectionLogStoreContract {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> session().disconnectReason("\uD800").disconnect(at(1)))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> session().agentName("x".repeat(InputRules.MAX_NAME_LENGTH + 1)).connect(at(1)))
+    assertThatThrownBy(
+            () -> session().agentName("x".repeat(InputRules.MAX_NAME_LENGTH + 1)).connect(at(1)))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
@@ -383,7 +402,8 @@ public abstract class ConnectionLogStoreContract {
     ConnectionEvent standaloneDisconnect = session().disconnectReason("gone").disconnect(at(3));
     ConnectionEvent young = session().connect(at(60));
     store.upsertBatch(
-        List.of(open, closed.connect(at(2)), closed.disconnect(at(100)), standaloneDisconnect, young));
+        List.of(
+            open, closed.connect(at(2)), closed.disconnect(at(100)), standaloneDisconnect, young));
 
     assertThat(store.deleteOlderThan(at(50), 100)).isEqualTo(3);
     assertThat(rows()).containsExactly(ConnectionLogRow.of(young));

@@ -10,8 +10,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A JUnit 5 extension that checks, after each test, that every watched component accounted for
- * everything it accepted: {@code accepted == flushedRows + coalesced + pending + droppedTotal}.
- * A component that loses an item silently, or writes one twice, fails the test that caused it.
+ * everything it accepted: {@code accepted == flushedRows + coalesced + pending + droppedTotal}. A
+ * component that loses an item silently, or writes one twice, fails the test that caused it.
  *
  * <pre>{@code
  * @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
@@ -31,7 +31,9 @@ public final class ConservationCheck implements AfterEachCallback {
 
   private ConservationCheck() {}
 
-  /** @return a new check with nothing watched */
+  /**
+   * @return a new check with nothing watched
+   */
   public static ConservationCheck create() {
     return new ConservationCheck();
   }
@@ -70,7 +72,8 @@ public final class ConservationCheck implements AfterEachCallback {
    * @throws AssertionError naming every counter if the books do not balance
    */
   public static void assertConserved(ComponentStats stats) {
-    long accounted = stats.flushedRows() + stats.coalesced() + stats.pending() + stats.droppedTotal();
+    long accounted =
+        stats.flushedRows() + stats.coalesced() + stats.pending() + stats.droppedTotal();
     if (stats.accepted() != accounted) {
       throw new AssertionError(
           "Conservation broken for "

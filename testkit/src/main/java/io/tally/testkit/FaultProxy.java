@@ -39,22 +39,22 @@ import org.jspecify.annotations.Nullable;
  * <p>Faults:
  *
  * <ul>
- *   <li>{@link #refuseNewConnections()}: new connections are accepted and reset at once (the
- *       client sees a connection reset during its handshake); open ones go on working.
+ *   <li>{@link #refuseNewConnections()}: new connections are accepted and reset at once (the client
+ *       sees a connection reset during its handshake); open ones go on working.
  *   <li>{@link #cutConnections()} / {@link #closeConnections()}: every open connection is reset
  *       (RST) or closed (FIN) on both sides.
  *   <li>{@link #silenceConnections()}: every open connection stops forwarding in both directions
- *       without closing, like a server or network that stopped answering; new connections work.
- *       A silent connection stays silent until the client closes it or it is cut.
+ *       without closing, like a server or network that stopped answering; new connections work. A
+ *       silent connection stays silent until the client closes it or it is cut.
  *   <li>{@link #delay(Duration)}: each chunk of bytes read, in either direction, is held for the
  *       delay before it is forwarded; what arrives meanwhile goes out in the next chunk. A round
  *       trip thus takes at least twice the delay longer, while bandwidth is barely limited.
  *   <li>{@link #dropReply(Predicate, int, AfterDrop)}: when a client runs the Nth statement whose
  *       text matches (e.g. the 3rd {@code COMMIT}), the statement reaches the server and runs, but
  *       the server's reply to it is swallowed; once the server has finished replying, the
- *       connection is cut or goes silent. The client cannot know whether the statement took
- *       effect. This understands the PostgreSQL wire protocol (simple and extended queries) and
- *       needs an unencrypted connection ({@code sslmode=disable}, or a server without TLS).
+ *       connection is cut or goes silent. The client cannot know whether the statement took effect.
+ *       This understands the PostgreSQL wire protocol (simple and extended queries) and needs an
+ *       unencrypted connection ({@code sslmode=disable}, or a server without TLS).
  * </ul>
  *
  * <p>Every connection uses two daemon threads with blocking sockets. {@link #close()} stops
@@ -88,22 +88,30 @@ public final class FaultProxy implements AutoCloseable {
       this.then = then;
     }
 
-    /** @return true once the chosen statement was sent to the server (its reply is being swallowed) */
+    /**
+     * @return true once the chosen statement was sent to the server (its reply is being swallowed)
+     */
     public boolean fired() {
       return sent != null;
     }
 
-    /** @return true once the server finished its reply and the connection was cut or silenced */
+    /**
+     * @return true once the server finished its reply and the connection was cut or silenced
+     */
     public boolean swallowed() {
       return swallowed;
     }
 
-    /** @return the text of the statement whose reply is dropped, or null before {@link #fired()} */
+    /**
+     * @return the text of the statement whose reply is dropped, or null before {@link #fired()}
+     */
     public @Nullable String statement() {
       return sent;
     }
 
-    /** @return what the connection does after the reply */
+    /**
+     * @return what the connection does after the reply
+     */
     public AfterDrop then() {
       return then;
     }
@@ -122,7 +130,15 @@ public final class FaultProxy implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "ReplyDrop{nth=" + nth + ", then=" + then + ", sent=" + sent + ", swallowed=" + swallowed + '}';
+      return "ReplyDrop{nth="
+          + nth
+          + ", then="
+          + then
+          + ", sent="
+          + sent
+          + ", swallowed="
+          + swallowed
+          + '}';
     }
   }
 
@@ -204,12 +220,16 @@ public final class FaultProxy implements AutoCloseable {
     return m;
   }
 
-  /** @return the address clients connect to: {@code 127.0.0.1} */
+  /**
+   * @return the address clients connect to: {@code 127.0.0.1}
+   */
   public String host() {
     return listener.getInetAddress().getHostAddress();
   }
 
-  /** @return the local port clients connect to */
+  /**
+   * @return the local port clients connect to
+   */
   public int port() {
     return listener.getLocalPort();
   }
@@ -247,8 +267,8 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * Makes every open connection silent: nothing more is forwarded in either direction, nothing
-   * is closed. Connections opened later work normally.
+   * Makes every open connection silent: nothing more is forwarded in either direction, nothing is
+   * closed. Connections opened later work normally.
    *
    * @return how many connections went silent
    */
@@ -277,10 +297,10 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * Plans a lost reply: the {@code nth} statement (counted from now, across every connection)
-   * whose text matches {@code statement} is forwarded to the server and runs there, but the
-   * server's whole reply to it is swallowed; when the server has finished replying, that
-   * connection is cut or goes silent. Several plans may be active; each fires once.
+   * Plans a lost reply: the {@code nth} statement (counted from now, across every connection) whose
+   * text matches {@code statement} is forwarded to the server and runs there, but the server's
+   * whole reply to it is swallowed; when the server has finished replying, that connection is cut
+   * or goes silent. Several plans may be active; each fires once.
    *
    * @param statement matches the statement text (see {@link #statementStartingWith(String)})
    * @param nth which matching statement, 1 for the next
@@ -300,8 +320,8 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * Matches statements whose text, after leading white space, starts with {@code prefix},
-   * ignoring case: {@code statementStartingWith("commit")} matches {@code COMMIT}.
+   * Matches statements whose text, after leading white space, starts with {@code prefix}, ignoring
+   * case: {@code statementStartingWith("commit")} matches {@code COMMIT}.
    *
    * @param prefix the start of the statement, e.g. {@code "COMMIT"} or {@code "INSERT INTO t"}
    * @return the predicate
@@ -321,12 +341,16 @@ public final class FaultProxy implements AutoCloseable {
     drops.clear();
   }
 
-  /** @return how many connections are open through the proxy, silent ones included */
+  /**
+   * @return how many connections are open through the proxy, silent ones included
+   */
   public int openConnections() {
     return links.size();
   }
 
-  /** @return how many connections are open and silent */
+  /**
+   * @return how many connections are open and silent
+   */
   public int silentConnections() {
     int n = 0;
     for (ProxyLink link : links) {
@@ -337,12 +361,16 @@ public final class FaultProxy implements AutoCloseable {
     return n;
   }
 
-  /** @return how many connections the proxy has forwarded since it started */
+  /**
+   * @return how many connections the proxy has forwarded since it started
+   */
   public long acceptedConnections() {
     return accepted.get();
   }
 
-  /** @return how many connections the proxy has refused since it started */
+  /**
+   * @return how many connections the proxy has refused since it started
+   */
   public long refusedConnections() {
     return refused.get();
   }
@@ -361,8 +389,19 @@ public final class FaultProxy implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "FaultProxy{127.0.0.1:" + port() + " -> " + target.getHostString() + ":" + target.getPort()
-        + ", open=" + links.size() + ", refusing=" + refusing + ", delay=" + Duration.ofNanos(delayNanos) + '}';
+    return "FaultProxy{127.0.0.1:"
+        + port()
+        + " -> "
+        + target.getHostString()
+        + ":"
+        + target.getPort()
+        + ", open="
+        + links.size()
+        + ", refusing="
+        + refusing
+        + ", delay="
+        + Duration.ofNanos(delayNanos)
+        + '}';
   }
 
   InetSocketAddress target() {
@@ -374,7 +413,9 @@ public final class FaultProxy implements AutoCloseable {
     ProxyLink.pause(delayNanos);
   }
 
-  /** @return the plan that {@code sql} fires, or null */
+  /**
+   * @return the plan that {@code sql} fires, or null
+   */
   @Nullable ReplyDrop match(String sql) {
     for (ReplyDrop d : drops) {
       if (d.matches(sql)) {

@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Wraps any store (anything behind an interface) and injects faults into its calls: fail the
- * next N calls, fail the Nth call, fail while a switch is on, block until released, or run the
- * real call and then throw (the caller cannot tell whether it committed).
+ * Wraps any store (anything behind an interface) and injects faults into its calls: fail the next N
+ * calls, fail the Nth call, fail while a switch is on, block until released, or run the real call
+ * and then throw (the caller cannot tell whether it committed).
  *
  * <pre>{@code
  * FaultyStore<LastUsedStore<UUID>> faulty = FaultyStore.wrap(new InMemoryLastUsedStore<>());
@@ -92,12 +92,16 @@ public final class FaultyStore<S> {
     }
   }
 
-  /** @return the store with faults injected; hand this to the component under test */
+  /**
+   * @return the store with faults injected; hand this to the component under test
+   */
   public S store() {
     return proxy;
   }
 
-  /** @return the real store behind the faults */
+  /**
+   * @return the real store behind the faults
+   */
   public S delegate() {
     return delegate;
   }
@@ -151,8 +155,8 @@ public final class FaultyStore<S> {
   }
 
   /**
-   * The next {@code n} affected calls reach the store, succeed there, and then throw
-   * {@link InjectedFault}: the caller sees a failure although the write committed.
+   * The next {@code n} affected calls reach the store, succeed there, and then throw {@link
+   * InjectedFault}: the caller sees a failure although the write committed.
    *
    * @param n how many calls
    * @return this
@@ -192,12 +196,16 @@ public final class FaultyStore<S> {
     Await.until(n + " store call(s) blocked", timeout, () -> blockedNow.get() >= n);
   }
 
-  /** @return calls made to the affected methods, failed or not */
+  /**
+   * @return calls made to the affected methods, failed or not
+   */
   public long calls() {
     return calls.get();
   }
 
-  /** @return calls that ended in an injected fault */
+  /**
+   * @return calls that ended in an injected fault
+   */
   public long faultsInjected() {
     return faultsInjected.get();
   }

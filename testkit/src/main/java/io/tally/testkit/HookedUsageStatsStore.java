@@ -12,9 +12,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A {@link UsageStatsStore} that hands every {@link #flush(UsageFlush)} to a hook, which may
- * record it, act before or after it (say, run a collection between two chunks) or fail it; the
- * other methods go straight to the delegate. Thread-safe if the hook and the delegate are.
+ * A {@link UsageStatsStore} that hands every {@link #flush(UsageFlush)} to a hook, which may record
+ * it, act before or after it (say, run a collection between two chunks) or fail it; the other
+ * methods go straight to the delegate. Thread-safe if the hook and the delegate are.
  */
 public final class HookedUsageStatsStore implements UsageStatsStore {
   /** What runs in place of the delegate's flush. */

@@ -9,7 +9,9 @@ import java.util.List;
  * strings of many kinds of Unicode at exact lengths, and times just outside the storable range.
  */
 public final class HostileValues {
-  /** Times no built-in store can hold: just outside the range, and the extremes of {@link Instant}. */
+  /**
+   * Times no built-in store can hold: just outside the range, and the extremes of {@link Instant}.
+   */
   public static final List<Instant> TIMES_OUTSIDE_THE_RANGE =
       List.of(
           InputRules.MIN_TIME.minusNanos(1),
@@ -32,8 +34,8 @@ public final class HostileValues {
    */
   public static String unicode(int length, int seed) {
     int[] cycle = {
-      'a', 'Z', '0', ' ', '\'', '"', '\\', '%', '_', 0xE9, 0x301, 0x5D0, 0x6F22, 0x1F600, 0x1,
-      0x1F, 0x7F, '\t', '\n', 0xFFFD, 0x10FFFD, 0xA0, 0x2028
+      'a', 'Z', '0', ' ', '\'', '"', '\\', '%', '_', 0xE9, 0x301, 0x5D0, 0x6F22, 0x1F600, 0x1, 0x1F,
+      0x7F, '\t', '\n', 0xFFFD, 0x10FFFD, 0xA0, 0x2028
     };
     StringBuilder b = new StringBuilder(length);
     for (int i = seed; b.length() < length; i++) {

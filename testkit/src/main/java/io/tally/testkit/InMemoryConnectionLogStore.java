@@ -18,14 +18,14 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 
 /**
- * A {@link ConnectionLogStore} in memory with the semantics of the database stores (see
- * {@link ConnectionLogStore}): one row per {@code (connectionId, workspaceId, agentName)}, connect
- * time only earlier, disconnect time, reason and code only filled in or later, events without a
+ * A {@link ConnectionLogStore} in memory with the semantics of the database stores (see {@link
+ * ConnectionLogStore}): one row per {@code (connectionId, workspaceId, agentName)}, connect time
+ * only earlier, disconnect time, reason and code only filled in or later, events without a
  * connection id inserted once per id. Row ids are unique as in the databases: an event with a
  * connection id whose id is already stored for another row fails the batch with a {@link
- * StoreException} of kind {@code DATA}. Rows are readable for assertions. Retention deletes
- * oldest first like the databases; its lock is one per store instance. Thread-safe; each batch
- * (and each delete) is applied atomically.
+ * StoreException} of kind {@code DATA}. Rows are readable for assertions. Retention deletes oldest
+ * first like the databases; its lock is one per store instance. Thread-safe; each batch (and each
+ * delete) is applied atomically.
  */
 public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   private final Map<Object, ConnectionLogRow> rows = new LinkedHashMap<>();
@@ -47,7 +47,9 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
         Object owner = ids.containsKey(e.id()) ? ids.get(e.id()) : newIds.get(e.id());
         if (owner != null && !owner.equals(key(e))) {
           throw new StoreException(
-              "event id " + e.id() + " is already stored for another session", null, StoreException.Kind.DATA);
+              "event id " + e.id() + " is already stored for another session",
+              null,
+              StoreException.Kind.DATA);
         }
         newIds.put(e.id(), key(e));
       }
@@ -69,7 +71,9 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
   }
 
   private static Object key(ConnectionEvent e) {
-    return e.connectionId() == null ? e.id() : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
+    return e.connectionId() == null
+        ? e.id()
+        : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 
   /**
@@ -116,7 +120,9 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
     return RetentionSupport.tryLock(retentionLock);
   }
 
-  /** @return every row, ordered by {@link ConnectionLogRow#ORDER} */
+  /**
+   * @return every row, ordered by {@link ConnectionLogRow#ORDER}
+   */
   public synchronized List<ConnectionLogRow> rows() {
     List<ConnectionLogRow> out = new ArrayList<>(rows.values());
     out.sort(ConnectionLogRow.ORDER);
@@ -137,7 +143,9 @@ public final class InMemoryConnectionLogStore implements ConnectionLogStore {
     return out;
   }
 
-  /** @return every batch received, in order, as received (before merging) */
+  /**
+   * @return every batch received, in order, as received (before merging)
+   */
   public synchronized List<List<ConnectionEvent>> batches() {
     return List.copyOf(batches);
   }

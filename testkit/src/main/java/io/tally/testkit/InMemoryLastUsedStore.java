@@ -89,27 +89,37 @@ public final class InMemoryLastUsedStore<K> implements LastUsedStore<K> {
     return Optional.ofNullable(stored.get(Objects.requireNonNull(id, "id")));
   }
 
-  /** @return a copy of everything stored: id to time */
+  /**
+   * @return a copy of everything stored: id to time
+   */
   public Map<K, Instant> snapshot() {
     return new HashMap<>(stored);
   }
 
-  /** @return how many ids are stored */
+  /**
+   * @return how many ids are stored
+   */
   public int size() {
     return stored.size();
   }
 
-  /** @return how many times {@link #markUsed(Map)} was called, including with an empty map */
+  /**
+   * @return how many times {@link #markUsed(Map)} was called, including with an empty map
+   */
   public synchronized int calls() {
     return batches.size();
   }
 
-  /** @return an immutable copy of the map passed to each call, oldest first */
+  /**
+   * @return an immutable copy of the map passed to each call, oldest first
+   */
   public synchronized List<Map<K, Instant>> batches() {
     return List.copyOf(batches);
   }
 
-  /** @return the total number of entries passed over all calls */
+  /**
+   * @return the total number of entries passed over all calls
+   */
   public synchronized long rowsWritten() {
     long n = 0;
     for (Map<K, Instant> b : batches) {

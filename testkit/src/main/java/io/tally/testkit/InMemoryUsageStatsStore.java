@@ -21,9 +21,9 @@ import java.util.UUID;
 /**
  * A {@link UsageStatsStore} in memory with the semantics of the database stores: one row per
  * replica, members per replica for exact distinct counts, a per-replica sequence that the period
- * reset keeps, and claims keyed by period end with the summary they returned. Each method is
- * atomic (one monitor plays the stats lock). Share one instance between several trackers to
- * simulate replicas; wrap it in a {@link FaultyStore} to inject failures. Thread-safe.
+ * reset keeps, and claims keyed by period end with the summary they returned. Each method is atomic
+ * (one monitor plays the stats lock). Share one instance between several trackers to simulate
+ * replicas; wrap it in a {@link FaultyStore} to inject failures. Thread-safe.
  */
 public final class InMemoryUsageStatsStore implements UsageStatsStore {
   private static final Comparator<UUID> UUID_ORDER = Comparator.comparing(UUID::toString);
@@ -114,12 +114,16 @@ public final class InMemoryUsageStatsStore implements UsageStatsStore {
     return out;
   }
 
-  /** @return how many replicas have a stored flush sequence (the reset keeps these) */
+  /**
+   * @return how many replicas have a stored flush sequence (the reset keeps these)
+   */
   public synchronized int sequenceRows() {
     return sequences.size();
   }
 
-  /** @return how many period claims are stored */
+  /**
+   * @return how many period claims are stored
+   */
   public synchronized int claims() {
     return claims.size();
   }

@@ -12,7 +12,9 @@ public final class InjectedFault extends RuntimeException {
     this.committed = committed;
   }
 
-  /** @return true when the real call ran and succeeded before this was thrown (outcome unknown) */
+  /**
+   * @return true when the real call ran and succeeded before this was thrown (outcome unknown)
+   */
   public boolean committed() {
     return committed;
   }

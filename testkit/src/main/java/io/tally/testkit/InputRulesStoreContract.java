@@ -33,9 +33,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * End-to-end input tests for a JDBC store pair (last-used and connection log): one poison value
  * among 2,000 good ones costs exactly the poison, and random values (all of Unicode, NUL and lone
- * surrogates included, times across the whole {@link Instant} range) either fail at the call or
- * are stored exactly as the {@link InputRules} say. Subclass it with your stores over a fresh
- * database.
+ * surrogates included, times across the whole {@link Instant} range) either fail at the call or are
+ * stored exactly as the {@link InputRules} say. Subclass it with your stores over a fresh database.
  */
 public abstract class InputRulesStoreContract {
   /** Good values written next to each poison: {@value}. */
@@ -54,28 +53,39 @@ public abstract class InputRulesStoreContract {
   /** Creates the contract. */
   protected InputRulesStoreContract() {}
 
-  /** @return the database the stores write (a fresh one or a schema of its own per test class) */
+  /**
+   * @return the database the stores write (a fresh one or a schema of its own per test class)
+   */
   protected abstract DataSource dataSource();
 
   /**
-   * Returns a last-used store of {@code String} ids that updates an existing table (its
-   * "user table" mode).
+   * Returns a last-used store of {@code String} ids that updates an existing table (its "user
+   * table" mode).
    *
    * @param table the table, with columns {@code id} and {@code last_used_at}
    * @return the store
    */
   protected abstract LastUsedStore<String> userTableStore(String table);
 
-  /** @return a last-used store of {@code String} ids in Tally's own table, migrated */
+  /**
+   * @return a last-used store of {@code String} ids in Tally's own table, migrated
+   */
   protected abstract LastUsedStore<String> ownTableStore();
 
-  /** @return the table {@link #ownTableStore()} writes, with columns {@code id} and {@code last_used_at} */
+  /**
+   * @return the table {@link #ownTableStore()} writes, with columns {@code id} and {@code
+   *     last_used_at}
+   */
   protected abstract String ownTable();
 
-  /** @return a connection-log store over an empty, migrated table */
+  /**
+   * @return a connection-log store over an empty, migrated table
+   */
   protected abstract ConnectionLogStore connectionLogStore();
 
-  /** @return the table {@link #connectionLogStore()} writes */
+  /**
+   * @return the table {@link #connectionLogStore()} writes
+   */
   protected abstract String connectionLogTable();
 
   private List<ConnectionLogRow> connectionLogRows() {
@@ -97,9 +107,10 @@ public abstract class InputRulesStoreContract {
   }
 
   /**
-   * Returns the columns of the user table of {@link #lastUsedPoisonTheDatabaseRefusesCostsExactlyThePoison}:
-   * a text id and a time column that refuses times from 2100 on. The default suits PostgreSQL and
-   * H2; a database without {@code TIMESTAMP WITH TIME ZONE} overrides it.
+   * Returns the columns of the user table of {@link
+   * #lastUsedPoisonTheDatabaseRefusesCostsExactlyThePoison}: a text id and a time column that
+   * refuses times from 2100 on. The default suits PostgreSQL and H2; a database without {@code
+   * TIMESTAMP WITH TIME ZONE} overrides it.
    *
    * @return the parenthesised column list
    */
@@ -164,8 +175,8 @@ public abstract class InputRulesStoreContract {
   }
 
   /**
-   * An event whose id is already stored for another session makes the store fail with a DATA
-   * error; the batcher bisects and loses exactly that event of 2,000 good ones.
+   * An event whose id is already stored for another session makes the store fail with a DATA error;
+   * the batcher bisects and loses exactly that event of 2,000 good ones.
    */
   @Test
   void connectionLogPoisonCostsExactlyThePoison() {
@@ -196,9 +207,9 @@ public abstract class InputRulesStoreContract {
   }
 
   /**
-   * Random strings, times and codes through the connection-event builder and the store: each
-   * event either fails when it is built, or is stored exactly as built, and what was built follows
-   * the rules (rejected, kept, or truncated exactly as documented).
+   * Random strings, times and codes through the connection-event builder and the store: each event
+   * either fails when it is built, or is stored exactly as built, and what was built follows the
+   * rules (rejected, kept, or truncated exactly as documented).
    */
   @Test
   void randomEventsFailAtOnceOrAreStoredExactly() {
@@ -237,7 +248,8 @@ public abstract class InputRulesStoreContract {
               && RandomValues.clean(slug)
               && RandomValues.clean(reason)
               && RandomValues.inRange(time);
-      Throwable thrown = catchThrowable(() -> accepted.add(disconnect ? b.disconnect(time) : b.connect(time)));
+      Throwable thrown =
+          catchThrowable(() -> accepted.add(disconnect ? b.disconnect(time) : b.connect(time)));
       if (!valid) {
         assertThat(thrown).as(why).isInstanceOf(IllegalArgumentException.class);
         rejected++;
@@ -248,8 +260,12 @@ public abstract class InputRulesStoreContract {
       assertThat(e.workspaceName()).as(why).isEqualTo(workspaceName);
       assertThat(e.agentName()).as(why).isEqualTo(agentName);
       assertThat(e.typeName()).as(why).isEqualTo(typeName);
-      assertThat(e.userAgent()).as(why).isEqualTo(RandomValues.truncated(userAgent, InputRules.MAX_USER_AGENT_LENGTH));
-      assertThat(e.slugOrPort()).as(why).isEqualTo(RandomValues.truncated(slug, InputRules.MAX_SLUG_OR_PORT_LENGTH));
+      assertThat(e.userAgent())
+          .as(why)
+          .isEqualTo(RandomValues.truncated(userAgent, InputRules.MAX_USER_AGENT_LENGTH));
+      assertThat(e.slugOrPort())
+          .as(why)
+          .isEqualTo(RandomValues.truncated(slug, InputRules.MAX_SLUG_OR_PORT_LENGTH));
       assertThat(e.disconnectReason())
           .as(why)
           .isEqualTo(RandomValues.truncated(reason, InputRules.MAX_DISCONNECT_REASON_LENGTH));
@@ -264,7 +280,9 @@ public abstract class InputRulesStoreContract {
           row.withSession(
               micros(e.connectTime()), micros(e.disconnectTime()), e.disconnectReason(), e.code()));
     }
-    assertThat(connectionLogRows()).as("seed " + SEED).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(connectionLogRows())
+        .as("seed " + SEED)
+        .containsExactlyInAnyOrderElementsOf(expected);
   }
 
   /**
@@ -285,13 +303,16 @@ public abstract class InputRulesStoreContract {
     for (int i = 0; i < 1_000; i++) {
       String id = RandomValues.string(random, InputRules.MAX_ID_LENGTH);
       Instant at = RandomValues.time(random);
-      boolean valid = RandomValues.identifying(id, InputRules.MAX_ID_LENGTH) && RandomValues.inRange(at);
+      boolean valid =
+          RandomValues.identifying(id, InputRules.MAX_ID_LENGTH) && RandomValues.inRange(at);
       Throwable thrown = catchThrowable(() -> tracker.markUsed(id, at));
       if (valid) {
         assertThat(thrown).as("seed %s, call %s", SEED, i).isNull();
         expected.merge(id, at, (a, b) -> a.isAfter(b) ? a : b);
       } else {
-        assertThat(thrown).as("seed %s, call %s", SEED, i).isInstanceOf(IllegalArgumentException.class);
+        assertThat(thrown)
+            .as("seed %s, call %s", SEED, i)
+            .isInstanceOf(IllegalArgumentException.class);
         rejected++;
       }
     }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The tests every {@link LastUsedStore} must pass. Subclass it, say how to create the store, how
- * to make a fresh id and how to read a stored time back, and JUnit runs the whole contract:
+ * The tests every {@link LastUsedStore} must pass. Subclass it, say how to create the store, how to
+ * make a fresh id and how to read a stored time back, and JUnit runs the whole contract:
  *
  * <pre>{@code
  * class MyStoreContractTest extends LastUsedStoreContract<UUID> {
@@ -39,21 +39,20 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  *
- * <p>The contract never assumes an empty database: every test works on ids from
- * {@link #newKey()}, which must differ from every id returned before (in a store that updates an
- * existing table, {@code newKey()} is also the place to insert the row the store will update).
+ * <p>The contract never assumes an empty database: every test works on ids from {@link #newKey()},
+ * which must differ from every id returned before (in a store that updates an existing table,
+ * {@code newKey()} is also the place to insert the row the store will update).
  *
- * <p><b>Precision rule.</b> A store keeps at least millisecond precision and never rounds up: for
- * a written time {@code t} the stored time {@code s} satisfies
- * {@code t.truncatedTo(MILLIS) <= s <= t}. Every comparison here uses that rule (see
- * {@link #assertStored(Object, Instant)}), so stores with millisecond, microsecond (PostgreSQL)
- * or nanosecond precision all pass, and a store that rounds {@code .999999999} up to the next
- * millisecond fails.
+ * <p><b>Precision rule.</b> A store keeps at least millisecond precision and never rounds up: for a
+ * written time {@code t} the stored time {@code s} satisfies {@code t.truncatedTo(MILLIS) <= s <=
+ * t}. Every comparison here uses that rule (see {@link #assertStored(Object, Instant)}), so stores
+ * with millisecond, microsecond (PostgreSQL) or nanosecond precision all pass, and a store that
+ * rounds {@code .999999999} up to the next millisecond fails.
  *
- * <p><b>Input rules.</b> A store holds every value the {@link InputRules} allow: times from
- * {@link InputRules#MIN_TIME} to {@link InputRules#MAX_TIME}, {@code String} ids of up to
- * {@value InputRules#MAX_ID_LENGTH} UTF-16 code units of any Unicode but NUL. A value outside them
- * (which the tracker never passes on) is refused with a {@link StoreException} of kind {@link
+ * <p><b>Input rules.</b> A store holds every value the {@link InputRules} allow: times from {@link
+ * InputRules#MIN_TIME} to {@link InputRules#MAX_TIME}, {@code String} ids of up to {@value
+ * InputRules#MAX_ID_LENGTH} UTF-16 code units of any Unicode but NUL. A value outside them (which
+ * the tracker never passes on) is refused with a {@link StoreException} of kind {@link
  * StoreException.Kind#DATA}, as {@link InputRules#checkLastUsedBatch(Map)} does, so a caller can
  * isolate it.
  *
@@ -100,8 +99,8 @@ public abstract class LastUsedStoreContract<K> {
   }
 
   /**
-   * Reads back many stored times, bypassing the store's write path if possible. Override this
-   * one with a single query for all the ids ({@code WHERE id = ANY(?)}): the contract reads back
+   * Reads back many stored times, bypassing the store's write path if possible. Override this one
+   * with a single query for all the ids ({@code WHERE id = ANY(?)}): the contract reads back
    * {@value #LARGE_BATCH} ids at once, and one query per id costs minutes on a real server. By
    * default {@link #storedTime(Object)} per id, for subclasses that override only that one.
    *
@@ -123,7 +122,9 @@ public abstract class LastUsedStoreContract<K> {
     return out;
   }
 
-  /** @return whether a subclass declares {@code name(parameter)} (a bridge counts) */
+  /**
+   * @return whether a subclass declares {@code name(parameter)} (a bridge counts)
+   */
   private boolean overrides(String name, Class<?> parameter) {
     for (Class<?> c = getClass(); c != LastUsedStoreContract.class; c = c.getSuperclass()) {
       try {
@@ -157,7 +158,8 @@ public abstract class LastUsedStoreContract<K> {
 
   private static void assertWithinPrecision(Object id, Instant stored, Instant expected) {
     assertThat(stored)
-        .as("stored time of %s (expected %s, at least millisecond precision, never rounded up)",
+        .as(
+            "stored time of %s (expected %s, at least millisecond precision, never rounded up)",
             id, expected)
         .isBetween(expected.truncatedTo(ChronoUnit.MILLIS), expected);
   }
@@ -284,8 +286,8 @@ public abstract class LastUsedStoreContract<K> {
   }
 
   /**
-   * Several callers writing the same ids at once (as replicas do) leave each id with the
-   * greatest time any of them wrote, and none of them fails.
+   * Several callers writing the same ids at once (as replicas do) leave each id with the greatest
+   * time any of them wrote, and none of them fails.
    *
    * @throws Exception if a caller failed
    */
@@ -336,9 +338,9 @@ public abstract class LastUsedStoreContract<K> {
 
   /**
    * Returns {@code text} as an id of this store, for the tests of {@code String} ids; empty when
-   * ids are not strings. The default works for stores of {@code String} ids in their own table
-   * (it checks {@link #newKey()}); a store that updates an existing table overrides it to insert
-   * the row.
+   * ids are not strings. The default works for stores of {@code String} ids in their own table (it
+   * checks {@link #newKey()}); a store that updates an existing table overrides it to insert the
+   * row.
    *
    * @param text the id's text
    * @return the id, or empty if this store's ids are not strings
@@ -358,7 +360,9 @@ public abstract class LastUsedStoreContract<K> {
     assertStored(last, InputRules.MAX_TIME);
   }
 
-  /** A time outside the storable range is refused as a data error; good entries still go in alone. */
+  /**
+   * A time outside the storable range is refused as a data error; good entries still go in alone.
+   */
   @Test
   protected void refusesTimesOutsideTheRangeAsDataErrors() {
     K good = newKey();
@@ -366,14 +370,18 @@ public abstract class LastUsedStoreContract<K> {
       K poison = newKey();
       Throwable failure = catchThrowable(() -> store.markUsed(Map.of(poison, bad, good, BASE)));
       assertThat(failure).as("writing %s", bad).isInstanceOf(StoreException.class);
-      assertThat(StoreException.kindOf(failure)).as("kind for %s", bad).isEqualTo(StoreException.Kind.DATA);
+      assertThat(StoreException.kindOf(failure))
+          .as("kind for %s", bad)
+          .isEqualTo(StoreException.Kind.DATA);
       assertThat(storedTime(poison)).isEmpty();
     }
     store.markUsed(Map.of(good, BASE));
     assertStored(good, BASE);
   }
 
-  /** String ids at the length limit, of any Unicode but NUL, are stored exactly; bad ones refused. */
+  /**
+   * String ids at the length limit, of any Unicode but NUL, are stored exactly; bad ones refused.
+   */
   @Test
   protected void storesLongestStringIdsExactlyAndRefusesBadOnes() {
     Optional<K> longest = stringKey(HostileValues.unicode(InputRules.MAX_ID_LENGTH, 7));
@@ -390,7 +398,9 @@ public abstract class LastUsedStoreContract<K> {
             "x".repeat(InputRules.MAX_ID_LENGTH + 1))) {
       K poison = stringKey(bad).orElseThrow();
       Throwable failure = catchThrowable(() -> store.markUsed(Map.of(poison, BASE)));
-      assertThat(StoreException.kindOf(failure)).as("kind for a bad id").isEqualTo(StoreException.Kind.DATA);
+      assertThat(StoreException.kindOf(failure))
+          .as("kind for a bad id")
+          .isEqualTo(StoreException.Kind.DATA);
     }
   }
 }

@@ -11,22 +11,22 @@ import java.util.PriorityQueue;
 /**
  * A {@link Clock} that moves only when a test says so.
  *
- * <p>{@link #advance(Duration)} moves time forward and runs every scheduled task that falls due,
- * in due order (ties in scheduling order), on the caller's thread, before it returns. While a
- * task runs, {@link #now()} reads that task's due time; tasks it schedules that fall due within
- * the same advance run too. A component built with a {@code ManualClock} therefore never flushes
- * on its own. Thread-safe.
+ * <p>{@link #advance(Duration)} moves time forward and runs every scheduled task that falls due, in
+ * due order (ties in scheduling order), on the caller's thread, before it returns. While a task
+ * runs, {@link #now()} reads that task's due time; tasks it schedules that fall due within the same
+ * advance run too. A component built with a {@code ManualClock} therefore never flushes on its own.
+ * Thread-safe.
  *
  * <p>What has happened when {@code advance} returns depends on the component:
  *
  * <ul>
- *   <li>{@code LastUsedTracker} and {@code UsageStatsTracker}: their timer task is the flush, so
- *       a flush that fell due has finished (written, or failed and counted) when {@code advance}
+ *   <li>{@code LastUsedTracker} and {@code UsageStatsTracker}: their timer task is the flush, so a
+ *       flush that fell due has finished (written, or failed and counted) when {@code advance}
  *       returns.
  *   <li>{@code Batcher} (the connection log's {@code db} backend): its timer and retry tasks only
- *       wake the batcher's own worker thread, which writes after {@code advance} may have
- *       returned. Call {@link io.tally.core.batch.Batcher#awaitIdle(Duration)} next: it returns
- *       once the worker has handled every wake-up and queued item and no store call is in flight.
+ *       wake the batcher's own worker thread, which writes after {@code advance} may have returned.
+ *       Call {@link io.tally.core.batch.Batcher#awaitIdle(Duration)} next: it returns once the
+ *       worker has handled every wake-up and queued item and no store call is in flight.
  * </ul>
  *
  * <pre>{@code
@@ -57,7 +57,9 @@ public final class ManualClock implements Clock {
     this.startNanos = startNanos;
   }
 
-  /** @return a clock at {@link #DEFAULT_START} */
+  /**
+   * @return a clock at {@link #DEFAULT_START}
+   */
   public static ManualClock create() {
     return new ManualClock(DEFAULT_START, DEFAULT_NANO_START);
   }
@@ -114,8 +116,8 @@ public final class ManualClock implements Clock {
 
   /**
    * Moves time forward by {@code duration}, running every task that falls due, in due order, on
-   * this thread, before returning. Only the tasks run here: work a task hands to another thread
-   * (a {@code Batcher}'s worker) may still be running; see the class comment.
+   * this thread, before returning. Only the tasks run here: work a task hands to another thread (a
+   * {@code Batcher}'s worker) may still be running; see the class comment.
    *
    * @param duration how far to move; zero runs the tasks due now
    * @throws IllegalArgumentException if {@code duration} is negative
@@ -158,12 +160,16 @@ public final class ManualClock implements Clock {
     advance(Duration.ZERO);
   }
 
-  /** @return how many scheduled tasks have not run and were not cancelled */
+  /**
+   * @return how many scheduled tasks have not run and were not cancelled
+   */
   public synchronized int pendingTasks() {
     return tasks.size();
   }
 
-  /** @return the delays from now until each pending task is due, earliest first */
+  /**
+   * @return the delays from now until each pending task is due, earliest first
+   */
   public synchronized List<Duration> pendingDelays() {
     List<Task> sorted = new ArrayList<>(tasks);
     sorted.sort(null);

@@ -30,8 +30,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallback {
   /** Environment variable naming the server's JDBC URL: {@value}. */
   public static final String URL_VARIABLE = "TALLY_TEST_MARIADB_URL";
+
   /** Environment variable with the user: {@value}. */
   public static final String USER_VARIABLE = "TALLY_TEST_MARIADB_USER";
+
   /** Environment variable with the password: {@value}. */
   public static final String PASSWORD_VARIABLE = "TALLY_TEST_MARIADB_PASSWORD";
 
@@ -50,7 +52,9 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     this.password = p == null ? "" : p;
   }
 
-  /** @return a fixture; register it with {@code @RegisterExtension} on a static field */
+  /**
+   * @return a fixture; register it with {@code @RegisterExtension} on a static field
+   */
   public static MariaDbDatabase create() {
     return new MariaDbDatabase();
   }
@@ -104,10 +108,13 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     dataSource = null;
   }
 
-  /** @return the class's data source; its connections use the class's database */
+  /**
+   * @return the class's data source; its connections use the class's database
+   */
   public synchronized DataSource dataSource() {
     if (dataSource == null) {
-      throw new IllegalStateException("MariaDbDatabase is not started; register it as an extension");
+      throw new IllegalStateException(
+          "MariaDbDatabase is not started; register it as an extension");
     }
     return dataSource;
   }
@@ -140,7 +147,9 @@ public final class MariaDbDatabase implements BeforeAllCallback, AfterAllCallbac
     return password;
   }
 
-  /** @return the class's database name */
+  /**
+   * @return the class's database name
+   */
   public String database() {
     return database;
   }

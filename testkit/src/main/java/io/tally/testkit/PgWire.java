@@ -14,11 +14,11 @@ import java.util.Map;
  * <p>Implementation notes. Every simple query ({@code Q}), {@code Sync} ({@code S}) and function
  * call ({@code F}) the client sends is answered by exactly one {@code ReadyForQuery} ({@code Z});
  * the startup handshake adds one more {@code Z} first. So the reply to a statement is everything
- * the server sends after the {@code Z} numbered "sync-ending messages sent before it + 1" up to
- * and including the next {@code Z}. The frontend side names the statement: the text of a {@code
- * Q}, or, for an {@code Execute}, the text its portal was bound from ({@code Parse} names a
- * statement, {@code Bind} binds a portal to a statement). Once TLS or GSS encryption is accepted
- * the bytes are opaque and nothing is parsed.
+ * the server sends after the {@code Z} numbered "sync-ending messages sent before it + 1" up to and
+ * including the next {@code Z}. The frontend side names the statement: the text of a {@code Q}, or,
+ * for an {@code Execute}, the text its portal was bound from ({@code Parse} names a statement,
+ * {@code Bind} binds a portal to a statement). Once TLS or GSS encryption is accepted the bytes are
+ * opaque and nothing is parsed.
  */
 final class PgWire {
   private static final int SSL_REQUEST = 80877103;
@@ -31,6 +31,7 @@ final class PgWire {
   /** A statement the client asked the server to run. */
   static final class Executed {
     final String sql;
+
     /** How many {@code Z}s the server sends before its reply to this statement starts. */
     final long readyBefore;
 
@@ -49,6 +50,7 @@ final class PgWire {
     private long syncs;
     private final Map<String, String> statements = new HashMap<>();
     private final Map<String, String> portals = new HashMap<>();
+
     /** Single-byte answers the server owes (to SSL and GSS requests); read by {@link Backend}. */
     volatile int rawRepliesOwed;
 
@@ -149,10 +151,14 @@ final class PgWire {
     }
 
     private String cstring(int from, int limit) {
-      return from >= limit ? "" : new String(buf, from, end(from, limit) - from, StandardCharsets.UTF_8);
+      return from >= limit
+          ? ""
+          : new String(buf, from, end(from, limit) - from, StandardCharsets.UTF_8);
     }
 
-    /** @return the index of the NUL ending the string at {@code from}, or {@code limit} */
+    /**
+     * @return the index of the NUL ending the string at {@code from}, or {@code limit}
+     */
     private int end(int from, int limit) {
       int end = from;
       while (end < limit && buf[end] != 0) {
@@ -225,6 +231,9 @@ final class PgWire {
   }
 
   private static int readInt(byte[] b, int at) {
-    return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    return ((b[at] & 0xff) << 24)
+        | ((b[at + 1] & 0xff) << 16)
+        | ((b[at + 2] & 0xff) << 8)
+        | (b[at + 3] & 0xff);
   }
 }

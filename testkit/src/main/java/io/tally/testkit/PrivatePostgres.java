@@ -31,18 +31,19 @@ import org.postgresql.ds.PGSimpleDataSource;
  * }
  * }</pre>
  *
- * <p>The binaries are found in the folder named by the environment variable {@value
- * #BIN_VARIABLE}, else in the newest {@code /usr/lib/postgresql/<version>/bin}, else on the {@code
- * PATH}. PostgreSQL refuses to run as root: when the JVM runs as root, every command runs as the
- * OS user {@code postgres} through {@code runuser}, and the folder belongs to that user. The
- * PostgreSQL JDBC driver must be on the class path. {@link #close()} stops the server and
- * deletes the folder; a JVM that exits without it still stops the server.
+ * <p>The binaries are found in the folder named by the environment variable {@value #BIN_VARIABLE},
+ * else in the newest {@code /usr/lib/postgresql/<version>/bin}, else on the {@code PATH}.
+ * PostgreSQL refuses to run as root: when the JVM runs as root, every command runs as the OS user
+ * {@code postgres} through {@code runuser}, and the folder belongs to that user. The PostgreSQL
+ * JDBC driver must be on the class path. {@link #close()} stops the server and deletes the folder;
+ * a JVM that exits without it still stops the server.
  */
 public final class PrivatePostgres implements AutoCloseable {
   /** Environment variable naming the folder of {@code initdb} and {@code pg_ctl}: {@value}. */
   public static final String BIN_VARIABLE = "TALLY_TEST_PG_BIN";
 
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PrivatePostgres.class);
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(PrivatePostgres.class);
   private static final String OS_USER = "postgres";
   private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
@@ -76,7 +77,8 @@ public final class PrivatePostgres implements AutoCloseable {
     try {
       dir = Files.createTempDirectory("tally-pg-");
       if (asRoot) {
-        UserPrincipal owner = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER);
+        UserPrincipal owner =
+            dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(OS_USER);
         Files.setOwner(dir, owner);
       }
     } catch (IOException e) {
@@ -84,7 +86,8 @@ public final class PrivatePostgres implements AutoCloseable {
     }
     PrivatePostgres server = new PrivatePostgres(bin, dir, asRoot, freePort());
     try {
-      server.run("initdb", "-D", server.data(), "-A", "trust", "-U", OS_USER, "-E", "UTF8", "--no-sync");
+      server.run(
+          "initdb", "-D", server.data(), "-A", "trust", "-U", OS_USER, "-E", "UTF8", "--no-sync");
       server.restart();
       Runtime.getRuntime().addShutdownHook(server.onExit);
     } catch (RuntimeException e) {
@@ -95,22 +98,30 @@ public final class PrivatePostgres implements AutoCloseable {
     return server;
   }
 
-  /** @return {@code jdbc:postgresql://127.0.0.1:<port>/postgres} */
+  /**
+   * @return {@code jdbc:postgresql://127.0.0.1:<port>/postgres}
+   */
   public String jdbcUrl() {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
   }
 
-  /** @return the user to connect as: {@code postgres}, without a password */
+  /**
+   * @return the user to connect as: {@code postgres}, without a password
+   */
   public String user() {
     return OS_USER;
   }
 
-  /** @return the server's port on {@code 127.0.0.1} */
+  /**
+   * @return the server's port on {@code 127.0.0.1}
+   */
   public int port() {
     return port;
   }
 
-  /** @return a data source for {@link #jdbcUrl()} (each call opens a new connection) */
+  /**
+   * @return a data source for {@link #jdbcUrl()} (each call opens a new connection)
+   */
   public DataSource dataSource() {
     PGSimpleDataSource ds = new PGSimpleDataSource();
     ds.setURL(jdbcUrl());
@@ -119,7 +130,9 @@ public final class PrivatePostgres implements AutoCloseable {
     return ds;
   }
 
-  /** @return true while the server runs */
+  /**
+   * @return true while the server runs
+   */
   public synchronized boolean isRunning() {
     return running;
   }
@@ -134,8 +147,8 @@ public final class PrivatePostgres implements AutoCloseable {
 
   /**
    * Stops the server abruptly ({@code pg_ctl stop -m immediate}), like a crash: processes exit
-   * without cleanup and the next start recovers from the write-ahead log. Does nothing if it is
-   * not running.
+   * without cleanup and the next start recovers from the write-ahead log. Does nothing if it is not
+   * running.
    */
   public synchronized void crash() {
     stop("immediate");
@@ -153,7 +166,16 @@ public final class PrivatePostgres implements AutoCloseable {
     if (running) {
       return;
     }
-    run("pg_ctl", "-D", data(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+    run(
+        "pg_ctl",
+        "-D",
+        data(),
+        "-l",
+        dir.resolve("server.log").toString(),
+        "-w",
+        "-t",
+        "60",
+        "-o",
         // fsync off: a crash of the server's processes loses nothing (the OS keeps the files)
         "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off",
         "start");
@@ -213,11 +235,16 @@ public final class PrivatePostgres implements AutoCloseable {
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IllegalStateException(program + " did not finish within " + COMMAND_TIMEOUT_SECONDS + " s");
+        throw new IllegalStateException(
+            program + " did not finish within " + COMMAND_TIMEOUT_SECONDS + " s");
       }
       if (p.exitValue() != 0) {
         throw new IllegalStateException(
-            program + " failed with exit code " + p.exitValue() + ": " + new String(out, StandardCharsets.UTF_8)
+            program
+                + " failed with exit code "
+                + p.exitValue()
+                + ": "
+                + new String(out, StandardCharsets.UTF_8)
                 + serverLog());
       }
     } catch (IOException e) {
@@ -264,13 +291,15 @@ public final class PrivatePostgres implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
     }
-    for (String folder : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+    for (String folder :
+        System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
       if (!folder.isEmpty() && Files.isExecutable(Paths.get(folder, "initdb"))) {
         return Paths.get(folder);
       }
     }
     throw new IllegalStateException(
-        "No PostgreSQL binaries (initdb, pg_ctl) for a private server: set " + BIN_VARIABLE
+        "No PostgreSQL binaries (initdb, pg_ctl) for a private server: set "
+            + BIN_VARIABLE
             + " to their folder, or install PostgreSQL (e.g. apt-get install postgresql-15)");
   }
 

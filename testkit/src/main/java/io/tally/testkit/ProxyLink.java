@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One connection through a {@link FaultProxy}: the client's socket, the socket to the target and
- * a pump thread for each direction. Forwarding can be made silent (both pumps hold what they read
- * and forward nothing, until the link is closed) or the link cut.
+ * One connection through a {@link FaultProxy}: the client's socket, the socket to the target and a
+ * pump thread for each direction. Forwarding can be made silent (both pumps hold what they read and
+ * forward nothing, until the link is closed) or the link cut.
  */
 final class ProxyLink {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyLink.class);
@@ -31,8 +31,10 @@ final class ProxyLink {
   private final PgWire.Frontend frontend = new PgWire.Frontend();
   private final PgWire.Backend backend = new PgWire.Backend(frontend);
   private State state = State.OPEN;
+
   /** Swallow the server's bytes after this many ReadyForQuery messages; -1: none planned. */
   private volatile long swallowAfterReady = -1;
+
   private volatile FaultProxy.ReplyDrop swallowing;
 
   ProxyLink(FaultProxy proxy, Socket client, String name) {
@@ -53,7 +55,8 @@ final class ProxyLink {
       client.setTcpNoDelay(true);
       server.setTcpNoDelay(true);
       InetSocketAddress target = proxy.target();
-      server.connect(new InetSocketAddress(target.getHostString(), target.getPort()), CONNECT_TIMEOUT_MILLIS);
+      server.connect(
+          new InetSocketAddress(target.getHostString(), target.getPort()), CONNECT_TIMEOUT_MILLIS);
     } catch (IOException e) {
       log.debug("{}: cannot reach the target: {}", name, e.toString());
       cut();
@@ -131,8 +134,8 @@ final class ProxyLink {
   }
 
   /**
-   * Passes on the end of one side to the other, unless the link is silent: then the other side
-   * sees nothing, as through a network that stopped answering, until the link is cut.
+   * Passes on the end of one side to the other, unless the link is silent: then the other side sees
+   * nothing, as through a network that stopped answering, until the link is cut.
    */
   private void ended(boolean error) {
     if (awaitForwarding()) {

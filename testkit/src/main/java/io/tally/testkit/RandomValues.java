@@ -12,8 +12,8 @@ final class RandomValues {
   private RandomValues() {}
 
   /**
-   * A random string around {@code limit}: short, at the limit give or take two, or far past it;
-   * of ASCII or of any Unicode code point; sometimes with a NUL or a lone surrogate put in.
+   * A random string around {@code limit}: short, at the limit give or take two, or far past it; of
+   * ASCII or of any Unicode code point; sometimes with a NUL or a lone surrogate put in.
    */
   static String string(Random random, int limit) {
     int length;
@@ -35,7 +35,10 @@ final class RandomValues {
         cp = 0x20 + random.nextInt(0x5F);
       } else {
         do {
-          cp = random.nextInt(4) == 0 ? 0x10000 + random.nextInt(0x100000) : 1 + random.nextInt(0xFFFF);
+          cp =
+              random.nextInt(4) == 0
+                  ? 0x10000 + random.nextInt(0x100000)
+                  : 1 + random.nextInt(0xFFFF);
         } while (cp >= 0xD800 && cp <= 0xDFFF);
       }
       if (b.length() + Character.charCount(cp) > length) {
@@ -59,7 +62,8 @@ final class RandomValues {
             between(random, Instant.MIN.getEpochSecond(), Instant.MAX.getEpochSecond()), nanos);
       case 1:
         return Instant.ofEpochSecond(
-            between(random, InputRules.MIN_TIME.getEpochSecond(), InputRules.MAX_TIME.getEpochSecond()),
+            between(
+                random, InputRules.MIN_TIME.getEpochSecond(), InputRules.MAX_TIME.getEpochSecond()),
             nanos);
       case 2:
         Instant edge = random.nextBoolean() ? InputRules.MIN_TIME : InputRules.MAX_TIME;
@@ -75,19 +79,25 @@ final class RandomValues {
     return min + (long) (random.nextDouble() * (max - min));
   }
 
-  /** @return true if the time is in the storable range */
+  /**
+   * @return true if the time is in the storable range
+   */
   static boolean inRange(Instant t) {
     return t.compareTo(InputRules.MIN_TIME) >= 0 && t.compareTo(InputRules.MAX_TIME) <= 0;
   }
 
-  /** @return true if {@code s} has no NUL and every surrogate is part of a pair */
+  /**
+   * @return true if {@code s} has no NUL and every surrogate is part of a pair
+   */
   static boolean clean(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (c == 0) {
         return false;
       }
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
         return false;
@@ -96,12 +106,16 @@ final class RandomValues {
     return true;
   }
 
-  /** @return true if {@code s} is clean and at most {@code limit} code units long */
+  /**
+   * @return true if {@code s} is clean and at most {@code limit} code units long
+   */
   static boolean identifying(String s, int limit) {
     return clean(s) && s.length() <= limit;
   }
 
-  /** @return {@code s} truncated as documented: the first {@code limit} units, never half a pair */
+  /**
+   * @return {@code s} truncated as documented: the first {@code limit} units, never half a pair
+   */
   static String truncated(String s, int limit) {
     if (s.length() <= limit) {
       return s;

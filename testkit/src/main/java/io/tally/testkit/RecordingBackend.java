@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A {@link Backend} that keeps every event it receives, for assertions. It can be told to fail
- * the next writes, to check that a fan-out keeps going. Thread-safe.
+ * A {@link Backend} that keeps every event it receives, for assertions. It can be told to fail the
+ * next writes, to check that a fan-out keeps going. Thread-safe.
  *
  * <pre>{@code
  * RecordingBackend<ConnectionEvent> recording = RecordingBackend.create();
@@ -65,14 +65,18 @@ public final class RecordingBackend<T> implements Backend<T> {
     return this;
   }
 
-  /** @return a copy of the events received, in arrival order */
+  /**
+   * @return a copy of the events received, in arrival order
+   */
   public List<T> events() {
     synchronized (events) {
       return new ArrayList<>(events);
     }
   }
 
-  /** @return how many events were received */
+  /**
+   * @return how many events were received
+   */
   public int count() {
     synchronized (events) {
       return events.size();
@@ -102,12 +106,16 @@ public final class RecordingBackend<T> implements Backend<T> {
     closed.set(true);
   }
 
-  /** @return whether {@link #close()} was called */
+  /**
+   * @return whether {@link #close()} was called
+   */
   public boolean isClosed() {
     return closed.get();
   }
 
-  /** @return how many times {@link #close()} was called */
+  /**
+   * @return how many times {@link #close()} was called
+   */
   public int closeCalls() {
     return closeCalls.get();
   }

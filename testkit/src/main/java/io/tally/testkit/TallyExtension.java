@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A JUnit 5 extension that starts a {@link Tally} before each test and closes it after, then
- * checks that every component accounted for everything it accepted ({@link
+ * A JUnit 5 extension that starts a {@link Tally} before each test and closes it after, then checks
+ * that every component accounted for everything it accepted ({@link
  * ConservationCheck#assertConserved(ComponentStats)}, on the stats after the final flush).
  *
  * <pre>{@code
@@ -39,10 +39,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>By default Tally runs on a fresh H2 in-memory database per test (the {@code tally-store-h2}
  * module must be on the test class path), read back through {@link #jdbcUrl()} and dropped after
  * the test; a {@code tally.jdbc.url} set with {@link Builder#property} is used as it is; with
- * {@link Builder#postgres(PostgresDatabase)} it runs on the PostgreSQL fixture's schema (register that
- * fixture too, on a static field, and put {@code tally-store-postgres} on the class path). Register
- * this extension on an instance field. When the test failed, the conservation check is skipped so
- * that it does not bury the test's own failure.
+ * {@link Builder#postgres(PostgresDatabase)} it runs on the PostgreSQL fixture's schema (register
+ * that fixture too, on a static field, and put {@code tally-store-postgres} on the class path).
+ * Register this extension on an instance field. When the test failed, the conservation check is
+ * skipped so that it does not bury the test's own failure.
  */
 public final class TallyExtension implements BeforeEachCallback, AfterEachCallback {
   private final Map<String, String> properties;
@@ -51,7 +51,8 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
   private final List<Module> modules;
   private @Nullable Tally tally; // set in a test
   private @Nullable String jdbcUrl;
-  private @Nullable String createdH2; // the in-memory database this extension made for the test, if any
+  private @Nullable String
+      createdH2; // the in-memory database this extension made for the test, if any
   private List<ComponentStats> finalStats = List.of();
 
   private TallyExtension(Builder b) {
@@ -61,7 +62,9 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
     this.modules = List.copyOf(b.modules);
   }
 
-  /** @return a builder: H2 in memory, the system clock, Tally's default configuration */
+  /**
+   * @return a builder: H2 in memory, the system clock, Tally's default configuration
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -93,8 +96,8 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
   }
 
   /**
-   * Returns every component's stats after the last test's Tally closed: what the conservation
-   * check looked at.
+   * Returns every component's stats after the last test's Tally closed: what the conservation check
+   * looked at.
    *
    * @return the stats, empty before the first test ends
    */
@@ -220,7 +223,9 @@ public final class TallyExtension implements BeforeEachCallback, AfterEachCallba
       return this;
     }
 
-    /** @return the extension */
+    /**
+     * @return the extension
+     */
     public TallyExtension build() {
       return new TallyExtension(this);
     }

@@ -19,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +38,7 @@ public abstract class UsageStatsRaceContract {
 
   private static final Duration PERIOD = Duration.ofMinutes(30);
   private static final Duration NEVER = Duration.ofDays(3650); // flushes are driven by the test
+
   /** The replicas that flush at once: {@value}. */
   protected static final int REPLICAS = 3;
 

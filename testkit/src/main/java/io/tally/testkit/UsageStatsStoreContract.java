@@ -2,6 +2,7 @@ package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.tally.core.FlushResult;
 import io.tally.core.usagestats.FlushOutcome;
 import io.tally.core.usagestats.ReplicaUsage;
@@ -11,21 +12,13 @@ import io.tally.core.usagestats.UsageStatsStore;
 import io.tally.core.usagestats.UsageStatsTracker;
 import io.tally.core.usagestats.UsageSummary;
 import java.math.BigInteger;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,15 +35,14 @@ import org.junit.jupiter.api.Test;
  * }</pre>
  *
  * <p>The contract covers the upsert rules (INSERT writes the delta unique counts, UPDATE the
- * cumulative ones, counters add and saturate at {@link Long#MAX_VALUE}), the per-replica
- * sequence that makes a repeated flush harmless even after a period reset, claims and the summary
- * kept with each (a reporter whose collection committed and then failed gets it back), exact
- * distinct counts across replicas, rows written long ago (always counted by the next
- * collection), chunked flushes with a collection between chunks, large and concurrent flushes,
- * and a tracker and reporter running over the store while it commits and then throws; the rules
- * checked call by call are in {@link UsageStatsStoreRules}, which this class extends, and those
- * seen through trackers and reporters are here. Requires JUnit 5 and AssertJ on the test class
- * path.
+ * cumulative ones, counters add and saturate at {@link Long#MAX_VALUE}), the per-replica sequence
+ * that makes a repeated flush harmless even after a period reset, claims and the summary kept with
+ * each (a reporter whose collection committed and then failed gets it back), exact distinct counts
+ * across replicas, rows written long ago (always counted by the next collection), chunked flushes
+ * with a collection between chunks, large and concurrent flushes, and a tracker and reporter
+ * running over the store while it commits and then throws; the rules checked call by call are in
+ * {@link UsageStatsStoreRules}, which this class extends, and those seen through trackers and
+ * reporters are here. Requires JUnit 5 and AssertJ on the test class path.
  */
 public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
   @Test
@@ -307,9 +299,9 @@ public abstract class UsageStatsStoreContract extends UsageStatsStoreRules {
 
   /**
    * Random counts (negative, small, near {@code Long.MAX_VALUE}) and random ids through {@code
-   * track} on two replicas, flushed at random moments: each call either throws at once (a
-   * negative count) or is counted exactly, saturating at {@code Long.MAX_VALUE} and never
-   * wrapping, in the tracker and in the store.
+   * track} on two replicas, flushed at random moments: each call either throws at once (a negative
+   * count) or is counted exactly, saturating at {@code Long.MAX_VALUE} and never wrapping, in the
+   * tracker and in the store.
    */
   @Test
   void randomCountsThroughTrackThrowAtOnceOrAreSummedExactly() {

@@ -1,14 +1,11 @@
 package io.tally.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import io.tally.core.FlushResult;
+
 import io.tally.core.usagestats.FlushOutcome;
 import io.tally.core.usagestats.ReplicaUsage;
 import io.tally.core.usagestats.UsageFlush;
-import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.core.usagestats.UsageStatsStore;
-import io.tally.core.usagestats.UsageStatsTracker;
 import io.tally.core.usagestats.UsageSummary;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,14 +44,16 @@ public abstract class UsageStatsStoreRules {
   }
 
   /**
-   * Returns a new, empty store; called before every test. Each call must return a store that
-   * shares no data with earlier ones (a fresh database, schema or table prefix).
+   * Returns a new, empty store; called before every test. Each call must return a store that shares
+   * no data with earlier ones (a fresh database, schema or table prefix).
    *
    * @return the store under test
    */
   protected abstract UsageStatsStore newStore();
 
-  /** @return the store of the current test */
+  /**
+   * @return the store of the current test
+   */
   protected final UsageStatsStore store() {
     return store;
   }
@@ -131,8 +129,7 @@ public abstract class UsageStatsStoreRules {
         store.flush(flush(replica, UUID.randomUUID(), 1, ids(2), ids(1), 5, 4, 3, 1, T0));
 
     assertThat(outcome).isEqualTo(FlushOutcome.INSERTED);
-    assertThat(store.replicaUsage())
-        .containsExactly(new ReplicaUsage(replica, T0, 2, 1, 3, 1, T0));
+    assertThat(store.replicaUsage()).containsExactly(new ReplicaUsage(replica, T0, 2, 1, 3, 1, T0));
   }
 
   @Test
@@ -142,7 +139,8 @@ public abstract class UsageStatsStoreRules {
     store.flush(flush(replica, session, 1, ids(2), ids(1), 2, 1, 3, 1, T0));
     Instant t1 = T0.plusSeconds(60);
 
-    FlushOutcome outcome = store.flush(flush(replica, session, 2, ids(1), ids(1), 7, 6, 10, 20, t1));
+    FlushOutcome outcome =
+        store.flush(flush(replica, session, 2, ids(1), ids(1), 7, 6, 10, 20, t1));
 
     assertThat(outcome).isEqualTo(FlushOutcome.UPDATED);
     assertThat(store.replicaUsage())
@@ -213,8 +211,7 @@ public abstract class UsageStatsStoreRules {
     Instant now = T0.plusSeconds(600);
     Instant periodEnd = T0.plusSeconds(300);
 
-    UsageSummary summary =
-        store.collectAndReset(periodEnd, PERIOD, now, "contract").orElseThrow();
+    UsageSummary summary = store.collectAndReset(periodEnd, PERIOD, now, "contract").orElseThrow();
 
     assertThat(summary.uniqueWorkspaces()).isEqualTo(7);
     assertThat(summary.uniqueUsers()).isEqualTo(1);
@@ -234,9 +231,11 @@ public abstract class UsageStatsStoreRules {
 
     FlushOutcome next =
         store.flush(
-            flush(replicas.get(0), UUID.randomUUID(), 1, Set.of(shared), Set.of(), 9, 9, 1, 1, now));
+            flush(
+                replicas.get(0), UUID.randomUUID(), 1, Set.of(shared), Set.of(), 9, 9, 1, 1, now));
     assertThat(next).isEqualTo(FlushOutcome.INSERTED);
-    assertThat(store.replicaUsage()).containsExactly(new ReplicaUsage(replicas.get(0), now, 1, 0, 1, 1, now));
+    assertThat(store.replicaUsage())
+        .containsExactly(new ReplicaUsage(replicas.get(0), now, 1, 0, 1, 1, now));
   }
 
   @Test
@@ -408,8 +407,7 @@ public abstract class UsageStatsStoreRules {
     store.flush(flush(replica, UUID.randomUUID(), 1, workspaces, users, 5000, 3000, 1, 0, T0));
     Set<UUID> more = ids(1000);
     more.addAll(new ArrayList<>(workspaces).subList(0, 500));
-    store.flush(
-        flush(UUID.randomUUID(), UUID.randomUUID(), 1, more, Set.of(), 1500, 0, 1, 0, T0));
+    store.flush(flush(UUID.randomUUID(), UUID.randomUUID(), 1, more, Set.of(), 1500, 0, 1, 0, T0));
 
     UsageSummary summary = collect(T0.plusSeconds(60)).orElseThrow();
 

@@ -83,7 +83,10 @@ class FaultProxyTest {
       assertThat(selectOne(c)).isEqualTo(1);
       assertThat(proxy.openConnections()).isEqualTo(1);
     }
-    Await.until("the closed connection is forgotten", Duration.ofSeconds(30), () -> proxy.openConnections() == 0);
+    Await.until(
+        "the closed connection is forgotten",
+        Duration.ofSeconds(30),
+        () -> proxy.openConnections() == 0);
     assertThat(proxy.acceptedConnections()).isEqualTo(1);
   }
 
@@ -110,7 +113,9 @@ class FaultProxyTest {
       assertThatThrownBy(() -> selectOne(c))
           .isInstanceOf(SQLException.class)
           .satisfies(e -> assertThat(((SQLException) e).getSQLState()).startsWith("08"));
-      assertThat(millisSince(start)).as("a reset is seen at once, not after the socket timeout").isLessThan(20_000);
+      assertThat(millisSince(start))
+          .as("a reset is seen at once, not after the socket timeout")
+          .isLessThan(20_000);
     }
     try (Connection c = connect(30)) {
       assertThat(proxy.closeConnections()).isEqualTo(1);
@@ -126,7 +131,9 @@ class FaultProxyTest {
       assertThat(proxy.silentConnections()).isEqualTo(1);
       long start = real.nanoTime();
       assertThatThrownBy(() -> selectOne(silent)).isInstanceOf(SQLException.class);
-      assertThat(millisSince(start)).as("only the 2 s socket timeout ends the wait").isGreaterThanOrEqualTo(1_900);
+      assertThat(millisSince(start))
+          .as("only the 2 s socket timeout ends the wait")
+          .isGreaterThanOrEqualTo(1_900);
       try (Connection fresh = connect(30)) {
         assertThat(selectOne(fresh)).isEqualTo(1);
       }
@@ -139,11 +146,14 @@ class FaultProxyTest {
       proxy.delay(Duration.ofMillis(300));
       long start = real.nanoTime();
       assertThat(selectOne(c)).isEqualTo(1);
-      assertThat(millisSince(start)).as("one round trip: two delayed chunks").isGreaterThanOrEqualTo(600);
+      assertThat(millisSince(start))
+          .as("one round trip: two delayed chunks")
+          .isGreaterThanOrEqualTo(600);
       proxy.delay(Duration.ZERO);
       assertThat(selectOne(c)).isEqualTo(1);
     }
-    assertThatThrownBy(() -> proxy.delay(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> proxy.delay(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -168,7 +178,8 @@ class FaultProxyTest {
   @Test
   void dropsTheReplyToAStatementThenGoesSilent() throws SQLException {
     FaultProxy.ReplyDrop drop =
-        proxy.dropReply(FaultProxy.statementStartingWith("INSERT INTO probe"), 1, FaultProxy.AfterDrop.SILENT);
+        proxy.dropReply(
+            FaultProxy.statementStartingWith("INSERT INTO probe"), 1, FaultProxy.AfterDrop.SILENT);
     try (Connection c = connect(2)) {
       assertThat(selectOne(c)).isEqualTo(1);
       long start = real.nanoTime();

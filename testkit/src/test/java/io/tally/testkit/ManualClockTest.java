@@ -32,7 +32,8 @@ class ManualClockTest {
 
     Instant t0 = ManualClock.DEFAULT_START;
     assertThat(ran)
-        .containsExactly("a@" + t0.plusSeconds(1), "b@" + t0.plusSeconds(1), "c@" + t0.plusSeconds(3));
+        .containsExactly(
+            "a@" + t0.plusSeconds(1), "b@" + t0.plusSeconds(1), "c@" + t0.plusSeconds(3));
     assertThat(clock.now()).isEqualTo(t0.plusSeconds(5));
     assertThat(clock.pendingTasks()).isEqualTo(1);
     assertThat(clock.pendingDelays()).containsExactly(Duration.ofSeconds(5));

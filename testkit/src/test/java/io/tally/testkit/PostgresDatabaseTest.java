@@ -24,7 +24,9 @@ class PostgresDatabaseTest {
       try (ResultSet rs = // other classes (other JVMs too) may have a probe table of their own
           s.executeQuery(
               "SELECT count(*) FROM information_schema.tables WHERE table_name = 'probe'"
-                  + " AND table_schema = '" + pg.schema() + "'")) {
+                  + " AND table_schema = '"
+                  + pg.schema()
+                  + "'")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getInt(1)).isEqualTo(1);
       }

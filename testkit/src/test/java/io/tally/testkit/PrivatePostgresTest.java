@@ -14,13 +14,15 @@ class PrivatePostgresTest {
   void startsStopsCrashesAndRestartsWithItsData() throws SQLException {
     try (PrivatePostgres server = PrivatePostgres.start()) {
       assertThat(server.isRunning()).isTrue();
-      assertThat(server.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:" + server.port() + "/postgres");
+      assertThat(server.jdbcUrl())
+          .isEqualTo("jdbc:postgresql://127.0.0.1:" + server.port() + "/postgres");
       execute(server, "CREATE TABLE kept (id INT)", "INSERT INTO kept VALUES (1)");
       Connection open = server.dataSource().getConnection();
       server.stop();
       assertThat(server.isRunning()).isFalse();
       assertThatThrownBy(() -> count(open)).isInstanceOf(SQLException.class);
-      assertThatThrownBy(() -> server.dataSource().getConnection().close()).isInstanceOf(SQLException.class);
+      assertThatThrownBy(() -> server.dataSource().getConnection().close())
+          .isInstanceOf(SQLException.class);
       server.restart();
       execute(server, "INSERT INTO kept VALUES (2)");
       server.crash();

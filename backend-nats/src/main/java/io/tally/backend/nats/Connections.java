@@ -23,8 +23,8 @@ final class Connections {
   /**
    * Connects to {@code url}; reconnects forever once connected.
    *
-   * @throws IllegalStateException if the first connection fails (the message shows the URL
-   *     without user information)
+   * @throws IllegalStateException if the first connection fails (the message shows the URL without
+   *     user information)
    */
   static Connection open(String url, String connectionName, String urlKey) {
     Options options =
@@ -48,7 +48,10 @@ final class Connections {
     }
   }
 
-  /** @return {@code url} without user information ({@code nats://user:pass@host} becomes {@code nats://host}) */
+  /**
+   * @return {@code url} without user information ({@code nats://user:pass@host} becomes {@code
+   *     nats://host})
+   */
   static String redact(String url) {
     StringBuilder out = new StringBuilder();
     for (String one : url.split(",", -1)) {
@@ -57,7 +60,8 @@ final class Connections {
       }
       int scheme = one.indexOf("://");
       int at = one.lastIndexOf('@');
-      out.append(at > scheme ? one.substring(0, Math.max(scheme + 3, 0)) + one.substring(at + 1) : one);
+      out.append(
+          at > scheme ? one.substring(0, Math.max(scheme + 3, 0)) + one.substring(at + 1) : one);
     }
     return out.toString();
   }
@@ -78,7 +82,8 @@ final class Connections {
   private static final class Errors implements ErrorListener {
     @Override
     public void errorOccurred(Connection conn, String error) {
-      log.warn("NATS connection '{}': server error: {}", conn.getOptions().getConnectionName(), error);
+      log.warn(
+          "NATS connection '{}': server error: {}", conn.getOptions().getConnectionName(), error);
     }
 
     @Override

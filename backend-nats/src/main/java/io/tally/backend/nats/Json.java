@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * A tiny JSON writer and reader for the wire format: one flat object whose values are strings,
- * integers, booleans or null. The reader skips nested objects and arrays (a newer publisher may
- * add them) and rejects anything that is not well-formed JSON.
+ * integers, booleans or null. The reader skips nested objects and arrays (a newer publisher may add
+ * them) and rejects anything that is not well-formed JSON.
  */
 final class Json {
   private Json() {}
@@ -53,9 +53,8 @@ final class Json {
   }
 
   /**
-   * Parses one JSON object; values are {@code String}, {@code Long}, {@code Boolean} or a
-   * {@link #NULL} marker; nested objects and arrays and fractional numbers map to {@link
-   * #OTHER}.
+   * Parses one JSON object; values are {@code String}, {@code Long}, {@code Boolean} or a {@link
+   * #NULL} marker; nested objects and arrays and fractional numbers map to {@link #OTHER}.
    *
    * @throws IllegalArgumentException if the text is not one well-formed JSON object
    */
@@ -96,20 +95,22 @@ final class Json {
   }
 
   /** The value of a JSON {@code null}. */
-  static final Object NULL = new Object() {
-    @Override
-    public String toString() {
-      return "null";
-    }
-  };
+  static final Object NULL =
+      new Object() {
+        @Override
+        public String toString() {
+          return "null";
+        }
+      };
 
   /** The value of a nested object or array, or a number that is not an integer. */
-  static final Object OTHER = new Object() {
-    @Override
-    public String toString() {
-      return "(nested or fractional value)";
-    }
-  };
+  static final Object OTHER =
+      new Object() {
+        @Override
+        public String toString() {
+          return "(nested or fractional value)";
+        }
+      };
 
   private static final int MAX_DEPTH = 32;
 
@@ -152,7 +153,8 @@ final class Json {
     }
 
     IllegalArgumentException error(String expected) {
-      return new IllegalArgumentException("malformed JSON at offset " + pos + ": expected " + expected);
+      return new IllegalArgumentException(
+          "malformed JSON at offset " + pos + ": expected " + expected);
     }
 
     Object value(int depth) {

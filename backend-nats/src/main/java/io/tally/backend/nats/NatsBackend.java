@@ -43,32 +43,31 @@ import org.slf4j.LoggerFactory;
  * nats.close();                        // waits for the acknowledgements in flight
  * }</pre>
  *
- * <p><b>Publishing.</b> {@link #write} encodes the event (the wire format of this package,
- * version {@value Wire#VERSION}) and publishes it asynchronously with the event id as {@code
- * Nats-Msg-Id}, so a re-publish within the stream's duplicate window is stored once. At most
- * {@code maxInFlight} events wait for the server's acknowledgement; when that many are in flight,
- * {@code write} blocks up to {@code writeTimeout} and then throws {@link
- * RejectedExecutionException}, counting the event as dropped with reason {@value
- * DropReasons#QUEUE_FULL}. A publish that fails or is not acknowledged within {@code
- * publishTimeout} (server down, stream full, no quorum) is retried with capped exponential
- * backoff from the {@link Clock}, with the same message id, for as long as it takes (or up to
- * {@code maxAttempts} retries, then dropped with reason {@value DropReasons#RETRIES_EXHAUSTED}).
- * A full stream ({@code discard: new}) therefore holds events in flight until the relay makes
- * room, and then {@code write} blocks and throws: the publisher is told, nothing is lost
- * silently. A retry that comes after the duplicate window stores the event twice in the stream;
- * the relay's idempotent upsert makes the second copy change nothing.
+ * <p><b>Publishing.</b> {@link #write} encodes the event (the wire format of this package, version
+ * {@value Wire#VERSION}) and publishes it asynchronously with the event id as {@code Nats-Msg-Id},
+ * so a re-publish within the stream's duplicate window is stored once. At most {@code maxInFlight}
+ * events wait for the server's acknowledgement; when that many are in flight, {@code write} blocks
+ * up to {@code writeTimeout} and then throws {@link RejectedExecutionException}, counting the event
+ * as dropped with reason {@value DropReasons#QUEUE_FULL}. A publish that fails or is not
+ * acknowledged within {@code publishTimeout} (server down, stream full, no quorum) is retried with
+ * capped exponential backoff from the {@link Clock}, with the same message id, for as long as it
+ * takes (or up to {@code maxAttempts} retries, then dropped with reason {@value
+ * DropReasons#RETRIES_EXHAUSTED}). A full stream ({@code discard: new}) therefore holds events in
+ * flight until the relay makes room, and then {@code write} blocks and throws: the publisher is
+ * told, nothing is lost silently. A retry that comes after the duplicate window stores the event
+ * twice in the stream; the relay's idempotent upsert makes the second copy change nothing.
  *
- * <p><b>What a crash can lose.</b> An event is durable once the server acknowledged it. A
- * process killed with events in flight loses those (at most {@code maxInFlight}); {@code
- * close()} waits for them. In synchronous mode ({@link Builder#synchronous(boolean)}) {@code
- * write} returns only after the acknowledgement, so a crash loses nothing it returned for; an
- * event not acknowledged within the write timeout makes {@code write} throw {@link
- * NotAcknowledgedException} while the event stays in flight.
+ * <p><b>What a crash can lose.</b> An event is durable once the server acknowledged it. A process
+ * killed with events in flight loses those (at most {@code maxInFlight}); {@code close()} waits for
+ * them. In synchronous mode ({@link Builder#synchronous(boolean)}) {@code write} returns only after
+ * the acknowledgement, so a crash loses nothing it returned for; an event not acknowledged within
+ * the write timeout makes {@code write} throw {@link NotAcknowledgedException} while the event
+ * stays in flight.
  *
- * <p><b>Closing.</b> {@link #close()} stops intake, gives every event waiting for a retry one
- * last attempt, and waits up to {@code shutdownTimeout} for the acknowledgements; events still
- * unacknowledged then are dropped with reason {@value DropReasons#SHUTDOWN} (they may still
- * have reached the stream). Then it closes the connection if it opened it.
+ * <p><b>Closing.</b> {@link #close()} stops intake, gives every event waiting for a retry one last
+ * attempt, and waits up to {@code shutdownTimeout} for the acknowledgements; events still
+ * unacknowledged then are dropped with reason {@value DropReasons#SHUTDOWN} (they may still have
+ * reached the stream). Then it closes the connection if it opened it.
  *
  * <p><b>Stats.</b> {@code accepted} counts writes, {@code flushedRows} and {@code flushes} the
  * events the server acknowledged, {@code failedFlushes} failed publish attempts, {@code pending}
@@ -135,10 +134,13 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     this.shutdownTimeout = b.shutdownTimeout;
     this.clock = b.clock;
     this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
-    this.js = connection.jetStream(JetStreamOptions.builder().requestTimeout(b.publishTimeout).build());
+    this.js =
+        connection.jetStream(JetStreamOptions.builder().requestTimeout(b.publishTimeout).build());
   }
 
-  /** @return a builder with every option at its default */
+  /**
+   * @return a builder with every option at its default
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -148,7 +150,9 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     return name;
   }
 
-  /** @return the stream this backend publishes to */
+  /**
+   * @return the stream this backend publishes to
+   */
   public NatsStream stream() {
     return stream;
   }
@@ -159,8 +163,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
    * @param event the event
    * @throws NullPointerException if {@code event} is null
    * @throws IllegalStateException after {@link #close()}
-   * @throws RejectedExecutionException if {@code maxInFlight} events stayed in flight for the
-   *     whole write timeout (the event is counted as dropped, {@value DropReasons#QUEUE_FULL})
+   * @throws RejectedExecutionException if {@code maxInFlight} events stayed in flight for the whole
+   *     write timeout (the event is counted as dropped, {@value DropReasons#QUEUE_FULL})
    * @throws NotAcknowledgedException in synchronous mode, if the stream did not acknowledge the
    *     event within the write timeout (it stays in flight and is still retried)
    */
@@ -177,17 +181,28 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       acquired = permits.tryAcquire(writeTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      outcomes.drop(DropReasons.QUEUE_FULL, 1, "interrupted while " + maxInFlight + " events were in flight", null);
+      outcomes.drop(
+          DropReasons.QUEUE_FULL,
+          1,
+          "interrupted while " + maxInFlight + " events were in flight",
+          null);
       throw new RejectedExecutionException(name + ": interrupted while waiting for room", e);
     }
     if (!acquired) {
       outcomes.drop(
           DropReasons.QUEUE_FULL,
           1,
-          maxInFlight + " events stayed in flight (unacknowledged by the stream) for " + writeTimeout,
+          maxInFlight
+              + " events stayed in flight (unacknowledged by the stream) for "
+              + writeTimeout,
           null);
       throw new RejectedExecutionException(
-          name + ": " + maxInFlight + " events stayed in flight for " + writeTimeout + "; the stream does not acknowledge");
+          name
+              + ": "
+              + maxInFlight
+              + " events stayed in flight for "
+              + writeTimeout
+              + "; the stream does not acknowledge");
     }
     Pending p = new Pending(event.id().toString(), Wire.encode(event));
     inFlight.add(p);
@@ -201,7 +216,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     try {
       if (p.finished.await(Math.max(0, nanos), TimeUnit.NANOSECONDS)) {
         if (!p.acknowledged) {
-          throw new NotAcknowledgedException(name + ": the event " + p.msgId + " was given up (see stats().dropped())", false);
+          throw new NotAcknowledgedException(
+              name + ": the event " + p.msgId + " was given up (see stats().dropped())", false);
         }
         return;
       }
@@ -209,7 +225,11 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       Thread.currentThread().interrupt();
     }
     throw new NotAcknowledgedException(
-        name + ": the stream did not acknowledge event " + p.msgId + " within " + writeTimeout
+        name
+            + ": the stream did not acknowledge event "
+            + p.msgId
+            + " within "
+            + writeTimeout
             + "; it stays in flight and is retried, so it may still be stored",
         true);
   }
@@ -232,13 +252,14 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     }
     future
         .orTimeout(publishTimeout.toNanos(), TimeUnit.NANOSECONDS)
-        .whenComplete((ack, failure) -> {
-          if (failure == null) {
-            acknowledged(p, ack);
-          } else {
-            failed(p, failure);
-          }
-        });
+        .whenComplete(
+            (ack, failure) -> {
+              if (failure == null) {
+                acknowledged(p, ack);
+              } else {
+                failed(p, failure);
+              }
+            });
   }
 
   private void acknowledged(Pending p, PublishAck ack) {
@@ -265,20 +286,29 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     }
     if (backoff.exhausted(p.attempts)) {
       if (finish(p)) {
-        outcomes.drop(DropReasons.RETRIES_EXHAUSTED, 1, "publishing failed " + p.attempts + " times", failure);
+        outcomes.drop(
+            DropReasons.RETRIES_EXHAUSTED,
+            1,
+            "publishing failed " + p.attempts + " times",
+            failure);
       }
       return;
     }
     retries.incrementAndGet();
-    p.retry = clock.schedule(backoff.delay(p.attempts), () -> {
-      p.retry = null;
-      if (!p.done.get()) {
-        send(p); // after close() started too: then it is the last attempt
-      }
-    });
+    p.retry =
+        clock.schedule(
+            backoff.delay(p.attempts),
+            () -> {
+              p.retry = null;
+              if (!p.done.get()) {
+                send(p); // after close() started too: then it is the last attempt
+              }
+            });
   }
 
-  /** @return true if this call finished {@code p} (released its permit) */
+  /**
+   * @return true if this call finished {@code p} (released its permit)
+   */
   private boolean finish(Pending p) {
     if (!p.done.compareAndSet(false, true)) {
       return false;
@@ -290,14 +320,16 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
   }
 
   /**
-   * Makes {@code relay} part of this backend: {@link #close()} closes it after the publisher.
-   * Used by the provider when {@code tally.backend.nats.relay.enabled} is true.
+   * Makes {@code relay} part of this backend: {@link #close()} closes it after the publisher. Used
+   * by the provider when {@code tally.backend.nats.relay.enabled} is true.
    */
   void attach(NatsRelay relay) {
     this.relay = relay;
   }
 
-  /** @return the relay started with this backend by the provider, if any */
+  /**
+   * @return the relay started with this backend by the provider, if any
+   */
   public java.util.Optional<NatsRelay> relay() {
     return java.util.Optional.ofNullable(relay);
   }
@@ -314,12 +346,16 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
     return r == null ? List.of() : List.of(r);
   }
 
-  /** @return events acknowledged by the server as duplicates (already in the stream) */
+  /**
+   * @return events acknowledged by the server as duplicates (already in the stream)
+   */
   public long duplicates() {
     return duplicates.get();
   }
 
-  /** @return events currently waiting for the server's acknowledgement */
+  /**
+   * @return events currently waiting for the server's acknowledgement
+   */
   public int inFlight() {
     return inFlight.size();
   }
@@ -339,8 +375,8 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
   /**
    * Returns the publisher's health; with a relay started by the provider, the worse of the
-   * publisher's and the relay's (the relay's own counters are in {@code relay().get().stats()},
-   * and in {@code Tally.stats()} as a component of their own).
+   * publisher's and the relay's (the relay's own counters are in {@code relay().get().stats()}, and
+   * in {@code Tally.stats()} as a component of their own).
    */
   @Override
   public Health health() {
@@ -379,7 +415,9 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       outcomes.drop(
           DropReasons.SHUTDOWN,
           lost,
-          "not acknowledged by the stream within the shutdown timeout " + shutdownTimeout + " (they may still be in it)",
+          "not acknowledged by the stream within the shutdown timeout "
+              + shutdownTimeout
+              + " (they may still be in it)",
           null);
     }
     NatsRelay r = relay;
@@ -414,7 +452,13 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
 
   @Override
   public String toString() {
-    return "NatsBackend{name=" + name + ", stream=" + stream.name() + ", subject=" + stream.subject() + '}';
+    return "NatsBackend{name="
+        + name
+        + ", stream="
+        + stream.name()
+        + ", subject="
+        + stream.subject()
+        + '}';
   }
 
   /** One event in flight. */
@@ -450,9 +494,6 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
-
-
-
     /**
      * @param maxInFlight events waiting for acknowledgement at most; 1 to 1,000,000
      * @return this
@@ -480,7 +521,6 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
-
     /**
      * Makes {@code write} wait until the stream acknowledged the event (up to the write timeout),
      * so that a crash loses nothing {@code write} returned for, at the cost of one round trip per
@@ -505,20 +545,17 @@ public final class NatsBackend implements Backend<ConnectionEvent>, TallyCompone
       return this;
     }
 
-
-
-
-
     /**
      * Connects (unless a connection was given) and creates or checks the stream.
      *
      * @return the backend
-     * @throws IllegalStateException if the server cannot be reached, or the stream is missing
-     *     (and may not be created) or differs from {@link #stream(NatsStream)}
+     * @throws IllegalStateException if the server cannot be reached, or the stream is missing (and
+     *     may not be created) or differs from {@link #stream(NatsStream)}
      */
     public NatsBackend build() {
       return start(
-          "create or check the JetStream stream '" + stream.name() + "'", c -> new NatsBackend(this, c));
+          "create or check the JetStream stream '" + stream.name() + "'",
+          c -> new NatsBackend(this, c));
     }
   }
 }

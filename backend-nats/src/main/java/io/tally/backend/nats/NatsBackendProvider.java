@@ -59,9 +59,7 @@ public final class NatsBackendProvider implements BackendProvider {
     String url = s.string(NatsKeys.URL, DEFAULT_URL);
     NatsStream stream = stream(s, c.tablePrefix());
     NatsBackend.Builder publisher =
-        NatsBackend.builder()
-            .url(url)
-            .stream(stream)
+        NatsBackend.builder().url(url).stream(stream)
             .clock(context.clock())
             .healthPolicy(c.healthPolicy())
             .maxInFlight(s.get(NatsKeys.MAX_IN_FLIGHT))
@@ -74,9 +72,7 @@ public final class NatsBackendProvider implements BackendProvider {
     NatsRelay.Builder relay = null;
     if (s.get(NatsKeys.RELAY_ENABLED)) {
       relay =
-          NatsRelay.builder(context.stores().connectionLog())
-              .url(url)
-              .stream(stream)
+          NatsRelay.builder(context.stores().connectionLog()).url(url).stream(stream)
               .clock(context.clock())
               .healthPolicy(c.healthPolicy())
               .batchSize(s.get(NatsKeys.RELAY_BATCH_SIZE))
@@ -93,7 +89,10 @@ public final class NatsBackendProvider implements BackendProvider {
         relay.maxAckPending(maxAckPending);
       }
       backoff(
-          s, NatsKeys.RELAY_RETRY_INITIAL_BACKOFF, NatsKeys.RELAY_RETRY_MAX_BACKOFF, relay::backoff);
+          s,
+          NatsKeys.RELAY_RETRY_INITIAL_BACKOFF,
+          NatsKeys.RELAY_RETRY_MAX_BACKOFF,
+          relay::backoff);
     }
     s.check();
     NatsBackend backend = publisher.build();
@@ -133,7 +132,10 @@ public final class NatsBackendProvider implements BackendProvider {
   }
 
   private static void backoff(
-      Settings s, ConfigKey<Duration> initialKey, ConfigKey<Duration> maxKey, BackoffSetter setter) {
+      Settings s,
+      ConfigKey<Duration> initialKey,
+      ConfigKey<Duration> maxKey,
+      BackoffSetter setter) {
     Duration i = s.get(initialKey);
     Duration m = s.get(maxKey);
     if (m.compareTo(i) < 0) {

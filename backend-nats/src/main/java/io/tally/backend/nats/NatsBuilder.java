@@ -10,8 +10,8 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The options {@link NatsBackend.Builder} and {@link NatsRelay.Builder} share: where the server
- * is, the stream, the retry backoff, the shutdown bound, the clock, the health policy and the
+ * The options {@link NatsBackend.Builder} and {@link NatsRelay.Builder} share: where the server is,
+ * the stream, the retry backoff, the shutdown bound, the clock, the health policy and the
  * component's name. Not thread-safe; not for extension outside this package.
  *
  * @param <B> the concrete builder
@@ -62,7 +62,8 @@ public abstract class NatsBuilder<B extends NatsBuilder<B>> {
   /**
    * Sets the stream.
    *
-   * @param stream the stream to publish to or relay from (default {@code NatsStream.builder().build()})
+   * @param stream the stream to publish to or relay from (default {@code
+   *     NatsStream.builder().build()})
    * @return this
    */
   public B stream(NatsStream stream) {
@@ -81,7 +82,8 @@ public abstract class NatsBuilder<B extends NatsBuilder<B>> {
     Settings.requirePositive("initialBackoff", initial);
     Settings.requirePositive("maxBackoff", max);
     if (max.compareTo(initial) < 0) {
-      throw new IllegalArgumentException("maxBackoff was " + max + " but must be >= initialBackoff " + initial);
+      throw new IllegalArgumentException(
+          "maxBackoff was " + max + " but must be >= initialBackoff " + initial);
     }
     this.initialBackoff = initial;
     this.maxBackoff = max;
@@ -132,7 +134,9 @@ public abstract class NatsBuilder<B extends NatsBuilder<B>> {
     return self();
   }
 
-  /** @return whether the component opens (and closes) its own connection */
+  /**
+   * @return whether the component opens (and closes) its own connection
+   */
   boolean ownsConnection() {
     return connection == null;
   }
@@ -143,14 +147,15 @@ public abstract class NatsBuilder<B extends NatsBuilder<B>> {
   }
 
   /**
-   * Connects (unless a connection was given), creates or checks the stream and runs {@code
-   * setup}; closes a connection it opened if that fails.
+   * Connects (unless a connection was given), creates or checks the stream and runs {@code setup};
+   * closes a connection it opened if that fails.
    *
    * @throws IllegalArgumentException or IllegalStateException as thrown; any other failure as an
    *     IllegalStateException saying {@code what} failed
    */
   <T> T start(String what, Setup<T> setup) {
-    Connection c = connection != null ? connection : Connections.open(url, "tally-" + name, stream.key("url"));
+    Connection c =
+        connection != null ? connection : Connections.open(url, "tally-" + name, stream.key("url"));
     try {
       stream.ensure(c.jetStreamManagement());
       return setup.on(c);

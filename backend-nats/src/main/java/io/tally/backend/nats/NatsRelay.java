@@ -47,32 +47,31 @@ import org.slf4j.LoggerFactory;
  * {@code flushInterval} for them; decodes them; coalesces them with {@link
  * ConnectionEvents#coalescing()} (the batcher's key and merge rule), keeping per coalesced event
  * the messages it covers; writes the events with one {@code upsertBatch} bounded by {@code
- * flushTimeout}; and then acknowledges every message of the batch. The in-core {@code Batcher}
- * is not used because it cannot say when a given item was committed; this loop applies the same
+ * flushTimeout}; and then acknowledges every message of the batch. The in-core {@code Batcher} is
+ * not used because it cannot say when a given item was committed; this loop applies the same
  * coalescing and failure rules and knows exactly which messages a committed batch covers.
  *
- * <p><b>Failures.</b> A store failure that is not a data error ({@link StoreException#kindOf}
- * other than {@code DATA}) leaves the messages unacknowledged; the relay retries the batch with
- * capped exponential backoff from the {@link Clock}, telling the server the messages are in
- * progress so that they are not redelivered meanwhile, for as long as it takes. A data error is
- * bisected until the offending event is alone; the rest is written, and that event's messages
- * are terminated ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A store
- * that does not classify its failures ({@code UNKNOWN}) gets the same after the batch failed 3
- * times in a row, but an event that fails alone is terminated only if another part of the batch
- * was written in that run and a second try alone fails too; when no part could be written (a store
- * that is down fails every part) nothing is terminated: the messages are handed back, redelivered
- * after the longest backoff in other batches, and the relay goes on. (So an event that fails
- * alone is told apart from a store that is down only once it shares a batch with events that can
- * be written; on a stream without other traffic it keeps coming back.) A message that cannot be
- * decoded, or whose values break the {@linkplain io.tally.core.InputRules input
- * rules} (a NUL, a time out of range), is terminated and counted with reason {@value
- * #DROP_UNDECODABLE}. An event of a connection type this version does not know is kept under its
- * type name as sent (see the package comment).
+ * <p><b>Failures.</b> A store failure that is not a data error ({@link StoreException#kindOf} other
+ * than {@code DATA}) leaves the messages unacknowledged; the relay retries the batch with capped
+ * exponential backoff from the {@link Clock}, telling the server the messages are in progress so
+ * that they are not redelivered meanwhile, for as long as it takes. A data error is bisected until
+ * the offending event is alone; the rest is written, and that event's messages are terminated
+ * ({@code term}) and counted with reason {@value DropReasons#REJECTED}. A store that does not
+ * classify its failures ({@code UNKNOWN}) gets the same after the batch failed 3 times in a row,
+ * but an event that fails alone is terminated only if another part of the batch was written in that
+ * run and a second try alone fails too; when no part could be written (a store that is down fails
+ * every part) nothing is terminated: the messages are handed back, redelivered after the longest
+ * backoff in other batches, and the relay goes on. (So an event that fails alone is told apart from
+ * a store that is down only once it shares a batch with events that can be written; on a stream
+ * without other traffic it keeps coming back.) A message that cannot be decoded, or whose values
+ * break the {@linkplain io.tally.core.InputRules input rules} (a NUL, a time out of range), is
+ * terminated and counted with reason {@value #DROP_UNDECODABLE}. An event of a connection type this
+ * version does not know is kept under its type name as sent (see the package comment).
  *
  * <p><b>Several relays</b> built with the same durable name share one consumer: the server hands
  * each message to one of them. A relay that dies loses nothing: its unacknowledged messages are
- * redelivered after {@code ackWait}; the store's upsert is idempotent and the coalescing rules
- * are order-independent, so a redelivery changes no row. {@code ackWait} must exceed {@code
+ * redelivered after {@code ackWait}; the store's upsert is idempotent and the coalescing rules are
+ * order-independent, so a redelivery changes no row. {@code ackWait} must exceed {@code
  * flushInterval + flushTimeout}.
  *
  * <p><b>Stats.</b> {@code accepted} counts messages taken from the stream and not handed back,
@@ -142,7 +141,14 @@ public final class NatsRelay implements TallyComponent {
     this.shutdownTimeout = b.shutdownTimeout;
     this.outcomes = new Outcomes(b.name, log, b.clock, b.healthPolicy);
     this.writer =
-        new RelayWriter<>(b.store, new JetStreamMessages(), b.flushTimeout, b.ackWait, backoff, b.clock, outcomes);
+        new RelayWriter<>(
+            b.store,
+            new JetStreamMessages(),
+            b.flushTimeout,
+            b.ackWait,
+            backoff,
+            b.clock,
+            outcomes);
     this.subscription = subscription;
     this.worker = new Thread(this::run, "tally-nats-relay-" + THREADS.incrementAndGet());
     this.worker.setDaemon(true);
@@ -155,7 +161,9 @@ public final class NatsRelay implements TallyComponent {
       try {
         m.ack();
       } catch (RuntimeException e) {
-        log.debug("ack failed (connection lost); the message comes back and its upsert repeats harmlessly", e);
+        log.debug(
+            "ack failed (connection lost); the message comes back and its upsert repeats harmlessly",
+            e);
       }
     }
 
@@ -207,19 +215,23 @@ public final class NatsRelay implements TallyComponent {
     return name;
   }
 
-  /** @return the durable consumer's name */
+  /**
+   * @return the durable consumer's name
+   */
   public String durable() {
     return durable;
   }
 
-  /** @return messages acknowledged after the batch holding them was committed */
+  /**
+   * @return messages acknowledged after the batch holding them was committed
+   */
   public long relayed() {
     return writer.relayed.get();
   }
 
   /**
-   * @return events relayed whose connection type this version does not know (a newer
-   *     publisher's); they are stored under their type name as sent
+   * @return events relayed whose connection type this version does not know (a newer publisher's);
+   *     they are stored under their type name as sent
    */
   public long unknownTypes() {
     return unknownTypes.get();
@@ -237,7 +249,8 @@ public final class NatsRelay implements TallyComponent {
       ConsumerInfo info = connection.jetStreamManagement().getConsumerInfo(stream.name(), durable);
       return info.getNumPending() + info.getNumAckPending();
     } catch (IOException | JetStreamApiException e) {
-      throw new IllegalStateException("cannot read the consumer '" + durable + "': " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the consumer '" + durable + "': " + e.getMessage(), e);
     }
   }
 
@@ -267,7 +280,8 @@ public final class NatsRelay implements TallyComponent {
         break;
       } catch (RuntimeException e) {
         // a defect, not a store failure (those are retried inside): never let it end the relay
-        log.error("{}: relaying a batch failed unexpectedly; unacknowledged messages come back", name, e);
+        log.error(
+            "{}: relaying a batch failed unexpectedly; unacknowledged messages come back", name, e);
         outcomes.failure("relaying a batch", e);
       }
     }
@@ -300,7 +314,8 @@ public final class NatsRelay implements TallyComponent {
       try {
         connection.flush(Duration.ofSeconds(1)); // push the acknowledgements out now
       } catch (TimeoutException | RuntimeException e) {
-        log.debug("{}: flushing acknowledgements failed; unacknowledged messages come back", name, e);
+        log.debug(
+            "{}: flushing acknowledgements failed; unacknowledged messages come back", name, e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -340,7 +355,10 @@ public final class NatsRelay implements TallyComponent {
     try {
       worker.join(shutdownTimeout.toMillis());
       if (worker.isAlive()) {
-        log.warn("{}: the batch in progress did not finish within {}; it will be redelivered", name, shutdownTimeout);
+        log.warn(
+            "{}: the batch in progress did not finish within {}; it will be redelivered",
+            name,
+            shutdownTimeout);
         worker.interrupt();
         worker.join(1000);
       }
@@ -390,19 +408,18 @@ public final class NatsRelay implements TallyComponent {
       return this;
     }
 
-
-
-
     /**
-     * @param durable the durable consumer's name, shared by every relay of the stream (default:
-     *     the stream's name followed by {@code _RELAY})
+     * @param durable the durable consumer's name, shared by every relay of the stream (default: the
+     *     stream's name followed by {@code _RELAY})
      * @return this
      */
     public Builder durable(String durable) {
       Objects.requireNonNull(durable, "durable");
       if (!durable.matches("[A-Za-z0-9_-]{1,64}")) {
         throw new IllegalArgumentException(
-            "durable was '" + Wire.shorten(durable) + "' but must be 1 to 64 letters, digits, '_' or '-'");
+            "durable was '"
+                + Wire.shorten(durable)
+                + "' but must be 1 to 64 letters, digits, '_' or '-'");
       }
       this.durable = durable;
       return this;
@@ -455,11 +472,6 @@ public final class NatsRelay implements TallyComponent {
       return this;
     }
 
-
-
-
-
-
     private String durable() {
       return durable != null ? durable : stream.name() + "_RELAY";
     }
@@ -482,22 +494,38 @@ public final class NatsRelay implements TallyComponent {
       Duration cycle = flushInterval.plus(flushTimeout);
       if (ackWait.compareTo(cycle) <= 0) {
         throw new IllegalArgumentException(
-            "ackWait was " + ackWait + " but must be longer than flushInterval + flushTimeout (" + cycle
-                + "), or batches being written would be redelivered (" + stream.key("relay.ack-wait") + ")");
+            "ackWait was "
+                + ackWait
+                + " but must be longer than flushInterval + flushTimeout ("
+                + cycle
+                + "), or batches being written would be redelivered ("
+                + stream.key("relay.ack-wait")
+                + ")");
       }
       if (maxAckPending() < batchSize) {
         throw new IllegalArgumentException(
-            "maxAckPending was " + maxAckPending() + " but must be at least the batch size " + batchSize);
+            "maxAckPending was "
+                + maxAckPending()
+                + " but must be at least the batch size "
+                + batchSize);
       }
       return start(
           "set up the relay consumer '" + durable() + "' on stream '" + stream.name() + "'",
           c -> {
-            RelayConsumer.ensure(c.jetStreamManagement(), stream, durable(), ackWait, maxAckPending());
+            RelayConsumer.ensure(
+                c.jetStreamManagement(), stream, durable(), ackWait, maxAckPending());
             JetStreamSubscription sub =
-                c.jetStream().subscribe(stream.subject(), PullSubscribeOptions.bind(stream.name(), durable()));
+                c.jetStream()
+                    .subscribe(
+                        stream.subject(), PullSubscribeOptions.bind(stream.name(), durable()));
             NatsRelay relay = new NatsRelay(this, c, sub);
             relay.worker.start();
-            log.info("{}: relaying stream '{}' through consumer '{}' into {}", relay.name, stream.name(), durable(), store);
+            log.info(
+                "{}: relaying stream '{}' through consumer '{}' into {}",
+                relay.name,
+                stream.name(),
+                durable(),
+                store);
             return relay;
           });
     }

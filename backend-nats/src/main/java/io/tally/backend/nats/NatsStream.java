@@ -17,13 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The JetStream stream that carries connection events: its name, the subject events are
- * published to, and the settings it is created with or checked against when a {@link
- * NatsBackend} or {@link NatsRelay} starts. Immutable.
+ * The JetStream stream that carries connection events: its name, the subject events are published
+ * to, and the settings it is created with or checked against when a {@link NatsBackend} or {@link
+ * NatsRelay} starts. Immutable.
  *
  * <p>The stream always has work-queue retention (a message is removed once the relay acknowledged
- * it), {@code discard: new} (a full stream refuses new messages, so the publisher is told and
- * never an unrelayed message is dropped) and file storage. {@link #replicas()}, {@link
+ * it), {@code discard: new} (a full stream refuses new messages, so the publisher is told and never
+ * an unrelayed message is dropped) and file storage. {@link #replicas()}, {@link
  * #duplicateWindow()}, {@link #maxBytes()} and {@link #maxMessages()} are configurable. When the
  * stream exists, each of these must match (the subjects must include {@link #subject()}); a
  * difference is a start-up error that names the setting. When it does not exist and {@link
@@ -62,8 +62,8 @@ public final class NatsStream {
   }
 
   /**
-   * Starts a builder for the stream of the default table prefix: name {@code
-   * TALLY_CONNECTION_LOG}, subject {@code tally_connection_log}.
+   * Starts a builder for the stream of the default table prefix: name {@code TALLY_CONNECTION_LOG},
+   * subject {@code tally_connection_log}.
    *
    * @return a builder
    */
@@ -93,37 +93,51 @@ public final class NatsStream {
     return defaultSubject(tablePrefix).toUpperCase(java.util.Locale.ROOT);
   }
 
-  /** @return the stream's name */
+  /**
+   * @return the stream's name
+   */
   public String name() {
     return name;
   }
 
-  /** @return the subject events are published to */
+  /**
+   * @return the subject events are published to
+   */
   public String subject() {
     return subject;
   }
 
-  /** @return the number of replicas */
+  /**
+   * @return the number of replicas
+   */
   public int replicas() {
     return replicas;
   }
 
-  /** @return the duplicate window */
+  /**
+   * @return the duplicate window
+   */
   public Duration duplicateWindow() {
     return duplicateWindow;
   }
 
-  /** @return the stream's byte limit, or -1 for none */
+  /**
+   * @return the stream's byte limit, or -1 for none
+   */
   public long maxBytes() {
     return maxBytes;
   }
 
-  /** @return the stream's message limit, or -1 for none */
+  /**
+   * @return the stream's message limit, or -1 for none
+   */
   public long maxMessages() {
     return maxMessages;
   }
 
-  /** @return whether a missing stream is created at start */
+  /**
+   * @return whether a missing stream is created at start
+   */
   public boolean create() {
     return create;
   }
@@ -150,7 +164,11 @@ public final class NatsStream {
       }
       try {
         jsm.addStream(configuration());
-        log.info("created the JetStream stream '{}' (subject '{}', {} replica(s))", name, subject, replicas);
+        log.info(
+            "created the JetStream stream '{}' (subject '{}', {} replica(s))",
+            name,
+            subject,
+            replicas);
         return;
       } catch (JetStreamApiException e) {
         info = info(jsm); // another replica may have created it meanwhile
@@ -162,7 +180,8 @@ public final class NatsStream {
     check(info.getConfiguration());
   }
 
-  private @Nullable StreamInfo info(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+  private @Nullable StreamInfo info(JetStreamManagement jsm)
+      throws IOException, JetStreamApiException {
     try {
       return jsm.getStreamInfo(name);
     } catch (JetStreamApiException e) {
@@ -187,33 +206,74 @@ public final class NatsStream {
         .build();
   }
 
-  /** @throws IllegalStateException naming every setting the existing stream differs in */
+  /**
+   * @throws IllegalStateException naming every setting the existing stream differs in
+   */
   void check(StreamConfiguration existing) {
     List<String> problems = new ArrayList<>();
     if (!covers(existing.getSubjects(), subject)) {
-      problems.add("its subjects " + existing.getSubjects() + " do not include '" + subject + "' (" + key("subject") + ")");
+      problems.add(
+          "its subjects "
+              + existing.getSubjects()
+              + " do not include '"
+              + subject
+              + "' ("
+              + key("subject")
+              + ")");
     }
     if (existing.getRetentionPolicy() != RetentionPolicy.WorkQueue) {
-      problems.add("its retention is " + existing.getRetentionPolicy() + " but must be " + RetentionPolicy.WorkQueue);
+      problems.add(
+          "its retention is "
+              + existing.getRetentionPolicy()
+              + " but must be "
+              + RetentionPolicy.WorkQueue);
     }
     if (existing.getDiscardPolicy() != DiscardPolicy.New) {
-      problems.add("its discard policy is " + existing.getDiscardPolicy() + " but must be " + DiscardPolicy.New);
+      problems.add(
+          "its discard policy is "
+              + existing.getDiscardPolicy()
+              + " but must be "
+              + DiscardPolicy.New);
     }
     if (existing.getStorageType() != StorageType.File) {
-      problems.add("its storage is " + existing.getStorageType() + " but must be " + StorageType.File);
+      problems.add(
+          "its storage is " + existing.getStorageType() + " but must be " + StorageType.File);
     }
     if (existing.getReplicas() != replicas) {
-      problems.add("it has " + existing.getReplicas() + " replica(s) but " + key("replicas") + " is " + replicas);
+      problems.add(
+          "it has "
+              + existing.getReplicas()
+              + " replica(s) but "
+              + key("replicas")
+              + " is "
+              + replicas);
     }
     if (!duplicateWindow.equals(existing.getDuplicateWindow())) {
       problems.add(
-          "its duplicate window is " + existing.getDuplicateWindow() + " but " + key("duplicate-window") + " is " + duplicateWindow);
+          "its duplicate window is "
+              + existing.getDuplicateWindow()
+              + " but "
+              + key("duplicate-window")
+              + " is "
+              + duplicateWindow);
     }
     if (maxBytes != existing.getMaxBytes()) {
-      problems.add("its byte limit is " + existing.getMaxBytes() + " but " + key("max-bytes") + " is " + maxBytes);
+      problems.add(
+          "its byte limit is "
+              + existing.getMaxBytes()
+              + " but "
+              + key("max-bytes")
+              + " is "
+              + maxBytes);
     }
     if (maxMessages != existing.getMaxMsgs()) {
-      problems.add("its message limit is " + existing.getMaxMsgs() + " but " + key("max-messages") + " is " + maxMessages);
+      problems.add(
+          "its message limit is "
+              + existing.getMaxMsgs()
+              + " but "
+              + key("max-messages")
+              + " is "
+              + maxMessages);
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
@@ -231,7 +291,10 @@ public final class NatsStream {
     return keyPrefix + suffix;
   }
 
-  /** @return whether one of {@code patterns} (NATS wildcards {@code *} and {@code >}) matches {@code subject} */
+  /**
+   * @return whether one of {@code patterns} (NATS wildcards {@code *} and {@code >}) matches {@code
+   *     subject}
+   */
   static boolean covers(@Nullable List<String> patterns, String subject) {
     if (patterns == null) {
       return false;
@@ -299,7 +362,9 @@ public final class NatsStream {
       Objects.requireNonNull(name, "name");
       if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
         throw new IllegalArgumentException(
-            "stream name was '" + Wire.shorten(name) + "' but must be 1 to 64 letters, digits, '_' or '-'");
+            "stream name was '"
+                + Wire.shorten(name)
+                + "' but must be 1 to 64 letters, digits, '_' or '-'");
       }
       this.name = name;
       return this;
@@ -341,7 +406,8 @@ public final class NatsStream {
     public Builder duplicateWindow(Duration duplicateWindow) {
       Objects.requireNonNull(duplicateWindow, "duplicateWindow");
       if (duplicateWindow.isZero() || duplicateWindow.isNegative()) {
-        throw new IllegalArgumentException("duplicateWindow was " + duplicateWindow + " but must be positive");
+        throw new IllegalArgumentException(
+            "duplicateWindow was " + duplicateWindow + " but must be positive");
       }
       this.duplicateWindow = duplicateWindow;
       return this;
@@ -353,7 +419,8 @@ public final class NatsStream {
      */
     public Builder maxBytes(long maxBytes) {
       if (maxBytes < 1 && maxBytes != -1) {
-        throw new IllegalArgumentException("maxBytes was " + maxBytes + " but must be positive or -1 (none)");
+        throw new IllegalArgumentException(
+            "maxBytes was " + maxBytes + " but must be positive or -1 (none)");
       }
       this.maxBytes = maxBytes;
       return this;
@@ -365,7 +432,8 @@ public final class NatsStream {
      */
     public Builder maxMessages(long maxMessages) {
       if (maxMessages < 1 && maxMessages != -1) {
-        throw new IllegalArgumentException("maxMessages was " + maxMessages + " but must be positive or -1 (none)");
+        throw new IllegalArgumentException(
+            "maxMessages was " + maxMessages + " but must be positive or -1 (none)");
       }
       this.maxMessages = maxMessages;
       return this;
@@ -386,7 +454,9 @@ public final class NatsStream {
       return this;
     }
 
-    /** @return the stream description */
+    /**
+     * @return the stream description
+     */
     public NatsStream build() {
       return new NatsStream(this);
     }

@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
- * The counters a publisher or relay shares with {@link ComponentStats}: outcomes of its server
- * or store calls (consecutive failures, last success, health) and what it gave up, by reason.
- * Logs the first failure of a run at WARN and then every 100th at ERROR; logs every drop at
- * ERROR with the total for its reason. Thread-safe.
+ * The counters a publisher or relay shares with {@link ComponentStats}: outcomes of its server or
+ * store calls (consecutive failures, last success, health) and what it gave up, by reason. Logs the
+ * first failure of a run at WARN and then every 100th at ERROR; logs every drop at ERROR with the
+ * total for its reason. Thread-safe.
  */
 final class Outcomes {
   private static final int LOG_EVERY = 100;
@@ -63,7 +63,8 @@ final class Outcomes {
     if (n == 1) {
       log.warn("{}: {} failed; kept and retried", component, what, cause);
     } else if (n % LOG_EVERY == 0) {
-      log.error("{}: {} failed ({} consecutive failures); kept and retried", component, what, n, cause);
+      log.error(
+          "{}: {} failed ({} consecutive failures); kept and retried", component, what, n, cause);
     }
   }
 
@@ -71,9 +72,17 @@ final class Outcomes {
   void drop(String reason, long n, String why, @Nullable Throwable cause) {
     long total = dropped.computeIfAbsent(reason, r -> new AtomicLong()).addAndGet(n);
     if (cause == null) {
-      log.error("{}: gave up {} item(s), reason {}: {} ({} so far)", component, n, reason, why, total);
+      log.error(
+          "{}: gave up {} item(s), reason {}: {} ({} so far)", component, n, reason, why, total);
     } else {
-      log.error("{}: gave up {} item(s), reason {}: {} ({} so far)", component, n, reason, why, total, cause);
+      log.error(
+          "{}: gave up {} item(s), reason {}: {} ({} so far)",
+          component,
+          n,
+          reason,
+          why,
+          total,
+          cause);
     }
   }
 

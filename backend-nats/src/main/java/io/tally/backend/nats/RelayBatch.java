@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One fetched batch after coalescing: an entry per item to write, each with the messages it
- * covers (acknowledged together once the item is written). Plain state, no threads.
+ * One fetched batch after coalescing: an entry per item to write, each with the messages it covers
+ * (acknowledged together once the item is written). Plain state, no threads.
  *
  * @param <T> the item type
  * @param <M> the message type
@@ -40,17 +40,23 @@ final class RelayBatch<T, M> {
     e.messages.add(message);
   }
 
-  /** @return the entries in first-arrival order */
+  /**
+   * @return the entries in first-arrival order
+   */
   List<Entry<T, M>> entries() {
     return entries;
   }
 
-  /** @return the messages added */
+  /**
+   * @return the messages added
+   */
   int messages() {
     return messages;
   }
 
-  /** @return the number of messages the entries cover */
+  /**
+   * @return the number of messages the entries cover
+   */
   static <T, M> int messages(List<Entry<T, M>> entries) {
     int n = 0;
     for (Entry<T, M> e : entries) {

@@ -28,7 +28,11 @@ final class RelayConsumer {
    * @throws IllegalStateException naming every setting an existing consumer differs in
    */
   static void ensure(
-      JetStreamManagement jsm, NatsStream stream, String durable, Duration ackWait, long maxAckPending)
+      JetStreamManagement jsm,
+      NatsStream stream,
+      String durable,
+      Duration ackWait,
+      long maxAckPending)
       throws IOException, JetStreamApiException {
     ConsumerInfo info;
     try {
@@ -56,27 +60,45 @@ final class RelayConsumer {
     ConsumerConfiguration existing = info.getConsumerConfiguration();
     List<String> problems = new ArrayList<>();
     if (existing.getAckPolicy() != AckPolicy.Explicit) {
-      problems.add("its ack policy is " + existing.getAckPolicy() + " but must be " + AckPolicy.Explicit);
+      problems.add(
+          "its ack policy is " + existing.getAckPolicy() + " but must be " + AckPolicy.Explicit);
     }
     if (existing.getMaxDeliver() > 0) {
-      problems.add("its max deliver is " + existing.getMaxDeliver() + " but must be unlimited (-1)");
+      problems.add(
+          "its max deliver is " + existing.getMaxDeliver() + " but must be unlimited (-1)");
     }
     String filter = existing.getFilterSubject();
     if (filter != null && !filter.isEmpty() && !filter.equals(stream.subject())) {
       problems.add("its filter subject is '" + filter + "' but must be '" + stream.subject() + "'");
     }
     if (!ackWait.equals(existing.getAckWait())) {
-      problems.add("its ack wait is " + existing.getAckWait() + " but " + stream.key("relay.ack-wait") + " is " + ackWait);
+      problems.add(
+          "its ack wait is "
+              + existing.getAckWait()
+              + " but "
+              + stream.key("relay.ack-wait")
+              + " is "
+              + ackWait);
     }
     if (existing.getMaxAckPending() != maxAckPending) {
       problems.add(
-          "its max ack pending is " + existing.getMaxAckPending() + " but " + stream.key("relay.max-ack-pending")
-              + " is " + maxAckPending);
+          "its max ack pending is "
+              + existing.getMaxAckPending()
+              + " but "
+              + stream.key("relay.max-ack-pending")
+              + " is "
+              + maxAckPending);
     }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
-          "the JetStream consumer '" + durable + "' of stream '" + stream.name() + "' ("
-              + stream.key("relay.durable") + ") differs from the configuration: " + String.join("; ", problems)
+          "the JetStream consumer '"
+              + durable
+              + "' of stream '"
+              + stream.name()
+              + "' ("
+              + stream.key("relay.durable")
+              + ") differs from the configuration: "
+              + String.join("; ", problems)
               + ". Change or delete the consumer (nats consumer edit/rm), or the settings");
     }
   }

@@ -23,12 +23,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The relay's write algorithm, apart from NATS: writes a coalesced batch to the store with one
- * call bounded by the flush timeout, acknowledges every message of it after the store returned,
- * retries a failure that is not a data error with backoff (telling the server the messages are
- * in progress), and bisects a data error (or an unclassified one that keeps failing, see {@link
- * #write}) down to the rejected event, whose messages it terminates. Keeps the counters of what it holds, wrote and gave up. Used by one worker thread;
- * the counters and {@link #stop()} are thread-safe.
+ * The relay's write algorithm, apart from NATS: writes a coalesced batch to the store with one call
+ * bounded by the flush timeout, acknowledges every message of it after the store returned, retries
+ * a failure that is not a data error with backoff (telling the server the messages are in
+ * progress), and bisects a data error (or an unclassified one that keeps failing, see {@link
+ * #write}) down to the rejected event, whose messages it terminates. Keeps the counters of what it
+ * holds, wrote and gave up. Used by one worker thread; the counters and {@link #stop()} are
+ * thread-safe.
  *
  * @param <M> the message type
  */
@@ -43,12 +44,14 @@ final class RelayWriter<M> {
     void inProgress(M m);
 
     /**
-     * Hands the message back for redelivery after {@code delay} (at once when zero); may fail
-     * when disconnected.
+     * Hands the message back for redelivery after {@code delay} (at once when zero); may fail when
+     * disconnected.
      */
     void nak(M m, Duration delay);
 
-    /** @return a short description for logs, e.g. the stream sequence */
+    /**
+     * @return a short description for logs, e.g. the stream sequence
+     */
     String describe(M m);
   }
 
@@ -110,7 +113,9 @@ final class RelayWriter<M> {
             });
   }
 
-  /** @return whether {@link #stop()} was called */
+  /**
+   * @return whether {@link #stop()} was called
+   */
   boolean stopping() {
     return stopping;
   }
@@ -144,9 +149,8 @@ final class RelayWriter<M> {
   }
 
   /**
-   * Writes {@code entries}, retrying transient failures and isolating rejected events by
-   * bisection; returns when each entry was written (its messages acknowledged) or rejected
-   * (terminated).
+   * Writes {@code entries}, retrying transient failures and isolating rejected events by bisection;
+   * returns when each entry was written (its messages acknowledged) or rejected (terminated).
    *
    * <p>A {@code DATA} failure is bisected at once. An {@code UNKNOWN} one (a store that does not
    * classify) is retried like a transient one until the batch has failed {@value
@@ -180,8 +184,11 @@ final class RelayWriter<M> {
         }
         if (run.unknownMode && !run.wrote) {
           outcomes.failure(
-              "writing " + run.kept.size() + " connection-log rows (handed back for "
-                  + backoff.max() + ": no part of the batch could be written)",
+              "writing "
+                  + run.kept.size()
+                  + " connection-log rows (handed back for "
+                  + backoff.max()
+                  + ": no part of the batch could be written)",
               run.stop != null ? run.stop : failure);
           release(run.kept, backoff.max());
           return;
@@ -197,11 +204,11 @@ final class RelayWriter<M> {
   }
 
   /**
-   * One bisection of a failed batch: halves are written on their own and a half that fails for
-   * its data (or, in unknown mode, unclassified) is split again until the failing events are
-   * alone. Single events failing {@code DATA} are rejected; single events failing {@code UNKNOWN}
-   * are suspects, rejected only under the rule of {@link #write}. Everything else left unwritten
-   * is {@link #kept}.
+   * One bisection of a failed batch: halves are written on their own and a half that fails for its
+   * data (or, in unknown mode, unclassified) is split again until the failing events are alone.
+   * Single events failing {@code DATA} are rejected; single events failing {@code UNKNOWN} are
+   * suspects, rejected only under the rule of {@link #write}. Everything else left unwritten is
+   * {@link #kept}.
    */
   private final class Isolation {
     final boolean unknownMode;
@@ -209,10 +216,13 @@ final class RelayWriter<M> {
     private final List<RelayBatch.Entry<ConnectionEvent, M>> suspects = new ArrayList<>();
     private final long progressEvery = Math.max(1, ackWait.toNanos() / 3);
     private long lastProgress = clock.nanoTime();
+
     /** Whether some part of the batch was written in this run. */
     boolean wrote;
+
     /** Entries left for a later retry. */
     final List<RelayBatch.Entry<ConnectionEvent, M>> kept = new ArrayList<>();
+
     /** The failure that ended the run early, or null. */
     @Nullable Throwable stop;
 
@@ -235,7 +245,10 @@ final class RelayWriter<M> {
         }
         if (isolates(again)) {
           resolve(suspect);
-          reject(suspect, again, "failed alone twice (unclassified) while the rest of its batch was written");
+          reject(
+              suspect,
+              again,
+              "failed alone twice (unclassified) while the rest of its batch was written");
         } else {
           stop = again;
           kept.add(suspect);
@@ -243,7 +256,8 @@ final class RelayWriter<M> {
       }
     }
 
-    private void split(List<RelayBatch.Entry<ConnectionEvent, M>> part, Throwable failure) throws Stopping {
+    private void split(List<RelayBatch.Entry<ConnectionEvent, M>> part, Throwable failure)
+        throws Stopping {
       if (part.size() == 1) {
         RelayBatch.Entry<ConnectionEvent, M> e = part.get(0);
         if (StoreException.kindOf(failure) == Kind.DATA) {
@@ -261,8 +275,11 @@ final class RelayWriter<M> {
 
     private void attempt(List<RelayBatch.Entry<ConnectionEvent, M>> part) throws Stopping {
       if (unknownMode && !wrote && suspects.size() >= 2 && stop == null) {
-        stop = new StoreException(
-            "two events failed alone and nothing was written: the store looks down", null, Kind.UNKNOWN);
+        stop =
+            new StoreException(
+                "two events failed alone and nothing was written: the store looks down",
+                null,
+                Kind.UNKNOWN);
       }
       if (stop != null || stopping) {
         kept.addAll(part);
@@ -313,7 +330,9 @@ final class RelayWriter<M> {
     }
   }
 
-  /** @return null when the store committed, else what it threw (a timeout included) */
+  /**
+   * @return null when the store committed, else what it threw (a timeout included)
+   */
   private @Nullable Throwable upsert(List<RelayBatch.Entry<ConnectionEvent, M>> entries)
       throws Stopping {
     List<ConnectionEvent> events = new ArrayList<>(entries.size());
@@ -373,8 +392,8 @@ final class RelayWriter<M> {
   }
 
   /**
-   * Waits {@code delay} on the clock, telling the server every third of the ack wait that the
-   * held messages are in progress.
+   * Waits {@code delay} on the clock, telling the server every third of the ack wait that the held
+   * messages are in progress.
    *
    * @throws Stopping if the relay stops meanwhile (the messages were handed back)
    */

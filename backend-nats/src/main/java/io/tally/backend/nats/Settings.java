@@ -10,8 +10,8 @@ import java.util.Objects;
 
 /**
  * Reads the provider's {@code tally.backend.nats.*} keys ({@link NatsKeys}) from a {@link
- * TallyConfig} with core's parsing, collecting every bad value (Tally checks them at start too,
- * but the provider may be used on its own), and holds the argument checks the builders share.
+ * TallyConfig} with core's parsing, collecting every bad value (Tally checks them at start too, but
+ * the provider may be used on its own), and holds the argument checks the builders share.
  */
 final class Settings {
   private final TallyConfig config;
@@ -41,7 +41,9 @@ final class Settings {
     problems.add(problem);
   }
 
-  /** @throws ConfigException listing every problem, if there is one */
+  /**
+   * @throws ConfigException listing every problem, if there is one
+   */
   void check() {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
@@ -50,7 +52,8 @@ final class Settings {
 
   static int requireRange(String field, int value, int min, int max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(field + " was " + value + " but must be " + min + " to " + max);
+      throw new IllegalArgumentException(
+          field + " was " + value + " but must be " + min + " to " + max);
     }
     return value;
   }

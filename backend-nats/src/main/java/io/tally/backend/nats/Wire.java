@@ -19,7 +19,9 @@ final class Wire {
 
   private Wire() {}
 
-  /** @return the event as version-1 JSON in UTF-8 */
+  /**
+   * @return the event as version-1 JSON in UTF-8
+   */
   static byte[] encode(ConnectionEvent e) {
     StringBuilder out = new StringBuilder(512).append('{');
     Json.name(out, "v");
@@ -56,20 +58,21 @@ final class Wire {
   }
 
   /**
-   * Decodes one message. A {@code type} this code does not know (a newer publisher's) is kept as
-   * it was sent ({@link ConnectionEvent#typeName()}; {@link ConnectionEvent#type()} reports it as
+   * Decodes one message. A {@code type} this code does not know (a newer publisher's) is kept as it
+   * was sent ({@link ConnectionEvent#typeName()}; {@link ConnectionEvent#type()} reports it as
    * {@link ConnectionType#OTHER}).
    *
-   * @throws IllegalArgumentException if the message is not a version this code reads, or a field
-   *     is missing or invalid, or a value breaks the {@linkplain io.tally.core.InputRules input
-   *     rules} (the message names the field, never its whole value)
+   * @throws IllegalArgumentException if the message is not a version this code reads, or a field is
+   *     missing or invalid, or a value breaks the {@linkplain io.tally.core.InputRules input rules}
+   *     (the message names the field, never its whole value)
    */
   static ConnectionEvent decode(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     Map<String, Object> f = Json.parseObject(text);
     Object v = f.get("v");
     if (!(v instanceof Long)) {
-      throw new IllegalArgumentException("field 'v' was " + describe(v) + " but must be an integer");
+      throw new IllegalArgumentException(
+          "field 'v' was " + describe(v) + " but must be an integer");
     }
     long version = (Long) v;
     if (version < 1 || version > VERSION) {
@@ -91,7 +94,8 @@ final class Wire {
     Object c = f.get("code");
     if (c != null && c != Json.NULL) {
       if (!(c instanceof Long) || (Long) c < Integer.MIN_VALUE || (Long) c > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("field 'code' was " + describe(c) + " but must be a 32-bit integer");
+        throw new IllegalArgumentException(
+            "field 'code' was " + describe(c) + " but must be a 32-bit integer");
       }
       code = ((Long) c).intValue();
     }
@@ -122,7 +126,8 @@ final class Wire {
       return null;
     }
     if (!(v instanceof String)) {
-      throw new IllegalArgumentException("field '" + name + "' was " + describe(v) + " but must be a string");
+      throw new IllegalArgumentException(
+          "field '" + name + "' was " + describe(v) + " but must be a string");
     }
     return (String) v;
   }
@@ -148,7 +153,11 @@ final class Wire {
       return u;
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "field '" + name + "' was '" + shorten(s) + "' but must be a UUID (8-4-4-4-12 hex digits)");
+          "field '"
+              + name
+              + "' was '"
+              + shorten(s)
+              + "' but must be a UUID (8-4-4-4-12 hex digits)");
     }
   }
 
@@ -161,7 +170,11 @@ final class Wire {
       return Instant.parse(s);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException(
-          "field '" + name + "' was '" + shorten(s) + "' but must be an RFC 3339 UTC time such as 2026-11-23T10:15:30.123456Z");
+          "field '"
+              + name
+              + "' was '"
+              + shorten(s)
+              + "' but must be an RFC 3339 UTC time such as 2026-11-23T10:15:30.123456Z");
     }
   }
 
@@ -175,7 +188,9 @@ final class Wire {
     return String.valueOf(v);
   }
 
-  /** @return at most 40 characters of {@code s}, for messages */
+  /**
+   * @return at most 40 characters of {@code s}, for messages
+   */
   static String shorten(String s) {
     return s.length() <= 40 ? s : s.substring(0, 37) + "...";
   }

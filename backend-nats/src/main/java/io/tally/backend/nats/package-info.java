@@ -1,6 +1,6 @@
 /**
- * The {@code nats} backend: a durable path for the connection log through NATS JetStream. A
- * {@link io.tally.backend.nats.NatsBackend} publishes each event to a stream; a {@link
+ * The {@code nats} backend: a durable path for the connection log through NATS JetStream. A {@link
+ * io.tally.backend.nats.NatsBackend} publishes each event to a stream; a {@link
  * io.tally.backend.nats.NatsRelay} (one or several, sharing one durable consumer) writes them to
  * the database and acknowledges them only after the batch that holds them is committed.
  *
@@ -40,8 +40,8 @@
  * <p>A {@code type} this version does not know (sent by a newer publisher) is not refused: the
  * event is stored under that type name as sent ({@code ConnectionEvent.typeName()}; its {@code
  * type()} is {@code OTHER}) and counted ({@code NatsRelay.unknownTypes()}). A message whose values
- * break the input rules ({@code io.tally.core.InputRules}: a NUL or a lone surrogate in a string,
- * a time outside years 1000 to 9999, an empty type or one past 64 characters) is terminated and
+ * break the input rules ({@code io.tally.core.InputRules}: a NUL or a lone surrogate in a string, a
+ * time outside years 1000 to 9999, an empty type or one past 64 characters) is terminated and
  * counted as {@code undecodable}, like one that is not JSON.
  *
  * <p>Example:
@@ -56,16 +56,16 @@
  *
  * <p>Read by {@link io.tally.backend.nats.NatsBackendProvider} from {@code tally.backend.nats.}:
  * {@code url}, {@code stream}, {@code subject}, {@code create-stream}, {@code replicas}, {@code
- * duplicate-window}, {@code max-bytes}, {@code max-messages}, {@code max-in-flight}, {@code synchronous}, {@code
- * write-timeout}, {@code publish-timeout}, {@code retry.initial-backoff}, {@code
- * retry.max-backoff}, {@code retry.max-attempts}, {@code shutdown-timeout}, {@code
+ * duplicate-window}, {@code max-bytes}, {@code max-messages}, {@code max-in-flight}, {@code
+ * synchronous}, {@code write-timeout}, {@code publish-timeout}, {@code retry.initial-backoff},
+ * {@code retry.max-backoff}, {@code retry.max-attempts}, {@code shutdown-timeout}, {@code
  * relay.enabled}, {@code relay.durable}, {@code relay.batch-size}, {@code relay.flush-interval},
  * {@code relay.flush-timeout}, {@code relay.ack-wait}, {@code relay.max-ack-pending}, {@code
  * relay.retry.initial-backoff}, {@code relay.retry.max-backoff}, {@code relay.shutdown-timeout};
  * the README's table gives defaults and bounds. The provider declares them ({@code keys()}), so
  * Tally checks them when it starts, with core's syntax (durations {@code 250ms}, {@code 5s}, …,
- * positive and at most {@code 365d}), together with every other problem; any other key under
- * {@code tally.backend.nats.} is reported as a typo.
+ * positive and at most {@code 365d}), together with every other problem; any other key under {@code
+ * tally.backend.nats.} is reported as a typo.
  */
 @NullMarked
 package io.tally.backend.nats;

@@ -20,10 +20,12 @@ final class Fixtures {
   private Fixtures() {}
 
   /** What one row must hold (the row id of a session depends on batch boundaries). */
-  record Expected(UUID key, Instant connect, Instant disconnect, String reason, Integer code, String type) {
+  record Expected(
+      UUID key, Instant connect, Instant disconnect, String reason, Integer code, String type) {
     static Expected of(ConnectionLogRow r) {
       UUID key = r.connectionId() != null ? r.connectionId() : r.id();
-      return new Expected(key, r.connectTime(), r.disconnectTime(), r.disconnectReason(), r.code(), r.type());
+      return new Expected(
+          key, r.connectTime(), r.disconnectTime(), r.disconnectReason(), r.code(), r.type());
     }
   }
 
@@ -51,7 +53,10 @@ final class Fixtures {
               .connectionId(UUID.randomUUID());
       Instant connect = T0.plusMillis(random.nextInt(3_600_000));
       out.add(s.connect(connect));
-      out.add(s.code(i % 3).disconnectReason("bye " + i).disconnect(connect.plusMillis(1 + random.nextInt(600_000))));
+      out.add(
+          s.code(i % 3)
+              .disconnectReason("bye " + i)
+              .disconnect(connect.plusMillis(1 + random.nextInt(600_000))));
       if (i % 10 == 0) {
         out.add(
             ConnectionEvent.builder()
@@ -69,7 +74,9 @@ final class Fixtures {
     return out;
   }
 
-  /** @return the rows a store must hold after every event in {@code events} was written */
+  /**
+   * @return the rows a store must hold after every event in {@code events} was written
+   */
   static Map<UUID, Expected> expected(List<ConnectionEvent> events) {
     Map<UUID, ConnectionEvent> merged = new HashMap<>();
     for (ConnectionEvent e : events) {
@@ -81,7 +88,9 @@ final class Fixtures {
     return out;
   }
 
-  /** @return the rows, keyed like {@link #expected(List)}; fails on two rows of one key */
+  /**
+   * @return the rows, keyed like {@link #expected(List)}; fails on two rows of one key
+   */
   static Map<UUID, Expected> actual(List<ConnectionLogRow> rows) {
     Map<UUID, Expected> out = new HashMap<>();
     for (ConnectionLogRow r : rows) {

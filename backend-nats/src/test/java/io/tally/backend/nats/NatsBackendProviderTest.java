@@ -3,9 +3,9 @@ package io.tally.backend.nats;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tally.core.ComponentStats;
 import io.tally.core.ConfigException;
 import io.tally.core.Tally;
-import io.tally.core.ComponentStats;
 import io.tally.core.TallyConfig;
 import io.tally.core.backend.Backend;
 import io.tally.core.backend.FanOut;
@@ -49,8 +49,10 @@ class NatsBackendProviderTest {
       assertThat(backend.stream().subject()).isEqualTo("tally_connection_log");
       assertThat(relay.durable()).isEqualTo("TALLY_CONNECTION_LOG_RELAY");
       events.forEach(tally.connectionLog()::write);
-      Await.until("every event relayed", Duration.ofSeconds(60), () -> relay.relayed() == events.size());
-      assertThat(tally.stats()).anySatisfy(s -> assertThat(s.component()).isEqualTo(NatsBackend.DEFAULT_NAME));
+      Await.until(
+          "every event relayed", Duration.ofSeconds(60), () -> relay.relayed() == events.size());
+      assertThat(tally.stats())
+          .anySatisfy(s -> assertThat(s.component()).isEqualTo(NatsBackend.DEFAULT_NAME));
       // the relay is a component of its own in Tally's stats, health and components
       assertThat(tally.components()).containsSubsequence(backend, relay);
       assertThat(tally.stats())
@@ -64,7 +66,8 @@ class NatsBackendProviderTest {
       assertThat(relayed.flushedRows()).isEqualTo(relay.stats().flushedRows()).isPositive();
       assertThat(relayed.droppedTotal()).isZero();
     }
-    assertThatThrownBy(() -> backend.write(events.get(0))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> backend.write(events.get(0)))
+        .isInstanceOf(IllegalStateException.class);
     assertThat(Fixtures.actual(ConnectionLogRow.readAll(pg.dataSource(), "tally_connection_log")))
         .isEqualTo(Fixtures.expected(events));
   }
@@ -79,12 +82,16 @@ class NatsBackendProviderTest {
             .set("tally.backend.nats.subject", "a.*")
             .set("tally.backend.nats.relay.enabled", "yes")
             .build();
-    assertThatThrownBy(() -> new NatsBackendProvider().create(ProviderContext.of(config, null, ManualClock.create())))
+    assertThatThrownBy(
+            () ->
+                new NatsBackendProvider()
+                    .create(ProviderContext.of(config, null, ManualClock.create())))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("tally.backend.nats.replicas was '7' but must be at most 5")
         .hasMessageContaining("tally.backend.nats.write-timeout was 'soon'")
         .hasMessageContaining("tally.backend.nats.subject")
-        .hasMessageContaining("tally.backend.nats.relay.enabled was 'yes' but must be true or false");
+        .hasMessageContaining(
+            "tally.backend.nats.relay.enabled was 'yes' but must be true or false");
   }
 
   private static NatsBackend nats(Backend<ConnectionEvent> log) {

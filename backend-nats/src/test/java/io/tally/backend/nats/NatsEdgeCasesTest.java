@@ -26,7 +26,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The publisher's and the relay's rules at their edges: a full stream, bad messages, bad streams. */
+/**
+ * The publisher's and the relay's rules at their edges: a full stream, bad messages, bad streams.
+ */
 class NatsEdgeCasesTest {
   @RegisterExtension static final NatsServer nats = NatsServer.create();
   @RegisterExtension final ConservationCheck conservation = ConservationCheck.create();
@@ -47,9 +49,7 @@ class NatsEdgeCasesTest {
   }
 
   private NatsBackend.Builder publisher(NatsStream stream) {
-    return NatsBackend.builder()
-        .url(nats.url())
-        .stream(stream)
+    return NatsBackend.builder().url(nats.url()).stream(stream)
         .clock(clock)
         .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
         .publishTimeout(Duration.ofSeconds(2))
@@ -57,9 +57,7 @@ class NatsEdgeCasesTest {
   }
 
   private NatsRelay.Builder relay(NatsStream stream, ConnectionLogStore into) {
-    return NatsRelay.builder(into)
-        .url(nats.url())
-        .stream(stream)
+    return NatsRelay.builder(into).url(nats.url()).stream(stream)
         .clock(clock)
         .batchSize(50)
         .flushInterval(Duration.ofMillis(100))
@@ -72,7 +70,9 @@ class NatsEdgeCasesTest {
   void aFullStreamMakesWritesBlockThenThrowCountedAndLosesNothingOnceRelayed() {
     NatsStream stream = streamBuilder.maxMessages(20).build();
     NatsBackend publisher =
-        conservation.watch(resources.closing(publisher(stream).maxInFlight(5).writeTimeout(Duration.ofMillis(500)).build()));
+        conservation.watch(
+            resources.closing(
+                publisher(stream).maxInFlight(5).writeTimeout(Duration.ofMillis(500)).build()));
     List<ConnectionEvent> events = Fixtures.events(30, 7).subList(0, 25);
     for (ConnectionEvent e : events.subList(0, 20)) {
       publisher.write(e);
@@ -89,7 +89,8 @@ class NatsEdgeCasesTest {
     assertThat(publisher.stats().failedFlushes()).isPositive();
 
     NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
-    resources.await("the 25 accepted events relayed", () -> relay.relayed() == 25 && publisher.inFlight() == 0);
+    resources.await(
+        "the 25 accepted events relayed", () -> relay.relayed() == 25 && publisher.inFlight() == 0);
     assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(events));
     assertThat(publisher.stats().flushedRows()).isEqualTo(25);
   }
@@ -99,7 +100,8 @@ class NatsEdgeCasesTest {
     NatsStream stream = streamBuilder.maxMessages(3).build();
     NatsBackend publisher =
         conservation.watch(
-            resources.closing(publisher(stream).synchronous(true).writeTimeout(Duration.ofMillis(500)).build()));
+            resources.closing(
+                publisher(stream).synchronous(true).writeTimeout(Duration.ofMillis(500)).build()));
     List<ConnectionEvent> events = Fixtures.events(5, 15).subList(0, 4);
     for (ConnectionEvent e : events.subList(0, 3)) {
       publisher.write(e);
@@ -118,7 +120,8 @@ class NatsEdgeCasesTest {
   }
 
   @Test
-  void undecodableMessagesAndInputRuleBreachesAreTerminatedAndCountedAndUnknownTypesAreKept() throws Exception {
+  void undecodableMessagesAndInputRuleBreachesAreTerminatedAndCountedAndUnknownTypesAreKept()
+      throws Exception {
     NatsStream stream = streamBuilder.build();
     NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
     ConnectionEvent good = Fixtures.events(1, 9).get(0);
@@ -135,33 +138,42 @@ class NatsEdgeCasesTest {
     publisher.write(newer);
     String valid = new String(Wire.encode(Fixtures.events(1, 17).get(0)), StandardCharsets.UTF_8);
     String withNul = valid.replace("\"workspace_name\":\"", "\"workspace_name\":\"x\\u0000");
-    String tooEarly = valid.replaceFirst("\"connect_time\":\"[^\"]*\"", "\"connect_time\":\"0999-01-01T00:00:00Z\"");
+    String tooEarly =
+        valid.replaceFirst(
+            "\"connect_time\":\"[^\"]*\"", "\"connect_time\":\"0999-01-01T00:00:00Z\"");
     Connection c = resources.closing(nats.connect());
     c.jetStream().publish(stream.subject(), "not json".getBytes(StandardCharsets.UTF_8));
-    c.jetStream().publish(stream.subject(), "{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
+    c.jetStream()
+        .publish(stream.subject(), "{\"v\":2,\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8));
     c.jetStream().publish(stream.subject(), withNul.getBytes(StandardCharsets.UTF_8));
     c.jetStream().publish(stream.subject(), tooEarly.getBytes(StandardCharsets.UTF_8));
 
     NatsRelay relay = conservation.watch(resources.closing(relay(stream, memory).build()));
-    resources.await("two events relayed, four terminated", () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 4);
+    resources.await(
+        "two events relayed, four terminated",
+        () -> relay.relayed() == 2 && relay.stats().droppedTotal() == 4);
     assertThat(relay.stats().dropped()).containsEntry(NatsRelay.DROP_UNDECODABLE, 4L);
     assertThat(relay.unknownTypes()).isEqualTo(1);
     assertThat(memory.rows()).hasSize(2);
     assertThat(memory.rows())
-        .anySatisfy(r -> {
-          assertThat(r.id()).isEqualTo(newer.id());
-          assertThat(r.type()).isEqualTo("teleport");
-        });
+        .anySatisfy(
+            r -> {
+              assertThat(r.id()).isEqualTo(newer.id());
+              assertThat(r.type()).isEqualTo("teleport");
+            });
     resources.await("nothing left for redelivery", () -> relay.backlog() == 0);
   }
 
   /** A store that rejects one event with a DATA failure, or fails it unclassified (UNKNOWN). */
   @ParameterizedTest
-  @EnumSource(value = StoreException.Kind.class, names = {"DATA", "UNKNOWN"})
+  @EnumSource(
+      value = StoreException.Kind.class,
+      names = {"DATA", "UNKNOWN"})
   void aPoisonEventIsIsolatedByBisectionAndOnlyItIsTerminated(StoreException.Kind kind) {
     NatsStream stream = streamBuilder.build();
     List<ConnectionEvent> events = Fixtures.events(60, 10);
-    ConnectionEvent bad = events.stream().filter(e -> e.connectionId() == null).findFirst().orElseThrow();
+    ConnectionEvent bad =
+        events.stream().filter(e -> e.connectionId() == null).findFirst().orElseThrow();
     ConnectionLogStore rejecting =
         batch -> {
           for (ConnectionEvent e : batch) {
@@ -174,9 +186,12 @@ class NatsEdgeCasesTest {
     NatsBackend publisher = conservation.watch(resources.closing(publisher(stream).build()));
     events.forEach(publisher::write);
     Await.until("all published", Duration.ofSeconds(30), () -> publisher.inFlight() == 0);
-    NatsRelay relay = conservation.watch(resources.closing(relay(stream, rejecting).batchSize(200).build()));
+    NatsRelay relay =
+        conservation.watch(resources.closing(relay(stream, rejecting).batchSize(200).build()));
 
-    resources.await("all but the bad event relayed", () -> relay.relayed() + relay.stats().droppedTotal() == events.size());
+    resources.await(
+        "all but the bad event relayed",
+        () -> relay.relayed() + relay.stats().droppedTotal() == events.size());
     assertThat(relay.stats().dropped()).containsEntry(DropReasons.REJECTED, 1L);
     List<ConnectionEvent> rest = new ArrayList<>(events);
     rest.remove(bad);
@@ -222,8 +237,13 @@ class NatsEdgeCasesTest {
   void anAckWaitShorterThanAFlushIsRefused() {
     NatsStream stream = streamBuilder.build();
     assertThatThrownBy(
-            () -> relay(stream, memory).flushTimeout(Duration.ofSeconds(5)).ackWait(Duration.ofSeconds(5)).build())
+            () ->
+                relay(stream, memory)
+                    .flushTimeout(Duration.ofSeconds(5))
+                    .ackWait(Duration.ofSeconds(5))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("ackWait was PT5S but must be longer than flushInterval + flushTimeout");
+        .hasMessageContaining(
+            "ackWait was PT5S but must be longer than flushInterval + flushTimeout");
   }
 }

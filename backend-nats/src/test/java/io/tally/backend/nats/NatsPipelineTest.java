@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The stream path end to end against a private nats-server and the real PostgreSQL: publishers,
- * the stream, relays and the database, with the relay, the database and the server failing.
+ * The stream path end to end against a private nats-server and the real PostgreSQL: publishers, the
+ * stream, relays and the database, with the relay, the database and the server failing.
  */
 class NatsPipelineTest {
   @RegisterExtension static final NatsServer nats = NatsServer.create();
@@ -59,9 +59,7 @@ class NatsPipelineTest {
   }
 
   private NatsBackend.Builder publisher() {
-    return NatsBackend.builder()
-        .url(nats.url())
-        .stream(stream)
+    return NatsBackend.builder().url(nats.url()).stream(stream)
         .clock(clock)
         .backoff(Duration.ofMillis(50), Duration.ofMillis(500))
         .publishTimeout(Duration.ofSeconds(2))
@@ -70,9 +68,7 @@ class NatsPipelineTest {
   }
 
   private NatsRelay.Builder relay(ConnectionLogStore into) {
-    return NatsRelay.builder(into)
-        .url(nats.url())
-        .stream(stream)
+    return NatsRelay.builder(into).url(nats.url()).stream(stream)
         .clock(clock)
         .batchSize(200)
         .flushInterval(Duration.ofMillis(100))
@@ -118,16 +114,20 @@ class NatsPipelineTest {
     FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) store);
     faulty.failing(true);
     Connection first = nats.connect();
-    NatsRelay doomed = conservation.watch(resources.closing(relay(faulty.store()).connection(first).build()));
+    NatsRelay doomed =
+        conservation.watch(resources.closing(relay(faulty.store()).connection(first).build()));
     events.forEach(publisher::write);
-    resources.await("the first relay holds a batch it cannot write", () -> doomed.stats().failedFlushes() >= 3 && doomed.stats().pending() > 0);
+    resources.await(
+        "the first relay holds a batch it cannot write",
+        () -> doomed.stats().failedFlushes() >= 3 && doomed.stats().pending() > 0);
 
     first.close(); // the relay's process dies: nothing it held is acknowledged
     doomed.close();
     faulty.reset();
     NatsRelay second = conservation.watch(resources.closing(relay(store).build()));
 
-    resources.await("every event relayed by the second relay", () -> second.relayed() == events.size());
+    resources.await(
+        "every event relayed by the second relay", () -> second.relayed() == events.size());
     assertDatabaseHolds(events);
     assertThat(doomed.relayed()).isZero();
     assertThat(second.stats().droppedTotal()).isZero();
@@ -144,7 +144,8 @@ class NatsPipelineTest {
     ConnectionLogStore database =
         batch -> {
           if (down.get()) {
-            throw new StoreException("the database is down (test)", null, StoreException.Kind.TRANSIENT);
+            throw new StoreException(
+                "the database is down (test)", null, StoreException.Kind.TRANSIENT);
           }
           store.upsertBatch(batch);
         };
@@ -173,11 +174,14 @@ class NatsPipelineTest {
   void twoRelaysSharingTheConsumerWriteEveryEventOnce() {
     List<ConnectionEvent> events = Fixtures.events(2000, 4);
     NatsBackend publisher = conservation.watch(resources.closing(publisher().build()));
-    NatsRelay a = conservation.watch(resources.closing(relay(store).name("relay-a").batchSize(100).build()));
-    NatsRelay b = conservation.watch(resources.closing(relay(store).name("relay-b").batchSize(100).build()));
+    NatsRelay a =
+        conservation.watch(resources.closing(relay(store).name("relay-a").batchSize(100).build()));
+    NatsRelay b =
+        conservation.watch(resources.closing(relay(store).name("relay-b").batchSize(100).build()));
     events.forEach(publisher::write);
 
-    resources.await("every event relayed", () -> relayed(a, b) >= events.size() && publisher.inFlight() == 0);
+    resources.await(
+        "every event relayed", () -> relayed(a, b) >= events.size() && publisher.inFlight() == 0);
     assertThat(relayed(a, b)).isEqualTo(events.size());
     assertDatabaseHolds(events);
     assertThat(a.durable()).isEqualTo(b.durable());
@@ -203,18 +207,24 @@ class NatsPipelineTest {
             },
             "test-writer");
     writer.start();
-    Await.until("a third written", Duration.ofSeconds(60), () -> progress.get() >= events.size() / 3);
+    Await.until(
+        "a third written", Duration.ofSeconds(60), () -> progress.get() >= events.size() / 3);
     nats.stop();
     // Down for longer than the publish timeout (2 s): publishes in flight time out and are retried.
     Clock real = Clock.system();
     long down = real.nanoTime();
-    resources.await("the server has been down for 3 s", () -> real.nanoTime() - down > Duration.ofSeconds(3).toNanos());
-    assertThat(progress.get()).isLessThan(events.size()); // the writer is blocked: max-in-flight reached
+    resources.await(
+        "the server has been down for 3 s",
+        () -> real.nanoTime() - down > Duration.ofSeconds(3).toNanos());
+    assertThat(progress.get())
+        .isLessThan(events.size()); // the writer is blocked: max-in-flight reached
     nats.start();
     resources.await("the writer finished", () -> !writer.isAlive());
     writer.join();
     assertThat(written).hasSize(events.size());
-    resources.await("nothing in flight and the stream relayed", () -> publisher.inFlight() == 0 && relay.backlog() == 0);
+    resources.await(
+        "nothing in flight and the stream relayed",
+        () -> publisher.inFlight() == 0 && relay.backlog() == 0);
     assertDatabaseHolds(written);
     assertThat(publisher.stats().retries()).isPositive();
     assertThat(publisher.stats().droppedTotal()).isZero();

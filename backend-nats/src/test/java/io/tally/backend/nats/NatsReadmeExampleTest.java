@@ -32,7 +32,8 @@ class NatsReadmeExampleTest {
     publisher.write(event);
     // end::plain-java[]
     events.subList(1, events.size()).forEach(publisher::write);
-    Await.until("every event relayed", Duration.ofSeconds(60), () -> relay.relayed() == events.size());
+    Await.until(
+        "every event relayed", Duration.ofSeconds(60), () -> relay.relayed() == events.size());
     publisher.close();
     relay.close();
     assertThat(Fixtures.actual(memory.rows())).isEqualTo(Fixtures.expected(events));

@@ -55,7 +55,9 @@ final class NatsServer implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  /** @return the server's URL */
+  /**
+   * @return the server's URL
+   */
   String url() {
     return "nats://127.0.0.1:" + port;
   }
@@ -65,7 +67,14 @@ final class NatsServer implements BeforeAllCallback, AfterAllCallback {
     String binary = System.getenv().getOrDefault("TALLY_TEST_NATS_SERVER", DEFAULT_BINARY);
     ProcessBuilder pb =
         new ProcessBuilder(
-                binary, "-a", "127.0.0.1", "-p", String.valueOf(port), "-js", "-sd", dir.resolve("store").toString())
+                binary,
+                "-a",
+                "127.0.0.1",
+                "-p",
+                String.valueOf(port),
+                "-js",
+                "-sd",
+                dir.resolve("store").toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
     try {
@@ -98,7 +107,9 @@ final class NatsServer implements BeforeAllCallback, AfterAllCallback {
     start();
   }
 
-  /** @return a new connection that reconnects quickly and forever */
+  /**
+   * @return a new connection that reconnects quickly and forever
+   */
   Connection connect() {
     try {
       return Nats.connect(
@@ -119,7 +130,8 @@ final class NatsServer implements BeforeAllCallback, AfterAllCallback {
 
   private boolean ready() {
     if (!process.isAlive()) {
-      throw new AssertionError("nats-server exited with " + process.exitValue() + "; see " + dir.resolve("server.log"));
+      throw new AssertionError(
+          "nats-server exited with " + process.exitValue() + "; see " + dir.resolve("server.log"));
     }
     try {
       Connection c =

@@ -70,7 +70,11 @@ class RelayWriterTest {
 
   private RelayWriter<Msg> writer(ConnectionLogStore store) {
     Outcomes outcomes =
-        new Outcomes("relay", LoggerFactory.getLogger(RelayWriterTest.class), clock, HealthPolicy.defaults());
+        new Outcomes(
+            "relay",
+            LoggerFactory.getLogger(RelayWriterTest.class),
+            clock,
+            HealthPolicy.defaults());
     return new RelayWriter<>(
         store,
         messages,
@@ -81,7 +85,9 @@ class RelayWriterTest {
         outcomes);
   }
 
-  /** @return a batch of {@code events}, message i carrying event i, coalesced */
+  /**
+   * @return a batch of {@code events}, message i carrying event i, coalesced
+   */
   private static List<RelayBatch.Entry<ConnectionEvent, Msg>> batch(List<ConnectionEvent> events) {
     RelayBatch<ConnectionEvent, Msg> b = new RelayBatch<>(ConnectionEvents.coalescing());
     for (int i = 0; i < events.size(); i++) {
@@ -110,11 +116,20 @@ class RelayWriterTest {
     faulty.failNext(2);
     RelayWriter<Msg> w = writer(faulty.store());
     w.took(events.size());
-    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
-    Await.until("the first retry is waiting", Duration.ofSeconds(30), () -> clock.pendingTasks() == 1);
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch(events));
+              return null;
+            });
+    Await.until(
+        "the first retry is waiting", Duration.ofSeconds(30), () -> clock.pendingTasks() == 1);
     assertThat(actions).noneMatch(a -> a.startsWith("ack ")).anyMatch(a -> a.startsWith("wip "));
     clock.advance(Duration.ofSeconds(1));
-    Await.until("the second retry is waiting", Duration.ofSeconds(30), () -> faulty.calls() == 2 && clock.pendingTasks() == 1);
+    Await.until(
+        "the second retry is waiting",
+        Duration.ofSeconds(30),
+        () -> faulty.calls() == 2 && clock.pendingTasks() == 1);
     clock.advance(Duration.ofSeconds(2));
     done.get(30, TimeUnit.SECONDS);
     assertThat(actions.stream().filter(a -> a.startsWith("ack "))).hasSize(events.size());
@@ -143,9 +158,13 @@ class RelayWriterTest {
     assertThat(w.retries.get()).isZero();
   }
 
-  /** @return the connect events among {@code n} random events: one message, one row each */
+  /**
+   * @return the connect events among {@code n} random events: one message, one row each
+   */
   private static List<ConnectionEvent> connects(int n, long seed) {
-    return Fixtures.events(n, seed).stream().filter(e -> e.connectionId() != null && !e.isDisconnect()).toList();
+    return Fixtures.events(n, seed).stream()
+        .filter(e -> e.connectionId() != null && !e.isDisconnect())
+        .toList();
   }
 
   /**
@@ -156,7 +175,10 @@ class RelayWriterTest {
   private void passRetries(RelayWriter<Msg> w, int n) {
     for (int retry = 1; retry <= n; retry++) {
       int r = retry;
-      Await.until("retry " + r + " is waiting", Duration.ofSeconds(30), () -> w.retries.get() == r && clock.pendingTasks() == 1);
+      Await.until(
+          "retry " + r + " is waiting",
+          Duration.ofSeconds(30),
+          () -> w.retries.get() == r && clock.pendingTasks() == 1);
       clock.advance(Duration.ofSeconds(Math.min(4, 1L << (r - 1))));
     }
   }
@@ -173,13 +195,19 @@ class RelayWriterTest {
   }
 
   @Test
-  void anUnclassifiedFailureOfOneEventIsIsolatedAfterThreeFailuresAndOnlyThatEventIsTerminated() throws Exception {
+  void anUnclassifiedFailureOfOneEventIsIsolatedAfterThreeFailuresAndOnlyThatEventIsTerminated()
+      throws Exception {
     List<ConnectionEvent> events = connects(40, 45);
     ConnectionEvent bad = events.get(7);
     AtomicInteger calls = new AtomicInteger();
     RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
     w.took(events.size());
-    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch(events));
+              return null;
+            });
     passRetries(w, 2);
     done.get(30, TimeUnit.SECONDS); // the third failure bisects at once, without another wait
 
@@ -192,19 +220,29 @@ class RelayWriterTest {
   }
 
   @Test
-  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolationAndTheBatchIsHandedBackForLater() throws Exception {
+  void aStoreThatIsDownLosesNothingToTheUnclassifiedIsolationAndTheBatchIsHandedBackForLater()
+      throws Exception {
     List<ConnectionEvent> events = Fixtures.events(20, 46);
     FaultyStore<ConnectionLogStore> faulty = FaultyStore.wrap((ConnectionLogStore) memory);
     faulty.failing(true); // unclassified failures (not a StoreException) for every call
     RelayWriter<Msg> w = writer(faulty.store());
     w.took(events.size());
     List<RelayBatch.Entry<ConnectionEvent, Msg>> batch = batch(events);
-    Future<?> done = worker.submit(() -> { w.write(batch); return null; });
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch);
+              return null;
+            });
     passRetries(w, 2);
     done.get(30, TimeUnit.SECONDS);
-    assertThat(faulty.calls()).as("a bisection was tried, and stopped early").isBetween(4L, 3L + 2 * 5);
-    assertThat(actions).noneMatch(a -> a.startsWith("term ") || a.startsWith("ack ") || a.startsWith("nak "));
-    assertThat(actions.stream().filter(a -> a.startsWith("nak-later PT4S "))).hasSize(RelayBatch.messages(batch));
+    assertThat(faulty.calls())
+        .as("a bisection was tried, and stopped early")
+        .isBetween(4L, 3L + 2 * 5);
+    assertThat(actions)
+        .noneMatch(a -> a.startsWith("term ") || a.startsWith("ack ") || a.startsWith("nak "));
+    assertThat(actions.stream().filter(a -> a.startsWith("nak-later PT4S ")))
+        .hasSize(RelayBatch.messages(batch));
     assertThat(w.held.get()).isZero();
     assertThat(w.released.get()).isEqualTo(events.size());
   }
@@ -215,11 +253,17 @@ class RelayWriterTest {
     AtomicInteger calls = new AtomicInteger();
     RelayWriter<Msg> w = writer(unclassifiedFailureFor(bad, calls));
     w.took(1);
-    Future<?> done = worker.submit(() -> { w.write(batch(List.of(bad))); return null; });
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch(List.of(bad)));
+              return null;
+            });
     passRetries(w, 2);
     done.get(30, TimeUnit.SECONDS);
     assertThat(actions).contains("wip 0"); // while it waited for its retries
-    assertThat(actions.stream().filter(a -> !a.startsWith("wip "))).containsExactly("nak-later PT4S 0");
+    assertThat(actions.stream().filter(a -> !a.startsWith("wip ")))
+        .containsExactly("nak-later PT4S 0");
     assertThat(calls.get()).isEqualTo(3); // alone from the start: no second try without evidence
     assertThat(w.held.get()).isZero();
   }
@@ -239,7 +283,12 @@ class RelayWriterTest {
         };
     RelayWriter<Msg> w = writer(store);
     w.took(events.size());
-    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch(events));
+              return null;
+            });
     passRetries(w, 2);
     done.get(30, TimeUnit.SECONDS);
     assertThat(aloneTries.get()).isEqualTo(2);
@@ -255,10 +304,16 @@ class RelayWriterTest {
     faulty.failing(true);
     RelayWriter<Msg> w = writer(faulty.store());
     w.took(events.size());
-    Future<?> done = worker.submit(() -> { w.write(batch(events)); return null; });
+    Future<?> done =
+        worker.submit(
+            () -> {
+              w.write(batch(events));
+              return null;
+            });
     Await.until("a retry is waiting", Duration.ofSeconds(30), () -> clock.pendingTasks() == 1);
     w.stop();
-    assertThatThrownBy(() -> done.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(RelayWriter.Stopping.class);
+    assertThatThrownBy(() -> done.get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(RelayWriter.Stopping.class);
     assertThat(actions.stream().filter(a -> a.startsWith("nak "))).hasSize(events.size());
     assertThat(actions).noneMatch(a -> a.startsWith("ack ") || a.startsWith("term "));
     assertThat(w.released.get()).isEqualTo(events.size());

@@ -10,14 +10,16 @@ import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A JUnit 5 extension for these tests: closes what a test opened (newest first) after it, and
- * waits for conditions while moving a manual clock on so that backoffs pass.
+ * A JUnit 5 extension for these tests: closes what a test opened (newest first) after it, and waits
+ * for conditions while moving a manual clock on so that backoffs pass.
  */
 final class Resources implements AfterEachCallback {
   private final List<AutoCloseable> opened = new ArrayList<>();
   private final ManualClock clock = ManualClock.create();
 
-  /** @return the clock the tests' components use */
+  /**
+   * @return the clock the tests' components use
+   */
   ManualClock clock() {
     return clock;
   }

@@ -46,8 +46,14 @@ class WireTest {
             .connect(Fixtures.T0);
     assertThat(json(e))
         .isEqualTo(
-            "{\"v\":1,\"id\":\"" + id + "\",\"time\":\"2026-01-01T00:00:00Z\",\"organization_id\":\"" + org
-                + "\",\"workspace_owner_id\":\"" + org + "\",\"workspace_id\":\"" + org
+            "{\"v\":1,\"id\":\""
+                + id
+                + "\",\"time\":\"2026-01-01T00:00:00Z\",\"organization_id\":\""
+                + org
+                + "\",\"workspace_owner_id\":\""
+                + org
+                + "\",\"workspace_id\":\""
+                + org
                 + "\",\"workspace_name\":\"dev \\\"1\\\"\\n\",\"agent_name\":\"main\",\"type\":\"reconnecting_pty\","
                 + "\"status\":\"connected\",\"connect_time\":\"2026-01-01T00:00:00Z\",\"code\":0}");
   }
@@ -55,7 +61,10 @@ class WireTest {
   @Test
   void readsUnknownFieldsNullsAndWhitespaceOfNewerPublishers() {
     ConnectionEvent e =
-        Fixtures.events(5, 12).stream().filter(x -> x.slugOrPort() == null).findFirst().orElseThrow();
+        Fixtures.events(5, 12).stream()
+            .filter(x -> x.slugOrPort() == null)
+            .findFirst()
+            .orElseThrow();
     String s = json(e);
     String newer =
         "{ \"future\" : {\"nested\": [1, 2.5, {\"x\": null}]}, \"flag\": true, "
@@ -68,7 +77,8 @@ class WireTest {
 
   @Test
   void aTypeThisVersionDoesNotKnowTravelsAndIsReadBackAsItsOwnName() {
-    ConnectionEvent e = Fixtures.events(1, 13).get(0).toBuilder().typeName("teleport").connect(Fixtures.T0);
+    ConnectionEvent e =
+        Fixtures.events(1, 13).get(0).toBuilder().typeName("teleport").connect(Fixtures.T0);
     String s = json(e);
     assertThat(s).contains("\"type\":\"teleport\"");
     ConnectionEvent read = decode(s);
@@ -86,10 +96,13 @@ class WireTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("agentName")
         .hasMessageContaining("NUL");
-    assertThatThrownBy(() -> decode(good.replaceFirst("\"time\":\"[^\"]*\"", "\"time\":\"0999-12-31T23:59:59Z\"")))
+    assertThatThrownBy(
+            () ->
+                decode(
+                    good.replaceFirst("\"time\":\"[^\"]*\"", "\"time\":\"0999-12-31T23:59:59Z\"")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("time was 0999-12-31T23:59:59Z but must be between");
-    assertThatThrownBy(() -> decode(good.replace("\"type\":\"" , "\"type\":\"\\ud800")))
+    assertThatThrownBy(() -> decode(good.replace("\"type\":\"", "\"type\":\"\\ud800")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("typeName");
     assertThatThrownBy(() -> decode(good.replaceFirst("\"type\":\"[^\"]*\"", "\"type\":\"\"")))
@@ -103,12 +116,14 @@ class WireTest {
     assertThatThrownBy(() -> decode("[1]")).hasMessageContaining("expected '{'");
     assertThatThrownBy(() -> decode(good.replace("\"v\":1", "\"v\":2")))
         .hasMessageContaining("field 'v' was 2 but this reader knows versions 1 to 1");
-    assertThatThrownBy(() -> decode(good.replace("\"v\":1,", ""))).hasMessageContaining("field 'v' was missing");
+    assertThatThrownBy(() -> decode(good.replace("\"v\":1,", "")))
+        .hasMessageContaining("field 'v' was missing");
     assertThatThrownBy(() -> decode(good.replace("\"status\":\"", "\"status\":\"x")))
         .hasMessageContaining("field 'status'");
     assertThatThrownBy(() -> decode(good.replaceFirst("\"id\":\"[^\"]*\"", "\"id\":\"nope\"")))
         .hasMessageContaining("field 'id' was 'nope' but must be a UUID");
     assertThatThrownBy(() -> decode(good + "x")).hasMessageContaining("the end of the text");
-    assertThatThrownBy(() -> decode("{\"v\":1,\"v\":1}")).hasMessageContaining("duplicate field 'v'");
+    assertThatThrownBy(() -> decode("{\"v\":1,\"v\":1}"))
+        .hasMessageContaining("duplicate field 'v'");
   }
 }

@@ -15,21 +15,21 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * A {@link Backend} that writes each {@link ConnectionEvent} as one structured SLF4J 2 event:
- * message {@value #MESSAGE}, every field of the event as a key-value pair (keys in
- * {@link #FIELDS}, snake_case like the table's columns; absent values as {@code null}; UUIDs,
- * instants and enums as strings).
+ * message {@value #MESSAGE}, every field of the event as a key-value pair (keys in {@link #FIELDS},
+ * snake_case like the table's columns; absent values as {@code null}; UUIDs, instants and enums as
+ * strings).
  *
  * <pre>{@code
  * Backend<ConnectionEvent> slog = SlogBackend.builder()
  *     .loggerName("audit.connections").level(Level.INFO).redact("ip", "user_agent").build();
  * }</pre>
  *
- * <p>Fields named in {@link Builder#redact(String...)} are logged with the value
- * {@value #REDACTED}. {@link #write(ConnectionEvent)} never throws for a non-null event: if the
- * logging back end throws, the failure is counted ({@link #failures()}) and swallowed, since a
- * log line must never break the caller's request; it is reported at ERROR through the logger
- * {@code io.tally.backend.slog.SlogBackend} (not the audit logger), the first time and then
- * every 1000th, with the exception. Thread-safe.
+ * <p>Fields named in {@link Builder#redact(String...)} are logged with the value {@value
+ * #REDACTED}. {@link #write(ConnectionEvent)} never throws for a non-null event: if the logging
+ * back end throws, the failure is counted ({@link #failures()}) and swallowed, since a log line
+ * must never break the caller's request; it is reported at ERROR through the logger {@code
+ * io.tally.backend.slog.SlogBackend} (not the audit logger), the first time and then every 1000th,
+ * with the exception. Thread-safe.
  */
 public final class SlogBackend implements Backend<ConnectionEvent> {
   /** Reports this backend's own failures; never the audit logger the events go to. */
@@ -92,7 +92,9 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
     return builder().build();
   }
 
-  /** @return a builder with the defaults */
+  /**
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -166,7 +168,9 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
     b.addKeyValue(FIELDS.get(field), v);
   }
 
-  /** @return how many events the logging back end failed to take */
+  /**
+   * @return how many events the logging back end failed to take
+   */
   public long failures() {
     return failures.get();
   }
@@ -226,7 +230,9 @@ public final class SlogBackend implements Backend<ConnectionEvent> {
       return this;
     }
 
-    /** @return the backend */
+    /**
+     * @return the backend
+     */
     public SlogBackend build() {
       return new SlogBackend(this);
     }

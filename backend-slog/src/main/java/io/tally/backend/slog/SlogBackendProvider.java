@@ -25,7 +25,10 @@ public final class SlogBackendProvider implements BackendProvider {
   /** {@code tally.backend.slog.logger}: the SLF4J logger the backend writes to. */
   public static final ConfigKey<String> LOGGER =
       ConfigKey.text(
-          PREFIX + "logger", SlogBackend.DEFAULT_LOGGER_NAME, s -> !s.isEmpty(), "must not be empty");
+          PREFIX + "logger",
+          SlogBackend.DEFAULT_LOGGER_NAME,
+          s -> !s.isEmpty(),
+          "must not be empty");
 
   /** {@code tally.backend.slog.level}: the level of its lines, {@code info} by default. */
   public static final ConfigKey<Level> LEVEL =

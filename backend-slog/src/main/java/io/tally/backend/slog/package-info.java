@@ -1,9 +1,9 @@
 /**
- * A connection-log backend that writes structured log events through SLF4J 2's fluent API:
- * {@link io.tally.backend.slog.SlogBackend}. Pair it with any SLF4J 2 binding; with logback 1.5's
- * {@code ch.qos.logback.classic.encoder.JsonEncoder} each event becomes one JSON line whose
- * {@code kvpList} holds the fields (the module's test resources hold an example configuration,
- * {@code logback-json-example.xml}). An event looks like:
+ * A connection-log backend that writes structured log events through SLF4J 2's fluent API: {@link
+ * io.tally.backend.slog.SlogBackend}. Pair it with any SLF4J 2 binding; with logback 1.5's {@code
+ * ch.qos.logback.classic.encoder.JsonEncoder} each event becomes one JSON line whose {@code
+ * kvpList} holds the fields (the module's test resources hold an example configuration, {@code
+ * logback-json-example.xml}). An event looks like:
  *
  * <pre>
  * {"sequenceNumber":0,"timestamp":1767225600000,..."level":"INFO",
@@ -12,11 +12,11 @@
  *   {"connection_status":"disconnected"},{"disconnect_reason":"bye"},…]}
  * </pre>
  *
- * <p>Choices made here: keys are the table's snake_case column names plus {@code time} and
- * {@code connection_status} (as in the slog exporter of Coder's control plane (Go)); absent values
- * are logged as {@code null} so every event has every key; redaction names are checked against
- * the key list so a typo fails at build time; the level check comes first, so a disabled logger
- * costs one call.
+ * <p>Choices made here: keys are the table's snake_case column names plus {@code time} and {@code
+ * connection_status} (as in the slog exporter of Coder's control plane (Go)); absent values are
+ * logged as {@code null} so every event has every key; redaction names are checked against the key
+ * list so a typo fails at build time; the level check comes first, so a disabled logger costs one
+ * call.
  *
  * <table>
  *   <caption>Keys of the {@code slog} backend, checked when Tally starts</caption>
@@ -32,8 +32,8 @@
  * </table>
  *
  * <p>The keys are declared by {@link io.tally.backend.slog.SlogBackendProvider#keys()}: a bad
- * value, or any other key under {@code tally.backend.slog.} (a typo), fails {@code Tally.start}
- * in one {@code ConfigException} with every other problem. Set them as text ({@code
+ * value, or any other key under {@code tally.backend.slog.} (a typo), fails {@code Tally.start} in
+ * one {@code ConfigException} with every other problem. Set them as text ({@code
  * tally.backend.slog.level=warn}) or typed: {@code
  * TallyConfig.builder().set(SlogBackendProvider.LEVEL, Level.WARN)}.
  */

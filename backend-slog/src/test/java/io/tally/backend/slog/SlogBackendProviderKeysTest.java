@@ -107,8 +107,7 @@ class SlogBackendProviderKeysTest {
 
     assertThat(config.property("tally.backend.slog.level")).contains("warn");
     assertThat(config.get(SlogBackendProvider.LEVEL)).isEqualTo(Level.WARN);
-    assertThat(TallyConfig.builder().build().get(SlogBackendProvider.LEVEL))
-        .isEqualTo(Level.INFO);
+    assertThat(TallyConfig.builder().build().get(SlogBackendProvider.LEVEL)).isEqualTo(Level.INFO);
     assertThat(TallyConfig.builder().build().get(SlogBackendProvider.LOGGER))
         .isEqualTo(SlogBackend.DEFAULT_LOGGER_NAME);
     assertThat(

@@ -241,7 +241,8 @@ class SlogBackendTest {
     assertThatThrownBy(() -> SlogBackend.builder().level(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("level");
-    assertThatThrownBy(() -> SlogBackend.create().write(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> SlogBackend.create().write(null))
+        .isInstanceOf(NullPointerException.class);
   }
 
   @Test

@@ -20,8 +20,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * The shape of tally-core's packages, checked on its compiled classes (tests excluded): what
- * {@code io.tally.core.internal} may use, that core holds no JDBC, and which package cycles exist.
+ * The shape of tally-core's packages, checked on its compiled classes (tests excluded): what {@code
+ * io.tally.core.internal} may use, that core holds no JDBC, and which package cycles exist.
  */
 class ArchitectureTest {
   private static final String CORE = "io.tally.core";
@@ -54,10 +54,10 @@ class ArchitectureTest {
           .importPackages(CORE);
 
   /**
-   * The root package's classes that wire the others together: those that use a sub-package of
-   * core, directly or through other root classes (by top-level name: {@code Tally}, {@code
-   * TallyConfig}, {@code TallyModule}, …). They are a slice of their own; the rest of the root
-   * package is the base every sub-package may use, and by construction uses no sub-package.
+   * The root package's classes that wire the others together: those that use a sub-package of core,
+   * directly or through other root classes (by top-level name: {@code Tally}, {@code TallyConfig},
+   * {@code TallyModule}, …). They are a slice of their own; the rest of the root package is the
+   * base every sub-package may use, and by construction uses no sub-package.
    */
   private static final Set<String> WIRING = rootClassesReachingSubPackages(CORE_CLASSES);
 
@@ -110,7 +110,9 @@ class ArchitectureTest {
                 .or(rootTypeIn(VALUE_TYPES)))
         .because(
             "io.tally.core.internal is the bottom layer: the JDK, SLF4J, JSpecify and the value"
-                + " types " + VALUE_TYPES + " of io.tally.core, nothing that depends on it")
+                + " types "
+                + VALUE_TYPES
+                + " of io.tally.core, nothing that depends on it")
         .check(CORE_CLASSES);
   }
 
@@ -144,17 +146,13 @@ class ArchitectureTest {
   }
 
   /**
-   * {@code TallyConfig} in no cycle with any other class of core: it should read values, not
-   * know the SPI. It masks secrets through {@code internal.SecretText} (not {@code spi.Secrets},
-   * since {@code spi.ProviderContext} returns {@code TallyConfig}).
+   * {@code TallyConfig} in no cycle with any other class of core: it should read values, not know
+   * the SPI. It masks secrets through {@code internal.SecretText} (not {@code spi.Secrets}, since
+   * {@code spi.ProviderContext} returns {@code TallyConfig}).
    */
   @Test
   void tallyConfigIsInNoCycle() {
-    slices()
-        .assignedFrom(TALLY_CONFIG_APART)
-        .should()
-        .beFreeOfCycles()
-        .check(CORE_CLASSES);
+    slices().assignedFrom(TALLY_CONFIG_APART).should().beFreeOfCycles().check(CORE_CLASSES);
   }
 
   /** The root package's value types (and their nested types) named in {@code simpleNames}. */

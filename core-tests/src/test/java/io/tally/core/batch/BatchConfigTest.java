@@ -50,11 +50,14 @@ class BatchConfigTest {
   void parallelismDefaultsToTheCoresAtMostFourAndLeavesTwoPoolConnections() {
     int cores = Runtime.getRuntime().availableProcessors();
     assertThat(TallyConfig.from(Map.of()).batchParallelism()).isEqualTo(Math.min(cores, 4));
-    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "3")).batchParallelism()).isEqualTo(1);
-    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "1")).batchParallelism()).isEqualTo(1);
+    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "3")).batchParallelism())
+        .isEqualTo(1);
+    assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "1")).batchParallelism())
+        .isEqualTo(1);
     assertThat(TallyConfig.from(Map.of("tally.jdbc.pool-size", "4")).batchParallelism())
         .isEqualTo(Math.min(cores, 2));
-    assertThat(TallyConfig.from(Map.of("tally.batch.parallelism", "6")).batchParallelism()).isEqualTo(6);
+    assertThat(TallyConfig.from(Map.of("tally.batch.parallelism", "6")).batchParallelism())
+        .isEqualTo(6);
   }
 
   @Test
@@ -78,7 +81,12 @@ class BatchConfigTest {
   void theDbBackendWritesWithTheConfiguredParallelism() {
     InMemoryConnectionLogStore store = new InMemoryConnectionLogStore();
     Stores stores =
-        Stores.of(new InMemoryLastUsedStore<>(), new InMemoryUsageStatsStore(), store, () -> {}, () -> {});
+        Stores.of(
+            new InMemoryLastUsedStore<>(),
+            new InMemoryUsageStatsStore(),
+            store,
+            () -> {},
+            () -> {});
     TallyConfig config = TallyConfig.from(Map.of("tally.batch.parallelism", "3"));
     BackendProvider db =
         ServiceLoader.load(BackendProvider.class).stream()

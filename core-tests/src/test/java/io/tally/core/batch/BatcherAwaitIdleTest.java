@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * {@link Batcher#awaitIdle(Duration)}: after {@code ManualClock.advance} only wakes the worker,
- * it makes a test of what the timer's flush wrote deterministic.
+ * {@link Batcher#awaitIdle(Duration)}: after {@code ManualClock.advance} only wakes the worker, it
+ * makes a test of what the timer's flush wrote deterministic.
  */
 class BatcherAwaitIdleTest {
   private static final Duration GENEROUS = Duration.ofSeconds(30);
@@ -39,7 +39,8 @@ class BatcherAwaitIdleTest {
         Batcher.builder(faulty.store())
             .clock(clock)
             .flushInterval(Duration.ofSeconds(5))
-            .retryPolicy(RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 5))
+            .retryPolicy(
+                RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 5))
             .name("await-idle")
             .build();
     open.add(b);

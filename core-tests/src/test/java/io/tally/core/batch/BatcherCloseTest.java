@@ -78,8 +78,7 @@ class BatcherCloseTest {
             });
     assertThat(realTime.paused.await(30, TimeUnit.SECONDS)).isTrue(); // close() has begun
     b.write(Item.keyless(2)); // wakes the worker while close() is paused
-    Await.until(
-        "the worker handled the write", Duration.ofSeconds(30), () -> Idle.isIdle(b));
+    Await.until("the worker handled the write", Duration.ofSeconds(30), () -> Idle.isIdle(b));
     realTime.resume.countDown();
     closing.get(60, TimeUnit.SECONDS);
 

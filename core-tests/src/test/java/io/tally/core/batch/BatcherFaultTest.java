@@ -67,7 +67,8 @@ class BatcherFaultTest {
     }
   }
 
-  private Batcher<Item> batcher(BatchStore<Item> store, UnaryOperator<Batcher.Builder<Item>> options) {
+  private Batcher<Item> batcher(
+      BatchStore<Item> store, UnaryOperator<Batcher.Builder<Item>> options) {
     Batcher<Item> b = options.apply(Batcher.builder(store).clock(clock).name("faults")).build();
     open.add(b);
     return conservation.watch(b);
@@ -176,7 +177,9 @@ class BatcherFaultTest {
     Duration took = Duration.ofNanos(real.nanoTime() - start);
 
     assertThat(taken).isFalse();
-    assertThat(took).isGreaterThanOrEqualTo(Duration.ofSeconds(3)).isLessThan(Duration.ofSeconds(30));
+    assertThat(took)
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(3))
+        .isLessThan(Duration.ofSeconds(30));
     assertThat(other.events()).containsExactly(Item.keyless(2)); // the other backend still got it
     assertThat(b.stats().dropped()).isEqualTo(Map.of(DropReasons.ENQUEUE_TIMEOUT, 1L));
     assertThat(b.stats().accepted()).isEqualTo(3);
@@ -188,9 +191,19 @@ class BatcherFaultTest {
 
   @ParameterizedTest(name = "{0} poison at {1}, parallelism {2}")
   @CsvSource({
-    "DATA, 0, 1", "DATA, 1, 1", "DATA, 499, 1", "DATA, 999, 1", "DATA, 1000, 1", "DATA, 1537, 1",
-    "DATA, 1999, 1", "UNKNOWN, 0, 1", "UNKNOWN, 998, 1", "UNKNOWN, 1000, 1", "UNKNOWN, 1999, 1",
-    "DATA, 1537, 4", "UNKNOWN, 998, 4"
+    "DATA, 0, 1",
+    "DATA, 1, 1",
+    "DATA, 499, 1",
+    "DATA, 999, 1",
+    "DATA, 1000, 1",
+    "DATA, 1537, 1",
+    "DATA, 1999, 1",
+    "UNKNOWN, 0, 1",
+    "UNKNOWN, 998, 1",
+    "UNKNOWN, 1000, 1",
+    "UNKNOWN, 1999, 1",
+    "DATA, 1537, 4",
+    "UNKNOWN, 998, 4"
   })
   void onePoisonAmongTwoThousandLosesExactlyThePoison(Kind kind, int poisonAt, int parallelism) {
     SwitchableStore store = new SwitchableStore();

@@ -27,7 +27,9 @@ final class BatcherLogs implements BeforeEachCallback, AfterEachCallback {
     batcherLog.detachAppender(logs);
   }
 
-  /** @return the formatted messages logged at ERROR so far */
+  /**
+   * @return the formatted messages logged at ERROR so far
+   */
   List<String> errors() {
     List<String> out = new ArrayList<>();
     for (ILoggingEvent e : List.copyOf(logs.list)) {

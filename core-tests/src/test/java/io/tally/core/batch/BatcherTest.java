@@ -162,7 +162,8 @@ class BatcherTest {
     b.write(Item.keyless(7));
     assertThat(b.flush().rows()).isEqualTo(4);
     assertThat(store.items())
-        .containsExactlyInAnyOrder(new Item("a", 2), new Item("b", 1), Item.keyless(7), Item.keyless(7));
+        .containsExactlyInAnyOrder(
+            new Item("a", 2), new Item("b", 1), Item.keyless(7), Item.keyless(7));
     assertThat(b.stats().coalesced()).isEqualTo(1);
   }
 
@@ -208,7 +209,8 @@ class BatcherTest {
     assertThat(s.flushedRows()).isEqualTo(2);
     assertThat(s.droppedTotal()).isZero();
     assertThat(s.consecutiveFailures()).isZero();
-    assertThat(seen).extracting(FlushResult::outcome)
+    assertThat(seen)
+        .extracting(FlushResult::outcome)
         .containsExactly(FlushResult.Outcome.FAILED, FlushResult.Outcome.SUCCESS);
   }
 
@@ -234,7 +236,10 @@ class BatcherTest {
     }
     assertThat(delays)
         .containsExactly(
-            Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(3));
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(3),
+            Duration.ofSeconds(3));
     faulty.failing(false);
   }
 
@@ -275,7 +280,9 @@ class BatcherTest {
                 o.retryMode(RetryMode.RETRY_QUEUE)
                     .maxBatchSize(2)
                     .retryQueueCapacity(1)
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+                    .retryPolicy(
+                        RetryPolicy.exponential(
+                            Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
     faulty.failing(true);
     items(0, 4).forEach(b::write);
     Await.until("two failures", () -> b.stats().failedFlushes() == 2);
@@ -300,7 +307,9 @@ class BatcherTest {
         batcher(
             o ->
                 o.retryMode(RetryMode.RETRY_QUEUE)
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
+                    .retryPolicy(
+                        RetryPolicy.exponential(
+                            Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3)));
     faulty.failNext(1);
     items(0, 2).forEach(b::write);
     assertThat(b.flush().isSuccess()).isFalse();
@@ -319,7 +328,8 @@ class BatcherTest {
         batcher(
             o ->
                 o.retryMode(RetryMode.RETRY_QUEUE)
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3))
+                    .retryPolicy(
+                        RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 3))
                     .shutdownTimeout(Duration.ofMillis(500)));
     faulty.failing(true);
     items(0, 2).forEach(b::write);
@@ -380,7 +390,8 @@ class BatcherTest {
 
   @ParameterizedTest(name = "parallelism {0}")
   @ValueSource(ints = {1, 4})
-  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose(int parallelism) throws Exception {
+  void everyWriteThatReturnsNormallyIsWrittenEvenWhenItRacesWithClose(int parallelism)
+      throws Exception {
     int writers = 4;
     for (int round = 0; round < 10; round++) {
       RecordingStore<Item> recording = new RecordingStore<>();
@@ -417,7 +428,9 @@ class BatcherTest {
       for (CompletableFuture<List<Item>> f : done) {
         returned.addAll(f.get(10, TimeUnit.SECONDS));
       }
-      assertThat(recording.items()).as("round %d", round).containsExactlyInAnyOrderElementsOf(returned);
+      assertThat(recording.items())
+          .as("round %d", round)
+          .containsExactlyInAnyOrderElementsOf(returned);
       ComponentStats s = b.stats();
       assertThat(s.accepted()).as("round %d", round).isEqualTo(returned.size());
       assertThat(s.flushedRows()).isEqualTo(returned.size());
@@ -506,7 +519,8 @@ class BatcherTest {
     assertThatThrownBy(() -> b.write(Item.keyless(3)))
         .isInstanceOf(RejectedExecutionException.class)
         .hasMessageContaining("queue stayed full");
-    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(Duration.ofNanos(real.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(200));
     assertThat(b.stats().dropped()).isEqualTo(Map.of(DropReasons.QUEUE_FULL, 1L));
     assertThat(logs.errors()).anyMatch(m -> m.contains("reason queue_full"));
     faulty.release();
@@ -594,7 +608,8 @@ class BatcherTest {
     assertThat(maxInside.get()).isEqualTo(1);
     // the cancelled call never ran: the store saw item 1 (late), then the two retries
     assertThat(written)
-        .containsExactly(List.of(Item.keyless(1)), List.of(Item.keyless(1)), List.of(Item.keyless(2)));
+        .containsExactly(
+            List.of(Item.keyless(1)), List.of(Item.keyless(1)), List.of(Item.keyless(2)));
     ComponentStats s = b.stats();
     assertThat(s.flushedRows()).isEqualTo(2);
     assertThat(s.droppedTotal()).isZero();
@@ -657,7 +672,9 @@ class BatcherTest {
                     .maxPendingItems(8)
                     .queueCapacity(4)
                     .writeTimeout(Duration.ofMillis(300))
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+                    .retryPolicy(
+                        RetryPolicy.exponential(
+                            Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
     faulty.failing(true);
     int accepted = 0;
     int rejected = 0;
@@ -694,7 +711,9 @@ class BatcherTest {
                     .maxPendingItems(10)
                     .queueCapacity(10)
                     .writeTimeout(Duration.ofMillis(100))
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+                    .retryPolicy(
+                        RetryPolicy.exponential(
+                            Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
     faulty.failing(true);
     b.write(new Item("k0", 0));
     assertThat(b.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED); // backing off now
@@ -711,7 +730,8 @@ class BatcherTest {
     assertThatThrownBy(() -> b.write(new Item("k20", 20)))
         .isInstanceOf(RejectedExecutionException.class)
         .hasMessageContaining("queue stayed full");
-    assertThat(Duration.ofNanos(real.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+    assertThat(Duration.ofNanos(real.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(100));
     assertThatThrownBy(() -> b.write(new Item("k3", 30))) // would merge, but waits behind k10
         .isInstanceOf(RejectedExecutionException.class);
     awaitIdle(b);
@@ -744,7 +764,9 @@ class BatcherTest {
                 o.coalescing(Item.laterWins())
                     .parallelism(parallelism)
                     .maxBatchSize(10)
-                    .retryPolicy(RetryPolicy.exponential(Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
+                    .retryPolicy(
+                        RetryPolicy.exponential(
+                            Duration.ofMinutes(1), Duration.ofMinutes(1), 1, 100)));
     faulty.failing(true);
     for (int i = 0; i < 1_000; i++) {
       b.write(new Item("k" + (i % 20), i));

@@ -29,8 +29,10 @@ class PendingBatchTest {
       batch.add(new Item("k" + i, i));
       batch.add(Item.keyless(100 + i));
     }
-    assertThat(batch.take(3)).containsExactly(new Item("k0", 0), new Item("k1", 1), new Item("k2", 2));
-    assertThat(batch.take(3)).containsExactly(new Item("k3", 3), new Item("k4", 4), Item.keyless(100));
+    assertThat(batch.take(3))
+        .containsExactly(new Item("k0", 0), new Item("k1", 1), new Item("k2", 2));
+    assertThat(batch.take(3))
+        .containsExactly(new Item("k3", 3), new Item("k4", 4), Item.keyless(100));
     assertThat(batch.size()).isEqualTo(4);
   }
 
@@ -74,7 +76,8 @@ class PendingBatchTest {
     b.add(new Item("a", 1));
     b.add(new Item("a", 2)); // the merge throws: both kept
     b.add(new Item("c", -1)); // the key throws: kept keyless
-    assertThat(b.take(10)).containsExactlyInAnyOrder(new Item("a", 1), new Item("a", 2), new Item("c", -1));
+    assertThat(b.take(10))
+        .containsExactlyInAnyOrder(new Item("a", 1), new Item("a", 2), new Item("c", -1));
     assertThat(callbackFailures)
         .containsExactly("the coalescing merge rule", "the coalescing key function");
   }

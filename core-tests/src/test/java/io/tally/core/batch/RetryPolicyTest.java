@@ -31,7 +31,8 @@ class RetryPolicyTest {
   @Test
   void jitterOnlyShortensTheDelayByAtMostItsFraction() {
     RetryPolicy p =
-        RetryPolicy.exponential(Duration.ofSeconds(10), Duration.ofSeconds(10), 1, 1).withJitter(0.25);
+        RetryPolicy.exponential(Duration.ofSeconds(10), Duration.ofSeconds(10), 1, 1)
+            .withJitter(0.25);
     assertThat(p.delay(1, 0.0)).isEqualTo(Duration.ofSeconds(10));
     assertThat(p.delay(1, 0.5)).isEqualTo(Duration.ofMillis(8_750));
     assertThat(p.delay(1, 0.999_999)).isGreaterThan(Duration.ofMillis(7_500));
@@ -41,11 +42,14 @@ class RetryPolicyTest {
   void badValuesAreRejectedNamingThem() {
     assertThatThrownBy(() -> RetryPolicy.exponential(Duration.ZERO, Duration.ofSeconds(1), 2, 3))
         .hasMessage("initialBackoff was PT0S but must be positive");
-    assertThatThrownBy(() -> RetryPolicy.exponential(Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3))
+    assertThatThrownBy(
+            () -> RetryPolicy.exponential(Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3))
         .hasMessageContaining("maxBackoff was PT1S");
-    assertThatThrownBy(() -> RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 0.5, 3))
+    assertThatThrownBy(
+            () -> RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 0.5, 3))
         .hasMessage("multiplier was 0.5 but must be >= 1");
-    assertThatThrownBy(() -> RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, -1))
+    assertThatThrownBy(
+            () -> RetryPolicy.exponential(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, -1))
         .hasMessage("maxAttempts was -1 but must be >= 0");
     assertThatThrownBy(() -> RetryPolicy.defaults().withJitter(1.5))
         .hasMessage("jitter was 1.5 but must be in [0, 1]");

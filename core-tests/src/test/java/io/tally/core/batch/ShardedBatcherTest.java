@@ -46,7 +46,8 @@ class ShardedBatcherTest {
     open.forEach(Batcher::close);
   }
 
-  private Batcher<Item> batcher(BatchStore<Item> store, UnaryOperator<Batcher.Builder<Item>> options) {
+  private Batcher<Item> batcher(
+      BatchStore<Item> store, UnaryOperator<Batcher.Builder<Item>> options) {
     Batcher<Item> b =
         options.apply(Batcher.builder(store).clock(clock).name("sharded").parallelism(4)).build();
     open.add(b);
@@ -120,7 +121,8 @@ class ShardedBatcherTest {
     store.gate = new CountDownLatch(4);
     Batcher<Item> b =
         batcher(
-            store, o -> o.maxBatchSize(10).maxPendingItems(1_000).flushTimeout(Duration.ofMinutes(2)));
+            store,
+            o -> o.maxBatchSize(10).maxPendingItems(1_000).flushTimeout(Duration.ofMinutes(2)));
     for (int i = 0; i < 400; i++) {
       b.write(Item.keyless(i)); // round-robin: every shard gets 100, ten size flushes each
     }
@@ -281,7 +283,8 @@ class ShardedBatcherTest {
   @Test
   void closeWithEveryShardStuckReturnsWithinOneShutdownTimeout() {
     FaultyStore<BatchStore<Item>> faulty = FaultyStore.wrap(new RecordingStore<Item>());
-    Batcher<Item> b = batcher(faulty.store(), o -> o.maxBatchSize(1).shutdownTimeout(Duration.ofSeconds(2)));
+    Batcher<Item> b =
+        batcher(faulty.store(), o -> o.maxBatchSize(1).shutdownTimeout(Duration.ofSeconds(2)));
     faulty.block();
     for (int i = 0; i < 8; i++) {
       b.write(Item.keyless(i));
@@ -305,7 +308,9 @@ class ShardedBatcherTest {
     Batcher<Item> b =
         batcher(
             faulty.store(),
-            o -> o.retryPolicy(RetryPolicy.none()).flushListener((name, r) -> calls.incrementAndGet()));
+            o ->
+                o.retryPolicy(RetryPolicy.none())
+                    .flushListener((name, r) -> calls.incrementAndGet()));
     faulty.failing(true);
     for (int i = 0; i < 4; i++) {
       b.write(Item.keyless(i));

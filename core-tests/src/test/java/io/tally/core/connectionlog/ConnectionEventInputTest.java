@@ -32,7 +32,8 @@ class ConnectionEventInputTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(session().connect(InputRules.MIN_TIME).connectTime()).isEqualTo(InputRules.MIN_TIME);
-    assertThat(session().disconnect(InputRules.MAX_TIME).disconnectTime()).isEqualTo(InputRules.MAX_TIME);
+    assertThat(session().disconnect(InputRules.MAX_TIME).disconnectTime())
+        .isEqualTo(InputRules.MAX_TIME);
   }
 
   @Test
@@ -108,9 +109,25 @@ class ConnectionEventInputTest {
     assertThatThrownBy(
             () ->
                 new ConnectionEvent(
-                    cut.id(), T, cut.organizationId(), cut.workspaceOwnerId(), cut.workspaceId(),
-                    "ws", "main", "ssh", null, null, null, null, null, null,
-                    ConnectionStatus.CONNECTED, null, T, null, 4))
+                    cut.id(),
+                    T,
+                    cut.organizationId(),
+                    cut.workspaceOwnerId(),
+                    cut.workspaceId(),
+                    "ws",
+                    "main",
+                    "ssh",
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    ConnectionStatus.CONNECTED,
+                    null,
+                    T,
+                    null,
+                    4))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("truncatedFields was 4 but must be between 0 and 3 (the free-text fields)");
   }
@@ -123,7 +140,8 @@ class ConnectionEventInputTest {
     ConnectionEvent future = session().typeName("quantum_link").connect(T);
     assertThat(future.type()).isEqualTo(ConnectionType.OTHER);
     assertThat(future.typeName()).isEqualTo("quantum_link");
-    assertThat(future.toBuilder().disconnect(T.plusSeconds(1)).typeName()).isEqualTo("quantum_link");
+    assertThat(future.toBuilder().disconnect(T.plusSeconds(1)).typeName())
+        .isEqualTo("quantum_link");
     assertThat(ConnectionType.fromWireName("tunnel")).isEqualTo(ConnectionType.TUNNEL);
     assertThat(ConnectionType.fromWireNameOrOther("quantum_link")).isEqualTo(ConnectionType.OTHER);
     assertThatThrownBy(() -> session().type(null).connect(T))

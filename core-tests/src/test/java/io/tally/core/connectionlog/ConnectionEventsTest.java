@@ -140,7 +140,8 @@ class ConnectionEventsTest {
       batcher.flush();
       assertThat(batcher.stats().coalesced()).isZero();
     }
-    assertThat(store.rows()).containsExactlyInAnyOrder(ConnectionLogRow.of(a), ConnectionLogRow.of(b));
+    assertThat(store.rows())
+        .containsExactlyInAnyOrder(ConnectionLogRow.of(a), ConnectionLogRow.of(b));
   }
 
   @Test
@@ -193,7 +194,8 @@ class ConnectionEventsTest {
   @Test
   void mergeOrderDoesNotChangeTheSession() {
     ConnectionEvent.Builder s = session();
-    List<ConnectionEvent> events = List.of(s.connect(at(1)), s.connect(at(2)), s.disconnect(at(8)), s.disconnect(at(6)));
+    List<ConnectionEvent> events =
+        List.of(s.connect(at(1)), s.connect(at(2)), s.disconnect(at(8)), s.disconnect(at(6)));
     ConnectionEvent forward = events.stream().reduce(rule::merge).orElseThrow();
     List<ConnectionEvent> reversed = new java.util.ArrayList<>(events);
     java.util.Collections.reverse(reversed);
@@ -208,9 +210,11 @@ class ConnectionEventsTest {
     ConnectionEvent.Builder s = session();
     ConnectionEvent c = s.connect(at(1));
     ConnectionEvent d = s.disconnect(at(2));
-    ConnectionEvent otherAgent = c.toBuilder().id(UUID.randomUUID()).agentName("other").connect(at(1));
+    ConnectionEvent otherAgent =
+        c.toBuilder().id(UUID.randomUUID()).agentName("other").connect(at(1));
     ConnectionEvent web = session().connectionId(null).connect(at(3));
-    List<ConnectionEvent> out = ConnectionEvents.coalesceForStore(List.of(c, web, d, otherAgent, web));
+    List<ConnectionEvent> out =
+        ConnectionEvents.coalesceForStore(List.of(c, web, d, otherAgent, web));
     assertThat(out).containsExactly(rule.merge(c, d), otherAgent, web);
   }
 
@@ -227,7 +231,15 @@ class ConnectionEventsTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> session().ip("1::2::3").connect(at(1)))
         .isInstanceOf(IllegalArgumentException.class);
-    for (String ok : List.of("0.0.0.0", "255.255.255.255", "::", "::1", "2001:db8::1", "::ffff:10.0.0.1", "1:2:3:4:5:6:7:8")) {
+    for (String ok :
+        List.of(
+            "0.0.0.0",
+            "255.255.255.255",
+            "::",
+            "::1",
+            "2001:db8::1",
+            "::ffff:10.0.0.1",
+            "1:2:3:4:5:6:7:8")) {
       assertThat(session().ip(ok).connect(at(1)).ip()).isEqualTo(ok);
     }
     assertThatThrownBy(() -> session().workspaceId(null).connect(at(1)))
@@ -237,12 +249,27 @@ class ConnectionEventsTest {
     assertThatThrownBy(
             () ->
                 new ConnectionEvent(
-                    c.id(), c.time(), c.organizationId(), c.workspaceOwnerId(), c.workspaceId(),
-                    c.workspaceName(), c.agentName(), c.type(), c.code(), c.ip(), c.userAgent(),
-                    c.userId(), c.slugOrPort(), c.connectionId(), ConnectionStatus.DISCONNECTED,
-                    null, at(5), at(4)))
+                    c.id(),
+                    c.time(),
+                    c.organizationId(),
+                    c.workspaceOwnerId(),
+                    c.workspaceId(),
+                    c.workspaceName(),
+                    c.agentName(),
+                    c.type(),
+                    c.code(),
+                    c.ip(),
+                    c.userAgent(),
+                    c.userId(),
+                    c.slugOrPort(),
+                    c.connectionId(),
+                    ConnectionStatus.DISCONNECTED,
+                    null,
+                    at(5),
+                    at(4)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not be before connectTime");
-    assertThat(ConnectionType.fromWireName("reconnecting_pty")).isEqualTo(ConnectionType.RECONNECTING_PTY);
+    assertThat(ConnectionType.fromWireName("reconnecting_pty"))
+        .isEqualTo(ConnectionType.RECONNECTING_PTY);
   }
 }

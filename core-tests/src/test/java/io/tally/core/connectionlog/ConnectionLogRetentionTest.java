@@ -221,7 +221,8 @@ class ConnectionLogRetentionTest {
     assertThat(r.stats().failedFlushes()).isEqualTo(1);
     assertThat(store.tryLockRetention()).as("still held by the stale delete").isEmpty();
     gate.countDown();
-    Await.until("the lock released after the stale delete", Duration.ofSeconds(60), this::lockIsFree);
+    Await.until(
+        "the lock released after the stale delete", Duration.ofSeconds(60), this::lockIsFree);
     assertThat(store.rows()).isEmpty();
     assertThat(stubborn.deletes.get()).isEqualTo(1);
     assertThat(r.stats().flushedRows()).as("the late delete's rows are counted").isEqualTo(3);
@@ -253,8 +254,8 @@ class ConnectionLogRetentionTest {
   }
 
   /**
-   * The in-memory store, whose deletes or lock requests wait at a gate and ignore interrupts, as
-   * a JDBC driver does.
+   * The in-memory store, whose deletes or lock requests wait at a gate and ignore interrupts, as a
+   * JDBC driver does.
    */
   private final class Gated implements ConnectionLogStore {
     final CountDownLatch deleteGate;

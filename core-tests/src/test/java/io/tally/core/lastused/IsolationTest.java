@@ -26,7 +26,9 @@ class IsolationTest {
   }
 
   private static Isolation<String> run(
-      Kind kind, BiFunction<Map<String, Instant>, Duration, Throwable> write, Map<String, Instant> batch) {
+      Kind kind,
+      BiFunction<Map<String, Instant>, Duration, Throwable> write,
+      Map<String, Instant> batch) {
     Isolation<String> iso = new Isolation<>(write, () -> 0L, Long.MAX_VALUE, kind);
     iso.run(batch, new StoreException("batch failed", null, kind));
     return iso;
@@ -68,15 +70,17 @@ class IsolationTest {
   @Test
   void nothingIsRejectedWhenNothingCouldBeWrittenAndTheStoreDoesNotClassify() {
     Isolation<String> iso =
-        run(Kind.UNKNOWN, (part, timeout) -> new StoreException("down", null, Kind.UNKNOWN), batch("a", "b", "c"));
+        run(
+            Kind.UNKNOWN,
+            (part, timeout) -> new StoreException("down", null, Kind.UNKNOWN),
+            batch("a", "b", "c"));
     assertThat(iso.rejected).isEmpty();
     assertThat(iso.kept).containsOnlyKeys("a", "b", "c");
   }
 
   @Test
   void thePastDeadlineKeepsEverythingNotYetWritten() {
-    Isolation<String> iso =
-        new Isolation<>((part, timeout) -> null, () -> 10L, 5L, Kind.DATA);
+    Isolation<String> iso = new Isolation<>((part, timeout) -> null, () -> 10L, 5L, Kind.DATA);
     iso.run(batch("a", "b"), new StoreException("refused", null, Kind.DATA));
     assertThat(iso.written).isEmpty();
     assertThat(iso.kept).containsOnlyKeys("a", "b");

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The latest time wins across the whole range the input rules allow, including times outside
- * the nanosecond range a pending entry holds as a primitive (before 1677 or after 2262).
+ * The latest time wins across the whole range the input rules allow, including times outside the
+ * nanosecond range a pending entry holds as a primitive (before 1677 or after 2262).
  */
 class LastUsedFarTimesTest {
   private static final List<Instant> TIMES =

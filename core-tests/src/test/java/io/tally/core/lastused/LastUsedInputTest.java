@@ -96,7 +96,8 @@ class LastUsedInputTest {
       assertThatThrownBy(() -> t.markUsed("a", bad))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("at was " + bad)
-          .hasMessageContaining("must be between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z");
+          .hasMessageContaining(
+              "must be between 1000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z");
     }
     assertThat(t.stats().accepted()).isZero();
     t.markUsed("min", InputRules.MIN_TIME);
@@ -122,7 +123,9 @@ class LastUsedInputTest {
     assertThatThrownBy(() -> t.markUsed(tooLong, t0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "id was '" + "i".repeat(InputRules.SHOWN_LENGTH) + "…' (256 UTF-16 code units) but"
+            "id was '"
+                + "i".repeat(InputRules.SHOWN_LENGTH)
+                + "…' (256 UTF-16 code units) but"
                 + " must be at most 255");
     assertThat(t.stats().accepted()).isZero();
     String longest = "i".repeat(InputRules.MAX_ID_LENGTH);
@@ -238,7 +241,8 @@ class LastUsedInputTest {
     FlushResult r = t.flush();
 
     assertThat(r.outcome()).isEqualTo(FlushResult.Outcome.FAILED);
-    assertThat(r.failure().orElseThrow()).hasMessageContaining("the flush time (clock.now()) was +10000-01-01");
+    assertThat(r.failure().orElseThrow())
+        .hasMessageContaining("the flush time (clock.now()) was +10000-01-01");
     assertThat(t.stats().droppedTotal()).isZero();
     assertThat(t.stats().pending()).isEqualTo(1);
   }

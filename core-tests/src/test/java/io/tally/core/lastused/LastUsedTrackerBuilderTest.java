@@ -20,8 +20,7 @@ class LastUsedTrackerBuilderTest {
   void defaultsAreTheDocumentedOnes() {
     assertThat(LastUsedTracker.Builder.DEFAULT_FLUSH_INTERVAL).isEqualTo(Duration.ofSeconds(60));
     assertThat(LastUsedTracker.Builder.DEFAULT_FLUSH_TIMEOUT).isEqualTo(Duration.ofSeconds(10));
-    assertThat(LastUsedTracker.Builder.DEFAULT_SHUTDOWN_TIMEOUT)
-        .isEqualTo(Duration.ofSeconds(10));
+    assertThat(LastUsedTracker.Builder.DEFAULT_SHUTDOWN_TIMEOUT).isEqualTo(Duration.ofSeconds(10));
     assertThat(LastUsedTracker.Builder.DEFAULT_TIMESTAMP_MODE).isEqualTo(TimestampMode.EVENT_TIME);
     try (LastUsedTracker<String> t = LastUsedTracker.builder(store).clock(clock).build()) {
       assertThat(t.name()).isEqualTo("last-used");

@@ -152,6 +152,7 @@ class LastUsedTrackerConcurrencyTest {
     tracker.close();
     assertThat(tracker.stats().droppedTotal()).isZero();
   }
+
   @Test
   void everyStatsSnapshotTakenDuringFlushesBalances() throws Exception {
     ManualClock clock = ManualClock.create();

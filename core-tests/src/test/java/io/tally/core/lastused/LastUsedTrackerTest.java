@@ -243,7 +243,9 @@ class LastUsedTrackerTest {
                 "newer-later", t0.plusSeconds(5),
                 "older-later", t0.plusSeconds(9),
                 "fresh", t0));
-    assertThat(t.stats().coalesced()).as("two in-flight entries folded into newer marks").isEqualTo(2);
+    assertThat(t.stats().coalesced())
+        .as("two in-flight entries folded into newer marks")
+        .isEqualTo(2);
   }
 
   @Test
@@ -258,8 +260,11 @@ class LastUsedTrackerTest {
     t.flush();
 
     List<ILoggingEvent> failures =
-        events.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).collect(Collectors.toList());
-    assertThat(failures).extracting(ILoggingEvent::getLevel)
+        events.stream()
+            .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+            .collect(Collectors.toList());
+    assertThat(failures)
+        .extracting(ILoggingEvent::getLevel)
         .containsExactly(Level.WARN, Level.ERROR, Level.ERROR);
     assertThat(failures).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNotNull());
     assertThat(failures.get(0).getFormattedMessage())
@@ -582,7 +587,9 @@ class LastUsedTrackerTest {
     t.markUsed("a", t0.plusSeconds(10));
     faulty.commitThenThrowNext(1);
     assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.FAILED);
-    assertThat(memory.snapshot()).as("the store did commit").isEqualTo(Map.of("a", t0.plusSeconds(10)));
+    assertThat(memory.snapshot())
+        .as("the store did commit")
+        .isEqualTo(Map.of("a", t0.plusSeconds(10)));
 
     t.markUsed("a", t0.plusSeconds(2)); // older: folds into the kept entry
     assertThat(t.flush().outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
@@ -596,7 +603,8 @@ class LastUsedTrackerTest {
   @Test
   void timerAndDurationsSurviveTheMonotonicClockOverflowing() {
     ManualClock nearOverflow =
-        ManualClock.startingAt(ManualClock.DEFAULT_START, Long.MAX_VALUE - Duration.ofSeconds(5).toNanos());
+        ManualClock.startingAt(
+            ManualClock.DEFAULT_START, Long.MAX_VALUE - Duration.ofSeconds(5).toNanos());
     LastUsedTracker<String> t = started(builder().clock(nearOverflow));
     t.markUsed("a");
     nearOverflow.advance(INTERVAL); // monotonic reading wraps past Long.MAX_VALUE

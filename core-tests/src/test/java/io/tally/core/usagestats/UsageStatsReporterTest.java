@@ -47,8 +47,7 @@ class UsageStatsReporterTest {
   @Test
   void collectReportsThePeriodThatEndedLastOnce() {
     UsageStatsReporter reporter = UsageStatsReporter.builder(memory).clock(clock).build();
-    UsageStatsTracker t =
-        UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
+    UsageStatsTracker t = UsageStatsTracker.builder(memory, UUID.randomUUID()).clock(clock).build();
     t.track(UUID.randomUUID(), UUID.randomUUID(), 4, 5);
     t.flush();
 
@@ -68,8 +67,7 @@ class UsageStatsReporterTest {
   @Test
   void aFailingStoreIsReportedCountedAndRetriable() {
     FaultyStore<UsageStatsStore> faulty = FaultyStore.wrap(memory);
-    UsageStatsReporter reporter =
-        UsageStatsReporter.builder(faulty.store()).clock(clock).build();
+    UsageStatsReporter reporter = UsageStatsReporter.builder(faulty.store()).clock(clock).build();
     faulty.failNext(3);
 
     for (int i = 0; i < 3; i++) {

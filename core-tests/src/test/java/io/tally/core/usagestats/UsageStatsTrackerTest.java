@@ -121,8 +121,7 @@ class UsageStatsTrackerTest {
     assertThat(result.outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
     assertThat(result.rows()).isEqualTo(2);
     assertThat(memory.replicaUsage())
-        .containsExactly(
-            new ReplicaUsage(t.replicaId(), clock.now(), 2, 1, 6, 2, clock.now()));
+        .containsExactly(new ReplicaUsage(t.replicaId(), clock.now(), 2, 1, 6, 2, clock.now()));
     assertThat(t.stats().flushedRows()).isEqualTo(2);
     assertThat(t.stats().flushes()).isEqualTo(1);
     assertThat(t.stats().pending()).isZero();
@@ -498,7 +497,9 @@ class UsageStatsTrackerTest {
     clock.advance(Duration.ofMinutes(3));
     assertThat(t.stats().failedFlushes()).isEqualTo(3);
     assertThat(t.health()).isEqualTo(Health.DEGRADED);
-    assertThat(logs.list).extracting(ILoggingEvent::getLevel).containsExactly(Level.WARN, Level.ERROR, Level.ERROR);
+    assertThat(logs.list)
+        .extracting(ILoggingEvent::getLevel)
+        .containsExactly(Level.WARN, Level.ERROR, Level.ERROR);
     assertThat(logs.list.get(2).getThrowableProxy()).isNotNull();
 
     faulty.failing(false);
@@ -618,7 +619,10 @@ class UsageStatsTrackerTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("replicaId");
     assertThatThrownBy(
-            () -> UsageStatsTracker.builder(store, replica).flushInterval(Duration.ofSeconds(-1)).build())
+            () ->
+                UsageStatsTracker.builder(store, replica)
+                    .flushInterval(Duration.ofSeconds(-1))
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("flushInterval was PT-1S but must be positive");
     assertThatThrownBy(

@@ -4,13 +4,13 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A destination for events of type {@code T}: a database batcher, a structured log, a file, or
- * your own. The connection log hands every {@code ConnectionEvent} to a {@code Backend}, usually
- * a {@link FanOut} over several.
+ * A destination for events of type {@code T}: a database batcher, a structured log, a file, or your
+ * own. The connection log hands every {@code ConnectionEvent} to a {@code Backend}, usually a
+ * {@link FanOut} over several.
  *
- * <p>{@link #write(Object)} is called from application threads and should return quickly; a
- * backend that talks to a slow system should queue (as {@code io.tally.core.batch.Batcher}
- * does). It may throw: callers such as {@link FanOut} report the failure and carry on.
+ * <p>{@link #write(Object)} is called from application threads and should return quickly; a backend
+ * that talks to a slow system should queue (as {@code io.tally.core.batch.Batcher} does). It may
+ * throw: callers such as {@link FanOut} report the failure and carry on.
  *
  * <p>{@link #close()} releases whatever the backend holds; the default does nothing.
  * Implementations must be thread-safe.
@@ -24,17 +24,17 @@ public interface Backend<T> extends AutoCloseable {
    *
    * @param event the event, never {@code null}
    * @throws NullPointerException if {@code event} is null
-   * @throws RuntimeException if the backend could not take the event; what it means (retry,
-   *     loss) is for the backend to document
+   * @throws RuntimeException if the backend could not take the event; what it means (retry, loss)
+   *     is for the backend to document
    */
   void write(T event);
 
   /**
    * Hands one event to this backend, waiting at most {@code maxWait} if it must wait for room: a
-   * write with a budget of the caller's own. A backend that never waits (the default) simply
-   * calls {@link #write(Object)} and returns {@code true}; a queueing backend (such as
-   * {@code io.tally.core.batch.Batcher}) returns {@code false} when it had no room in time and
-   * counts the event as dropped.
+   * write with a budget of the caller's own. A backend that never waits (the default) simply calls
+   * {@link #write(Object)} and returns {@code true}; a queueing backend (such as {@code
+   * io.tally.core.batch.Batcher}) returns {@code false} when it had no room in time and counts the
+   * event as dropped.
    *
    * @param event the event, never {@code null}
    * @param maxWait how long the call may wait for room; zero or positive

@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * One or more backends failed; thrown by {@link FanOut} after it has called every backend.
  *
- * <p>Every failure is attached as a {@linkplain #getSuppressed() suppressed} exception, in
- * backend order, and is listed by {@link #failures()}; the first failure is also the
- * {@linkplain #getCause() cause}, so a plain stack trace shows it.
+ * <p>Every failure is attached as a {@linkplain #getSuppressed() suppressed} exception, in backend
+ * order, and is listed by {@link #failures()}; the first failure is also the {@linkplain
+ * #getCause() cause}, so a plain stack trace shows it.
  */
 public final class BackendException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -35,7 +35,9 @@ public final class BackendException extends RuntimeException {
     return failures.get(0);
   }
 
-  /** @return every failure, in backend order (the same as {@link #getSuppressed()}) */
+  /**
+   * @return every failure, in backend order (the same as {@link #getSuppressed()})
+   */
   public List<Throwable> failures() {
     return List.of(getSuppressed());
   }

@@ -10,12 +10,11 @@ import java.util.Objects;
  * A {@link Backend} that hands every event to each of several backends, in order.
  *
  * <p>A backend that throws (an exception or an {@link Error} such as an {@link AssertionError};
- * only a {@link VirtualMachineError} passes straight through) never stops the others:
- * {@link #write(Object)} calls every backend,
- * then, if any failed, throws one {@link BackendException} carrying every failure as a
- * suppressed exception. {@link #close()} closes every backend the same way (in order, all of
- * them, then one {@code BackendException} for every failure). Immutable and thread-safe if the
- * backends are.
+ * only a {@link VirtualMachineError} passes straight through) never stops the others: {@link
+ * #write(Object)} calls every backend, then, if any failed, throws one {@link BackendException}
+ * carrying every failure as a suppressed exception. {@link #close()} closes every backend the same
+ * way (in order, all of them, then one {@code BackendException} for every failure). Immutable and
+ * thread-safe if the backends are.
  *
  * <pre>{@code
  * Backend<ConnectionEvent> log = FanOut.of(batcher, slogBackend);
@@ -67,7 +66,9 @@ public final class FanOut<T> implements Backend<T> {
     return new FanOut<>(List.copyOf(copy));
   }
 
-  /** @return the backends, in call order; unmodifiable */
+  /**
+   * @return the backends, in call order; unmodifiable
+   */
   public List<Backend<T>> backends() {
     return backends;
   }
@@ -86,8 +87,8 @@ public final class FanOut<T> implements Backend<T> {
   }
 
   /**
-   * Offers {@code event} to every backend, in order, each with the budget {@code maxWait}
-   * ({@link Backend#offer(Object, Duration)}), even after one fails or gives the event up.
+   * Offers {@code event} to every backend, in order, each with the budget {@code maxWait} ({@link
+   * Backend#offer(Object, Duration)}), even after one fails or gives the event up.
    *
    * @param event the event
    * @param maxWait how long each backend may wait for room; zero or positive

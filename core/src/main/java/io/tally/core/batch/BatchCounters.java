@@ -13,33 +13,37 @@ import org.slf4j.Logger;
 /**
  * A batcher's counters, under one lock, and the ERROR log line of everything it gives up (so no
  * item is dropped uncounted or unlogged). Accepted items are counted by the {@link Intake} as they
- * enter it; items leave the intake only through {@link #drain}, which moves them into
- * {@code held} under this lock, and {@link #snapshot} reads the intake's counts under this lock
- * too, so every snapshot balances: {@code accepted == flushedRows + coalesced + pending +
- * droppedTotal}.
+ * enter it; items leave the intake only through {@link #drain}, which moves them into {@code held}
+ * under this lock, and {@link #snapshot} reads the intake's counts under this lock too, so every
+ * snapshot balances: {@code accepted == flushedRows + coalesced + pending + droppedTotal}.
  */
 final class BatchCounters {
   private final String name;
   private final Logger log;
   private final PendingBound bound;
   private final Object lock = new Object();
+
   /** Writes refused after being accepted (queue full, enqueue timeout): counted with their drop. */
   private long refused;
+
   private long coalesced;
   private long flushedRows;
   private long flushes;
   private long failedFlushes;
   private long retries;
+
   /** Items in the worker's custody: pending batch, retry queue, isolation, in-flight call. */
   private long held;
+
   private final Map<String, Long> dropped = new TreeMap<>();
   private long callbackFailures;
+
   /** Values truncated before their items reached us; added on writing threads, so no lock. */
   private final LongAdder truncated = new LongAdder();
 
   /**
-   * @param bound the memory bound; every item that leaves {@code held} leaves it too (items
-   *     enter it by {@link IntakeDrain}, which reserves room before it drains)
+   * @param bound the memory bound; every item that leaves {@code held} leaves it too (items enter
+   *     it by {@link IntakeDrain}, which reserves room before it drains)
    */
   BatchCounters(String name, Logger log, PendingBound bound) {
     this.name = name;
@@ -48,8 +52,8 @@ final class BatchCounters {
   }
 
   /**
-   * Moves up to {@code max} queued items into {@code out}, counting them as held in the same
-   * step, so that no snapshot sees them neither queued nor held.
+   * Moves up to {@code max} queued items into {@code out}, counting them as held in the same step,
+   * so that no snapshot sees them neither queued nor held.
    */
   <T> int drain(Intake<T> intake, List<T> out, int max) {
     synchronized (lock) {
@@ -102,9 +106,9 @@ final class BatchCounters {
   }
 
   /**
-   * Counts a write that was refused after it counted as offered: accepted and dropped for
-   * {@code reason} in one step. Logs at ERROR the first and every 100th, since each caller also
-   * learns it (an exception or {@code false}).
+   * Counts a write that was refused after it counted as offered: accepted and dropped for {@code
+   * reason} in one step. Logs at ERROR the first and every 100th, since each caller also learns it
+   * (an exception or {@code false}).
    */
   void refuse(String reason, String why) {
     long total;
@@ -157,7 +161,8 @@ final class BatchCounters {
       n = ++callbackFailures;
     }
     if (n == 1 || n % 1000 == 0) {
-      log.error("{}: {} threw ({} failures so far); the item is kept uncoalesced", name, what, n, e);
+      log.error(
+          "{}: {} threw ({} failures so far); the item is kept uncoalesced", name, what, n, e);
     }
   }
 

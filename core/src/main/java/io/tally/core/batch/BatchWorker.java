@@ -17,11 +17,11 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 
 /**
- * The worker of a {@link DefaultBatcher}: the loop that drains the intake, decides every store
- * call and handles its outcome, and the shutdown's last attempts. It owns the state it works on
- * ({@link PendingBatch}, {@link Isolation}, {@link FlushTimer}, {@link RetryBackoff},
- * {@link RetryQueue}, {@link FlushRound}); everything here runs on the worker thread, except
- * {@link #isIdle()} and {@link #terminated}.
+ * The worker of a {@link DefaultBatcher}: the loop that drains the intake, decides every store call
+ * and handles its outcome, and the shutdown's last attempts. It owns the state it works on ({@link
+ * PendingBatch}, {@link Isolation}, {@link FlushTimer}, {@link RetryBackoff}, {@link RetryQueue},
+ * {@link FlushRound}); everything here runs on the worker thread, except {@link #isIdle()} and
+ * {@link #terminated}.
  *
  * @param <T> the item type
  */
@@ -43,8 +43,10 @@ final class BatchWorker<T> {
   private final BatchCounters counters;
   private final ConcurrentLinkedQueue<CompletableFuture<FlushResult>> flushRequests;
   private final StoreCalls<T> calls;
+
   /** Counted down once the worker stopped, everything booked. */
   final CountDownLatch terminated = new CountDownLatch(1);
+
   /** True while a store call started by the worker has not been handled; for isIdle(). */
   private volatile boolean calling;
 
@@ -57,6 +59,7 @@ final class BatchWorker<T> {
   private final IntakeDrain<T> drain;
   private StoreCalls.Call<T> inFlight;
   private Source inFlightSource;
+
   /** The first call after a merge-back backoff counts as a retry. */
   private boolean nextIsRetry;
 
@@ -89,7 +92,8 @@ final class BatchWorker<T> {
     this.timer = new FlushTimer(clock, b.flushInterval, () -> intake.signal(Intake.TIMER));
     this.backoff = new RetryBackoff(b.retryPolicy, clock, () -> intake.signal(Intake.RETRY));
     this.retryQueue = new RetryQueue<>(b.retryQueueCapacity, backoff, counters);
-    this.calls = new StoreCalls<>(shard.io(), b.store, clock, real, () -> intake.signal(Intake.DONE));
+    this.calls =
+        new StoreCalls<>(shard.io(), b.store, clock, real, () -> intake.signal(Intake.DONE));
   }
 
   /** Arms the flush timer; before the worker thread starts. */
@@ -315,11 +319,13 @@ final class BatchWorker<T> {
     switch (source) {
       case PART -> endsRound = handle(isolation.failed(call.items, kind), result);
       case HEAD -> {
-        if (owner.closing() == null) { // else the shutdown gives every queued batch its last attempt
+        if (owner.closing()
+            == null) { // else the shutdown gives every queued batch its last attempt
           retryQueue.scheduleHead(result);
         }
       }
-      case PENDING_QUEUED -> retryQueue.failed(call.items, result, clock.nanoTime(), owner.closing() != null);
+      case PENDING_QUEUED ->
+          retryQueue.failed(call.items, result, clock.nanoTime(), owner.closing() != null);
       case PENDING -> {
         int streak = backoff.failed();
         boolean bisect =
@@ -448,7 +454,10 @@ final class BatchWorker<T> {
     ComponentStats s = owner.stats();
     if (s.droppedTotal() > 0) {
       log.error(
-          "{}: closed; {} item(s) in all were never written: {}", name, s.droppedTotal(), s.dropped());
+          "{}: closed; {} item(s) in all were never written: {}",
+          name,
+          s.droppedTotal(),
+          s.dropped());
     } else {
       log.debug("{}: closed; {}", name, s);
     }
@@ -468,9 +477,8 @@ final class BatchWorker<T> {
   }
 
   /**
-   * One store call for {@code items} while closing, within the shutdown time. A batch rejected
-   * for its data is bisected (time allowing), so only the bad items are given up ({@code
-   * rejected}).
+   * One store call for {@code items} while closing, within the shutdown time. A batch rejected for
+   * its data is bisected (time allowing), so only the bad items are given up ({@code rejected}).
    *
    * @return the items not written for another reason (no time left, a timeout, a transient or
    *     unclassified failure): the caller tries them again while the budget lasts
@@ -504,6 +512,4 @@ final class BatchWorker<T> {
     }
     return items;
   }
-
-
 }

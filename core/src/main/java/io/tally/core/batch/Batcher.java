@@ -16,8 +16,8 @@ import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from
- * one worker thread, coalescing items with the same key on the way.
+ * A {@link Backend} that queues items and writes them to a {@link BatchStore} in batches, from one
+ * worker thread, coalescing items with the same key on the way.
  *
  * <pre>{@code
  * Batcher<ConnectionEvent> batcher = Batcher.builder(connectionLogStore)
@@ -28,42 +28,41 @@ import org.jspecify.annotations.Nullable;
  * batcher.close();                    // writes what is left, within shutdownTimeout
  * }</pre>
  *
- * <p><b>Intake.</b> {@link #write(Object)} puts the item on a bounded queue and returns. When
- * the queue is full it waits up to {@code writeTimeout} for room, then throws
- * {@link java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as
- * dropped with reason {@value DropReasons#QUEUE_FULL} (so the counters still add up), and the
- * loss is logged at ERROR. {@link #offer(Object, Duration)} is the same with a deadline of the
- * caller's own, returning {@code false} instead of throwing ({@value DropReasons#ENQUEUE_TIMEOUT}).
- * After {@link #close()} both throw {@link IllegalStateException} at once (the item is neither
- * accepted nor counted).
+ * <p><b>Intake.</b> {@link #write(Object)} puts the item on a bounded queue and returns. When the
+ * queue is full it waits up to {@code writeTimeout} for room, then throws {@link
+ * java.util.concurrent.RejectedExecutionException}; the item counts as accepted and as dropped with
+ * reason {@value DropReasons#QUEUE_FULL} (so the counters still add up), and the loss is logged at
+ * ERROR. {@link #offer(Object, Duration)} is the same with a deadline of the caller's own,
+ * returning {@code false} instead of throwing ({@value DropReasons#ENQUEUE_TIMEOUT}). After {@link
+ * #close()} both throw {@link IllegalStateException} at once (the item is neither accepted nor
+ * counted).
  *
  * <p><b>Flushing.</b> The worker drains the queue into the pending batch, coalescing by key as
  * items arrive, and flushes when the batch reaches {@code maxBatchSize} or when the flush timer
  * ({@code flushInterval}, from the {@link Clock}) fires. The timer task only wakes the worker;
- * every store call is started by the worker on one I/O thread and bounded by
- * {@code flushTimeout}, so store calls never overlap (unless {@link Builder#parallelism(int)}
- * asks for shards). While a call runs the worker keeps
- * draining the queue into the pending batch, so writers wait only when the whole memory bound
- * ({@code maxPendingItems} held by the worker, plus the queue) is used.
+ * every store call is started by the worker on one I/O thread and bounded by {@code flushTimeout},
+ * so store calls never overlap (unless {@link Builder#parallelism(int)} asks for shards). While a
+ * call runs the worker keeps draining the queue into the pending batch, so writers wait only when
+ * the whole memory bound ({@code maxPendingItems} held by the worker, plus the queue) is used.
  *
- * <p><b>Failures.</b> What a failed batch becomes depends on the failure's
- * {@link io.tally.core.StoreException.Kind}. A transient failure (and, in
- * {@link RetryMode#MERGE_BACK}, the default, any failure first): the batch merges back into the
- * pending batch by key and is retried with capped exponential backoff and jitter from the clock,
- * for as long as it keeps failing ({@link RetryPolicy#defaults()} has no limit; attempts and a
- * deadline are opt-in). Memory stays bounded meanwhile: at {@code maxPendingItems} the worker
- * stops taking new items, so writers block and then fail ({@value DropReasons#QUEUE_FULL});
- * items already accepted are given up only by {@code close()} or an opt-in limit. A batch the
- * store rejects for its data ({@code Kind.DATA}), or that failed {@code Kind.UNKNOWN} three times
- * in a row, is bisected until each bad item is alone: the good items are written, each bad one
- * is dropped ({@value DropReasons#REJECTED}) and logged at ERROR with its coalescing key. Every
- * item given up is counted by reason in {@link #stats()} (the names in {@link DropReasons}) and
- * logged at ERROR with the count.
+ * <p><b>Failures.</b> What a failed batch becomes depends on the failure's {@link
+ * io.tally.core.StoreException.Kind}. A transient failure (and, in {@link RetryMode#MERGE_BACK},
+ * the default, any failure first): the batch merges back into the pending batch by key and is
+ * retried with capped exponential backoff and jitter from the clock, for as long as it keeps
+ * failing ({@link RetryPolicy#defaults()} has no limit; attempts and a deadline are opt-in). Memory
+ * stays bounded meanwhile: at {@code maxPendingItems} the worker stops taking new items, so writers
+ * block and then fail ({@value DropReasons#QUEUE_FULL}); items already accepted are given up only
+ * by {@code close()} or an opt-in limit. A batch the store rejects for its data ({@code
+ * Kind.DATA}), or that failed {@code Kind.UNKNOWN} three times in a row, is bisected until each bad
+ * item is alone: the good items are written, each bad one is dropped ({@value
+ * DropReasons#REJECTED}) and logged at ERROR with its coalescing key. Every item given up is
+ * counted by reason in {@link #stats()} (the names in {@link DropReasons}) and logged at ERROR with
+ * the count.
  *
- * <p><b>Closing.</b> {@link #close()} stops intake, drains the queue, gives each failed batch
- * one last attempt, writes what is pending, all within {@code shutdownTimeout} of real time
- * even if the store hangs; what it could not write is dropped ({@value DropReasons#SHUTDOWN})
- * and the final {@link #stats()} tell what was written and what was not.
+ * <p><b>Closing.</b> {@link #close()} stops intake, drains the queue, gives each failed batch one
+ * last attempt, writes what is pending, all within {@code shutdownTimeout} of real time even if the
+ * store hangs; what it could not write is dropped ({@value DropReasons#SHUTDOWN}) and the final
+ * {@link #stats()} tell what was written and what was not.
  *
  * @param <T> the item type
  */
@@ -86,28 +85,27 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
    *
    * @param item the item
    * @throws NullPointerException if {@code item} is null
-   * @throws IllegalStateException if the batcher is closed, also when {@code close()} began
-   *     while this call waited for room; the item was then not taken and is not counted. A
-   *     write that returns normally was queued before {@code close()} stopped intake, so
-   *     {@code close()} writes it or reports it in {@link #stats()}
-   * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for
-   *     {@code writeTimeout} (the item is counted as dropped, reason
-   *     {@value DropReasons#QUEUE_FULL}), or the waiting thread was interrupted (interrupt status
-   *     kept; counted the same way)
+   * @throws IllegalStateException if the batcher is closed, also when {@code close()} began while
+   *     this call waited for room; the item was then not taken and is not counted. A write that
+   *     returns normally was queued before {@code close()} stopped intake, so {@code close()}
+   *     writes it or reports it in {@link #stats()}
+   * @throws java.util.concurrent.RejectedExecutionException if the queue stayed full for {@code
+   *     writeTimeout} (the item is counted as dropped, reason {@value DropReasons#QUEUE_FULL}), or
+   *     the waiting thread was interrupted (interrupt status kept; counted the same way)
    */
   @Override
   void write(T item);
 
   /**
-   * Queues {@code item} for the next batch, waiting at most {@code maxWait} (real time) for room
-   * in a full queue: a write with a budget of the caller's own, for callers that prefer losing
-   * an item to waiting longer.
+   * Queues {@code item} for the next batch, waiting at most {@code maxWait} (real time) for room in
+   * a full queue: a write with a budget of the caller's own, for callers that prefer losing an item
+   * to waiting longer.
    *
    * @param item the item
    * @param maxWait how long to wait for room; zero or positive
-   * @return true if the item was queued; false if there was no room in time (or the waiting
-   *     thread was interrupted: interrupt status kept), the item then counts as accepted and as
-   *     dropped with reason {@value DropReasons#ENQUEUE_TIMEOUT}
+   * @return true if the item was queued; false if there was no room in time (or the waiting thread
+   *     was interrupted: interrupt status kept), the item then counts as accepted and as dropped
+   *     with reason {@value DropReasons#ENQUEUE_TIMEOUT}
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if {@code maxWait} is negative
    * @throws IllegalStateException if the batcher is closed (the item is not counted)
@@ -116,24 +114,24 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
   boolean offer(T item, Duration maxWait);
 
   /**
-   * Flushes now: the worker drains the queue and writes everything pending, and this call waits
-   * for it (real time, bounded by twice the flush timeout). After {@link #close()} it does nothing
-   * and returns {@link FlushResult#empty()}.
+   * Flushes now: the worker drains the queue and writes everything pending, and this call waits for
+   * it (real time, bounded by twice the flush timeout). After {@link #close()} it does nothing and
+   * returns {@link FlushResult#empty()}.
    *
-   * @return what the flush did: {@code EMPTY} when nothing was pending (or the batcher is
-   *     closed), {@code SUCCESS} with the rows written, or the first failure (the failed items
-   *     are handled as in any failed flush)
+   * @return what the flush did: {@code EMPTY} when nothing was pending (or the batcher is closed),
+   *     {@code SUCCESS} with the rows written, or the first failure (the failed items are handled
+   *     as in any failed flush)
    */
   FlushResult flush();
 
   /**
    * Waits until the worker thread has handled everything it was handed: every signal (a timer or
    * retry task that fell due, a {@link #flush()} request, the end of a store call), every queued
-   * item it may take, and the store calls and flush listeners these started, so that no store
-   * call is in flight; or until the batcher has stopped. For tests under a manual clock: the
-   * clock's {@code advance} runs the batcher's due timer or retry task, which only wakes the
-   * worker; the write happens on the worker, so a test calls this after {@code advance} and
-   * before it looks at the store. Items other threads write meanwhile can make it wait longer.
+   * item it may take, and the store calls and flush listeners these started, so that no store call
+   * is in flight; or until the batcher has stopped. For tests under a manual clock: the clock's
+   * {@code advance} runs the batcher's due timer or retry task, which only wakes the worker; the
+   * write happens on the worker, so a test calls this after {@code advance} and before it looks at
+   * the store. Items other threads write meanwhile can make it wait longer.
    *
    * <p>The built-in batcher implements it; the default throws {@link
    * UnsupportedOperationException}.
@@ -205,8 +203,10 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     Duration flushTimeout = DEFAULT_FLUSH_TIMEOUT;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Clock clock = Clock.system();
+
     /** Real time for the blocking bounds (write, flush, shutdown timeouts); a seam for tests. */
     Clock realTime = Clock.system();
+
     HealthPolicy healthPolicy = HealthPolicy.defaults();
     final List<FlushListener> listeners = new ArrayList<>();
     @Nullable ToIntFunction<? super T> truncations; // null: items are never truncated
@@ -218,8 +218,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param n flush when the pending batch holds this many items; at least 1 (default
-     *     {@value #DEFAULT_MAX_BATCH_SIZE}). Also the largest batch handed to the store.
+     * @param n flush when the pending batch holds this many items; at least 1 (default {@value
+     *     #DEFAULT_MAX_BATCH_SIZE}). Also the largest batch handed to the store.
      * @return this
      */
     public Builder<T> maxBatchSize(int n) {
@@ -228,8 +228,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param interval flush at least this often (timer from the clock, re-armed after every
-     *     flush); positive (default 5 s)
+     * @param interval flush at least this often (timer from the clock, re-armed after every flush);
+     *     positive (default 5 s)
      * @return this
      */
     public Builder<T> flushInterval(Duration interval) {
@@ -274,8 +274,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param n failed batches held for retry in {@link RetryMode#RETRY_QUEUE}; at least 1
-     *     (default {@value #DEFAULT_RETRY_QUEUE_CAPACITY})
+     * @param n failed batches held for retry in {@link RetryMode#RETRY_QUEUE}; at least 1 (default
+     *     {@value #DEFAULT_RETRY_QUEUE_CAPACITY})
      * @return this
      */
     public Builder<T> retryQueueCapacity(int n) {
@@ -287,13 +287,13 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
      * Bounds what the worker holds: the most items (keyed and keyless together, the batch being
      * written, batches waiting for a retry and a batch being bisected included). Items pile up
      * there while the store fails or is slow. At the bound the worker takes a queued item only if
-     * it merges into a pending item with the same key; otherwise it stops taking items, so
-     * writes block and then fail with {@value DropReasons#QUEUE_FULL}, as on a full queue. At
-     * most {@code maxPendingItems + queueCapacity} items are held in memory.
+     * it merges into a pending item with the same key; otherwise it stops taking items, so writes
+     * block and then fail with {@value DropReasons#QUEUE_FULL}, as on a full queue. At most {@code
+     * maxPendingItems + queueCapacity} items are held in memory.
      *
-     * @param n at least {@code maxBatchSize} (checked by {@link #build()}) and at most
-     *     {@value #MAX_PENDING_ITEMS_LIMIT} (default {@value #DEFAULT_MAX_PENDING_BATCHES} ×
-     *     {@code maxBatchSize})
+     * @param n at least {@code maxBatchSize} (checked by {@link #build()}) and at most {@value
+     *     #MAX_PENDING_ITEMS_LIMIT} (default {@value #DEFAULT_MAX_PENDING_BATCHES} × {@code
+     *     maxBatchSize})
      * @return this
      * @throws IllegalArgumentException if {@code n} is below 1 or above the limit
      */
@@ -308,8 +308,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param timeout how long {@code write} waits for room in a full queue before it throws;
-     *     zero or positive, real time (default 5 s)
+     * @param timeout how long {@code write} waits for room in a full queue before it throws; zero
+     *     or positive, real time (default 5 s)
      * @return this
      */
     public Builder<T> writeTimeout(Duration timeout) {
@@ -318,8 +318,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param timeout bound on one store call, real time; a call that runs longer is interrupted
-     *     and counts as failed (default 10 s)
+     * @param timeout bound on one store call, real time; a call that runs longer is interrupted and
+     *     counts as failed (default 10 s)
      * @return this
      */
     public Builder<T> flushTimeout(Duration timeout) {
@@ -337,8 +337,7 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param clock source of time, flush timer and retry backoff (default
-     *     {@link Clock#system()})
+     * @param clock source of time, flush timer and retry backoff (default {@link Clock#system()})
      * @return this
      */
     public Builder<T> clock(Clock clock) {
@@ -347,8 +346,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * @param policy when {@link #health()} turns degraded or failing (default
-     *     {@link HealthPolicy#defaults()})
+     * @param policy when {@link #health()} turns degraded or failing (default {@link
+     *     HealthPolicy#defaults()})
      * @return this
      */
     public Builder<T> healthPolicy(HealthPolicy policy) {
@@ -373,8 +372,8 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
 
     /**
      * Adds a listener that sees every store call (flush or retry), on the worker thread (with
-     * {@link #parallelism(int)} above 1, on the worker of the shard that made the call, so
-     * possibly from several threads at once).
+     * {@link #parallelism(int)} above 1, on the worker of the shard that made the call, so possibly
+     * from several threads at once).
      *
      * @param listener the listener
      * @return this
@@ -397,19 +396,19 @@ public interface Batcher<T> extends Backend<T>, TallyComponent {
     }
 
     /**
-     * Writes on up to {@code n} store calls at once: the batcher runs {@code n} shards, each
-     * with its own queue, worker and I/O thread, and sends each item to the shard its coalescing
-     * key hashes to, so the items of one key always meet (and coalesce) in one shard and two
-     * calls never write the same key at once. Keyless items are spread round-robin, so their
-     * order is not kept across shards. The shards are one component: one {@link #stats()}, one
-     * {@link #health()}, one memory bound ({@code maxPendingItems} for all of them together), the
-     * queue capacity divided among them (rounded up); {@code flush()} and {@code close()} act on
-     * every shard within their usual bounds. Flush listeners may then be called from several
-     * worker threads at once.
+     * Writes on up to {@code n} store calls at once: the batcher runs {@code n} shards, each with
+     * its own queue, worker and I/O thread, and sends each item to the shard its coalescing key
+     * hashes to, so the items of one key always meet (and coalesce) in one shard and two calls
+     * never write the same key at once. Keyless items are spread round-robin, so their order is not
+     * kept across shards. The shards are one component: one {@link #stats()}, one {@link
+     * #health()}, one memory bound ({@code maxPendingItems} for all of them together), the queue
+     * capacity divided among them (rounded up); {@code flush()} and {@code close()} act on every
+     * shard within their usual bounds. Flush listeners may then be called from several worker
+     * threads at once.
      *
      * <p>The default is {@value #DEFAULT_PARALLELISM}, so a batcher built by hand calls its store
-     * from one thread at a time, as {@link BatchStore} promises; choose more only for a store
-     * that is safe to call concurrently (the built-in JDBC stores are; the {@code db} backend uses
+     * from one thread at a time, as {@link BatchStore} promises; choose more only for a store that
+     * is safe to call concurrently (the built-in JDBC stores are; the {@code db} backend uses
      * {@code tally.batch.parallelism}) and that has a connection for each shard.
      *
      * @param n concurrent store calls; 1 to {@value #MAX_PARALLELISM}

@@ -3,7 +3,9 @@ package io.tally.core.batch;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Real-time (nanos) deadlines of a batcher's close(): the whole call, and the worker's part of it. */
+/**
+ * Real-time (nanos) deadlines of a batcher's close(): the whole call, and the worker's part of it.
+ */
 record CloseDeadlines(long worker, long close) {
   static CloseDeadlines from(long now, Duration shutdownTimeout) {
     long total = StoreCalls.saturatedNanos(shutdownTimeout);

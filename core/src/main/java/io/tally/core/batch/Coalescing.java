@@ -10,10 +10,10 @@ import org.jspecify.annotations.Nullable;
  * function and a merge rule. Immutable.
  *
  * <p>Items whose key is {@code null} are never coalesced. Two items with {@linkplain
- * Object#equals(Object) equal} keys are replaced by {@code merge(earlier, later)}, where
- * {@code earlier} is the item that was already pending and {@code later} the one that arrived
- * after it (a failed batch merging back into newer pending items counts as the earlier one). The
- * merge rule must not return {@code null} and must keep the key.
+ * Object#equals(Object) equal} keys are replaced by {@code merge(earlier, later)}, where {@code
+ * earlier} is the item that was already pending and {@code later} the one that arrived after it (a
+ * failed batch merging back into newer pending items counts as the earlier one). The merge rule
+ * must not return {@code null} and must keep the key.
  *
  * @param <T> the item type
  */
@@ -31,8 +31,8 @@ public final class Coalescing<T> {
   /**
    * Creates a rule that coalesces items with equal keys.
    *
-   * @param key returns an item's key, or {@code null} for an item never to coalesce; called on
-   *     the batcher's worker thread, must be cheap and must not throw
+   * @param key returns an item's key, or {@code null} for an item never to coalesce; called on the
+   *     batcher's worker thread, must be cheap and must not throw
    * @param merge combines the earlier and the later item of one key
    * @param <T> the item type
    * @return the rule
@@ -40,7 +40,8 @@ public final class Coalescing<T> {
    */
   public static <T> Coalescing<T> of(
       Function<? super T, ? extends @Nullable Object> key, BinaryOperator<T> merge) {
-    return new Coalescing<>(Objects.requireNonNull(key, "key"), Objects.requireNonNull(merge, "merge"));
+    return new Coalescing<>(
+        Objects.requireNonNull(key, "key"), Objects.requireNonNull(merge, "merge"));
   }
 
   /**
@@ -53,7 +54,9 @@ public final class Coalescing<T> {
     return new Coalescing<>(null, null);
   }
 
-  /** @return true for {@link #none()}: no item ever has a key */
+  /**
+   * @return true for {@link #none()}: no item ever has a key
+   */
   public boolean isNone() {
     return key == null;
   }

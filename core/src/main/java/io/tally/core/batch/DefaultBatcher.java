@@ -16,34 +16,35 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link Batcher} implementation: the application side and the lifecycle; the worker loop is
- * {@link BatchWorker}, and the state it works on lives in small classes: {@link PendingBatch}
- * (the items), {@link Isolation} (bisection of a rejected batch), {@link FlushTimer} and
- * {@link RetryBackoff} (when to write), and {@link BatchCounters} (what happened).
+ * {@link BatchWorker}, and the state it works on lives in small classes: {@link PendingBatch} (the
+ * items), {@link Isolation} (bisection of a rejected batch), {@link FlushTimer} and {@link
+ * RetryBackoff} (when to write), and {@link BatchCounters} (what happened).
  *
- * <p>Implementation notes. Application threads only offer to the {@link Intake}. One worker
- * thread owns everything else and starts every store call, on one I/O thread, without waiting
- * for it: while a call runs, the worker keeps draining the intake into the pending batch
- * (coalescing), so writers block only when the whole bound ({@code maxPendingItems}, the call's
- * items included) is used. The worker wakes when the call ends ({@link Intake#DONE}) or when its
- * real-time bound ({@code flushTimeout}) passes; then the call is cancelled (interrupted if it
- * runs, never started if it still waits behind an earlier call that ignored its interrupt), so
- * store calls never overlap. Clock tasks (timer, retry) only set a signal bit on the intake. No
- * lock is held across I/O. {@code close()} publishes its deadlines before any thread can see
- * that it began; the worker then makes the last attempts synchronously, and {@code close()}
- * interrupts it if the shutdown time is nearly spent.
+ * <p>Implementation notes. Application threads only offer to the {@link Intake}. One worker thread
+ * owns everything else and starts every store call, on one I/O thread, without waiting for it:
+ * while a call runs, the worker keeps draining the intake into the pending batch (coalescing), so
+ * writers block only when the whole bound ({@code maxPendingItems}, the call's items included) is
+ * used. The worker wakes when the call ends ({@link Intake#DONE}) or when its real-time bound
+ * ({@code flushTimeout}) passes; then the call is cancelled (interrupted if it runs, never started
+ * if it still waits behind an earlier call that ignored its interrupt), so store calls never
+ * overlap. Clock tasks (timer, retry) only set a signal bit on the intake. No lock is held across
+ * I/O. {@code close()} publishes its deadlines before any thread can see that it began; the worker
+ * then makes the last attempts synchronously, and {@code close()} interrupts it if the shutdown
+ * time is nearly spent.
  *
  * <p>A {@link ShardedBatcher} runs several of these as shards of one batcher: each has its own
- * intake, worker and I/O thread, and they share the memory bound, the failure tracker and the
- * flush listeners ({@link ShardContext}).
+ * intake, worker and I/O thread, and they share the memory bound, the failure tracker and the flush
+ * listeners ({@link ShardContext}).
  */
 final class DefaultBatcher<T> implements Batcher<T> {
   private static final Logger log = LoggerFactory.getLogger(Batcher.class);
+
   /** How often {@link #awaitIdle} looks again. */
   private static final long IDLE_POLL_NANOS = 200_000;
 
@@ -66,6 +67,7 @@ final class DefaultBatcher<T> implements Batcher<T> {
 
   /** True once close() began (or the worker died): write() throws. */
   private volatile boolean closed;
+
   /**
    * The shutdown deadlines, published in one write once close() computed them: a thread that sees
    * close begin (this is non-null) always sees its deadlines. Null until close().

@@ -21,12 +21,16 @@ final class FlushRound {
   private int rows;
   private long nanos;
 
-  /** @return true while a round is under way */
+  /**
+   * @return true while a round is under way
+   */
   boolean active() {
     return owed > 0 || !waiters.isEmpty();
   }
 
-  /** @return items the round still has to write */
+  /**
+   * @return items the round still has to write
+   */
   int owed() {
     return owed;
   }
@@ -66,7 +70,8 @@ final class FlushRound {
   }
 
   /** The same, until {@code deadline} (real nanos); {@code wait} is reported on a timeout. */
-  static FlushResult await(CompletableFuture<FlushResult> done, long deadline, Duration wait, Clock real) {
+  static FlushResult await(
+      CompletableFuture<FlushResult> done, long deadline, Duration wait, Clock real) {
     try {
       return done.get(Math.max(0, deadline - real.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -81,7 +86,10 @@ final class FlushRound {
 
   /** Ends the round with what it wrote ({@code EMPTY} if nothing). */
   void end() {
-    end(rows == 0 && nanos == 0 ? FlushResult.empty() : FlushResult.success(rows, Duration.ofNanos(nanos)));
+    end(
+        rows == 0 && nanos == 0
+            ? FlushResult.empty()
+            : FlushResult.success(rows, Duration.ofNanos(nanos)));
   }
 
   /** Ends the round: its waiters get {@code result}. */

@@ -5,24 +5,28 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A batcher's flush timer: due {@code flushInterval} after the last flush started, on the
- * {@link Clock}. Its clock task only signals the worker ({@code onFire}); the worker calls the
- * other methods. Not thread-safe: worker only.
+ * A batcher's flush timer: due {@code flushInterval} after the last flush started, on the {@link
+ * Clock}. Its clock task only signals the worker ({@code onFire}); the worker calls the other
+ * methods. Not thread-safe: worker only.
  *
  * <p>After a size-triggered flush only the deadline moves ({@link #defer()}); the clock task is
- * moved to it when it fires early ({@link #fired()}) or when the worker is about to wait
- * ({@link #moveIfStale()}), so a busy worker does not cancel and schedule a clock task per batch.
+ * moved to it when it fires early ({@link #fired()}) or when the worker is about to wait ({@link
+ * #moveIfStale()}), so a busy worker does not cancel and schedule a clock task per batch.
  */
 final class FlushTimer {
   private final Clock clock;
   private final Duration interval;
   private final Runnable onFire;
+
   /** The clock task, until the worker handles its signal; null when not armed. */
   private Clock.@Nullable Cancellable task;
+
   /** Clock nanos when the timer flush is due. */
   private long deadline;
+
   /** True when {@link #defer()} moved the deadline past the time the task is armed for. */
   private boolean stale;
+
   private boolean stopped;
 
   FlushTimer(Clock clock, Duration interval, Runnable onFire) {

@@ -6,19 +6,21 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The batcher's bounded intake queue: an array ring under one lock (the same cost as an
- * {@code ArrayBlockingQueue} offer), plus signal bits that wake the single consumer for timer,
- * retry, flush and close events, so the consumer waits on one condition for all of them.
+ * The batcher's bounded intake queue: an array ring under one lock (the same cost as an {@code
+ * ArrayBlockingQueue} offer), plus signal bits that wake the single consumer for timer, retry,
+ * flush and close events, so the consumer waits on one condition for all of them.
  *
- * <p>Once {@link #close()} ran, every offer fails with {@link #CLOSED}; the check is made under
- * the queue's lock, so an item is either in the queue before {@code close()} (and a drain after
- * {@code close()} sees it) or refused. Nothing can slip in after the consumer's final drain.
+ * <p>Once {@link #close()} ran, every offer fails with {@link #CLOSED}; the check is made under the
+ * queue's lock, so an item is either in the queue before {@code close()} (and a drain after {@code
+ * close()} sees it) or refused. Nothing can slip in after the consumer's final drain.
  */
 final class Intake<T> {
   /** {@code offer} result: the item is queued. */
   static final int OFFERED = 0;
+
   /** {@code offer} result: the queue is full (or stayed full for the whole wait). */
   static final int FULL = 1;
+
   /** {@code offer} result: the intake is closed; the item was not taken. */
   static final int CLOSED = 2;
 
@@ -26,8 +28,10 @@ final class Intake<T> {
   static final int RETRY = 2;
   static final int FLUSH = 4;
   static final int CLOSE = 8;
+
   /** A store call the consumer started has ended. */
   static final int DONE = 16;
+
   /** Room freed up in the memory bound another shard shares. */
   static final int ROOM = 32;
 
@@ -73,8 +77,8 @@ final class Intake<T> {
   /**
    * Adds {@code item}, waiting up to {@code nanos} for room.
    *
-   * @return {@link #OFFERED}, {@link #FULL} (no room in time) or {@link #CLOSED} (closed before
-   *     or while waiting)
+   * @return {@link #OFFERED}, {@link #FULL} (no room in time) or {@link #CLOSED} (closed before or
+   *     while waiting)
    */
   int offer(T item, long nanos) throws InterruptedException {
     final ReentrantLock lock = this.lock;
@@ -159,8 +163,8 @@ final class Intake<T> {
   }
 
   /**
-   * True when {@link #awaitWork(boolean)} would return at once: a signal is set, or (when
-   * {@code canTake}) an item is queued.
+   * True when {@link #awaitWork(boolean)} would return at once: a signal is set, or (when {@code
+   * canTake}) an item is queued.
    */
   boolean hasWork(boolean canTake) {
     final ReentrantLock lock = this.lock;
@@ -236,8 +240,8 @@ final class Intake<T> {
   }
 
   /**
-   * Reads, under the lock, how many items were ever queued and how many are queued now, so the
-   * two agree with each other (and, taken while the consumer cannot drain, with its counters).
+   * Reads, under the lock, how many items were ever queued and how many are queued now, so the two
+   * agree with each other (and, taken while the consumer cannot drain, with its counters).
    */
   Counts counts() {
     final ReentrantLock lock = this.lock;

@@ -5,14 +5,14 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Moves items from the {@link Intake} into the {@link PendingBatch} within the memory bound
- * ({@code maxPendingItems}, a {@link PendingBound} that the shards of one batcher share),
- * counting each step in the {@link BatchCounters}. Worker only.
+ * Moves items from the {@link Intake} into the {@link PendingBatch} within the memory bound ({@code
+ * maxPendingItems}, a {@link PendingBound} that the shards of one batcher share), counting each
+ * step in the {@link BatchCounters}. Worker only.
  *
- * <p>At the bound the queue's head is taken only if it merges into a pending item of its key
- * (which does not grow the batch); otherwise it stays queued and is remembered as blocked, so
- * the worker stops waking for queued items until room frees up ({@link #lookAgain()}). Items keep
- * their order: an item that would merge but waits behind a blocked head is not taken ahead of it.
+ * <p>At the bound the queue's head is taken only if it merges into a pending item of its key (which
+ * does not grow the batch); otherwise it stays queued and is remembered as blocked, so the worker
+ * stops waking for queued items until room frees up ({@link #lookAgain()}). Items keep their order:
+ * an item that would merge but waits behind a blocked head is not taken ahead of it.
  *
  * @param <T> the item type
  */
@@ -24,10 +24,12 @@ final class IntakeDrain<T> {
   private final BatchCounters counters;
   private final PendingBound bound;
   private final List<T> buffer = new ArrayList<>(CHUNK);
+
   /** The queue's head, looked at at the bound, that could not merge; or null. */
   private @Nullable T blockedHead;
 
-  IntakeDrain(Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, PendingBound bound) {
+  IntakeDrain(
+      Intake<T> intake, PendingBatch<T> pending, BatchCounters counters, PendingBound bound) {
     this.intake = intake;
     this.pending = pending;
     this.counters = counters;

@@ -8,27 +8,25 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the items a store rejects in a failed batch by bisection, so that the good items are
- * written and only the bad ones are given up. Plain state, no threads: the worker asks for the
- * next part to write ({@link #next()}) and reports each outcome.
+ * written and only the bad ones are given up. Plain state, no threads: the worker asks for the next
+ * part to write ({@link #next()}) and reports each outcome.
  *
- * <p>A run starts with a batch that failed for its data ({@link Kind#DATA}), or that failed
- * {@link Kind#UNKNOWN} {@value #UNKNOWN_FAILURES_BEFORE_BISECTING} times in a row. A failed part
- * of two or more items is split into halves, tried in breadth-first order. A single item that
- * fails:
+ * <p>A run starts with a batch that failed for its data ({@link Kind#DATA}), or that failed {@link
+ * Kind#UNKNOWN} {@value #UNKNOWN_FAILURES_BEFORE_BISECTING} times in a row. A failed part of two or
+ * more items is split into halves, tried in breadth-first order. A single item that fails:
  *
  * <ul>
  *   <li>with {@link Kind#DATA} is rejected at once;
- *   <li>with {@link Kind#UNKNOWN} is rejected if a call of the run succeeded (the store works,
- *       so the item is the problem); otherwise it is a suspect, rejected at the end of the run
- *       if some call succeeded by then, or given back if none did.
+ *   <li>with {@link Kind#UNKNOWN} is rejected if a call of the run succeeded (the store works, so
+ *       the item is the problem); otherwise it is a suspect, rejected at the end of the run if some
+ *       call succeeded by then, or given back if none did.
  * </ul>
  *
  * <p>A {@link Kind#TRANSIENT} failure ends the run: everything not yet written is given back
  * (retried later with backoff). So is a run whose first {@value #OUTAGE_PROBES} calls after the
- * batch itself all failed {@link Kind#UNKNOWN} (the whole batch and two levels of halves): that
- * is an outage, not a poison. A single item alone in its batch that keeps failing
- * {@link Kind#UNKNOWN} is therefore never rejected until it shares a batch with items that can be
- * written.
+ * batch itself all failed {@link Kind#UNKNOWN} (the whole batch and two levels of halves): that is
+ * an outage, not a poison. A single item alone in its batch that keeps failing {@link Kind#UNKNOWN}
+ * is therefore never rejected until it shares a batch with items that can be written.
  *
  * @param <T> the item type
  */
@@ -57,12 +55,16 @@ final class Isolation<T> {
   private int failuresWithoutSuccess;
   private boolean active;
 
-  /** @return true while a run is under way */
+  /**
+   * @return true while a run is under way
+   */
   boolean active() {
     return active;
   }
 
-  /** @return the items the run holds (parts not yet written and suspects) */
+  /**
+   * @return the items the run holds (parts not yet written and suspects)
+   */
   int size() {
     return items;
   }
@@ -79,7 +81,9 @@ final class Isolation<T> {
     return failed(failedBatch, kind);
   }
 
-  /** @return the next part to write, or null when none is left (the run may still hold suspects) */
+  /**
+   * @return the next part to write, or null when none is left (the run may still hold suspects)
+   */
   @Nullable List<T> next() {
     List<T> part = parts.poll();
     if (part != null) {

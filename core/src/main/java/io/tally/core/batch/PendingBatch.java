@@ -9,8 +9,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The items a batcher holds for its next store calls: keyed items (one per key, coalesced as
- * they arrive) and keyless ones, in arrival order. Plain state, no threads: the worker owns it.
+ * The items a batcher holds for its next store calls: keyed items (one per key, coalesced as they
+ * arrive) and keyless ones, in arrival order. Plain state, no threads: the worker owns it.
  *
  * <p>A key function or merge rule that throws never loses an item: the item is kept keyless (or
  * both items are kept), and the failure is reported to the {@link CallbackFailures} sink.
@@ -28,8 +28,10 @@ final class PendingBatch<T> {
   private final CallbackFailures callbackFailures;
   private final LinkedHashMap<Object, T> keyed = new LinkedHashMap<>();
   private final ArrayDeque<T> keyless = new ArrayDeque<>();
+
   /** The last item whose key was computed while it was still queued, and that key. */
   private T peeked;
+
   private Object peekedKey;
 
   PendingBatch(Coalescing<T> coalescing, CallbackFailures callbackFailures) {
@@ -77,8 +79,8 @@ final class PendingBatch<T> {
   }
 
   /**
-   * Puts back an item of a failed store call; a pending item of its key is newer and wins
-   * through the merge rule. Keyless items go back to the front, ahead of newer ones.
+   * Puts back an item of a failed store call; a pending item of its key is newer and wins through
+   * the merge rule. Keyless items go back to the front, ahead of newer ones.
    *
    * @return true if it merged (the batch did not grow)
    */
@@ -142,7 +144,9 @@ final class PendingBatch<T> {
     return chunk;
   }
 
-  /** @return the item's coalescing key, or null (also when the key function threw) */
+  /**
+   * @return the item's coalescing key, or null (also when the key function threw)
+   */
   @Nullable Object keyOf(T item) {
     try {
       return coalescing.key(item);

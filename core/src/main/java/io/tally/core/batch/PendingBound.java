@@ -4,10 +4,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The memory bound {@code maxPendingItems} of one batcher, shared by its shards: how many items
- * the workers hold together (pending batches, calls, retries, bisections). A worker reserves room
- * before it takes items off its queue, so the shards together never take more than the bound;
- * items leave the count as they are written, coalesced or dropped ({@link BatchCounters}).
+ * The memory bound {@code maxPendingItems} of one batcher, shared by its shards: how many items the
+ * workers hold together (pending batches, calls, retries, bisections). A worker reserves room
+ * before it takes items off its queue, so the shards together never take more than the bound; items
+ * leave the count as they are written, coalesced or dropped ({@link BatchCounters}).
  *
  * <p>A worker that stops taking items because the bound is used marks itself blocked before it
  * waits, and then looks again; whoever frees room afterwards wakes the blocked workers. The first
@@ -40,19 +40,23 @@ final class PendingBound {
     wakers[shard] = waker;
   }
 
-  /** @return items held now by every shard together */
+  /**
+   * @return items held now by every shard together
+   */
   int held() {
     return held.get();
   }
 
-  /** @return true while the shards together hold fewer items than the bound */
+  /**
+   * @return true while the shards together hold fewer items than the bound
+   */
   boolean hasRoom() {
     return held.get() < limit;
   }
 
   /**
-   * True when the bound is shared and used up: a shard then writes a partial batch, since
-   * another shard's writers may wait for the room it holds.
+   * True when the bound is shared and used up: a shard then writes a partial batch, since another
+   * shard's writers may wait for the room it holds.
    */
   boolean underPressure() {
     return shared && held.get() >= limit;
@@ -89,9 +93,9 @@ final class PendingBound {
   }
 
   /**
-   * Shard {@code shard}'s worker is about to wait without taking items (the bound is used): it
-   * is woken when room frees up. The first shard to block wakes the others once, so they write
-   * their partial batches. The caller looks at {@link #hasRoom()} again after this.
+   * Shard {@code shard}'s worker is about to wait without taking items (the bound is used): it is
+   * woken when room frees up. The first shard to block wakes the others once, so they write their
+   * partial batches. The caller looks at {@link #hasRoom()} again after this.
    */
   void block(int shard) {
     long bit = 1L << shard;

@@ -6,10 +6,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A batcher's retry strategy: when the next retry may start, by the {@link RetryPolicy}, with
- * the delay taken from the {@link Clock} and its jitter from a random draw; and the one retry
- * task it may have scheduled. Also counts the run of consecutive failed flushes in
- * {@link RetryMode#MERGE_BACK}. Not thread-safe: worker only.
+ * A batcher's retry strategy: when the next retry may start, by the {@link RetryPolicy}, with the
+ * delay taken from the {@link Clock} and its jitter from a random draw; and the one retry task it
+ * may have scheduled. Also counts the run of consecutive failed flushes in {@link
+ * RetryMode#MERGE_BACK}. Not thread-safe: worker only.
  */
 final class RetryBackoff {
   private final RetryPolicy policy;
@@ -66,7 +66,9 @@ final class RetryBackoff {
     return ++streak;
   }
 
-  /** @return the delay before the run's next retry, or null when the policy allows none */
+  /**
+   * @return the delay before the run's next retry, or null when the policy allows none
+   */
   @Nullable Duration nextDelayOfRun() {
     return nextDelay(streak - 1, streakStart);
   }

@@ -9,15 +9,15 @@ import org.jspecify.annotations.Nullable;
  * How a {@link Batcher} retries a failed batch: capped exponential backoff with jitter, and two
  * opt-in limits (a number of attempts, a total deadline). Immutable.
  *
- * <p>Retry {@code n} (1 for the first retry) waits the nominal delay
- * {@code min(maxBackoff, initialBackoff * multiplier^(n-1))} shortened by a random fraction of
- * at most {@code jitter}: the actual wait lies in {@code [nominal * (1 - jitter), nominal]}, so
- * it never exceeds {@link #backoff(int)} (a test that advances a manual clock by
- * {@code backoff(n)} always triggers retry {@code n}). Delays come from the batcher's
- * {@code Clock}. By default a batch is retried for as long as it keeps failing (the batcher's
- * memory bound, not time, limits what it holds). Opt-in limits: a batch is given up
- * ({@code retries_exhausted}) after {@link #maxAttempts()} failed retries, or when the next retry
- * would start more than {@link #deadline()} after its first failure.
+ * <p>Retry {@code n} (1 for the first retry) waits the nominal delay {@code min(maxBackoff,
+ * initialBackoff * multiplier^(n-1))} shortened by a random fraction of at most {@code jitter}: the
+ * actual wait lies in {@code [nominal * (1 - jitter), nominal]}, so it never exceeds {@link
+ * #backoff(int)} (a test that advances a manual clock by {@code backoff(n)} always triggers retry
+ * {@code n}). Delays come from the batcher's {@code Clock}. By default a batch is retried for as
+ * long as it keeps failing (the batcher's memory bound, not time, limits what it holds). Opt-in
+ * limits: a batch is given up ({@code retries_exhausted}) after {@link #maxAttempts()} failed
+ * retries, or when the next retry would start more than {@link #deadline()} after its first
+ * failure.
  *
  * <p>Defaults ({@link #defaults()}): first retry after 1 s, doubling up to 30 s, jitter 0.2,
  * unlimited retries, no deadline.
@@ -85,8 +85,8 @@ public final class RetryPolicy {
   }
 
   /**
-   * Returns the policy that never retries: a failed batch is given up at once
-   * ({@code retries_exhausted}).
+   * Returns the policy that never retries: a failed batch is given up at once ({@code
+   * retries_exhausted}).
    *
    * @return the policy
    */
@@ -101,8 +101,8 @@ public final class RetryPolicy {
    * @param initialBackoff delay before the first retry; positive
    * @param maxBackoff longest delay; at least {@code initialBackoff}
    * @param multiplier growth factor per retry; at least 1
-   * @param maxAttempts retries after the failed write; at least 0 (0: never retry;
-   *     {@link #UNLIMITED}: never give up)
+   * @param maxAttempts retries after the failed write; at least 0 (0: never retry; {@link
+   *     #UNLIMITED}: never give up)
    * @return the policy
    * @throws NullPointerException if a duration is null
    * @throws IllegalArgumentException if a value breaks its rule
@@ -132,8 +132,7 @@ public final class RetryPolicy {
   /**
    * Returns a copy with another jitter.
    *
-   * @param jitter the largest fraction by which a delay is shortened at random; 0 (no jitter)
-   *     to 1
+   * @param jitter the largest fraction by which a delay is shortened at random; 0 (no jitter) to 1
    * @return the new policy
    * @throws IllegalArgumentException if {@code jitter} is outside {@code [0, 1]}
    */
@@ -147,8 +146,8 @@ public final class RetryPolicy {
   /**
    * Returns a copy with another number of retries.
    *
-   * @param maxAttempts retries after the failed write; at least 0 (0: never retry;
-   *     {@link #UNLIMITED}: never give up)
+   * @param maxAttempts retries after the failed write; at least 0 (0: never retry; {@link
+   *     #UNLIMITED}: never give up)
    * @return the new policy
    * @throws IllegalArgumentException if {@code maxAttempts < 0}
    */
@@ -175,32 +174,44 @@ public final class RetryPolicy {
     return new RetryPolicy(initialBackoff, maxBackoff, multiplier, maxAttempts, jitter, deadline);
   }
 
-  /** @return the delay before the first retry */
+  /**
+   * @return the delay before the first retry
+   */
   public Duration initialBackoff() {
     return initialBackoff;
   }
 
-  /** @return the longest delay between retries */
+  /**
+   * @return the longest delay between retries
+   */
   public Duration maxBackoff() {
     return maxBackoff;
   }
 
-  /** @return the growth factor of the delay */
+  /**
+   * @return the growth factor of the delay
+   */
   public double multiplier() {
     return multiplier;
   }
 
-  /** @return retries after the failed write; 0 means never retry, {@link #UNLIMITED} never give up */
+  /**
+   * @return retries after the failed write; 0 means never retry, {@link #UNLIMITED} never give up
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
-  /** @return the largest fraction by which a delay is shortened at random */
+  /**
+   * @return the largest fraction by which a delay is shortened at random
+   */
   public double jitter() {
     return jitter;
   }
 
-  /** @return how long after a batch's first failure retries may still start; empty: no limit */
+  /**
+   * @return how long after a batch's first failure retries may still start; empty: no limit
+   */
   public Optional<Duration> deadline() {
     return Optional.ofNullable(deadline);
   }

@@ -8,8 +8,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link RetryMode#RETRY_QUEUE}: failed batches kept as they were, oldest first, at most
- * {@code capacity} of them; only the head is retried, when its backoff is due. Worker only.
+ * {@link RetryMode#RETRY_QUEUE}: failed batches kept as they were, oldest first, at most {@code
+ * capacity} of them; only the head is retried, when its backoff is due. Worker only.
  *
  * @param <T> the item type
  */
@@ -39,7 +39,9 @@ final class RetryQueue<T> {
     this.counters = counters;
   }
 
-  /** @return the items of every queued batch */
+  /**
+   * @return the items of every queued batch
+   */
   int items() {
     return items;
   }
@@ -51,7 +53,8 @@ final class RetryQueue<T> {
   void failed(List<T> batch, FlushResult result, long now, boolean closing) {
     Throwable cause = result.failure().orElse(null);
     if (backoff.policy().maxAttempts() == 0) {
-      counters.drop(DropReasons.RETRIES_EXHAUSTED, batch.size(), "the retry policy allows no retry", cause);
+      counters.drop(
+          DropReasons.RETRIES_EXHAUSTED, batch.size(), "the retry policy allows no retry", cause);
       return;
     }
     if (!closing && batches.size() >= capacity) {
@@ -71,7 +74,9 @@ final class RetryQueue<T> {
     headDue = !batches.isEmpty();
   }
 
-  /** @return the head's items if its retry is due (counting the attempt), else null */
+  /**
+   * @return the head's items if its retry is due (counting the attempt), else null
+   */
   List<T> takeDue() {
     Entry<T> head = headDue ? batches.peek() : null;
     headDue = false;
@@ -102,7 +107,8 @@ final class RetryQueue<T> {
       }
       poll();
       String why = "gave up after " + head.attempts + " retries";
-      counters.drop(DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, result.failure().orElse(null));
+      counters.drop(
+          DropReasons.RETRIES_EXHAUSTED, head.items.size(), why, result.failure().orElse(null));
     }
   }
 

@@ -32,7 +32,9 @@ record ShardContext(
     return shared(b, log, 1).forShard(0, b.effectiveQueueCapacity());
   }
 
-  /** The parts {@code shards} shards of the batcher {@code b} builds share; index and capacity 0. */
+  /**
+   * The parts {@code shards} shards of the batcher {@code b} builds share; index and capacity 0.
+   */
   static ShardContext shared(Batcher.Builder<?> b, Logger log, int shards) {
     return new ShardContext(
         0,

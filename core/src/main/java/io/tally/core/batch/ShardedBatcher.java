@@ -16,18 +16,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link Batcher} that writes on several connections at once: {@code parallelism} shards, each
- * a {@link DefaultBatcher} with its own queue, worker and I/O thread, behind one component.
+ * A {@link Batcher} that writes on several connections at once: {@code parallelism} shards, each a
+ * {@link DefaultBatcher} with its own queue, worker and I/O thread, behind one component.
  *
- * <p>An item goes to the shard its coalescing key hashes to ({@link #shardOfKey}), so the items
- * of one key always meet in the same shard: they coalesce there, and two shards never write the
- * same row at the same time. Keyless items (and items whose key function throws) are spread
- * round-robin. The shards share one memory bound ({@code maxPendingItems}, a
- * {@link PendingBound}), one failure tracker ({@link #health()}) and the flush listeners; the
- * queue capacity is divided among them (rounded up). {@link #stats()} adds up the shards' own
- * snapshots, each of which balances, so the sum balances too. {@link #flush()} flushes every
- * shard at once and reports one result; {@link #close()} closes every shard within one
- * {@code shutdownTimeout}.
+ * <p>An item goes to the shard its coalescing key hashes to ({@link #shardOfKey}), so the items of
+ * one key always meet in the same shard: they coalesce there, and two shards never write the same
+ * row at the same time. Keyless items (and items whose key function throws) are spread round-robin.
+ * The shards share one memory bound ({@code maxPendingItems}, a {@link PendingBound}), one failure
+ * tracker ({@link #health()}) and the flush listeners; the queue capacity is divided among them
+ * (rounded up). {@link #stats()} adds up the shards' own snapshots, each of which balances, so the
+ * sum balances too. {@link #flush()} flushes every shard at once and reports one result; {@link
+ * #close()} closes every shard within one {@code shutdownTimeout}.
  *
  * @param <T> the item type
  */
@@ -41,7 +40,8 @@ final class ShardedBatcher<T> implements Batcher<T> {
   private final ShardContext shared;
   private final Clock real;
 
-  private ShardedBatcher(Batcher.Builder<T> b, List<DefaultBatcher<T>> shards, ShardContext shared) {
+  private ShardedBatcher(
+      Batcher.Builder<T> b, List<DefaultBatcher<T>> shards, ShardContext shared) {
     this.name = b.name;
     this.coalescing = b.coalescing;
     this.real = b.realTime;
@@ -62,8 +62,8 @@ final class ShardedBatcher<T> implements Batcher<T> {
   }
 
   /**
-   * The shard for a key: a mixed hash of {@code key.hashCode()}, so keys equal by
-   * {@link Object#equals} (one session's events) always get the same shard.
+   * The shard for a key: a mixed hash of {@code key.hashCode()}, so keys equal by {@link
+   * Object#equals} (one session's events) always get the same shard.
    *
    * @param key a non-null coalescing key
    * @param shards how many shards
@@ -85,7 +85,10 @@ final class ShardedBatcher<T> implements Batcher<T> {
       Fatal.rethrowIfFatal(e);
       key = null; // the shard's worker meets the same failure, counts and logs it
     }
-    int i = key != null ? shardOfKey(key, shards.size()) : Math.floorMod(nextKeyless.getAndIncrement(), shards.size());
+    int i =
+        key != null
+            ? shardOfKey(key, shards.size())
+            : Math.floorMod(nextKeyless.getAndIncrement(), shards.size());
     return shards.get(i);
   }
 
@@ -129,7 +132,8 @@ final class ShardedBatcher<T> implements Batcher<T> {
     int rows = 0;
     Duration longest = Duration.ZERO;
     for (FlushResult r : results) {
-      if (r.outcome() == FlushResult.Outcome.FAILED || r.outcome() == FlushResult.Outcome.TIMED_OUT) {
+      if (r.outcome() == FlushResult.Outcome.FAILED
+          || r.outcome() == FlushResult.Outcome.TIMED_OUT) {
         return r;
       }
       rows += r.rows();
@@ -193,7 +197,8 @@ final class ShardedBatcher<T> implements Batcher<T> {
         sum.dropped(e.getKey(), e.getValue());
       }
     }
-    return sum.lastSuccess(shared.failures().lastSuccess()).accepted(accepted)
+    return sum.lastSuccess(shared.failures().lastSuccess())
+        .accepted(accepted)
         .coalesced(coalesced)
         .flushedRows(rows)
         .flushes(flushes)

@@ -19,17 +19,16 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The I/O side of a batcher: store calls run on one I/O thread ({@code tally-<name>-io-<n>}),
- * each bounded by a real-time timeout, and each signals its end ({@code onDone}) once its outcome
- * is set, so the worker can wait for it together with everything else.
+ * The I/O side of a batcher: store calls run on one I/O thread ({@code tally-<name>-io-<n>}), each
+ * bounded by a real-time timeout, and each signals its end ({@code onDone}) once its outcome is
+ * set, so the worker can wait for it together with everything else.
  *
- * <p>One thread: a call that outlives its timeout (JDBC drivers often ignore interrupts) keeps
- * it, and the next call queues behind it instead of overlapping on a second thread; a call
- * cancelled while it still waits never starts. So the calls of one worker never overlap (the
- * shards of a parallel batcher each have their own). Each call runs in a
- * {@link CallScope}: a call given up at its timeout (or cancelled by {@code close()}) has the
- * connections it borrowed aborted, which ends a socket read that ignores the interrupt, so the I/O
- * thread is free for the next call.
+ * <p>One thread: a call that outlives its timeout (JDBC drivers often ignore interrupts) keeps it,
+ * and the next call queues behind it instead of overlapping on a second thread; a call cancelled
+ * while it still waits never starts. So the calls of one worker never overlap (the shards of a
+ * parallel batcher each have their own). Each call runs in a {@link CallScope}: a call given up at
+ * its timeout (or cancelled by {@code close()}) has the connections it borrowed aborted, which ends
+ * a socket read that ignores the interrupt, so the I/O thread is free for the next call.
  *
  * @param <T> the item type
  */
@@ -71,8 +70,7 @@ final class StoreCalls<T> {
     this.real = real;
     this.onDone = onDone;
     this.io =
-        new ThreadPoolExecutor(
-            1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
+        new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
     this.io.allowCoreThreadTimeOut(true);
   }
 
@@ -98,14 +96,16 @@ final class StoreCalls<T> {
     return new Call<>(items, task, scope, startNanos, deadline, timeout);
   }
 
-  /** @return real nanos left before the call's timeout (negative once it passed) */
+  /**
+   * @return real nanos left before the call's timeout (negative once it passed)
+   */
   long nanosLeft(Call<T> call) {
     return call.deadline - real.nanoTime();
   }
 
   /**
-   * The call's outcome if it ended, a timeout (the call is then cancelled) if its time ran out,
-   * or null while it runs.
+   * The call's outcome if it ended, a timeout (the call is then cancelled) if its time ran out, or
+   * null while it runs.
    */
   @Nullable FlushResult poll(Call<T> call) {
     if (call.task.isDone()) {
@@ -118,8 +118,8 @@ final class StoreCalls<T> {
    * Waits for the call at most {@code maxNanos} (and at most until its own timeout, then it is
    * cancelled and reported as timed out).
    *
-   * @return the outcome, or null if {@code maxNanos} ran out first or the wait was interrupted
-   *     (the call still runs; the caller may {@link #cancel} it)
+   * @return the outcome, or null if {@code maxNanos} ran out first or the wait was interrupted (the
+   *     call still runs; the caller may {@link #cancel} it)
    */
   @Nullable FlushResult await(Call<T> call, long maxNanos) {
     long own = nanosLeft(call);
@@ -186,7 +186,9 @@ final class StoreCalls<T> {
     return StoreException.kindOf(cause);
   }
 
-  /** @return the failure of {@code r}, or null (also for a null result) */
+  /**
+   * @return the failure of {@code r}, or null (also for a null result)
+   */
   static @Nullable Throwable cause(@Nullable FlushResult r) {
     return r == null ? null : r.failure().orElse(null);
   }

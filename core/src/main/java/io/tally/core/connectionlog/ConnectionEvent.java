@@ -7,47 +7,47 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One connection-log event: a connection to a workspace agent opened or closed. After
- * coalescing ({@link ConnectionEvents#coalescing()}) one event describes a whole session: its
- * earliest connect time and its latest disconnect time. Immutable.
+ * One connection-log event: a connection to a workspace agent opened or closed. After coalescing
+ * ({@link ConnectionEvents#coalescing()}) one event describes a whole session: its earliest connect
+ * time and its latest disconnect time. Immutable.
  *
- * <p>Build events with {@link #builder()}: {@link Builder#connect(Instant)} makes a
- * {@code CONNECTED} event with {@code connectTime = time} and no disconnect time;
- * {@link Builder#disconnect(Instant)} makes a {@code DISCONNECTED} event with
- * {@code connectTime = disconnectTime = time} (a standalone disconnect; a stored row's connect
- * time moves earlier when its connect arrives).
+ * <p>Build events with {@link #builder()}: {@link Builder#connect(Instant)} makes a {@code
+ * CONNECTED} event with {@code connectTime = time} and no disconnect time; {@link
+ * Builder#disconnect(Instant)} makes a {@code DISCONNECTED} event with {@code connectTime =
+ * disconnectTime = time} (a standalone disconnect; a stored row's connect time moves earlier when
+ * its connect arrives).
  *
  * <p>The canonical constructor checks:
  *
  * <ul>
- *   <li>required (non-null): {@code id}, {@code time}, {@code organizationId},
- *       {@code workspaceOwnerId}, {@code workspaceId}, {@code workspaceName}, {@code agentName},
- *       {@code typeName}, {@code status}, {@code connectTime};
- *   <li>optional (may be null): {@code code} ({@code 0} is distinct from null), {@code ip},
- *       {@code userAgent}, {@code userId} (web events may have no user), {@code slugOrPort},
- *       {@code connectionId} (web events have none; such events are never coalesced and are
- *       stored as rows of their own), {@code disconnectReason}, {@code disconnectTime};
- *   <li>{@code ip}, when present, must be an IPv4 or IPv6 host address literal such as
- *       {@code "10.0.0.7"} or {@code "2001:db8::1"} (no host name, prefix length or zone): a
- *       value the database would reject would fail every batch it is in, so it is refused here.
- *       It is kept in its canonical form, the one PostgreSQL prints ({@code "2001:DB8:0::1"}
- *       becomes {@code "2001:db8::1"}), so every store holds it exactly;
- *   <li>{@code disconnectTime} is present exactly when {@code status} is {@code DISCONNECTED},
- *       and is not before {@code connectTime}.
+ *   <li>required (non-null): {@code id}, {@code time}, {@code organizationId}, {@code
+ *       workspaceOwnerId}, {@code workspaceId}, {@code workspaceName}, {@code agentName}, {@code
+ *       typeName}, {@code status}, {@code connectTime};
+ *   <li>optional (may be null): {@code code} ({@code 0} is distinct from null), {@code ip}, {@code
+ *       userAgent}, {@code userId} (web events may have no user), {@code slugOrPort}, {@code
+ *       connectionId} (web events have none; such events are never coalesced and are stored as rows
+ *       of their own), {@code disconnectReason}, {@code disconnectTime};
+ *   <li>{@code ip}, when present, must be an IPv4 or IPv6 host address literal such as {@code
+ *       "10.0.0.7"} or {@code "2001:db8::1"} (no host name, prefix length or zone): a value the
+ *       database would reject would fail every batch it is in, so it is refused here. It is kept in
+ *       its canonical form, the one PostgreSQL prints ({@code "2001:DB8:0::1"} becomes {@code
+ *       "2001:db8::1"}), so every store holds it exactly;
+ *   <li>{@code disconnectTime} is present exactly when {@code status} is {@code DISCONNECTED}, and
+ *       is not before {@code connectTime}.
  *   <li>the {@linkplain InputRules input rules}: times between {@link InputRules#MIN_TIME} and
  *       {@link InputRules#MAX_TIME}; no NUL and no lone surrogate in any string; {@code
  *       workspaceName} and {@code agentName} at most {@value InputRules#MAX_NAME_LENGTH} UTF-16
- *       code units and {@code typeName} 1 to {@value InputRules#MAX_TYPE_NAME_LENGTH} (longer
- *       ones are rejected); {@code userAgent} ({@value InputRules#MAX_USER_AGENT_LENGTH}), {@code
- *       disconnectReason} ({@value InputRules#MAX_DISCONNECT_REASON_LENGTH}) and {@code
- *       slugOrPort} ({@value InputRules#MAX_SLUG_OR_PORT_LENGTH}) are truncated to their limit
- *       (counted in {@link InputRules#truncatedValues()} and in {@link #truncatedFields()}).
+ *       code units and {@code typeName} 1 to {@value InputRules#MAX_TYPE_NAME_LENGTH} (longer ones
+ *       are rejected); {@code userAgent} ({@value InputRules#MAX_USER_AGENT_LENGTH}), {@code
+ *       disconnectReason} ({@value InputRules#MAX_DISCONNECT_REASON_LENGTH}) and {@code slugOrPort}
+ *       ({@value InputRules#MAX_SLUG_OR_PORT_LENGTH}) are truncated to their limit (counted in
+ *       {@link InputRules#truncatedValues()} and in {@link #truncatedFields()}).
  * </ul>
  *
- * <p>{@link #truncatedFields()} says how many free-text fields were cut when the event was made,
- * so the component that accepts it can count the truncation in its {@code stats()} (the {@code
- * db} backend's {@code connection-log} batcher shows it as {@code ComponentStats.truncated()}).
- * It describes how the event was made, not what it holds: {@link #equals(Object)} and {@link
+ * <p>{@link #truncatedFields()} says how many free-text fields were cut when the event was made, so
+ * the component that accepts it can count the truncation in its {@code stats()} (the {@code db}
+ * backend's {@code connection-log} batcher shows it as {@code ComponentStats.truncated()}). It
+ * describes how the event was made, not what it holds: {@link #equals(Object)} and {@link
  * #hashCode()} ignore it, and an event rebuilt through {@link #toBuilder()} starts again at 0.
  *
  * <p>Times are stored by the built-in stores with microsecond precision, truncated (never rounded
@@ -130,8 +130,8 @@ public record ConnectionEvent(
    *     (or the event it was copied from) was made: the value given (0 to 3) plus those this
    *     constructor truncated, at most 3
    * @throws NullPointerException if a required field is null
-   * @throws IllegalArgumentException if {@code ip} is not an address literal, the times do not
-   *     fit the status, a value breaks the {@linkplain InputRules input rules}, or {@code
+   * @throws IllegalArgumentException if {@code ip} is not an address literal, the times do not fit
+   *     the status, a value breaks the {@linkplain InputRules input rules}, or {@code
    *     truncatedFields} is not between 0 and 3
    */
   public ConnectionEvent {
@@ -164,12 +164,14 @@ public record ConnectionEvent(
               + " (the free-text fields)");
     }
     String ua = InputRules.truncateText(userAgent, "userAgent", InputRules.MAX_USER_AGENT_LENGTH);
-    String sp = InputRules.truncateText(slugOrPort, "slugOrPort", InputRules.MAX_SLUG_OR_PORT_LENGTH);
+    String sp =
+        InputRules.truncateText(slugOrPort, "slugOrPort", InputRules.MAX_SLUG_OR_PORT_LENGTH);
     String dr =
         InputRules.truncateText(
             disconnectReason, "disconnectReason", InputRules.MAX_DISCONNECT_REASON_LENGTH);
     // truncateText returns its argument itself unless it cut it
-    int cut = (ua != userAgent ? 1 : 0) + (sp != slugOrPort ? 1 : 0) + (dr != disconnectReason ? 1 : 0);
+    int cut =
+        (ua != userAgent ? 1 : 0) + (sp != slugOrPort ? 1 : 0) + (dr != disconnectReason ? 1 : 0);
     userAgent = ua;
     slugOrPort = sp;
     disconnectReason = dr;
@@ -187,7 +189,10 @@ public record ConnectionEvent(
       }
       if (disconnectTime.isBefore(connectTime)) {
         throw new IllegalArgumentException(
-            "disconnectTime was " + disconnectTime + " but must not be before connectTime " + connectTime);
+            "disconnectTime was "
+                + disconnectTime
+                + " but must not be before connectTime "
+                + connectTime);
       }
     } else if (disconnectTime != null) {
       throw new IllegalArgumentException(
@@ -240,9 +245,25 @@ public record ConnectionEvent(
       Instant connectTime,
       @Nullable Instant disconnectTime) {
     this(
-        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
-        Objects.requireNonNull(type, "type").wireName(), code, ip, userAgent, userId, slugOrPort,
-        connectionId, status, disconnectReason, connectTime, disconnectTime, 0);
+        id,
+        time,
+        organizationId,
+        workspaceOwnerId,
+        workspaceId,
+        workspaceName,
+        agentName,
+        Objects.requireNonNull(type, "type").wireName(),
+        code,
+        ip,
+        userAgent,
+        userId,
+        slugOrPort,
+        connectionId,
+        status,
+        disconnectReason,
+        connectTime,
+        disconnectTime,
+        0);
   }
 
   /**
@@ -290,9 +311,25 @@ public record ConnectionEvent(
       Instant connectTime,
       @Nullable Instant disconnectTime) {
     this(
-        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
-        typeName, code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
-        connectTime, disconnectTime, 0);
+        id,
+        time,
+        organizationId,
+        workspaceOwnerId,
+        workspaceId,
+        workspaceName,
+        agentName,
+        typeName,
+        code,
+        ip,
+        userAgent,
+        userId,
+        slugOrPort,
+        connectionId,
+        status,
+        disconnectReason,
+        connectTime,
+        disconnectTime,
+        0);
   }
 
   /**
@@ -330,13 +367,30 @@ public record ConnectionEvent(
         && Objects.equals(disconnectTime, e.disconnectTime);
   }
 
-  /** @return a hash of the values {@link #equals(Object)} compares */
+  /**
+   * @return a hash of the values {@link #equals(Object)} compares
+   */
   @Override
   public int hashCode() {
     return Objects.hash(
-        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
-        typeName, code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
-        connectTime, disconnectTime);
+        id,
+        time,
+        organizationId,
+        workspaceOwnerId,
+        workspaceId,
+        workspaceName,
+        agentName,
+        typeName,
+        code,
+        ip,
+        userAgent,
+        userId,
+        slugOrPort,
+        connectionId,
+        status,
+        disconnectReason,
+        connectTime,
+        disconnectTime);
   }
 
   /**
@@ -359,12 +413,16 @@ public record ConnectionEvent(
     return new Builder();
   }
 
-  /** @return true for a {@code DISCONNECTED} event */
+  /**
+   * @return true for a {@code DISCONNECTED} event
+   */
   public boolean isDisconnect() {
     return status == ConnectionStatus.DISCONNECTED;
   }
 
-  /** @return a builder holding this event's descriptive fields (not its status or times) */
+  /**
+   * @return a builder holding this event's descriptive fields (not its status or times)
+   */
   public Builder toBuilder() {
     return new Builder()
         .id(id)
@@ -388,9 +446,25 @@ public record ConnectionEvent(
       return this;
     }
     return new ConnectionEvent(
-        id, time, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName, typeName,
-        code, ip, userAgent, userId, slugOrPort, connectionId, status, disconnectReason,
-        newConnectTime, newDisconnectTime, truncatedFields);
+        id,
+        time,
+        organizationId,
+        workspaceOwnerId,
+        workspaceId,
+        workspaceName,
+        agentName,
+        typeName,
+        code,
+        ip,
+        userAgent,
+        userId,
+        slugOrPort,
+        connectionId,
+        status,
+        disconnectReason,
+        newConnectTime,
+        newDisconnectTime,
+        truncatedFields);
   }
 
   /**
@@ -594,8 +668,8 @@ public record ConnectionEvent(
     }
 
     /**
-     * Builds a {@code DISCONNECTED} event at {@code time}
-     * ({@code connectTime = disconnectTime = time}).
+     * Builds a {@code DISCONNECTED} event at {@code time} ({@code connectTime = disconnectTime =
+     * time}).
      *
      * @param time when the connection closed
      * @return the event

@@ -2,8 +2,8 @@ package io.tally.core.connectionlog;
 
 import io.tally.core.batch.Coalescing;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,23 +16,23 @@ import org.jspecify.annotations.Nullable;
 /**
  * The coalescing rules of the connection log, for the batcher and for stores.
  *
- * <p>Two events of one session merge into one. A session is what the store keeps as one row:
- * the same {@code connectionId}, {@code workspaceId} and {@code agentName} (the row key), so
- * events coalesce in the batcher exactly as the store would combine them, and one batch or
- * several give the same rows.
+ * <p>Two events of one session merge into one. A session is what the store keeps as one row: the
+ * same {@code connectionId}, {@code workspaceId} and {@code agentName} (the row key), so events
+ * coalesce in the batcher exactly as the store would combine them, and one batch or several give
+ * the same rows.
  *
  * <ol>
- *   <li>the times always combine to the earliest {@code connectTime} and the latest
- *       {@code disconnectTime}, whatever order the events arrive in (Coder's control plane (Go)
- *       lost an earlier connect that arrived after its disconnect; this keeps it);
- *   <li>a disconnect wins over a connect: the merged event has the disconnect's id, status,
- *       code, reason and other fields;
- *   <li>between two events of the same status the later {@code time} wins (on a tie, the one
- *       that was pending first).
+ *   <li>the times always combine to the earliest {@code connectTime} and the latest {@code
+ *       disconnectTime}, whatever order the events arrive in (Coder's control plane (Go) lost an
+ *       earlier connect that arrived after its disconnect; this keeps it);
+ *   <li>a disconnect wins over a connect: the merged event has the disconnect's id, status, code,
+ *       reason and other fields;
+ *   <li>between two events of the same status the later {@code time} wins (on a tie, the one that
+ *       was pending first).
  * </ol>
  *
- * <p>The winning event's id is the id of the row written. Events without a connection id are
- * never coalesced.
+ * <p>The winning event's id is the id of the row written. Events without a connection id are never
+ * coalesced.
  */
 public final class ConnectionEvents {
   private static final Coalescing<ConnectionEvent> COALESCING =
@@ -41,10 +41,10 @@ public final class ConnectionEvents {
   private ConnectionEvents() {}
 
   /**
-   * Returns the key and merge rule for a {@code Batcher<ConnectionEvent>}: the key is the
-   * store's row key ({@code connectionId}, {@code workspaceId}, {@code agentName}), null (never
-   * coalesced) for an event without a connection id; the merge is
-   * {@link #merge(ConnectionEvent, ConnectionEvent)}.
+   * Returns the key and merge rule for a {@code Batcher<ConnectionEvent>}: the key is the store's
+   * row key ({@code connectionId}, {@code workspaceId}, {@code agentName}), null (never coalesced)
+   * for an event without a connection id; the merge is {@link #merge(ConnectionEvent,
+   * ConnectionEvent)}.
    *
    * @return the rule (a shared immutable instance)
    */
@@ -75,11 +75,11 @@ public final class ConnectionEvents {
   }
 
   /**
-   * Prepares a batch for a store that writes one row per session: events of one stored row
-   * (same {@code connectionId}, {@code workspaceId} and {@code agentName}) are merged with
-   * {@link #merge(ConnectionEvent, ConnectionEvent)} in batch order, and events without a
-   * connection id are kept once per {@code id} (the first). A single statement can then upsert
-   * the result without touching a row twice. Order: merged rows first, then the others.
+   * Prepares a batch for a store that writes one row per session: events of one stored row (same
+   * {@code connectionId}, {@code workspaceId} and {@code agentName}) are merged with {@link
+   * #merge(ConnectionEvent, ConnectionEvent)} in batch order, and events without a connection id
+   * are kept once per {@code id} (the first). A single statement can then upsert the result without
+   * touching a row twice. Order: merged rows first, then the others.
    *
    * @param batch the events
    * @return a new list; the same events when there was nothing to merge
@@ -120,15 +120,17 @@ public final class ConnectionEvents {
 
   /** The row key of {@code e}, or null when it has no connection id (never merged). */
   private static @Nullable RowKey rowKey(ConnectionEvent e) {
-    return e.connectionId() == null ? null : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
+    return e.connectionId() == null
+        ? null
+        : new RowKey(e.connectionId(), e.workspaceId(), e.agentName());
   }
 
   private record RowKey(UUID connectionId, UUID workspaceId, String agentName) {}
 
   /**
    * The order in which a store should write a batch's rows: by the row key ({@code connectionId},
-   * nulls last, then {@code workspaceId}, {@code agentName}), then by {@code id}. Writers that
-   * all lock rows in this one order cannot deadlock one another.
+   * nulls last, then {@code workspaceId}, {@code agentName}), then by {@code id}. Writers that all
+   * lock rows in this one order cannot deadlock one another.
    *
    * @return the comparator
    */

@@ -1,10 +1,8 @@
 package io.tally.core.connectionlog;
 
 import io.tally.core.Clock;
-import io.tally.core.ComponentStats;
 import io.tally.core.FlushListener;
 import io.tally.core.FlushResult;
-import io.tally.core.Health;
 import io.tally.core.HealthPolicy;
 import io.tally.core.TallyComponent;
 import io.tally.core.internal.Checks;
@@ -16,8 +14,8 @@ import java.util.Objects;
 
 /**
  * Deletes old connection-log rows in the background: every {@linkplain Builder#interval(Duration)
- * interval} it takes the store's retention lock ({@link ConnectionLogStore#tryLockRetention()}) and,
- * if it gets it, deletes the rows whose connect time is before {@code now - retention}, oldest
+ * interval} it takes the store's retention lock ({@link ConnectionLogStore#tryLockRetention()})
+ * and, if it gets it, deletes the rows whose connect time is before {@code now - retention}, oldest
  * first, in batches of {@linkplain Builder#batchSize(int) batch size} rows, each batch one short
  * transaction ({@link ConnectionLogStore#deleteOlderThan(Instant, int)}).
  *
@@ -31,9 +29,9 @@ import java.util.Objects;
  * <p>A run ends when a batch deletes fewer rows than the batch size (nothing older is left), when
  * its time budget ({@linkplain Builder#runBudget(Duration) real time}) is spent, or when the store
  * fails; then the lock is released and the timer re-armed. A run always deletes at least one batch
- * when it holds the lock. Only one replica runs at a time: a replica that cannot take the lock skips
- * the run. A row with a connect time equal to the cutoff stays; a session without a disconnect is
- * deleted by its connect time.
+ * when it holds the lock. Only one replica runs at a time: a replica that cannot take the lock
+ * skips the run. A row with a connect time equal to the cutoff stays; a session without a
+ * disconnect is deleted by its connect time.
  *
  * <p>{@link #stats()}: {@code flushedRows} (and {@code accepted}) count the rows deleted, {@code
  * flushes} the runs that deleted at least one row, {@code failedFlushes} the runs that failed or
@@ -88,9 +86,8 @@ public interface ConnectionLogRetention extends TallyComponent {
    * @param rowsDeleted rows the successful calls deleted
    * @param complete true when a batch deleted fewer rows than the batch size: nothing older than
    *     the cutoff was left
-   * @param result the outcome as a flush: {@code SUCCESS} with the rows deleted, {@code EMPTY}
-   *     when nothing was deleted (or the lock was held elsewhere), {@code FAILED} or {@code
-   *     TIMED_OUT}
+   * @param result the outcome as a flush: {@code SUCCESS} with the rows deleted, {@code EMPTY} when
+   *     nothing was deleted (or the lock was held elsewhere), {@code FAILED} or {@code TIMED_OUT}
    */
   record Run(
       boolean locked,
@@ -121,7 +118,9 @@ public interface ConnectionLogRetention extends TallyComponent {
     }
   }
 
-  /** Builds a {@link ConnectionLogRetention}. Not thread-safe; {@link #build()} starts the timer. */
+  /**
+   * Builds a {@link ConnectionLogRetention}. Not thread-safe; {@link #build()} starts the timer.
+   */
   final class Builder {
     /** Default {@link #interval(Duration)}: 10 minutes. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(10);
@@ -176,8 +175,8 @@ public interface ConnectionLogRetention extends TallyComponent {
     /**
      * Sets the most rows one delete statement (one transaction) removes.
      *
-     * @param batchSize 1 to {@value #MAX_BATCH_SIZE}, checked by {@link #build()}; default
-     *     {@value #DEFAULT_BATCH_SIZE}
+     * @param batchSize 1 to {@value #MAX_BATCH_SIZE}, checked by {@link #build()}; default {@value
+     *     #DEFAULT_BATCH_SIZE}
      * @return this
      */
     public Builder batchSize(int batchSize) {
@@ -250,8 +249,8 @@ public interface ConnectionLogRetention extends TallyComponent {
     }
 
     /**
-     * Adds a listener that sees every run not skipped for the lock. Listeners run in the order added,
-     * on the running thread.
+     * Adds a listener that sees every run not skipped for the lock. Listeners run in the order
+     * added, on the running thread.
      *
      * @param flushListener the listener
      * @return this
@@ -280,9 +279,9 @@ public interface ConnectionLogRetention extends TallyComponent {
      * interval away).
      *
      * @return the running component
-     * @throws IllegalArgumentException naming the option and value, if a duration is not
-     *     positive, the batch size is out of range, the name breaks its rule, or the store does
-     *     not implement the retention methods of {@link ConnectionLogStore}
+     * @throws IllegalArgumentException naming the option and value, if a duration is not positive,
+     *     the batch size is out of range, the name breaks its rule, or the store does not implement
+     *     the retention methods of {@link ConnectionLogStore}
      */
     public ConnectionLogRetention build() {
       Checks.positive(retention, "retention");

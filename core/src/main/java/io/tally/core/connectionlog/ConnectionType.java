@@ -6,8 +6,8 @@ import java.util.Objects;
 /**
  * What kind of connection a {@link ConnectionEvent} describes: the types this version of Tally
  * knows. An event also carries its type's raw wire name ({@link ConnectionEvent#typeName()}), so a
- * type added by a newer version (a newer writer, a relay, a stored row) is carried, stored and
- * read back unchanged; {@link ConnectionEvent#type()} reports it as {@link #OTHER}.
+ * type added by a newer version (a newer writer, a relay, a stored row) is carried, stored and read
+ * back unchanged; {@link ConnectionEvent#type()} reports it as {@link #OTHER}.
  */
 public enum ConnectionType {
   /** An SSH session. */

@@ -117,7 +117,9 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     }
   }
 
-  /** @return now minus the retention, or {@link Instant#MIN} if that is before its range */
+  /**
+   * @return now minus the retention, or {@link Instant#MIN} if that is before its range
+   */
   private Instant cutoff() {
     try {
       return clock.now().minus(retention);
@@ -216,8 +218,8 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
   }
 
   /**
-   * Releases the lock on the I/O thread, after any store call still running there, and waits for
-   * it up to the call timeout: normally the lock is free again when the run returns.
+   * Releases the lock on the I/O thread, after any store call still running there, and waits for it
+   * up to the call timeout: normally the lock is free again when the run returns.
    */
   private void release(ConnectionLogStore.RetentionLock lock) {
     Runnable close =
@@ -265,7 +267,8 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     if (failure == null) {
       if (deleted > 0) {
         runs.incrementAndGet();
-        log.debug("{}: deleted {} connection-log rows older than {} in {}", name, deleted, cutoff, took);
+        log.debug(
+            "{}: deleted {} connection-log rows older than {} in {}", name, deleted, cutoff, took);
       }
       failures.recordSuccess();
       result = deleted > 0 ? FlushResult.success(rows, took) : FlushResult.empty();
@@ -278,7 +281,8 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
           what + " of the connection log older than " + cutoff + " (" + deleted + " deleted)";
       if (failure instanceof TimeoutException) {
         result = FlushResult.timedOut(rows, callTimeout, failure);
-        failures.recordFailure(description + ", a store call timed out after " + callTimeout, failure);
+        failures.recordFailure(
+            description + ", a store call timed out after " + callTimeout, failure);
       } else {
         result = FlushResult.failed(rows, took, failure);
         failures.recordFailure(description, failure);
@@ -319,10 +323,14 @@ final class DefaultConnectionLogRetention implements ConnectionLogRetention {
     try {
       locked = runLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
       if (!locked) {
-        log.warn("{}: a running run did not finish within the shutdown timeout {}", name, shutdownTimeout);
+        log.warn(
+            "{}: a running run did not finish within the shutdown timeout {}",
+            name,
+            shutdownTimeout);
       }
       io.shutdown(); // a queued lock release still runs
-      if (!io.awaitTermination(Math.max(0, deadline - REAL_TIME.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!io.awaitTermination(
+          Math.max(0, deadline - REAL_TIME.nanoTime()), TimeUnit.NANOSECONDS)) {
         io.shutdownNow();
       }
     } catch (InterruptedException e) {

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks that a string is an IPv4 or IPv6 host address literal (no host names, no prefix length,
- * no zone), without any lookup, and writes it in its canonical form. PostgreSQL's {@code inet}
- * accepts every string this accepts and prints the canonical form back unchanged, so every store
- * holds an address exactly.
+ * Checks that a string is an IPv4 or IPv6 host address literal (no host names, no prefix length, no
+ * zone), without any lookup, and writes it in its canonical form. PostgreSQL's {@code inet} accepts
+ * every string this accepts and prints the canonical form back unchanged, so every store holds an
+ * address exactly.
  */
 final class IpLiterals {
   private IpLiterals() {}
@@ -89,10 +89,10 @@ final class IpLiterals {
   }
 
   /**
-   * Returns the canonical text of a valid address literal, as PostgreSQL's {@code inet} prints
-   * it: IPv4 unchanged; IPv6 in lower-case hex without leading zeros, the first longest run of two
-   * or more zero groups written {@code ::}, and a dotted IPv4 tail only for IPv4-compatible
-   * ({@code ::a.b.c.d}) and IPv4-mapped ({@code ::ffff:a.b.c.d}) addresses.
+   * Returns the canonical text of a valid address literal, as PostgreSQL's {@code inet} prints it:
+   * IPv4 unchanged; IPv6 in lower-case hex without leading zeros, the first longest run of two or
+   * more zero groups written {@code ::}, and a dotted IPv4 tail only for IPv4-compatible ({@code
+   * ::a.b.c.d}) and IPv4-mapped ({@code ::ffff:a.b.c.d}) addresses.
    *
    * @param s an address for which {@link #isIpLiteral(String)} is true
    * @return its canonical form ({@code s} itself when it is canonical already)
@@ -133,8 +133,13 @@ final class IpLiterals {
         b.append(':');
       }
       if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && words[5] == 0xffff))) {
-        b.append(words[6] >> 8).append('.').append(words[6] & 0xff).append('.')
-            .append(words[7] >> 8).append('.').append(words[7] & 0xff);
+        b.append(words[6] >> 8)
+            .append('.')
+            .append(words[6] & 0xff)
+            .append('.')
+            .append(words[7] >> 8)
+            .append('.')
+            .append(words[7] & 0xff);
         break;
       }
       b.append(Integer.toHexString(words[i]));

@@ -30,7 +30,9 @@ public final class CallScope {
   /** A scope for one store call; nothing is open yet. */
   public CallScope() {}
 
-  /** @return the scope of the store call running on this thread, or {@code null} outside one */
+  /**
+   * @return the scope of the store call running on this thread, or {@code null} outside one
+   */
   public static @Nullable CallScope current() {
     return CURRENT.get();
   }
@@ -51,7 +53,9 @@ public final class CallScope {
     a.abort();
   }
 
-  /** @param a something registered with {@link #add}, now closed normally */
+  /**
+   * @param a something registered with {@link #add}, now closed normally
+   */
   public synchronized void remove(Abortable a) {
     open.remove(a);
   }

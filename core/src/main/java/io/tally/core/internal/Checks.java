@@ -14,8 +14,8 @@ public final class Checks {
   private Checks() {}
 
   /**
-   * Checks a component name, the one rule of every builder: 1 to {@value #MAX_NAME_LENGTH}
-   * letters, digits, {@code -} or {@code _} (it appears in thread names, logs and metrics).
+   * Checks a component name, the one rule of every builder: 1 to {@value #MAX_NAME_LENGTH} letters,
+   * digits, {@code -} or {@code _} (it appears in thread names, logs and metrics).
    *
    * @param name the name to check
    * @return {@code name}

@@ -21,9 +21,9 @@ public final class CloseRetry {
   private CloseRetry() {}
 
   /**
-   * Runs {@code attempt} until it reports that nothing is left, the deadline passes, or the
-   * thread is interrupted. The wait between attempts is real time (the shutdown budget is), never
-   * past the deadline.
+   * Runs {@code attempt} until it reports that nothing is left, the deadline passes, or the thread
+   * is interrupted. The wait between attempts is real time (the shutdown budget is), never past the
+   * deadline.
    *
    * @param attempt one final flush; returns true when nothing is left to write
    * @param deadline the real-time {@link Clock#nanoTime()} (of {@link Clock#system()}) by which
@@ -35,8 +35,8 @@ public final class CloseRetry {
   }
 
   /**
-   * As {@link #untilDone(BooleanSupplier, long)}, with the real-time clock the component was
-   * given (tests may give one of their own).
+   * As {@link #untilDone(BooleanSupplier, long)}, with the real-time clock the component was given
+   * (tests may give one of their own).
    *
    * @param attempt one final flush; returns true when nothing is left to write
    * @param deadline the {@code real} nanos by which close gives up

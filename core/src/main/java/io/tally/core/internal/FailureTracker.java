@@ -6,8 +6,8 @@ import io.tally.core.HealthPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import org.slf4j.Logger;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
 
 /**
  * Follows a component's flush outcomes: counts consecutive failures, remembers the last success,
@@ -40,7 +40,10 @@ public final class FailureTracker {
   /** Records a successful flush: health returns to {@code HEALTHY}. */
   public synchronized void recordSuccess() {
     if (consecutiveFailures > 0) {
-      log.info("{}: flush succeeded again after {} consecutive failures", component, consecutiveFailures);
+      log.info(
+          "{}: flush succeeded again after {} consecutive failures",
+          component,
+          consecutiveFailures);
     }
     consecutiveFailures = 0;
     lastSuccess = clock.now();
@@ -71,17 +74,23 @@ public final class FailureTracker {
     return n;
   }
 
-  /** @return failures in a row since the last success */
+  /**
+   * @return failures in a row since the last success
+   */
   public synchronized int consecutiveFailures() {
     return consecutiveFailures;
   }
 
-  /** @return the time of the last success, or null */
+  /**
+   * @return the time of the last success, or null
+   */
   public synchronized @Nullable Instant lastSuccess() {
     return lastSuccess;
   }
 
-  /** @return the health derived from the policy */
+  /**
+   * @return the health derived from the policy
+   */
   public Health health() {
     int failures;
     Instant since;

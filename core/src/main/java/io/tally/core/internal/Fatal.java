@@ -3,8 +3,8 @@ package io.tally.core.internal;
 /**
  * The one rule for guarding user callbacks: catch {@code RuntimeException | Error}, then call
  * {@link #rethrowIfFatal(Throwable)} so that only a {@link VirtualMachineError} (out of memory,
- * stack overflow, internal error) escapes; anything else, an {@link AssertionError} included,
- * is counted and logged by the caller and never kills a timer or worker thread.
+ * stack overflow, internal error) escapes; anything else, an {@link AssertionError} included, is
+ * counted and logged by the caller and never kills a timer or worker thread.
  */
 public final class Fatal {
   private Fatal() {}

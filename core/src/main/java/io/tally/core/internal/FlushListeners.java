@@ -9,10 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls a fixed list of {@link FlushListener}s, guarding each: a listener that throws (an
- * exception or an {@link Error} such as an {@link AssertionError}; only a
- * {@link VirtualMachineError} passes through) is counted and logged (the first failure and then
- * every 1000th, so a broken listener cannot flood the log), and the others still run.
+ * Calls a fixed list of {@link FlushListener}s, guarding each: a listener that throws (an exception
+ * or an {@link Error} such as an {@link AssertionError}; only a {@link VirtualMachineError} passes
+ * through) is counted and logged (the first failure and then every 1000th, so a broken listener
+ * cannot flood the log), and the others still run.
  */
 public final class FlushListeners {
   private static final Logger log = LoggerFactory.getLogger(FlushListeners.class);
@@ -30,7 +30,9 @@ public final class FlushListeners {
     this.listeners = List.copyOf(listeners);
   }
 
-  /** @param result the flush to report to every listener */
+  /**
+   * @param result the flush to report to every listener
+   */
   public void fire(FlushResult result) {
     for (FlushListener listener : listeners) {
       try {
@@ -45,7 +47,9 @@ public final class FlushListeners {
     }
   }
 
-  /** @return how many listener calls threw */
+  /**
+   * @return how many listener calls threw
+   */
   public long failures() {
     return failures.get();
   }

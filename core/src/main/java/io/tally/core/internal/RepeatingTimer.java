@@ -59,7 +59,9 @@ public final class RepeatingTimer {
     }
   }
 
-  /** @return whether {@link #stop()} was called */
+  /**
+   * @return whether {@link #stop()} was called
+   */
   public synchronized boolean isStopped() {
     return stopped;
   }

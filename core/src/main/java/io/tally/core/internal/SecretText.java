@@ -63,8 +63,8 @@ public final class SecretText {
   }
 
   /**
-   * Where the user information ending at {@code at} starts: after {@code //} when that comes
-   * first, else after {@code jdbc:<subprotocol>:}, else at the start.
+   * Where the user information ending at {@code at} starts: after {@code //} when that comes first,
+   * else after {@code jdbc:<subprotocol>:}, else at the start.
    *
    * @param url a JDBC URL
    * @param at the index of the {@code @} that ends the user information

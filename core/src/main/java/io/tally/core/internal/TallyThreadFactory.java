@@ -9,7 +9,9 @@ public final class TallyThreadFactory implements ThreadFactory {
   private final String prefix;
   private final AtomicInteger counter = new AtomicInteger();
 
-  /** @param component the part of the name after {@code tally-}, e.g. {@code last-used} */
+  /**
+   * @param component the part of the name after {@code tally-}, e.g. {@code last-used}
+   */
   public TallyThreadFactory(String component) {
     this.prefix = "tally-" + Objects.requireNonNull(component, "component") + "-";
   }

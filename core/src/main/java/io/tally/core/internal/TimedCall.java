@@ -9,13 +9,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a store call on an I/O thread and waits for it at most a real-time timeout, so a store
- * that hangs cannot hold a flush (or {@code close()}) forever. On timeout the call is
- * cancelled: interrupted if it runs, and never started if it still waits in the executor's queue
- * (behind an earlier call that ignored its interrupt), so with a single-thread executor two store
- * calls never overlap. An interrupt does not end a JDBC socket read, so the call also runs in a
- * {@link CallScope}: on timeout every connection it borrowed from a scope-aware data source is
- * aborted (its socket closed), which ends the read at once and lets the pool evict the connection.
+ * Runs a store call on an I/O thread and waits for it at most a real-time timeout, so a store that
+ * hangs cannot hold a flush (or {@code close()}) forever. On timeout the call is cancelled:
+ * interrupted if it runs, and never started if it still waits in the executor's queue (behind an
+ * earlier call that ignored its interrupt), so with a single-thread executor two store calls never
+ * overlap. An interrupt does not end a JDBC socket read, so the call also runs in a {@link
+ * CallScope}: on timeout every connection it borrowed from a scope-aware data source is aborted
+ * (its socket closed), which ends the read at once and lets the pool evict the connection.
  */
 public final class TimedCall {
   private TimedCall() {}

@@ -14,12 +14,11 @@ import io.tally.core.internal.TallyThreadFactory;
 import io.tally.core.internal.TimedCall;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,16 +38,16 @@ import org.slf4j.LoggerFactory;
  * <p>Implementation notes. Pending entries live in one {@link ConcurrentHashMap} that is never
  * replaced; each value is a mutable {@link Stamp} holding the time as a primitive. For an id
  * already pending, {@code markUsed} is one map lookup ({@code get}, which takes no lock) and one
- * compare-and-set on the stamp's {@code long}, and allocates nothing; only an id new since the
- * last flush creates a stamp ({@code putIfAbsent}). So it knows whether it created an entry or
- * folded into one (the {@code coalesced} counter) without locking. A flush drains the map key by
- * key: it removes the stamp, then seals it and reads its last time in one atomic swap, so each
- * entry is moved exactly once, and a {@code markUsed} that races with the drain either raises the
- * stamp before the seal (and is written now) or meets the seal and creates a new entry (and is
- * written next time); nothing can fall between. A failed batch is folded back the same way, so
- * the latest time per id wins. Flushes are serialised by
- * {@link #flushLock}; the store is called on one I/O thread through {@link TimedCall}, so store
- * calls never overlap either, even when one outlives its timeout.
+ * compare-and-set on the stamp's {@code long}, and allocates nothing; only an id new since the last
+ * flush creates a stamp ({@code putIfAbsent}). So it knows whether it created an entry or folded
+ * into one (the {@code coalesced} counter) without locking. A flush drains the map key by key: it
+ * removes the stamp, then seals it and reads its last time in one atomic swap, so each entry is
+ * moved exactly once, and a {@code markUsed} that races with the drain either raises the stamp
+ * before the seal (and is written now) or meets the seal and creates a new entry (and is written
+ * next time); nothing can fall between. A failed batch is folded back the same way, so the latest
+ * time per id wins. Flushes are serialised by {@link #flushLock}; the store is called on one I/O
+ * thread through {@link TimedCall}, so store calls never overlap either, even when one outlives its
+ * timeout.
  */
 final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   private static final Logger log = LoggerFactory.getLogger(LastUsedTracker.class);
@@ -97,12 +96,14 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   private final LongAdder coalesced = new LongAdder();
   private final AtomicLong flushes = new AtomicLong();
   private final AtomicLong failedFlushes = new AtomicLong();
+
   /**
-   * Guards the flush-side moves between counters: draining entries into a batch (and counting
-   * them in flight), settling a batch (written, or folded back) and dropping at shutdown.
-   * {@link #stats()} reads under it, so a snapshot never sees entries half moved.
+   * Guards the flush-side moves between counters: draining entries into a batch (and counting them
+   * in flight), settling a batch (written, or folded back) and dropping at shutdown. {@link
+   * #stats()} reads under it, so a snapshot never sees entries half moved.
    */
   private final Object statsLock = new Object();
+
   private long flushedRows; // guarded by statsLock
   private long droppedAtShutdown; // guarded by statsLock
   private long droppedRejected; // guarded by statsLock
@@ -198,14 +199,16 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       // entry, so whichever of the two drains meets the entry counts it, exactly once.
       dropRemaining();
       throw new IllegalStateException(
-          name + " tracker was closed while markUsed ran; the entry was dropped (reason '"
-              + DropReasons.SHUTDOWN + "')");
+          name
+              + " tracker was closed while markUsed ran; the entry was dropped (reason '"
+              + DropReasons.SHUTDOWN
+              + "')");
     }
   }
 
   /**
-   * Puts a time for {@code id}, keeping the later of it and the time held: the encoded time
-   * {@code t} (see {@link Stamp}), or {@code far} when {@code t} is a far marker (else null).
+   * Puts a time for {@code id}, keeping the later of it and the time held: the encoded time {@code
+   * t} (see {@link Stamp}), or {@code far} when {@code t} is a far marker (else null).
    *
    * @return true if an entry was there (this time folded into it), false if one was created
    */
@@ -307,7 +310,8 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
       log.debug("{}: wrote {} entries in {}", name, rows, took);
     } else if (failure instanceof TimeoutException) {
       result = FlushResult.timedOut(rows, timeout, failure);
-      settleFailure(batch, "writing " + rows + " entries (timed out after " + timeout + ")", failure);
+      settleFailure(
+          batch, "writing " + rows + " entries (timed out after " + timeout + ")", failure);
     } else if (shouldIsolate(failure)) {
       result = isolate(batch, failure, deadline, start);
     } else {
@@ -343,9 +347,9 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /**
-   * Whether a failed batch is bisected: always for a {@link StoreException.Kind#DATA} failure;
-   * for {@link StoreException.Kind#UNKNOWN} once the batch has failed {@value
-   * #ISOLATE_UNKNOWN_AFTER} times in a row (this failure included).
+   * Whether a failed batch is bisected: always for a {@link StoreException.Kind#DATA} failure; for
+   * {@link StoreException.Kind#UNKNOWN} once the batch has failed {@value #ISOLATE_UNKNOWN_AFTER}
+   * times in a row (this failure included).
    */
   private boolean shouldIsolate(Throwable failure) {
     if (failure instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
@@ -396,13 +400,15 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     if (iso.kept.isEmpty()) {
       flushes.incrementAndGet();
       failures.recordSuccess();
-      log.debug("{}: wrote {} entries in {} after isolating {}", name, written, took, rejectedCount);
+      log.debug(
+          "{}: wrote {} entries in {} after isolating {}", name, written, took, rejectedCount);
       return FlushResult.success(written, took);
     }
     Throwable last = iso.lastFailure != null ? iso.lastFailure : failure;
     String what = "writing " + iso.kept.size() + " entries";
     if (written + rejectedCount > 0) {
-      what += " (" + written + " written, " + rejectedCount + " rejected while isolating bad entries)";
+      what +=
+          " (" + written + " written, " + rejectedCount + " rejected while isolating bad entries)";
     }
     settleFailure(iso.kept, what, last);
     return FlushResult.failed(rows, took, last);
@@ -427,10 +433,10 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
   }
 
   /**
-   * Moves every pending entry into a new map, each exactly once; the caller holds
-   * {@link #statsLock} and counts the result (in flight, or dropped). The map's iterator may meet an id
-   * twice (removed, then marked again and appended further along the same bin), so a second
-   * entry for an id folds into the first, keeping the later time, and counts as coalesced.
+   * Moves every pending entry into a new map, each exactly once; the caller holds {@link
+   * #statsLock} and counts the result (in flight, or dropped). The map's iterator may meet an id
+   * twice (removed, then marked again and appended further along the same bin), so a second entry
+   * for an id folds into the first, keeping the later time, and counts as coalesced.
    */
   private Map<K, Instant> drain() {
     Map<K, Instant> batch = new HashMap<>(Math.max(16, (int) (pending.mappingCount() * 4 / 3) + 1));
@@ -511,14 +517,16 @@ final class DefaultLastUsedTracker<K> implements LastUsedTracker<K> {
     try {
       locked = flushLock.tryLock(shutdownTimeout.toNanos(), TimeUnit.NANOSECONDS);
       if (locked) { // a failed attempt is retried while the budget lasts, each within flushTimeout
-        CloseRetry.untilDone(() -> {
-          long remaining = Math.min(deadline - REAL_TIME.nanoTime(), flushTimeout.toNanos());
-          if (remaining <= 0) {
-            return false;
-          }
-          FlushResult.Outcome outcome = flushLocked(Duration.ofNanos(remaining)).outcome();
-          return outcome == FlushResult.Outcome.SUCCESS || outcome == FlushResult.Outcome.EMPTY;
-        }, deadline);
+        CloseRetry.untilDone(
+            () -> {
+              long remaining = Math.min(deadline - REAL_TIME.nanoTime(), flushTimeout.toNanos());
+              if (remaining <= 0) {
+                return false;
+              }
+              FlushResult.Outcome outcome = flushLocked(Duration.ofNanos(remaining)).outcome();
+              return outcome == FlushResult.Outcome.SUCCESS || outcome == FlushResult.Outcome.EMPTY;
+            },
+            deadline);
       } else {
         log.warn(
             "{}: a running flush did not finish within the shutdown timeout {}",

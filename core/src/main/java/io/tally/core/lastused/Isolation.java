@@ -16,17 +16,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Isolates the entries a store rejects from a failed last-used batch by bisection: the batch is
- * split in halves, each half written on its own, and a half that fails for its data is split
- * again, until the rejected entries are alone. Plain state, no threads: the tracker supplies the
- * store call.
+ * split in halves, each half written on its own, and a half that fails for its data is split again,
+ * until the rejected entries are alone. Plain state, no threads: the tracker supplies the store
+ * call.
  *
  * <p>Rules. A part that fails with {@link Kind#DATA} is split; a single entry that fails with
  * {@code DATA} is rejected. When the batch failed with {@link Kind#UNKNOWN} (a store that does not
  * classify, after a few failures in a row), parts failing with {@code UNKNOWN} are split the same
  * way, but a single entry failing so is only a suspect: suspects are rejected only if some other
- * part of the batch was written in this run (evidence that the store works and the entry itself
- * is the problem) and a second try of the suspect alone fails too; otherwise they are kept. A {@link Kind#TRANSIENT} failure, a timeout or the
- * deadline ends the run: what was not written yet is kept for the next flush.
+ * part of the batch was written in this run (evidence that the store works and the entry itself is
+ * the problem) and a second try of the suspect alone fails too; otherwise they are kept. A {@link
+ * Kind#TRANSIENT} failure, a timeout or the deadline ends the run: what was not written yet is kept
+ * for the next flush.
  *
  * @param <K> the id type
  */
@@ -40,8 +41,10 @@ final class Isolation<K> {
   final Map<K, Instant> rejected = new LinkedHashMap<>();
   final Map<K, Instant> kept = new HashMap<>();
   private final Map<K, Instant> suspects = new LinkedHashMap<>();
+
   /** What made the run stop early, or the last failure seen; null if none. */
   @Nullable Throwable lastFailure;
+
   /** The failure that rejected each rejected entry (the first one), for the log. */
   Throwable rejectedBy;
 
@@ -143,7 +146,9 @@ final class Isolation<K> {
     }
     Kind kind = StoreException.kindOf(failure);
     boolean isolate = kind == Kind.DATA || (unknownMode && kind == Kind.UNKNOWN);
-    return !isolate || failure instanceof TimeoutException || failure instanceof InterruptedException;
+    return !isolate
+        || failure instanceof TimeoutException
+        || failure instanceof InterruptedException;
   }
 
   private void keep(List<Map.Entry<K, Instant>> part) {

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Remembers, in memory, when each id was last used, and writes the latest time per id to a
- * {@link LastUsedStore} in one call every {@link Builder#flushInterval(Duration) flush interval}.
+ * Remembers, in memory, when each id was last used, and writes the latest time per id to a {@link
+ * LastUsedStore} in one call every {@link Builder#flushInterval(Duration) flush interval}.
  *
  * <pre>{@code
  * LastUsedTracker<UUID> tracker = LastUsedTracker.builder(store)
@@ -32,8 +32,8 @@ import java.util.Objects;
  * into memory (the latest time per id wins) and out with the next flush. See the package
  * documentation for the guarantees in detail.
  *
- * @param <K> the id type; ids need consistent {@code equals}/{@code hashCode} (the built-in
- *     stores take {@link java.util.UUID}, {@link Long} and {@link String})
+ * @param <K> the id type; ids need consistent {@code equals}/{@code hashCode} (the built-in stores
+ *     take {@link java.util.UUID}, {@link Long} and {@link String})
  */
 public interface LastUsedTracker<K> extends TallyComponent {
 
@@ -50,18 +50,18 @@ public interface LastUsedTracker<K> extends TallyComponent {
   }
 
   /**
-   * Marks {@code id} as used now (the tracker's clock is read only in
-   * {@link TimestampMode#EVENT_TIME}).
+   * Marks {@code id} as used now (the tracker's clock is read only in {@link
+   * TimestampMode#EVENT_TIME}).
    *
    * @param id the id that was used
    * @throws NullPointerException if {@code id} is null
    * @throws IllegalArgumentException if a {@code String} id breaks the {@linkplain
    *     io.tally.core.InputRules input rules} (NUL, a lone surrogate, longer than {@value
-   *     io.tally.core.InputRules#MAX_ID_LENGTH}), or the clock's time is outside the storable range;
-   *     nothing is recorded then
+   *     io.tally.core.InputRules#MAX_ID_LENGTH}), or the clock's time is outside the storable
+   *     range; nothing is recorded then
    * @throws IllegalStateException if the tracker is closed, also when {@link #close()} finished
-   *     while this call ran (the mark then counts as accepted and as dropped, reason
-   *     {@value DropReasons#SHUTDOWN}, so it is never left pending silently)
+   *     while this call ran (the mark then counts as accepted and as dropped, reason {@value
+   *     DropReasons#SHUTDOWN}, so it is never left pending silently)
    */
   void markUsed(K id);
 
@@ -80,23 +80,23 @@ public interface LastUsedTracker<K> extends TallyComponent {
   void markUsed(K id, Instant at);
 
   /**
-   * Writes everything marked so far now, and reports what happened. If a flush is already
-   * running (the timer's, or another caller's), this call waits for it and then makes its own,
-   * so the result covers every {@code markUsed} that returned before this call. Bounded by the
-   * flush timeout (twice, at worst, when it had to wait). After {@link #close()} it does nothing
-   * and returns {@link FlushResult#empty()}.
+   * Writes everything marked so far now, and reports what happened. If a flush is already running
+   * (the timer's, or another caller's), this call waits for it and then makes its own, so the
+   * result covers every {@code markUsed} that returned before this call. Bounded by the flush
+   * timeout (twice, at worst, when it had to wait). After {@link #close()} it does nothing and
+   * returns {@link FlushResult#empty()}.
    *
-   * @return the outcome: {@code EMPTY} when nothing was pending (the store was not called),
-   *     {@code SUCCESS}, {@code FAILED} or {@code TIMED_OUT} (the entries are kept)
+   * @return the outcome: {@code EMPTY} when nothing was pending (the store was not called), {@code
+   *     SUCCESS}, {@code FAILED} or {@code TIMED_OUT} (the entries are kept)
    */
   FlushResult flush();
 
   /**
-   * Returns this tracker's counters. They keep {@code accepted == flushedRows + coalesced +
-   * pending + droppedTotal} exactly in every snapshot taken while no {@code markUsed} call is
-   * running, also in the middle of a flush (the flush moves its counters under the lock this
-   * method reads them under). A {@code markUsed} running at the moment of the snapshot may be
-   * counted as accepted a moment before its entry shows as pending: the hot path takes no lock.
+   * Returns this tracker's counters. They keep {@code accepted == flushedRows + coalesced + pending
+   * + droppedTotal} exactly in every snapshot taken while no {@code markUsed} call is running, also
+   * in the middle of a flush (the flush moves its counters under the lock this method reads them
+   * under). A {@code markUsed} running at the moment of the snapshot may be counted as accepted a
+   * moment before its entry shows as pending: the hot path takes no lock.
    *
    * @return an immutable snapshot
    */
@@ -112,18 +112,18 @@ public interface LastUsedTracker<K> extends TallyComponent {
   Health health();
 
   /**
-   * Stops the timer and makes a final flush, all within the shutdown timeout (real time): a
-   * failed attempt (each bounded by the flush timeout) is retried with a short backoff while the
-   * budget lasts. What is still not written when it ends is counted in {@code stats().dropped()} under
-   * {@value DropReasons#SHUTDOWN} and logged at ERROR with the count.
-   * Idempotent; never throws for a store failure.
+   * Stops the timer and makes a final flush, all within the shutdown timeout (real time): a failed
+   * attempt (each bounded by the flush timeout) is retried with a short backoff while the budget
+   * lasts. What is still not written when it ends is counted in {@code stats().dropped()} under
+   * {@value DropReasons#SHUTDOWN} and logged at ERROR with the count. Idempotent; never throws for
+   * a store failure.
    */
   @Override
   void close();
 
   /**
-   * Builds a {@link LastUsedTracker}. Not thread-safe; {@link #build()} validates every option
-   * and starts the tracker's timer.
+   * Builds a {@link LastUsedTracker}. Not thread-safe; {@link #build()} validates every option and
+   * starts the tracker's timer.
    *
    * @param <K> the id type
    */
@@ -158,8 +158,7 @@ public interface LastUsedTracker<K> extends TallyComponent {
     }
 
     /**
-     * Sets how long after the previous flush ended the timer flushes again (measured on the
-     * clock).
+     * Sets how long after the previous flush ended the timer flushes again (measured on the clock).
      *
      * @param flushInterval positive; default {@link #DEFAULT_FLUSH_INTERVAL}
      * @return this
@@ -171,8 +170,8 @@ public interface LastUsedTracker<K> extends TallyComponent {
     }
 
     /**
-     * Sets how long (real time) one store call may take before the flush counts as timed out
-     * and its entries are kept for the next one.
+     * Sets how long (real time) one store call may take before the flush counts as timed out and
+     * its entries are kept for the next one.
      *
      * @param flushTimeout positive; default {@link #DEFAULT_FLUSH_TIMEOUT}
      * @return this
@@ -184,8 +183,8 @@ public interface LastUsedTracker<K> extends TallyComponent {
     }
 
     /**
-     * Sets the real-time bound on {@link LastUsedTracker#close()}: waiting for a running flush
-     * plus the final flush.
+     * Sets the real-time bound on {@link LastUsedTracker#close()}: waiting for a running flush plus
+     * the final flush.
      *
      * @param shutdownTimeout positive; default {@link #DEFAULT_SHUTDOWN_TIMEOUT}
      * @return this
@@ -262,8 +261,8 @@ public interface LastUsedTracker<K> extends TallyComponent {
      * Validates the options, builds the tracker and starts its flush timer.
      *
      * @return the running tracker
-     * @throws IllegalArgumentException naming the option and value, if a duration is not
-     *     positive or the name breaks its rule
+     * @throws IllegalArgumentException naming the option and value, if a duration is not positive
+     *     or the name breaks its rule
      */
     public LastUsedTracker<K> build() {
       Checks.positive(flushInterval, "flushInterval");

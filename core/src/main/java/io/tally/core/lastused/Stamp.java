@@ -6,20 +6,20 @@ import java.time.Instant;
 
 /**
  * The mutable time held for one pending id: raised in place with a compare-and-set on a primitive
- * {@code long}, so a {@code markUsed} for an id already pending costs one map lookup and one CAS and
- * allocates nothing.
+ * {@code long}, so a {@code markUsed} for an id already pending costs one map lookup and one CAS
+ * and allocates nothing.
  *
- * <p>Encoding of {@link #value}: a time whose epoch second lies within ±{@value #NANOS_RANGE_SECONDS}
- * (years 1677 to 2262) is held as nanoseconds since the epoch, exactly. Times outside that range
- * (the input rules allow years 1000 to 9999) are rare; they are held in {@link #far} behind one of
- * two markers that order correctly against every in-range value: {@link #FAR_PAST} (below all of
- * them) and {@link #FAR_FUTURE} (above all of them). {@link #SEALED} marks a stamp that a flush has
- * taken: a writer that meets it starts a new entry.
+ * <p>Encoding of {@link #value}: a time whose epoch second lies within ±{@value
+ * #NANOS_RANGE_SECONDS} (years 1677 to 2262) is held as nanoseconds since the epoch, exactly. Times
+ * outside that range (the input rules allow years 1000 to 9999) are rare; they are held in {@link
+ * #far} behind one of two markers that order correctly against every in-range value: {@link
+ * #FAR_PAST} (below all of them) and {@link #FAR_FUTURE} (above all of them). {@link #SEALED} marks
+ * a stamp that a flush has taken: a writer that meets it starts a new entry.
  *
  * <p>Sealing is what makes the drain exact: the flush first removes the stamp from the map, then
  * seals it and reads the last value with one atomic swap. A writer that found the stamp before the
- * removal either raised it before the swap (its time is in this flush) or meets {@link #SEALED}
- * and puts a new stamp (its time goes to the next flush); nothing falls between.
+ * removal either raised it before the swap (its time is in this flush) or meets {@link #SEALED} and
+ * puts a new stamp (its time goes to the next flush); nothing falls between.
  */
 final class Stamp {
   /** In-range epoch seconds: |second| at most {@value}, so the nanoseconds fit a long. */

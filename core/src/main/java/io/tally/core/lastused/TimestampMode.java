@@ -9,10 +9,10 @@ public enum TimestampMode {
   EVENT_TIME,
 
   /**
-   * The time of the flush that writes the id, read from the clock when the flush starts, for
-   * every id in the batch (what Coder's control plane (Go) does). Times passed to {@code
-   * markUsed(id, at)} are checked for {@code null} but otherwise ignored, and {@code
-   * markUsed(id)} reads no clock.
+   * The time of the flush that writes the id, read from the clock when the flush starts, for every
+   * id in the batch (what Coder's control plane (Go) does). Times passed to {@code markUsed(id,
+   * at)} are checked for {@code null} but otherwise ignored, and {@code markUsed(id)} reads no
+   * clock.
    */
   FLUSH_TIME
 }

@@ -61,8 +61,8 @@ public interface ProviderContext {
    * @param clock the clock
    * @param listeners the flush listeners, copied
    * @return the context
-   * @throws NullPointerException if {@code config}, {@code clock}, {@code listeners} or one of
-   *     them is null
+   * @throws NullPointerException if {@code config}, {@code clock}, {@code listeners} or one of them
+   *     is null
    */
   static ProviderContext of(
       TallyConfig config, Stores stores, Clock clock, List<FlushListener> listeners) {

@@ -7,14 +7,13 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 
 /**
- * Finds the providers of one SPI type: the seam between Tally's wiring and {@link
- * ServiceLoader}, so a test can wire Tally with exactly the providers it names, or none.
+ * Finds the providers of one SPI type: the seam between Tally's wiring and {@link ServiceLoader},
+ * so a test can wire Tally with exactly the providers it names, or none.
  */
 @FunctionalInterface
 public interface ProviderLoader {
   /**
-   * Returns an instance of every provider of {@code service} this loader knows, in a stable
-   * order.
+   * Returns an instance of every provider of {@code service} this loader knows, in a stable order.
    *
    * @param service the SPI type, e.g. {@code StoreProvider.class}
    * @param <S> the SPI type
@@ -24,8 +23,8 @@ public interface ProviderLoader {
   <S> List<S> load(Class<S> service);
 
   /**
-   * Returns the loader that uses {@link ServiceLoader} with the thread's context class loader
-   * (or, without one, the class loader that loaded Tally).
+   * Returns the loader that uses {@link ServiceLoader} with the thread's context class loader (or,
+   * without one, the class loader that loaded Tally).
    *
    * @return the default loader
    */
@@ -53,7 +52,10 @@ public interface ProviderLoader {
           }
         } catch (ServiceConfigurationError e) {
           throw new IllegalStateException(
-              "cannot load the " + service.getSimpleName() + "s on the class path: " + e.getMessage(),
+              "cannot load the "
+                  + service.getSimpleName()
+                  + "s on the class path: "
+                  + e.getMessage(),
               e);
         }
         return List.copyOf(found);
@@ -67,8 +69,8 @@ public interface ProviderLoader {
   }
 
   /**
-   * Returns a loader that knows exactly {@code providers}: each is returned for every SPI type
-   * it implements. {@code of()} knows none.
+   * Returns a loader that knows exactly {@code providers}: each is returned for every SPI type it
+   * implements. {@code of()} knows none.
    *
    * @param providers provider instances of any SPI types
    * @return the loader

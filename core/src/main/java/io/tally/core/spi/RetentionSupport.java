@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class RetentionSupport {
   /** A cutoff past every storable time: every stored row is older. */
-  private static final Instant PAST_MAX = InputRules.MAX_TIME.truncatedTo(ChronoUnit.MICROS).plusNanos(1_000);
+  private static final Instant PAST_MAX =
+      InputRules.MAX_TIME.truncatedTo(ChronoUnit.MICROS).plusNanos(1_000);
 
   private RetentionSupport() {}
 

@@ -33,8 +33,8 @@ public final class Secrets {
    *
    * @param name a key or parameter name, e.g. {@code tally.store.custom.api-token}
    * @return whether {@code name} contains {@code password}, {@code secret}, {@code token}, {@code
-   *     credential}, {@code key}, {@code auth}, {@code pass} or {@code pwd}, in any case (so
-   *     {@code api-key}, {@code apikey}, {@code auth-token} and {@code PWD} do)
+   *     credential}, {@code key}, {@code auth}, {@code pass} or {@code pwd}, in any case (so {@code
+   *     api-key}, {@code apikey}, {@code auth-token} and {@code PWD} do)
    * @throws NullPointerException if {@code name} is null
    */
   public static boolean isSecretName(String name) {
@@ -42,8 +42,7 @@ public final class Secrets {
   }
 
   /**
-   * Returns a JDBC URL safe to show: without parameters or properties and without user
-   * information.
+   * Returns a JDBC URL safe to show: without parameters or properties and without user information.
    *
    * @param url a JDBC URL
    * @return the URL up to its first {@code ?} or {@code ;} (then {@code ?…}), with the user
@@ -59,11 +58,12 @@ public final class Secrets {
 
   /**
    * Returns a failure safe to log and throw. When no message in its chain (causes and suppressed
-   * exceptions) shows {@code url} (unless {@link #redactUrl(String)} leaves it as it
-   * is), the password, the URL's user information or the value of a URL parameter whose name
-   * {@linkplain #isSecretName(String) holds a secret}, that is {@code failure} itself. Otherwise it is a copy, a {@link StoreException} with the same stack traces,
-   * in which every such text is replaced: the URL by {@link #redactUrl(String)}, the rest by {@code
-   * ****}; a copied cause's message starts with the original exception's class name.
+   * exceptions) shows {@code url} (unless {@link #redactUrl(String)} leaves it as it is), the
+   * password, the URL's user information or the value of a URL parameter whose name {@linkplain
+   * #isSecretName(String) holds a secret}, that is {@code failure} itself. Otherwise it is a copy,
+   * a {@link StoreException} with the same stack traces, in which every such text is replaced: the
+   * URL by {@link #redactUrl(String)}, the rest by {@code ****}; a copied cause's message starts
+   * with the original exception's class name.
    *
    * @param failure what a provider or driver threw
    * @param url the configured JDBC URL, or {@code null} if none

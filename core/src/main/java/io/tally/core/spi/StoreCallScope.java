@@ -4,10 +4,10 @@ import io.tally.core.internal.CallScope;
 import java.util.Objects;
 
 /**
- * The abort registry of the Tally store call running on the current thread: a data source
- * registers each connection it hands out, so that a call given up at its timeout (or cancelled by
- * {@code close()}) has its connections aborted at once rather than left blocked in a socket read.
- * {@code io.tally.jdbc.GuardedDataSource} uses it; a store with its own data source can too.
+ * The abort registry of the Tally store call running on the current thread: a data source registers
+ * each connection it hands out, so that a call given up at its timeout (or cancelled by {@code
+ * close()}) has its connections aborted at once rather than left blocked in a socket read. {@code
+ * io.tally.jdbc.GuardedDataSource} uses it; a store with its own data source can too.
  */
 public final class StoreCallScope {
   /** What {@link #register} returns: tells the scope that the registered thing closed normally. */
@@ -25,8 +25,8 @@ public final class StoreCallScope {
    * Registers an abort action with the current store call. If the call was already given up, the
    * action runs at once. Outside a store call this does nothing.
    *
-   * @param abort ends what was opened (e.g. {@code Connection.abort}) without waiting for the
-   *     other end; must not block for long
+   * @param abort ends what was opened (e.g. {@code Connection.abort}) without waiting for the other
+   *     end; must not block for long
    * @return the registration, to undo when what was opened is closed normally
    * @throws NullPointerException if {@code abort} is null
    */

@@ -4,15 +4,15 @@ import io.tally.core.ConfigKey;
 import java.util.List;
 
 /**
- * A named factory for a {@link Stores} bundle, found with {@link java.util.ServiceLoader}
- * (register the class in {@code META-INF/services/io.tally.core.spi.StoreProvider}) and chosen
- * by the {@code tally.store} setting.
+ * A named factory for a {@link Stores} bundle, found with {@link java.util.ServiceLoader} (register
+ * the class in {@code META-INF/services/io.tally.core.spi.StoreProvider}) and chosen by the {@code
+ * tally.store} setting.
  *
- * <p>Tally instantiates every provider on the class path to learn its name, but calls {@link
- * #open} only on the configured one, so a constructor must be cheap and do no I/O. A provider
- * needs a public no-argument constructor to be discovered; one with other constructors can be
- * passed explicitly (see {@code TallyModule.Builder}), and then wins over a discovered provider
- * of the same name.
+ * <p>Tally instantiates every provider on the class path to learn its name, but calls {@link #open}
+ * only on the configured one, so a constructor must be cheap and do no I/O. A provider needs a
+ * public no-argument constructor to be discovered; one with other constructors can be passed
+ * explicitly (see {@code TallyModule.Builder}), and then wins over a discovered provider of the
+ * same name.
  */
 public interface StoreProvider {
   /**
@@ -47,11 +47,11 @@ public interface StoreProvider {
   }
 
   /**
-   * Returns the keys this provider reads, each under {@code tally.store.<name>.}, so that Tally checks
-   * them when it starts, together with every other selected provider's and its own, and reports
-   * every problem in one {@link io.tally.core.ConfigException}: values that cannot be read or break
-   * their rule, and keys under that prefix that are not declared (with a "did you mean" hint).
-   * Read them with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}. A {@code
+   * Returns the keys this provider reads, each under {@code tally.store.<name>.}, so that Tally
+   * checks them when it starts, together with every other selected provider's and its own, and
+   * reports every problem in one {@link io.tally.core.ConfigException}: values that cannot be read
+   * or break their rule, and keys under that prefix that are not declared (with a "did you mean"
+   * hint). Read them with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}. A {@code
    * default} method: a provider that declares no key (the default) is not checked, and reads its
    * keys with {@link io.tally.core.TallyConfig#property(String)}.
    *

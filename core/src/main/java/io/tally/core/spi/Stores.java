@@ -11,18 +11,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The three stores one database provides, opened by a {@link StoreProvider}: last-used times,
- * usage statistics and the connection log, plus the schema migrations and the resources (a
- * connection pool, an embedded database) behind them.
+ * The three stores one database provides, opened by a {@link StoreProvider}: last-used times, usage
+ * statistics and the connection log, plus the schema migrations and the resources (a connection
+ * pool, an embedded database) behind them.
  */
 public interface Stores extends AutoCloseable {
-  /** @return the store of last-used times, keyed by UUID */
+  /**
+   * @return the store of last-used times, keyed by UUID
+   */
   LastUsedStore<UUID> lastUsed();
 
-  /** @return the store of per-replica usage statistics */
+  /**
+   * @return the store of per-replica usage statistics
+   */
   UsageStatsStore usageStats();
 
-  /** @return the connection-log store */
+  /**
+   * @return the connection-log store
+   */
   ConnectionLogStore connectionLog();
 
   /**
@@ -39,8 +45,8 @@ public interface Stores extends AutoCloseable {
    *
    * @param migrating whether the migrations will run ({@code tally.migrate-on-start}): then the
    *     user must also be allowed to create the tables that do not exist yet
-   * @return one sentence per problem, naming the missing privilege and the table or schema (and
-   *     the {@code GRANT} that fixes it); empty when nothing is missing
+   * @return one sentence per problem, naming the missing privilege and the table or schema (and the
+   *     {@code GRANT} that fixes it); empty when nothing is missing
    * @throws StoreException if the database cannot be asked
    */
   default List<String> missingPrivileges(boolean migrating) {

@@ -23,8 +23,8 @@ public interface TrackerProvider {
 
   /**
    * Creates and starts the component. Called once, when Tally starts, after the built-in
-   * components. Tally includes it in {@code stats()} and {@code health()} and closes it first
-   * when it stops.
+   * components. Tally includes it in {@code stats()} and {@code health()} and closes it first when
+   * it stops.
    *
    * @param context the configuration, the opened stores and the clock
    * @return the started component
@@ -33,11 +33,11 @@ public interface TrackerProvider {
   TallyComponent create(ProviderContext context);
 
   /**
-   * Returns the keys this provider reads, each under {@code tally.tracker.<name>.}, so that Tally checks
-   * them when it starts, together with every other selected provider's and its own, and reports
-   * every problem in one {@link io.tally.core.ConfigException}: values that cannot be read or break
-   * their rule, and keys under that prefix that are not declared (with a "did you mean" hint).
-   * Read them with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}. A {@code
+   * Returns the keys this provider reads, each under {@code tally.tracker.<name>.}, so that Tally
+   * checks them when it starts, together with every other selected provider's and its own, and
+   * reports every problem in one {@link io.tally.core.ConfigException}: values that cannot be read
+   * or break their rule, and keys under that prefix that are not declared (with a "did you mean"
+   * hint). Read them with {@link io.tally.core.TallyConfig#get(io.tally.core.ConfigKey)}. A {@code
    * default} method: a provider that declares no key (the default) is not checked, and reads its
    * keys with {@link io.tally.core.TallyConfig#property(String)}.
    *

@@ -1,10 +1,10 @@
 /**
- * Service-provider interfaces for extending Tally: {@link io.tally.core.spi.StoreProvider}
- * (a database), {@link io.tally.core.spi.BackendProvider} (a connection-log destination) and
- * {@link io.tally.core.spi.TrackerProvider} (an extra component), all discovered with {@link
- * java.util.ServiceLoader} through a {@link io.tally.core.spi.ProviderLoader}, plus what a
- * provider needs of core: {@link io.tally.core.spi.Secrets} (keeping a configuration's secrets out
- * of messages) and {@link io.tally.core.spi.StoreCallScope} (ending a store call's connections when
+ * Service-provider interfaces for extending Tally: {@link io.tally.core.spi.StoreProvider} (a
+ * database), {@link io.tally.core.spi.BackendProvider} (a connection-log destination) and {@link
+ * io.tally.core.spi.TrackerProvider} (an extra component), all discovered with {@link
+ * java.util.ServiceLoader} through a {@link io.tally.core.spi.ProviderLoader}, plus what a provider
+ * needs of core: {@link io.tally.core.spi.Secrets} (keeping a configuration's secrets out of
+ * messages) and {@link io.tally.core.spi.StoreCallScope} (ending a store call's connections when
  * the call is given up). JDBC helpers for store authors are in {@code tally-jdbc} ({@code
  * io.tally.jdbc}).
  *

@@ -26,17 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link UsageStatsReporter} implementation. Its stats count collections: {@code flushes}
- * are collections that returned a summary, {@code failedFlushes} collections whose store call
- * threw or timed out; it accepts no items, so the item counters stay zero.
+ * The {@link UsageStatsReporter} implementation. Its stats count collections: {@code flushes} are
+ * collections that returned a summary, {@code failedFlushes} collections whose store call threw or
+ * timed out; it accepts no items, so the item counters stay zero.
  *
  * <p>The store call runs on the reporter's own I/O thread, bounded by the real-time timeout. The
- * end of a period whose store call threw or timed out is kept in memory as <em>in doubt</em>
- * (its claim may have committed): every later call first asks the store again for those periods,
- * oldest first, with the same reporter id, and queues a summary it gets; {@link
- * #collectAndReset()} then hands out the oldest queued summary and leaves the current period to
- * the next call, {@link #collectAll()} collects the current period too and hands out all. A
- * summary this instance obtained once is not handed out again.
+ * end of a period whose store call threw or timed out is kept in memory as <em>in doubt</em> (its
+ * claim may have committed): every later call first asks the store again for those periods, oldest
+ * first, with the same reporter id, and queues a summary it gets; {@link #collectAndReset()} then
+ * hands out the oldest queued summary and leaves the current period to the next call, {@link
+ * #collectAll()} collects the current period too and hands out all. A summary this instance
+ * obtained once is not handed out again.
  */
 final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private static final Logger log = LoggerFactory.getLogger(UsageStatsReporter.class);
@@ -50,7 +50,8 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   private final FailureTracker failures;
   private final ExecutorService io;
   // Guarded by this.
-  private final NavigableSet<Instant> inDoubt = new TreeSet<>(); // ends of periods whose call failed
+  private final NavigableSet<Instant> inDoubt =
+      new TreeSet<>(); // ends of periods whose call failed
   private final Deque<UsageSummary> ready = new ArrayDeque<>(); // obtained, not yet handed out
   private Instant lastObtained; // the period end of the last summary obtained from the store
   private final AtomicLong collected = new AtomicLong();
@@ -108,30 +109,32 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
   }
 
   /**
-   * Asks the store again, oldest first, for each period whose call failed: a claim that
-   * committed returns its stored summary (queued to be handed out), one that did not is made now.
-   * A period stays in doubt until its store call succeeds.
+   * Asks the store again, oldest first, for each period whose call failed: a claim that committed
+   * returns its stored summary (queued to be handed out), one that did not is made now. A period
+   * stays in doubt until its store call succeeds.
    */
   private void resolveInDoubt(Instant now) {
     while (!inDoubt.isEmpty()) {
       Instant end = inDoubt.first();
       collect(end, now);
       if (!ready.isEmpty() && ready.peekLast().periodEnd().equals(end)) {
-        log.info("{}: got the summary of the period ending {}, whose collection had failed", name, end);
+        log.info(
+            "{}: got the summary of the period ending {}, whose collection had failed", name, end);
       }
     }
   }
 
   /**
-   * One store call for the period ending at {@code end}; a summary it returns is queued unless
-   * this instance got it before. On failure the period is in doubt until a later call settles it.
+   * One store call for the period ending at {@code end}; a summary it returns is queued unless this
+   * instance got it before. On failure the period is in doubt until a later call settles it.
    */
   private void collect(Instant end, Instant now) {
     Optional<UsageSummary> summary;
     try {
       summary =
           Objects.requireNonNull(
-              TimedCall.call(io, () -> store.collectAndReset(end, period, now, reporterId), timeout),
+              TimedCall.call(
+                  io, () -> store.collectAndReset(end, period, now, reporterId), timeout),
               "the store returned null instead of an Optional");
     } catch (Exception | Error e) {
       Fatal.rethrowIfFatal(e);
@@ -149,7 +152,10 @@ final class DefaultUsageStatsReporter implements UsageStatsReporter {
       }
       String what = e instanceof TimeoutException ? "did not finish within " + timeout : "failed";
       throw new StoreException(
-          "collecting the usage of the period ending " + end + " " + what
+          "collecting the usage of the period ending "
+              + end
+              + " "
+              + what
               + "; a later call returns its summary if the claim committed",
           e,
           StoreException.Kind.TRANSIENT);

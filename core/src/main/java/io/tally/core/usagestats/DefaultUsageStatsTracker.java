@@ -23,21 +23,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link UsageStatsTracker} implementation; see the package documentation for the algorithm.
  *
  * <p>Two locks: {@link #lock} guards the delta sets and every counter and is held only for a few
- * set insertions or a reference swap; {@link #flushLock} makes flushes single-flight and guards
- * the cumulative sets, the in-doubt snapshot and the sequence counter. No lock is held across a
- * store call except {@code flushLock}, which {@code track} never takes.
+ * set insertions or a reference swap; {@link #flushLock} makes flushes single-flight and guards the
+ * cumulative sets, the in-doubt snapshot and the sequence counter. No lock is held across a store
+ * call except {@code flushLock}, which {@code track} never takes.
  */
 final class DefaultUsageStatsTracker implements UsageStatsTracker {
   private static final Logger log = LoggerFactory.getLogger(UsageStatsTracker.class);
-
 
   private final String name;
   private final UsageStatsStore store;
@@ -215,15 +214,18 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
           synchronized (lock) {
             closed = true; // no more track calls: what the final flush misses is reported below
           }
-          CloseRetry.untilDone(() -> {
-            flushLocked(deadline);
-            return inDoubt == null && pendingDeltas() == 0;
-          }, deadline);
+          CloseRetry.untilDone(
+              () -> {
+                flushLocked(deadline);
+                return inDoubt == null && pendingDeltas() == 0;
+              },
+              deadline);
         } finally {
           flushLock.unlock();
         }
       } else {
-        log.warn("{}: a flush still running after {} prevented the final flush", name, shutdownTimeout);
+        log.warn(
+            "{}: a flush still running after {} prevented the final flush", name, shutdownTimeout);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -290,8 +292,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
   }
 
   /**
-   * One flush: the in-doubt snapshot first (its chunk in doubt again with its own sequence
-   * number, then its remaining chunks), then the deltas. Caller holds {@link #flushLock}.
+   * One flush: the in-doubt snapshot first (its chunk in doubt again with its own sequence number,
+   * then its remaining chunks), then the deltas. Caller holds {@link #flushLock}.
    *
    * @param deadline real-time {@code nanoTime} bound for close(), or null for flushTimeout per call
    */
@@ -349,8 +351,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
 
   /**
    * Takes and resets the deltas, or returns null when nothing was tracked since the last one. Ids
-   * already recorded in this replica's period (in the cumulative sets) are not sent again; they
-   * are kept aside and sent only if the snapshot's counts start a new period.
+   * already recorded in this replica's period (in the cumulative sets) are not sent again; they are
+   * kept aside and sent only if the snapshot's counts start a new period.
    */
   private @Nullable UsageSnapshot snapshot() {
     Set<UUID> workspaces;
@@ -382,8 +384,8 @@ final class DefaultUsageStatsTracker implements UsageStatsTracker {
    * Writes a snapshot chunk by chunk, each chunk in its own store call. On a failure the chunk
    * stays current and the snapshot becomes the in-doubt snapshot; the next flush re-sends that
    * chunk with the same sequence number, then the rest. A chunk the store rejects as bad data
-   * ({@link StoreException.Kind#DATA}: the transaction rolled back) cannot succeed later: the
-   * rest of the snapshot is given up, counted and logged.
+   * ({@link StoreException.Kind#DATA}: the transaction rolled back) cannot succeed later: the rest
+   * of the snapshot is given up, counted and logged.
    *
    * @return null on success, else what failed
    */

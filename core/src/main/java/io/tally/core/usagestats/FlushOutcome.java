@@ -20,12 +20,16 @@ public enum FlushOutcome {
   /** The sequence number was applied before, by an update; nothing changed now. */
   ALREADY_UPDATED;
 
-  /** @return true if the snapshot (now or earlier) started a new period for the replica */
+  /**
+   * @return true if the snapshot (now or earlier) started a new period for the replica
+   */
   public boolean startedPeriod() {
     return this == INSERTED || this == ALREADY_INSERTED;
   }
 
-  /** @return true if the store had applied this sequence number before and changed nothing */
+  /**
+   * @return true if the store had applied this sequence number before and changed nothing
+   */
   public boolean alreadyApplied() {
     return this == ALREADY_INSERTED || this == ALREADY_UPDATED;
   }

@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * One replica's stored row of the current period: its own unique counts (not deduplicated
- * against other replicas) and request counters. Immutable.
+ * One replica's stored row of the current period: its own unique counts (not deduplicated against
+ * other replicas) and request counters. Immutable.
  *
  * @param replicaId the replica
  * @param windowStart when the row was inserted, i.e. when the replica's period began

@@ -13,15 +13,15 @@ import java.util.UUID;
  * <p>A store applies it in one transaction holding the stats lock:
  *
  * <ol>
- *   <li>If the store has recorded this {@code session} and a sequence number at least
- *       {@code sequence} for the replica, it changes nothing and answers
- *       {@link FlushOutcome#alreadyApplied(boolean)} with how that sequence was applied.
- *   <li>Otherwise it upserts the replica's row: an INSERT (no row: a new period) writes
- *       {@code workspaceIds.size()} and {@code userIds.size()} as the unique counts and
- *       {@code at} as the window start; an UPDATE writes {@code cumulativeWorkspaces} and
- *       {@code cumulativeUsers}. Request counts are added to the stored ones in both cases.
- *   <li>It records {@code workspaceIds} and {@code userIds} as the replica's members of the
- *       period (for exact distinct counts across replicas).
+ *   <li>If the store has recorded this {@code session} and a sequence number at least {@code
+ *       sequence} for the replica, it changes nothing and answers {@link
+ *       FlushOutcome#alreadyApplied(boolean)} with how that sequence was applied.
+ *   <li>Otherwise it upserts the replica's row: an INSERT (no row: a new period) writes {@code
+ *       workspaceIds.size()} and {@code userIds.size()} as the unique counts and {@code at} as the
+ *       window start; an UPDATE writes {@code cumulativeWorkspaces} and {@code cumulativeUsers}.
+ *       Request counts are added to the stored ones in both cases.
+ *   <li>It records {@code workspaceIds} and {@code userIds} as the replica's members of the period
+ *       (for exact distinct counts across replicas).
  *   <li>It stores {@code session}, {@code sequence} and whether it inserted, in a table that the
  *       period reset does not clear.
  * </ol>
@@ -34,8 +34,8 @@ import java.util.UUID;
  * @param userIds user ids tracked since the previous snapshot (the delta)
  * @param cumulativeWorkspaces unique workspaces of the replica's current period, including the
  *     delta; written on UPDATE
- * @param cumulativeUsers unique users of the replica's current period, including the delta;
- *     written on UPDATE
+ * @param cumulativeUsers unique users of the replica's current period, including the delta; written
+ *     on UPDATE
  * @param allowedRequests allowed requests since the previous snapshot; added to the row
  * @param deniedRequests denied requests since the previous snapshot; added to the row
  * @param at the flush time, from the tracker's clock; written as {@code updated_at} (and as the
@@ -92,7 +92,10 @@ public record UsageFlush(
     }
     if (cumulativeUsers < userIds.size()) {
       throw new IllegalArgumentException(
-          "cumulativeUsers was " + cumulativeUsers + " but must be >= the delta's " + userIds.size());
+          "cumulativeUsers was "
+              + cumulativeUsers
+              + " but must be >= the delta's "
+              + userIds.size());
     }
     if (allowedRequests < 0) {
       throw new IllegalArgumentException(

@@ -11,8 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A tracker's snapshot being written chunk by chunk: the track calls folded into it, its request
  * counts (sent with its first chunk), the ids still to send, the ids its replica's period had
- * recorded already (sent only if the counts start a new period), and the chunk being written or
- * in doubt. Not thread-safe: {@link DefaultUsageStatsTracker} uses it under its flush lock.
+ * recorded already (sent only if the counts start a new period), and the chunk being written or in
+ * doubt. Not thread-safe: {@link DefaultUsageStatsTracker} uses it under its flush lock.
  */
 final class UsageSnapshot {
   final long calls;
@@ -58,25 +58,31 @@ final class UsageSnapshot {
     }
   }
 
-  /** @return true when every chunk is written */
+  /**
+   * @return true when every chunk is written
+   */
   boolean done() {
     return current == null && workspaces.isEmpty() && users.isEmpty() && countsSent;
   }
 
-  /** @return the chunk being written or in doubt, or null between chunks */
+  /**
+   * @return the chunk being written or in doubt, or null between chunks
+   */
   @Nullable UsageFlush current() {
     return current;
   }
 
-  /** @return true if the current chunk carries the snapshot's request counts */
+  /**
+   * @return true if the current chunk carries the snapshot's request counts
+   */
   boolean currentCarriesCounts() {
     return currentCarriesCounts;
   }
 
   /**
-   * The current chunk, or a new one if there is none: up to {@code maxIds} ids (workspaces
-   * first), the request counts if no earlier chunk carried them, and {@code sequence.next()}.
-   * The new chunk's ids are added to the cumulative sets, whose sizes it carries.
+   * The current chunk, or a new one if there is none: up to {@code maxIds} ids (workspaces first),
+   * the request counts if no earlier chunk carried them, and {@code sequence.next()}. The new
+   * chunk's ids are added to the cumulative sets, whose sizes it carries.
    */
   UsageFlush currentOrNext(
       int maxIds,
@@ -120,9 +126,9 @@ final class UsageSnapshot {
   }
 
   /**
-   * Records that the current chunk was applied. If it carried the counts and started a new
-   * period, the snapshot's requests land in that period: so do all the ids they were tracked
-   * with, including those the old period had recorded (queued as further chunks).
+   * Records that the current chunk was applied. If it carried the counts and started a new period,
+   * the snapshot's requests land in that period: so do all the ids they were tracked with,
+   * including those the old period had recorded (queued as further chunks).
    */
   void written(FlushOutcome outcome) {
     if (outcome.startedPeriod() && currentCarriesCounts) {

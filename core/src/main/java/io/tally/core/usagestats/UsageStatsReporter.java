@@ -19,10 +19,10 @@ import org.jspecify.annotations.Nullable;
  * reporter.collectAndReset().ifPresent(summary -> telemetry.send(summary));
  * }</pre>
  *
- * <p>The period that ends at {@code now} truncated to the period length (counted from the epoch)
- * is reported by the first {@link #collectAndReset()} after that end, on any replica; the store
- * records the claim, so later calls for the same period, on any replica, return empty. The
- * reporter has no timer of its own: call it from your telemetry schedule. Thread-safe.
+ * <p>The period that ends at {@code now} truncated to the period length (counted from the epoch) is
+ * reported by the first {@link #collectAndReset()} after that end, on any replica; the store
+ * records the claim, so later calls for the same period, on any replica, return empty. The reporter
+ * has no timer of its own: call it from your telemetry schedule. Thread-safe.
  */
 public interface UsageStatsReporter extends TallyComponent {
 
@@ -30,10 +30,10 @@ public interface UsageStatsReporter extends TallyComponent {
    * Claims the period that ended last and, if no replica claimed it before, sums every replica's
    * row, counts unique workspaces and users exactly across replicas, deletes the rows (so every
    * tracker starts a new period at its next flush) and returns the summary, all in one store
-   * transaction. Every row present is counted, however long ago its replica flushed: usage
-   * written and not yet collected lands in the next summary. The caller waits at most the
-   * {@link Builder#timeout(Duration) timeout} (real time); the store call runs on the reporter's
-   * own thread.
+   * transaction. Every row present is counted, however long ago its replica flushed: usage written
+   * and not yet collected lands in the next summary. The caller waits at most the {@link
+   * Builder#timeout(Duration) timeout} (real time); the store call runs on the reporter's own
+   * thread.
    *
    * <p><b>A failed call loses nothing.</b> If a call throws, the reporter keeps the period in
    * memory as <em>in doubt</em> (its claim may have committed, say the COMMIT reply was lost; the
@@ -47,24 +47,24 @@ public interface UsageStatsReporter extends TallyComponent {
    * <p>A reporter restarted with the same id gets a summary it had claimed but never returned only
    * if its first call asks for that same period (claims are kept for {@link
    * UsageStatsStore#RETENTION}); it may then return that summary a second time, so a consumer that
-   * must not count a period twice keys on {@link UsageSummary#periodStart()}. A claim of an
-   * earlier period whose reply was lost just before the process stopped is not returned by the
-   * restarted reporter (its summary stays in the store's claims table until the retention ends).
+   * must not count a period twice keys on {@link UsageSummary#periodStart()}. A claim of an earlier
+   * period whose reply was lost just before the process stopped is not returned by the restarted
+   * reporter (its summary stays in the store's claims table until the retention ends).
    *
-   * @return the oldest summary claimed for this reporter and not yet returned, or empty if there
-   *     is none and the current period was already reported (by another reporter, or returned by
-   *     this one)
-   * @throws RuntimeException what the store threw, or a {@link io.tally.core.StoreException} if
-   *     the call timed out (counted in {@link #stats()} and logged); the period is then in doubt
-   *     and a later call returns its summary if the claim committed
+   * @return the oldest summary claimed for this reporter and not yet returned, or empty if there is
+   *     none and the current period was already reported (by another reporter, or returned by this
+   *     one)
+   * @throws RuntimeException what the store threw, or a {@link io.tally.core.StoreException} if the
+   *     call timed out (counted in {@link #stats()} and logged); the period is then in doubt and a
+   *     later call returns its summary if the claim committed
    * @throws IllegalStateException after {@link #close()}
    */
   Optional<UsageSummary> collectAndReset();
 
   /**
-   * As {@link #collectAndReset()}, but returns in one call every summary it gets: those of
-   * periods in doubt (oldest first), then the current period's. If a store call fails, the
-   * summaries obtained before it are kept and returned by the next call.
+   * As {@link #collectAndReset()}, but returns in one call every summary it gets: those of periods
+   * in doubt (oldest first), then the current period's. If a store call fails, the summaries
+   * obtained before it are kept and returned by the next call.
    *
    * @return the summaries, oldest first; empty if there is none
    * @throws RuntimeException as {@link #collectAndReset()}
@@ -72,7 +72,9 @@ public interface UsageStatsReporter extends TallyComponent {
    */
   List<UsageSummary> collectAll();
 
-  /** @return the reporting period */
+  /**
+   * @return the reporting period
+   */
   Duration period();
 
   /**
@@ -128,8 +130,8 @@ public interface UsageStatsReporter extends TallyComponent {
     }
 
     /**
-     * @param policy when {@link #health()} reports degraded or failing (default
-     *     {@link HealthPolicy#defaults()})
+     * @param policy when {@link #health()} reports degraded or failing (default {@link
+     *     HealthPolicy#defaults()})
      * @return this
      */
     public Builder healthPolicy(HealthPolicy policy) {
@@ -138,8 +140,8 @@ public interface UsageStatsReporter extends TallyComponent {
     }
 
     /**
-     * @param name the component name in stats and logs (default {@value #DEFAULT_NAME}); 1 to
-     *     40 letters, digits, {@code -} or {@code _}, checked by {@link #build()}
+     * @param name the component name in stats and logs (default {@value #DEFAULT_NAME}); 1 to 40
+     *     letters, digits, {@code -} or {@code _}, checked by {@link #build()}
      * @return this
      */
     public Builder name(String name) {
@@ -148,8 +150,8 @@ public interface UsageStatsReporter extends TallyComponent {
     }
 
     /**
-     * @param timeout real-time bound on one {@link UsageStatsReporter#collectAndReset()};
-     *     positive (default 10 seconds)
+     * @param timeout real-time bound on one {@link UsageStatsReporter#collectAndReset()}; positive
+     *     (default 10 seconds)
      * @return this
      */
     public Builder timeout(Duration timeout) {

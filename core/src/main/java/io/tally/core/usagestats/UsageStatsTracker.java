@@ -13,9 +13,9 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Counts, on one replica, the unique workspaces and users and the allowed and denied requests
- * of the current reporting period, and writes them to a {@link UsageStatsStore} every
- * {@link Builder#flushInterval(Duration) flush interval}.
+ * Counts, on one replica, the unique workspaces and users and the allowed and denied requests of
+ * the current reporting period, and writes them to a {@link UsageStatsStore} every {@link
+ * Builder#flushInterval(Duration) flush interval}.
  *
  * <pre>{@code
  * UsageStatsTracker stats = UsageStatsTracker.builder(store, replicaId).build();
@@ -24,8 +24,8 @@ import java.util.UUID;
  * }</pre>
  *
  * <p>A flush writes only when something was tracked since the previous flush. Nothing tracked is
- * lost when a flush fails, and nothing is counted twice when a flush's outcome is unknown (see
- * the package documentation for the algorithm). Thread-safe.
+ * lost when a flush fails, and nothing is counted twice when a flush's outcome is unknown (see the
+ * package documentation for the algorithm). Thread-safe.
  */
 public interface UsageStatsTracker extends TallyComponent {
 
@@ -44,9 +44,9 @@ public interface UsageStatsTracker extends TallyComponent {
   void track(UUID workspaceId, UUID userId, long allowed, long denied);
 
   /**
-   * Flushes now: first re-sends a snapshot whose outcome is unknown (a previous failed flush),
-   * then writes what was tracked since the previous flush, if anything. Waits for a flush already
-   * in progress first; flushes never overlap.
+   * Flushes now: first re-sends a snapshot whose outcome is unknown (a previous failed flush), then
+   * writes what was tracked since the previous flush, if anything. Waits for a flush already in
+   * progress first; flushes never overlap.
    *
    * <p>After {@link #close()} it does nothing and returns {@link FlushResult#empty()}.
    *
@@ -55,16 +55,18 @@ public interface UsageStatsTracker extends TallyComponent {
   FlushResult flush();
 
   /**
-   * How many {@code track} calls made this tracker's request counts saturate: a sum that would
-   * pass {@link Long#MAX_VALUE} stays at {@link Long#MAX_VALUE} instead of wrapping (the stores
-   * saturate their stored totals the same way). The calls are still written; only the part of
-   * their counts beyond {@link Long#MAX_VALUE} is lost.
+   * How many {@code track} calls made this tracker's request counts saturate: a sum that would pass
+   * {@link Long#MAX_VALUE} stays at {@link Long#MAX_VALUE} instead of wrapping (the stores saturate
+   * their stored totals the same way). The calls are still written; only the part of their counts
+   * beyond {@link Long#MAX_VALUE} is lost.
    *
    * @return the number of saturated calls since the tracker was built
    */
   long saturatedCalls();
 
-  /** @return the replica id this tracker writes under */
+  /**
+   * @return the replica id this tracker writes under
+   */
   UUID replicaId();
 
   /**
@@ -87,7 +89,9 @@ public interface UsageStatsTracker extends TallyComponent {
     /** Default real-time bound on one store call: 10 seconds. */
     public static final Duration DEFAULT_FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
-    /** Default real-time budget of the final flush in {@code close()}, retries included: 10 seconds. */
+    /**
+     * Default real-time budget of the final flush in {@code close()}, retries included: 10 seconds.
+     */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
     /** Default component name: {@value}. */
@@ -125,8 +129,8 @@ public interface UsageStatsTracker extends TallyComponent {
     }
 
     /**
-     * @param timeout real-time bound on one store call; positive (default 10 seconds). A call
-     *     that times out is treated as a failure whose outcome is unknown.
+     * @param timeout real-time bound on one store call; positive (default 10 seconds). A call that
+     *     times out is treated as a failure whose outcome is unknown.
      * @return this
      */
     public Builder flushTimeout(Duration timeout) {
@@ -136,8 +140,7 @@ public interface UsageStatsTracker extends TallyComponent {
 
     /**
      * @param timeout real-time budget of the final flush in {@code close()}, whose failed attempts
-     *     are retried with a short backoff until it ends; positive (default 10
-     *     seconds)
+     *     are retried with a short backoff until it ends; positive (default 10 seconds)
      * @return this
      */
     public Builder shutdownTimeout(Duration timeout) {
@@ -146,11 +149,10 @@ public interface UsageStatsTracker extends TallyComponent {
     }
 
     /**
-     * Bounds the workspace and user ids one store call writes. A flush with more ids is split
-     * into chunks, each written in its own transaction with its own sequence number (so each
-     * commits, or is retried, on its own); the request counts go with the first chunk. A
-     * collection may land between two chunks: each chunk's usage then lands in exactly one
-     * summary.
+     * Bounds the workspace and user ids one store call writes. A flush with more ids is split into
+     * chunks, each written in its own transaction with its own sequence number (so each commits, or
+     * is retried, on its own); the request counts go with the first chunk. A collection may land
+     * between two chunks: each chunk's usage then lands in exactly one summary.
      *
      * @param n ids per store call; 1 to {@value #MAX_IDS_PER_CALL_LIMIT} (default {@value
      *     #DEFAULT_MAX_IDS_PER_CALL})
@@ -171,8 +173,8 @@ public interface UsageStatsTracker extends TallyComponent {
     }
 
     /**
-     * @param policy when {@link #health()} reports degraded or failing (default
-     *     {@link HealthPolicy#defaults()})
+     * @param policy when {@link #health()} reports degraded or failing (default {@link
+     *     HealthPolicy#defaults()})
      * @return this
      */
     public Builder healthPolicy(HealthPolicy policy) {
@@ -192,9 +194,9 @@ public interface UsageStatsTracker extends TallyComponent {
     }
 
     /**
-     * @param name the component name in stats, logs and thread names (default
-     *     {@value #DEFAULT_NAME}); 1 to 40 letters, digits, {@code -} or {@code _}, checked by
-     *     {@link #build()}
+     * @param name the component name in stats, logs and thread names (default {@value
+     *     #DEFAULT_NAME}); 1 to 40 letters, digits, {@code -} or {@code _}, checked by {@link
+     *     #build()}
      * @return this
      */
     public Builder name(String name) {

@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The usage of one reporting period across every replica, returned by
- * {@link UsageStatsReporter#collectAndReset()}. Immutable.
+ * The usage of one reporting period across every replica, returned by {@link
+ * UsageStatsReporter#collectAndReset()}. Immutable.
  *
  * <p>{@link #uniqueWorkspaces()} and {@link #uniqueUsers()} are exact across replicas: an id seen
  * by several replicas counts once. The per-replica rows, whose unique counts are each replica's
- * own, are in {@link #replicas()}. Every row present at the collection is counted, however long
- * ago its replica flushed, so usage written late (a replica idle for a while, a snapshot retried
- * after an outage) lands in the first summary collected after it was written. Request sums
- * saturate at {@link Long#MAX_VALUE}.
+ * own, are in {@link #replicas()}. Every row present at the collection is counted, however long ago
+ * its replica flushed, so usage written late (a replica idle for a while, a snapshot retried after
+ * an outage) lands in the first summary collected after it was written. Request sums saturate at
+ * {@link Long#MAX_VALUE}.
  *
  * @param uniqueWorkspaces distinct workspace ids across all counted replicas
  * @param uniqueUsers distinct user ids across all counted replicas
@@ -68,9 +68,9 @@ public record UsageSummary(
   }
 
   /**
-   * The summary of a collection: the request counts are the sums over {@code replicas},
-   * saturating at {@link Long#MAX_VALUE} ({@link UsageStatsStore#addCounts}); the unique counts
-   * are the store's distinct counts over the members those rows recorded.
+   * The summary of a collection: the request counts are the sums over {@code replicas}, saturating
+   * at {@link Long#MAX_VALUE} ({@link UsageStatsStore#addCounts}); the unique counts are the
+   * store's distinct counts over the members those rows recorded.
    *
    * @param uniqueWorkspaces distinct workspace ids across the rows
    * @param uniqueUsers distinct user ids across the rows
@@ -97,7 +97,9 @@ public record UsageSummary(
         uniqueWorkspaces, uniqueUsers, allowed, denied, periodEnd.minus(period), period, replicas);
   }
 
-  /** @return the end of the reported period ({@code periodStart + periodDuration}) */
+  /**
+   * @return the end of the reported period ({@code periodStart + periodDuration})
+   */
   public Instant periodEnd() {
     return periodStart.plus(periodDuration);
   }

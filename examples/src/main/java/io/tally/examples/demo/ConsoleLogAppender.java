@@ -16,7 +16,9 @@ public final class ConsoleLogAppender extends UnsynchronizedAppenderBase<ILoggin
   /** Creates the appender; logback sets its encoder. */
   public ConsoleLogAppender() {}
 
-  /** @param encoder formats each event (set by logback from the configuration) */
+  /**
+   * @param encoder formats each event (set by logback from the configuration)
+   */
   public void setEncoder(Encoder<ILoggingEvent> encoder) {
     this.encoder = encoder;
   }

@@ -79,12 +79,17 @@ final class DemoDatabase implements AutoCloseable {
     }
     JdbcConnectionPool pool =
         JdbcConnectionPool.create(
-            o.jdbcUrl, o.jdbcUser != null ? o.jdbcUser : "sa", o.jdbcPassword != null ? o.jdbcPassword : "");
+            o.jdbcUrl,
+            o.jdbcUser != null ? o.jdbcUser : "sa",
+            o.jdbcPassword != null ? o.jdbcPassword : "");
     pool.setMaxConnections(32);
-    return new DemoDatabase("h2", runPrefix, "H2 (tables " + runPrefix + "*)", pool, pool::dispose, null, true);
+    return new DemoDatabase(
+        "h2", runPrefix, "H2 (tables " + runPrefix + "*)", pool, pool::dispose, null, true);
   }
 
-  /** @return the real data source, for reading results back */
+  /**
+   * @return the real data source, for reading results back
+   */
   DataSource dataSource() {
     return dataSource;
   }

@@ -108,9 +108,20 @@ final class DemoOptions {
         continue;
       }
       if (!Arrays.asList(
-              "--replicas", "--workspaces", "--users", "--rate", "--duration", "--period",
-              "--jdbc-url", "--jdbc-user", "--jdbc-password", "--backends", "--nats-url",
-              "--db-outage", "--report-json", "--seed")
+              "--replicas",
+              "--workspaces",
+              "--users",
+              "--rate",
+              "--duration",
+              "--period",
+              "--jdbc-url",
+              "--jdbc-user",
+              "--jdbc-password",
+              "--backends",
+              "--nats-url",
+              "--db-outage",
+              "--report-json",
+              "--seed")
           .contains(flag)) {
         problems.add("unknown flag '" + flag + "'");
         continue;
@@ -134,11 +145,17 @@ final class DemoOptions {
     if (!b.dbOutage.isZero() && b.dbOutage.compareTo(b.period) >= 0) {
       // A replica row older than two periods counts as a dead replica's and is not summed.
       throw new UsageException(
-          "--db-outage was " + format(b.dbOutage) + " but must be shorter than --period " + format(b.period));
+          "--db-outage was "
+              + format(b.dbOutage)
+              + " but must be shorter than --period "
+              + format(b.period));
     }
     if (b.dbOutage.compareTo(b.duration) >= 0) {
       throw new UsageException(
-          "--db-outage was " + format(b.dbOutage) + " but must be shorter than --duration " + format(b.duration));
+          "--db-outage was "
+              + format(b.dbOutage)
+              + " but must be shorter than --duration "
+              + format(b.duration));
     }
     return new DemoOptions(b);
   }
@@ -216,7 +233,8 @@ final class DemoOptions {
         case "--period":
           period = positive(flag, parseDuration(flag, value));
           if (period.toMillis() < 1000) {
-            throw new IllegalArgumentException(flag + " was '" + value + "' but must be at least 1s");
+            throw new IllegalArgumentException(
+                flag + " was '" + value + "' but must be at least 1s");
           }
           break;
         case "--jdbc-url":
@@ -246,14 +264,16 @@ final class DemoOptions {
             }
           }
           if (list.isEmpty()) {
-            throw new IllegalArgumentException(flag + " was '" + value + "' but must name at least one backend");
+            throw new IllegalArgumentException(
+                flag + " was '" + value + "' but must name at least one backend");
           }
           backends = list;
           break;
         case "--db-outage":
           dbOutage = parseDuration(flag, value);
           if (dbOutage.isNegative()) {
-            throw new IllegalArgumentException(flag + " was '" + value + "' but must not be negative");
+            throw new IllegalArgumentException(
+                flag + " was '" + value + "' but must not be negative");
           }
           break;
         case "--report-json":
@@ -263,7 +283,8 @@ final class DemoOptions {
           try {
             seed = Long.parseLong(value);
           } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + " was '" + value + "' but must be a whole number");
+            throw new IllegalArgumentException(
+                flag + " was '" + value + "' but must be a whole number");
           }
           break;
         default:

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,8 +33,8 @@ import java.util.regex.Pattern;
  *
  * <p>At each period boundary the generators pause for a moment (a write lock they otherwise share
  * as readers) so that every replica can flush and one replica can collect: the summary must then
- * equal exactly what was tracked since the previous summary. A boundary where the database is
- * down collects nothing; its usage is carried into the next summary, which must then cover both.
+ * equal exactly what was tracked since the previous summary. A boundary where the database is down
+ * collects nothing; its usage is carried into the next summary, which must then cover both.
  */
 final class FleetRun {
   private static final Pattern JSONL_ID = Pattern.compile("\\{\"id\":\"([0-9a-f-]{36})\"");
@@ -83,7 +83,9 @@ final class FleetRun {
     this.nats = options.backends.contains(NatsPath.NAME) ? new NatsPath(options.natsUrl) : null;
   }
 
-  /** @return the exit code: 0 when everything was verified */
+  /**
+   * @return the exit code: 0 when everything was verified
+   */
   int call() throws Exception {
     Path workDir = Files.createTempDirectory("tally-demo-work-");
     try (DemoDatabase db = DemoDatabase.open(o)) {
@@ -102,7 +104,8 @@ final class FleetRun {
       closeReplicas();
       Verifier verifier = new Verifier(db.dataSource(), db.tablePrefix);
       Report report =
-          new Report(o, db.storeName, run, truth, aggregate(), periods, deferredRounds, doubleReports);
+          new Report(
+              o, db.storeName, run, truth, aggregate(), periods, deferredRounds, doubleReports);
       if (o.backends.contains("db") || nats != null) {
         report.add(verifier.connectionLog(truth));
       }
@@ -149,7 +152,8 @@ final class FleetRun {
               .retryMaxBackoff(Duration.ofSeconds(1))
               .set("tally.backend.jsonl.file", jsonl.toString());
       TallyConfig config = (nats != null ? nats.configure(builder) : builder).build();
-      replicas.add(Tally.start(TallyModule.builder(config).storeProvider(db.storeProvider(outage)).build()));
+      replicas.add(
+          Tally.start(TallyModule.builder(config).storeProvider(db.storeProvider(outage)).build()));
     }
   }
 
@@ -162,7 +166,14 @@ final class FleetRun {
     for (int i = 0; i < threads; i++) {
       Generator g =
           new Generator(
-              replicas, world, truth, (double) o.rate / threads, pause.readLock(), stop, o.seed + 1 + i, sent);
+              replicas,
+              world,
+              truth,
+              (double) o.rate / threads,
+              pause.readLock(),
+              stop,
+              o.seed + 1 + i,
+              sent);
       generators.add(g);
       Thread t = new Thread(g, "demo-agents-" + (i + 1));
       t.setDaemon(true);

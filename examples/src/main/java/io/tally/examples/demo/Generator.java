@@ -14,13 +14,13 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One simulated slice of the fleet's agents: sends heartbeats ({@code markUsed}), boundary
- * request reports ({@code track}) and connection sessions to randomly chosen replicas at a target
- * rate, and records everything it sends in the {@link GroundTruth}.
+ * One simulated slice of the fleet's agents: sends heartbeats ({@code markUsed}), boundary request
+ * reports ({@code track}) and connection sessions to randomly chosen replicas at a target rate, and
+ * records everything it sends in the {@link GroundTruth}.
  *
- * <p>Sessions are realistic on purpose: a connect and its disconnect often go to different
- * replicas (so different batchers), some disconnects are sent before their connect arrives, and
- * some events carry no connection id at all (they are stored as plain rows).
+ * <p>Sessions are realistic on purpose: a connect and its disconnect often go to different replicas
+ * (so different batchers), some disconnects are sent before their connect arrives, and some events
+ * carry no connection id at all (they are stored as plain rows).
  */
 final class Generator implements Runnable {
   private static final int BATCH = 64; // events sent per pause-lock acquisition
@@ -40,16 +40,20 @@ final class Generator implements Runnable {
   final LongAdder sent;
   final LongAdder errors = new LongAdder();
   volatile Throwable lastError;
+
   /**
    * Per kind of call ({@link RateCheck#MARK_USED}, {@link RateCheck#TRACK}, {@link
    * RateCheck#WRITE}): calls that blocked (took {@link RateCheck#BLOCKED_NANOS} or more), the time
    * they took, and calls that threw. Written by this generator's thread only; read after it ended.
    */
   final long[] blockedCalls = new long[3];
+
   final long[] blockedNanos = new long[3];
   final long[] failedCalls = new long[3];
+
   /** Time spent waiting at period boundaries (the round's write lock); this thread's only. */
   long pausedNanos;
+
   private int calling; // the kind of the call in progress
 
   private final List<Open> open = new ArrayList<>();
@@ -166,8 +170,17 @@ final class Generator implements Runnable {
     if (roll < 5) {
       // No connection id (e.g. a one-off web request): stored as its own row.
       UUID eventId = UUID.randomUUID();
-      replica.connectionLog().write(
-          world.event(eventId, null, world.workspace(random), AGENTS[0], now, random.nextBoolean(), random));
+      replica
+          .connectionLog()
+          .write(
+              world.event(
+                  eventId,
+                  null,
+                  world.workspace(random),
+                  AGENTS[0],
+                  now,
+                  random.nextBoolean(),
+                  random));
       truth.standalone(eventId);
     } else if (!connectsLater.isEmpty() && roll < 15) {
       // The connect of a session whose disconnect was sent first arrives late.
@@ -194,9 +207,16 @@ final class Generator implements Runnable {
 
   /** Writes one event of a session and records it: only what {@code write} accepted counts. */
   private void send(
-      Tally replica, UUID connectionId, UUID workspace, String agent, Instant at, boolean disconnect) {
+      Tally replica,
+      UUID connectionId,
+      UUID workspace,
+      String agent,
+      Instant at,
+      boolean disconnect) {
     UUID eventId = UUID.randomUUID();
-    replica.connectionLog().write(world.event(eventId, connectionId, workspace, agent, at, disconnect, random));
+    replica
+        .connectionLog()
+        .write(world.event(eventId, connectionId, workspace, agent, at, disconnect, random));
     if (disconnect) {
       truth.disconnect(eventId, connectionId, workspace, agent, at);
     } else {

@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What the simulation sent, recorded independently of Tally, so the database can be checked
- * against it at the end. Thread-safe: generator threads record concurrently.
+ * What the simulation sent, recorded independently of Tally, so the database can be checked against
+ * it at the end. Thread-safe: generator threads record concurrently.
  */
 final class GroundTruth {
 
@@ -51,8 +51,10 @@ final class GroundTruth {
   final Map<UUID, Instant> lastUsed = new ConcurrentHashMap<>();
   final Map<UUID, Session> sessions = new ConcurrentHashMap<>();
   final Set<UUID> standaloneEventIds = ConcurrentHashMap.newKeySet();
+
   /** The id of every connection event sent, as text (what the jsonl backend writes). */
   final Set<String> connectionEventIds = ConcurrentHashMap.newKeySet();
+
   final LongAdder markUsedCalls = new LongAdder();
   final LongAdder trackCalls = new LongAdder();
   final LongAdder connectionEvents = new LongAdder();

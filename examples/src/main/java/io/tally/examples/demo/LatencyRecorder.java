@@ -4,8 +4,7 @@ import java.util.Arrays;
 
 /**
  * Keeps a bounded sample of hot-path call latencies (nanoseconds) for one kind of call. Each
- * generator thread owns one recorder, so recording takes no lock; recorders are merged at the
- * end.
+ * generator thread owns one recorder, so recording takes no lock; recorders are merged at the end.
  */
 final class LatencyRecorder {
   private static final int CAPACITY = 1 << 16;
@@ -32,7 +31,10 @@ final class LatencyRecorder {
     Arrays.sort(all);
     long[] out = new long[quantiles.length];
     for (int i = 0; i < quantiles.length; i++) {
-      out[i] = all.length == 0 ? 0 : all[(int) Math.min(all.length - 1, Math.floor(quantiles[i] * all.length))];
+      out[i] =
+          all.length == 0
+              ? 0
+              : all[(int) Math.min(all.length - 1, Math.floor(quantiles[i] * all.length))];
     }
     return out;
   }

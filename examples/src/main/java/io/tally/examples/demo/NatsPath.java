@@ -46,9 +46,15 @@ final class NatsPath {
         .set("tally.backend.nats.relay.flush-interval", "200ms");
   }
 
-  /** @return a description for the report's header */
+  /**
+   * @return a description for the report's header
+   */
   String describe() {
-    return "NATS stream " + stream + " (subject " + subject + ") relayed in-process by every replica";
+    return "NATS stream "
+        + stream
+        + " (subject "
+        + subject
+        + ") relayed in-process by every replica";
   }
 
   /**

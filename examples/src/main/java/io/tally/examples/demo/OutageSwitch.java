@@ -11,9 +11,9 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A {@link DataSource} in front of the real one that refuses every connection while the outage
- * is on, the way a database that went away does. The demo switches it on mid-run to show that
- * Tally keeps everything in memory and writes it once the database is back.
+ * A {@link DataSource} in front of the real one that refuses every connection while the outage is
+ * on, the way a database that went away does. The demo switches it on mid-run to show that Tally
+ * keeps everything in memory and writes it once the database is back.
  */
 final class OutageSwitch implements DataSource {
   private final DataSource delegate;

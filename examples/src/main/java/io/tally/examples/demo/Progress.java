@@ -22,7 +22,8 @@ final class Progress {
   private long lastSent;
   private long lastElapsed;
 
-  Progress(PrintStream out, DemoOptions o, List<Tally> replicas, LongAdder sent, OutageSwitch outage) {
+  Progress(
+      PrintStream out, DemoOptions o, List<Tally> replicas, LongAdder sent, OutageSwitch outage) {
     this.out = out;
     this.o = o;
     this.replicas = replicas;

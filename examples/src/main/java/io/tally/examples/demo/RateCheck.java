@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * Whether the run reached its target rate ({@code --rate}) and, when it did not, why: the time the
- * simulated agents lost in calls that blocked (per component), the calls that threw, and the
- * pauses at period boundaries; what these do not explain is the agent threads being too slow on
- * this machine.
+ * simulated agents lost in calls that blocked (per component), the calls that threw, and the pauses
+ * at period boundaries; what these do not explain is the agent threads being too slow on this
+ * machine.
  */
 final class RateCheck {
   static final int MARK_USED = 0;
@@ -50,7 +50,9 @@ final class RateCheck {
     }
   }
 
-  /** @return true if the run sent at least {@value #MET_SHARE} of the target rate */
+  /**
+   * @return true if the run sent at least {@value #MET_SHARE} of the target rate
+   */
   boolean met() {
     return achieved >= MET_SHARE * target;
   }
@@ -104,7 +106,9 @@ final class RateCheck {
     return out;
   }
 
-  /** @return the lines the report prints: one headline and one line per cause */
+  /**
+   * @return the lines the report prints: one headline and one line per cause
+   */
   List<String> lines() {
     List<String> out = new ArrayList<>();
     if (met()) {
@@ -120,7 +124,9 @@ final class RateCheck {
     return out;
   }
 
-  /** @return the JSON form: met, and the causes when missed */
+  /**
+   * @return the JSON form: met, and the causes when missed
+   */
   Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("met", met());

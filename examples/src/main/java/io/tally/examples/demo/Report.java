@@ -156,32 +156,58 @@ final class Report {
 
   void print(PrintStream out) {
     out.println();
-    out.printf("%-16s %12s %12s %9s %10s %8s %8s %8s%n",
-        "component", "accepted", "rows written", "flushes", "coalesced", "retries", "failed", "dropped");
+    out.printf(
+        "%-16s %12s %12s %9s %10s %8s %8s %8s%n",
+        "component",
+        "accepted",
+        "rows written",
+        "flushes",
+        "coalesced",
+        "retries",
+        "failed",
+        "dropped");
     for (Map.Entry<String, Totals> e : components.entrySet()) {
       Totals t = e.getValue();
-      out.printf("%-16s %,12d %,12d %,9d %,10d %,8d %,8d %,8d%n",
-          e.getKey(), t.accepted, t.flushedRows, t.flushes, t.coalesced, t.retries, t.failedFlushes, t.dropped);
+      out.printf(
+          "%-16s %,12d %,12d %,9d %,10d %,8d %,8d %,8d%n",
+          e.getKey(),
+          t.accepted,
+          t.flushedRows,
+          t.flushes,
+          t.coalesced,
+          t.retries,
+          t.failedFlushes,
+          t.dropped);
     }
     out.println();
-    out.printf("events sent      %,d (markUsed %,d, track %,d, connection %,d) in %.1fs = %,.0f events/s (target %,d)%n",
-        truth.events(), truth.markUsedCalls.sum(), truth.trackCalls.sum(), truth.connectionEvents.sum(),
-        run.elapsedNanos / 1e9, eventsPerSecond(), o.rate);
+    out.printf(
+        "events sent      %,d (markUsed %,d, track %,d, connection %,d) in %.1fs = %,.0f events/s (target %,d)%n",
+        truth.events(),
+        truth.markUsedCalls.sum(),
+        truth.trackCalls.sum(),
+        truth.connectionEvents.sum(),
+        run.elapsedNanos / 1e9,
+        eventsPerSecond(),
+        o.rate);
     for (String line : rateCheck().lines()) {
       out.println(line);
     }
     Map<String, long[]> latency = latencies();
     for (Map.Entry<String, long[]> e : latency.entrySet()) {
-      out.printf("hot path         %-9s p50 %,6d ns   p99 %,8d ns%n", e.getKey(), e.getValue()[0], e.getValue()[1]);
+      out.printf(
+          "hot path         %-9s p50 %,6d ns   p99 %,8d ns%n",
+          e.getKey(), e.getValue()[0], e.getValue()[1]);
     }
     if (!o.dbOutage.isZero()) {
-      out.printf("database outage  %s: %,d connection attempts refused; every failed flush was kept and retried%n",
+      out.printf(
+          "database outage  %s: %,d connection attempts refused; every failed flush was kept and retried%n",
           DemoOptions.format(o.dbOutage), run.refusedConnections);
     }
     out.println();
     out.println("verification (database read back against the simulation's own record):");
     for (Verifier.Check c : checks) {
-      out.printf("  %-4s %-16s expected %,9d  found %,9d  lost %,d  duplicated %,d  mismatched %,d%n",
+      out.printf(
+          "  %-4s %-16s expected %,9d  found %,9d  lost %,d  duplicated %,d  mismatched %,d%n",
           c.ok() ? "OK" : "FAIL", c.name, c.expected, c.found, c.lost, c.duplicated, c.mismatched);
       for (String ex : c.examples) {
         out.println("         e.g. " + ex);
@@ -193,14 +219,29 @@ final class Report {
       allowed += p.summary.allowedRequests();
       denied += p.summary.deniedRequests();
     }
-    out.printf("  %-4s %-16s %d summaries (%d boundaries deferred by the outage), allowed %,d of %,d, denied %,d of %,d%n",
-        periodsOk() ? "OK" : "FAIL", "usage summaries", periods.size(), deferredRounds,
-        allowed, truth.totalAllowed.sum(), denied, truth.totalDenied.sum());
+    out.printf(
+        "  %-4s %-16s %d summaries (%d boundaries deferred by the outage), allowed %,d of %,d, denied %,d of %,d%n",
+        periodsOk() ? "OK" : "FAIL",
+        "usage summaries",
+        periods.size(),
+        deferredRounds,
+        allowed,
+        truth.totalAllowed.sum(),
+        denied,
+        truth.totalDenied.sum());
     for (FleetRun.PeriodCheck p : periods) {
-      out.printf("         period %s..%s  workspaces %,d/%,d  users %,d/%,d  allowed %,d/%,d  denied %,d/%,d %s%n",
-          p.summary.periodStart(), p.summary.periodEnd(),
-          p.summary.uniqueWorkspaces(), p.expectedWorkspaces, p.summary.uniqueUsers(), p.expectedUsers,
-          p.summary.allowedRequests(), p.expectedAllowed, p.summary.deniedRequests(), p.expectedDenied,
+      out.printf(
+          "         period %s..%s  workspaces %,d/%,d  users %,d/%,d  allowed %,d/%,d  denied %,d/%,d %s%n",
+          p.summary.periodStart(),
+          p.summary.periodEnd(),
+          p.summary.uniqueWorkspaces(),
+          p.expectedWorkspaces,
+          p.summary.uniqueUsers(),
+          p.expectedUsers,
+          p.summary.allowedRequests(),
+          p.expectedAllowed,
+          p.summary.deniedRequests(),
+          p.expectedDenied,
           p.ok() ? "" : "MISMATCH");
     }
     if (doubleReports > 0) {
@@ -213,10 +254,13 @@ final class Report {
       out.println("  FAIL a generator thread was still inside a hot-path call 30 s after the end");
     }
     if (run.writeErrors > 0) {
-      out.printf("  FAIL %,d hot-path calls threw; last: %s%n", run.writeErrors, run.lastWriteError);
+      out.printf(
+          "  FAIL %,d hot-path calls threw; last: %s%n", run.writeErrors, run.lastWriteError);
     }
     out.println();
-    out.printf("RESULT: %s  (lost %,d, duplicated %,d)%n", verified() ? "PASS" : "FAIL", lost(), duplicated());
+    out.printf(
+        "RESULT: %s  (lost %,d, duplicated %,d)%n",
+        verified() ? "PASS" : "FAIL", lost(), duplicated());
   }
 
   private RateCheck rateCheck() {

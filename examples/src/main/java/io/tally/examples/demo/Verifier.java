@@ -16,9 +16,9 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Reads what Tally wrote back from the database and compares it with the simulation's own
- * {@link GroundTruth}: one connection-log row per session with the earliest connect and the
- * latest disconnect, one row per standalone event, and each workspace's latest use.
+ * Reads what Tally wrote back from the database and compares it with the simulation's own {@link
+ * GroundTruth}: one connection-log row per session with the earliest connect and the latest
+ * disconnect, one row per standalone event, and each workspace's latest use.
  */
 final class Verifier {
 
@@ -149,7 +149,8 @@ final class Verifier {
     }
     long unexpected = stored.keySet().stream().filter(id -> !expectedIds.contains(id)).count();
     Check check =
-        new Check("last-used times", truth.lastUsed.size(), stored.size(), lost, unexpected, mismatched);
+        new Check(
+            "last-used times", truth.lastUsed.size(), stored.size(), lost, unexpected, mismatched);
     check.examples.addAll(examples);
     return check;
   }

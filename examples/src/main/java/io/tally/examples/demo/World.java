@@ -62,7 +62,9 @@ final class World {
             .slugOrPort(type == ConnectionType.PORT_FORWARDING ? "8080" : "code-server")
             .connectionId(connectionId);
     if (disconnect) {
-      return b.code(random.nextInt(10) == 0 ? 1 : 0).disconnectReason("client closed").disconnect(time);
+      return b.code(random.nextInt(10) == 0 ? 1 : 0)
+          .disconnectReason("client closed")
+          .disconnect(time);
     }
     return b.connect(time);
   }

@@ -57,19 +57,21 @@ public final class GuiceQuickstart {
     try (Tally tally = Tally.start(config, mine)) { // opens stores, migrates, starts timers
       tally.lastUsed().markUsed(workspaceId);
       tally.usageStats().track(workspaceId, userId, 3, 0);
-      tally.connectionLog().write( // db (batched), slog and yours
-          ConnectionEvent.builder()
-              .id(UUID.randomUUID())
-              .organizationId(UUID.randomUUID())
-              .workspaceOwnerId(userId)
-              .workspaceId(workspaceId)
-              .workspaceName("dev")
-              .agentName("main")
-              .type(ConnectionType.VSCODE)
-              .ip("192.0.2.10")
-              .userId(userId)
-              .connectionId(UUID.randomUUID())
-              .connect(Clock.system().now()));
+      tally
+          .connectionLog()
+          .write( // db (batched), slog and yours
+              ConnectionEvent.builder()
+                  .id(UUID.randomUUID())
+                  .organizationId(UUID.randomUUID())
+                  .workspaceOwnerId(userId)
+                  .workspaceId(workspaceId)
+                  .workspaceName("dev")
+                  .agentName("main")
+                  .type(ConnectionType.VSCODE)
+                  .ip("192.0.2.10")
+                  .userId(userId)
+                  .connectionId(UUID.randomUUID())
+                  .connect(Clock.system().now()));
       health = tally.health(); // the worst of all components; tally.stats() has the counters
     } // close(): stops in reverse order, each component flushing what it holds
     // end::guice[]

@@ -9,8 +9,7 @@ import java.util.UUID;
 
 /**
  * Tally's counters, health and flush durations in Micrometer: the README's metrics snippet. The
- * code between the {@code tag::} markers is copied into the README, and a test keeps the two
- * equal.
+ * code between the {@code tag::} markers is copied into the README, and a test keeps the two equal.
  */
 public final class MetricsQuickstart {
   private MetricsQuickstart() {}

@@ -53,8 +53,7 @@ public final class PlainJavaQuickstart {
 
     // Component 2: per-replica usage counters, summarised exactly across replicas.
     H2UsageStatsStore usageStore = new H2UsageStatsStore(dataSource);
-    UsageStatsTracker usage =
-        UsageStatsTracker.builder(usageStore, replicaId).clock(clock).build();
+    UsageStatsTracker usage = UsageStatsTracker.builder(usageStore, replicaId).clock(clock).build();
     usage.track(workspaceId, userId, 10, 1);
 
     // Component 3: connection sessions, coalesced and written in batches.

@@ -19,7 +19,9 @@ class ConsoleTest {
     Console.endProgress();
   }
 
-  /** @return what a terminal shows: each carriage return starts its line again */
+  /**
+   * @return what a terminal shows: each carriage return starts its line again
+   */
   private String screen() {
     StringBuilder shown = new StringBuilder();
     StringBuilder line = new StringBuilder();

@@ -34,7 +34,8 @@ class DemoMainTest {
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
     String json = Files.exists(report) ? Files.readString(report) : "";
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), json);
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), json);
   }
 
   private static void assertVerified(Result r, String store) {
@@ -56,7 +57,12 @@ class DemoMainTest {
     Result r = run("--duration", "3s", "--period", "2s", "--rate", "2000", "--quiet");
     assertVerified(r, "h2");
     assertThat(r.json()).contains("\"dbOutageMs\": 0");
-    assertThat(r.out()).contains("OK   connection rows", "OK   last-used times", "OK   jsonl lines", "OK   usage summaries");
+    assertThat(r.out())
+        .contains(
+            "OK   connection rows",
+            "OK   last-used times",
+            "OK   jsonl lines",
+            "OK   usage summaries");
   }
 
   @Test
@@ -65,7 +71,8 @@ class DemoMainTest {
         run("--duration", "3s", "--period", "2s", "--rate", "2000", "--db-outage", "1s", "--quiet");
     assertVerified(r, "h2");
     assertThat(r.json()).contains("\"dbOutageMs\": 1000");
-    assertThat(r.out()).containsPattern("database outage  1s: [1-9][0-9,]* connection attempts refused");
+    assertThat(r.out())
+        .containsPattern("database outage  1s: [1-9][0-9,]* connection attempts refused");
   }
 
   @Test
@@ -73,8 +80,21 @@ class DemoMainTest {
     String url = pg.jdbcUrl();
     Result r =
         run(
-            "--duration", "3s", "--period", "2s", "--rate", "2000", "--db-outage", "1s", "--quiet",
-            "--jdbc-url", url, "--jdbc-user", pg.user(), "--jdbc-password", pg.password());
+            "--duration",
+            "3s",
+            "--period",
+            "2s",
+            "--rate",
+            "2000",
+            "--db-outage",
+            "1s",
+            "--quiet",
+            "--jdbc-url",
+            url,
+            "--jdbc-user",
+            pg.user(),
+            "--jdbc-password",
+            pg.password());
     assertVerified(r, "postgres");
   }
 
@@ -92,25 +112,50 @@ class DemoMainTest {
   void anUnknownBackendIsABadFlag() throws Exception {
     Result r = run("--backends", "db,nope", "--duration", "1s", "--quiet");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("nope").contains("found:").contains("Usage: java -jar tally-demo.jar");
+    assertThat(r.err())
+        .contains("nope")
+        .contains("found:")
+        .contains("Usage: java -jar tally-demo.jar");
   }
 
   @Test
   void withoutTheDbBackendTheConnectionRowsAreNotChecked() throws Exception {
-    Result r = run("--backends", "jsonl", "--duration", "2s", "--period", "2s", "--rate", "1000", "--quiet");
+    Result r =
+        run(
+            "--backends",
+            "jsonl",
+            "--duration",
+            "2s",
+            "--period",
+            "2s",
+            "--rate",
+            "1000",
+            "--quiet");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).doesNotContain("connection rows").contains("OK   jsonl lines");
   }
 
-  /** Needs NATS JetStream at 127.0.0.1:4222, as every test of the build does (.ci/run starts it). */
+  /**
+   * Needs NATS JetStream at 127.0.0.1:4222, as every test of the build does (.ci/run starts it).
+   */
   @Test
   void throughTheNatsStreamWithADatabaseOutageNothingIsLost() throws Exception {
     Result r =
         run(
-            "--backends", "nats,jsonl", "--duration", "3s", "--period", "2s", "--rate", "2000",
-            "--db-outage", "1s", "--quiet");
+            "--backends",
+            "nats,jsonl",
+            "--duration",
+            "3s",
+            "--period",
+            "2s",
+            "--rate",
+            "2000",
+            "--db-outage",
+            "1s",
+            "--quiet");
     assertVerified(r, "h2");
-    assertThat(r.out()).contains("OK   connection rows", "OK   jsonl lines", "Stream: NATS stream TALLY_DEMO_");
+    assertThat(r.out())
+        .contains("OK   connection rows", "OK   jsonl lines", "Stream: NATS stream TALLY_DEMO_");
   }
 
   @Test
@@ -125,7 +170,8 @@ class DemoMainTest {
             new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("--report-json was '" + bad + "' but cannot be written: its directory does not exist")
+        .contains(
+            "--report-json was '" + bad + "' but cannot be written: its directory does not exist")
         .contains("Usage: java -jar tally-demo.jar");
     assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain("Tally demo:"); // no run
   }

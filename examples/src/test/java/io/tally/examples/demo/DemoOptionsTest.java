@@ -30,9 +30,26 @@ class DemoOptionsTest {
   void parsesEveryFlagInBothSpellings() throws Exception {
     DemoOptions o =
         DemoOptions.parse(
-            "--replicas=2", "--workspaces", "10", "--users", "5", "--rate", "100", "--duration", "PT3S",
-            "--period", "2s", "--backends", "db,slog", "--db-outage", "500ms", "--seed", "7",
-            "--jdbc-url", "jdbc:h2:mem:x", "--quiet");
+            "--replicas=2",
+            "--workspaces",
+            "10",
+            "--users",
+            "5",
+            "--rate",
+            "100",
+            "--duration",
+            "PT3S",
+            "--period",
+            "2s",
+            "--backends",
+            "db,slog",
+            "--db-outage",
+            "500ms",
+            "--seed",
+            "7",
+            "--jdbc-url",
+            "jdbc:h2:mem:x",
+            "--quiet");
     assertThat(o.replicas).isEqualTo(2);
     assertThat(o.workspaces).isEqualTo(10);
     assertThat(o.users).isEqualTo(5);
@@ -49,7 +66,15 @@ class DemoOptionsTest {
   @Test
   void reportsEveryBadFlagAtOnce() {
     assertThatThrownBy(
-            () -> DemoOptions.parse("--rate", "-5", "--duration", "soon", "--jdbc-url", "jdbc:mysql://x", "--period"))
+            () ->
+                DemoOptions.parse(
+                    "--rate",
+                    "-5",
+                    "--duration",
+                    "soon",
+                    "--jdbc-url",
+                    "jdbc:mysql://x",
+                    "--period"))
         .isInstanceOf(DemoOptions.UsageException.class)
         .hasMessageContaining("--rate was '-5' but must be a whole number from 1 to 5000000")
         .hasMessageContaining("--duration was 'soon' but must be a duration")
@@ -67,10 +92,13 @@ class DemoOptionsTest {
   @Test
   void aReportPathThatCannotBeWrittenIsABadFlag(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("plain-file"), "x");
-    assertThatThrownBy(() -> DemoOptions.parse("--report-json", file.resolve("report.json").toString()))
+    assertThatThrownBy(
+            () -> DemoOptions.parse("--report-json", file.resolve("report.json").toString()))
         .isInstanceOf(DemoOptions.UsageException.class)
-        .hasMessageContaining("--report-json was '" + file.resolve("report.json") + "' but cannot be written");
-    assertThatThrownBy(() -> DemoOptions.parse("--report-json", dir.resolve("no/such/dir/r.json").toString()))
+        .hasMessageContaining(
+            "--report-json was '" + file.resolve("report.json") + "' but cannot be written");
+    assertThatThrownBy(
+            () -> DemoOptions.parse("--report-json", dir.resolve("no/such/dir/r.json").toString()))
         .isInstanceOf(DemoOptions.UsageException.class)
         .hasMessageContaining("but cannot be written: its directory does not exist");
     assertThatThrownBy(() -> DemoOptions.parse("--report-json", dir.toString()))

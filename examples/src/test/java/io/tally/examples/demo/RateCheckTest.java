@@ -48,7 +48,8 @@ class RateCheckTest {
 
   @Test
   void aMissThatNoCallExplainsBlamesTheMachine() {
-    RateCheck r = new RateCheck(20_000, 100_000, 10_000_000_000L, List.of(generator(), generator()));
+    RateCheck r =
+        new RateCheck(20_000, 100_000, 10_000_000_000L, List.of(generator(), generator()));
     assertThat(r.lines())
         .containsExactly(
             "TARGET MISSED    10,000 events/s of the 20,000 targeted (50%), because:",

@@ -49,7 +49,9 @@ class JsonLinesBackendTest {
     assertThat(lines).hasSize(n);
     assertThat(lines).allSatisfy(l -> assertThat(l).startsWith("{\"id\":\"").endsWith("}"));
     assertThat(lines.get(7)).contains("\"agent_name\":\"quote\\\"back\\\\slash\\u000anewline\"");
-    assertThat(lines.get(0)).contains("\"connection_id\":null").contains("\"status\":\"connected\"");
+    assertThat(lines.get(0))
+        .contains("\"connection_id\":null")
+        .contains("\"status\":\"connected\"");
   }
 
   @Test
@@ -61,7 +63,8 @@ class JsonLinesBackendTest {
             .findFirst()
             .orElseThrow();
     Path file = dir.resolve("configured.jsonl");
-    TallyConfig config = TallyConfig.builder().set("tally.backend.jsonl.file", file.toString()).build();
+    TallyConfig config =
+        TallyConfig.builder().set("tally.backend.jsonl.file", file.toString()).build();
     Backend<ConnectionEvent> backend =
         provider.create(ProviderContext.of(config, null, ManualClock.create()));
     backend.write(event(1, "main"));

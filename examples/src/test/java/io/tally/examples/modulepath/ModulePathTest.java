@@ -27,11 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An application on the module path that {@code requires io.tally.core} and nothing else starts
- * Tally on H2, on PostgreSQL and on MariaDB, without {@code --add-modules}: tally-core,
- * tally-jdbc and the stores are real modules that require what they need (SLF4J, Guice, Guava,
- * jakarta.inject, HikariCP); the other Tally jars are automatic modules. It runs in a child JVM
- * whose module path holds the Tally modules and their run-time dependencies from this test's
- * class path.
+ * Tally on H2, on PostgreSQL and on MariaDB, without {@code --add-modules}: tally-core, tally-jdbc
+ * and the stores are real modules that require what they need (SLF4J, Guice, Guava, jakarta.inject,
+ * HikariCP); the other Tally jars are automatic modules. It runs in a child JVM whose module path
+ * holds the Tally modules and their run-time dependencies from this test's class path.
  */
 class ModulePathTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
@@ -50,10 +49,20 @@ class ModulePathTest {
   /** The run-time dependencies of those modules, by path fragment in the local repository. */
   static final List<String> DEPENDENCIES =
       List.of(
-          "/org/slf4j/slf4j-api/", "/ch/qos/logback/", "/com/google/inject/", "/com/google/guava/",
-          "/org/jspecify/", "/com/google/errorprone/", "/com/google/j2objc/", "/jakarta/inject/",
-          "/aopalliance/", "/com/h2database/", "/org/postgresql/", "/com/zaxxer/",
-          "/org/checkerframework/", "/org/mariadb/jdbc/");
+          "/org/slf4j/slf4j-api/",
+          "/ch/qos/logback/",
+          "/com/google/inject/",
+          "/com/google/guava/",
+          "/org/jspecify/",
+          "/com/google/errorprone/",
+          "/com/google/j2objc/",
+          "/jakarta/inject/",
+          "/aopalliance/",
+          "/com/h2database/",
+          "/org/postgresql/",
+          "/com/zaxxer/",
+          "/org/checkerframework/",
+          "/org/mariadb/jdbc/");
 
   @TempDir static Path dir;
   static String modulePath;
@@ -145,7 +154,8 @@ class ModulePathTest {
   }
 
   private static String run(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("--module-path", modulePath, "-m", "app/app.Main"));
+    List<String> command =
+        new ArrayList<>(List.of("--module-path", modulePath, "-m", "app/app.Main"));
     command.addAll(List.of(args));
     return TestEnvironment.runJava(dir, command);
   }
@@ -166,7 +176,8 @@ class ModulePathTest {
         JarOutputStream out = new JarOutputStream(file, manifest);
         Stream<Path> files = Files.walk(entry)) {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-        out.putNextEntry(new JarEntry(entry.relativize(f).toString().replace(File.separatorChar, '/')));
+        out.putNextEntry(
+            new JarEntry(entry.relativize(f).toString().replace(File.separatorChar, '/')));
         Files.copy(f, out);
         out.closeEntry();
       }

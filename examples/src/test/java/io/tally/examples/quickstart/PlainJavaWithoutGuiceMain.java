@@ -7,8 +7,8 @@ import java.util.UUID;
 import org.h2.jdbcx.JdbcDataSource;
 
 /**
- * Runs {@link PlainJavaQuickstart} in a JVM of its own; {@link PlainJavaWithoutGuiceTest} starts
- * it with Guice, Guava, jakarta.inject and aopalliance left off the class path.
+ * Runs {@link PlainJavaQuickstart} in a JVM of its own; {@link PlainJavaWithoutGuiceTest} starts it
+ * with Guice, Guava, jakarta.inject and aopalliance left off the class path.
  */
 public final class PlainJavaWithoutGuiceMain {
   private PlainJavaWithoutGuiceMain() {}
@@ -20,7 +20,8 @@ public final class PlainJavaWithoutGuiceMain {
    * @param args ignored
    */
   public static void main(String[] args) {
-    for (String absent : new String[] {"com.google.inject.Guice", "com.google.common.collect.ImmutableList"}) {
+    for (String absent :
+        new String[] {"com.google.inject.Guice", "com.google.common.collect.ImmutableList"}) {
       try {
         Class.forName(absent);
         System.out.println("on the class path, but must not be: " + absent);

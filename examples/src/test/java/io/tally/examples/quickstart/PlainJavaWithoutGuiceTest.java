@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The plain-Java quickstart runs for an application that excludes Guice from {@code tally-core}
- * (the README's {@code <exclusions>}): in a child JVM whose class path is this test's without
- * Guice and what only Guice brings (Guava, jakarta.inject, aopalliance).
+ * (the README's {@code <exclusions>}): in a child JVM whose class path is this test's without Guice
+ * and what only Guice brings (Guava, jakarta.inject, aopalliance).
  */
 class PlainJavaWithoutGuiceTest {
   /** Path fragments of the jars the README's exclusion leaves out. */
@@ -33,7 +33,11 @@ class PlainJavaWithoutGuiceTest {
         TestEnvironment.runJava(
             dir,
             List.of(
-                "-cp", String.join(File.pathSeparator, kept), PlainJavaWithoutGuiceMain.class.getName()));
-    assertThat(log).contains("plain-java quickstart ran without Guice").doesNotContain("NoClassDefFoundError");
+                "-cp",
+                String.join(File.pathSeparator, kept),
+                PlainJavaWithoutGuiceMain.class.getName()));
+    assertThat(log)
+        .contains("plain-java quickstart ran without Guice")
+        .doesNotContain("NoClassDefFoundError");
   }
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tally.core.Health;
 import io.tally.core.TallyConfig;
 import io.tally.core.connectionlog.ConnectionEvent;
+import io.tally.core.usagestats.UsageSummary;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.RecordingBackend;
@@ -15,7 +16,6 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import io.tally.core.usagestats.UsageSummary;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
@@ -55,9 +55,15 @@ class QuickstartTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     String url = "jdbc:h2:mem:metrics-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
 
-    String replica = MetricsQuickstart.run(TallyConfig.from(Map.of("tally.jdbc.url", url)), registry);
+    String replica =
+        MetricsQuickstart.run(TallyConfig.from(Map.of("tally.jdbc.url", url)), registry);
 
-    assertThat(registry.get("tally.last-used.flushed.rows").tag("replica", replica).functionCounter().count())
+    assertThat(
+            registry
+                .get("tally.last-used.flushed.rows")
+                .tag("replica", replica)
+                .functionCounter()
+                .count())
         .isEqualTo(1);
     assertThat(
             registry
@@ -66,7 +72,8 @@ class QuickstartTest {
                 .timer()
                 .count())
         .isEqualTo(1);
-    assertThat(registry.get("tally.connection-log.health").tag("replica", replica).gauge()).isNotNull();
+    assertThat(registry.get("tally.connection-log.health").tag("replica", replica).gauge())
+        .isNotNull();
   }
 
   @Test
@@ -83,6 +90,7 @@ class QuickstartTest {
     assertThat(count(ds, "tally_usage_stats")).isEqualTo(1);
     assertThat(ConnectionLogRow.readAll(ds, "tally_connection_log"))
         .singleElement()
-        .satisfies(row -> assertThat(row.connectionId()).isEqualTo(mine.events().get(0).connectionId()));
+        .satisfies(
+            row -> assertThat(row.connectionId()).isEqualTo(mine.events().get(0).connectionId()));
   }
 }

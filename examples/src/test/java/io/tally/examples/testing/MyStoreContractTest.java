@@ -18,8 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A store passes Tally's contract by subclassing it: the README's contract-test example, on a real
- * PostgreSQL server (here with Tally's PostgreSQL store standing in for "your" store).
- * {@link ContractDurationTest} runs it again and checks that it stays fast.
+ * PostgreSQL server (here with Tally's PostgreSQL store standing in for "your" store). {@link
+ * ContractDurationTest} runs it again and checks that it stays fast.
  */
 // tag::contract[]
 class MyStoreContractTest extends LastUsedStoreContract<UUID> {

@@ -50,6 +50,7 @@ class TallyExtensionTest {
       assertThat(count(tally.jdbcUrl(), "", "tally_last_used")).isEqualTo(1);
       assertThat(tally.get().health()).isEqualTo(Health.HEALTHY);
     } // after the test: Tally closed, accepted == written + coalesced + pending + dropped
+
     // end::tally-extension[]
 
     @Test

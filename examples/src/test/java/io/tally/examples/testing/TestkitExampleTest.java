@@ -7,6 +7,7 @@ import io.tally.core.Health;
 import io.tally.core.batch.Batcher;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
+import io.tally.core.lastused.LastUsedStore;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.testkit.ConnectionLogStoreContract;
 import io.tally.testkit.ConservationCheck;
@@ -14,7 +15,6 @@ import io.tally.testkit.FaultyStore;
 import io.tally.testkit.InMemoryConnectionLogStore;
 import io.tally.testkit.InMemoryLastUsedStore;
 import io.tally.testkit.ManualClock;
-import io.tally.core.lastused.LastUsedStore;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -48,6 +48,7 @@ class TestkitExampleTest {
     assertThat(tracker.health()).isEqualTo(Health.HEALTHY);
     tracker.close();
   }
+
   // end::testkit[]
 
   @Test

@@ -49,18 +49,26 @@ abstract class AbstractTallyEndToEndTest {
 
   final ManualClock clock = ManualClock.create();
 
-  /** @return the settings that choose and reach the database, on top of the common ones */
+  /**
+   * @return the settings that choose and reach the database, on top of the common ones
+   */
   abstract TallyConfig.Builder database(TallyConfig.Builder config);
 
-  /** @return the module to start Tally from */
+  /**
+   * @return the module to start Tally from
+   */
   TallyModule module(TallyConfig config) {
     return TallyModule.create(config);
   }
 
-  /** @return the database to check, reachable after Tally closed */
+  /**
+   * @return the database to check, reachable after Tally closed
+   */
   abstract DataSource dataSource();
 
-  /** @return the table prefix this test uses */
+  /**
+   * @return the table prefix this test uses
+   */
   abstract String prefix();
 
   private static ConnectionEvent.Builder session(UUID connection, UUID workspace) {
@@ -139,8 +147,7 @@ abstract class AbstractTallyEndToEndTest {
         .containsExactly(
             tuple(C1, t0, t0.plusSeconds(90), "bye"), tuple(C2, t0.plusSeconds(1), null, null));
     assertThat(lastUsed())
-        .containsExactly(
-            Map.entry(WS1, t0.plusSeconds(50)), Map.entry(WS2, t0.plusSeconds(40)));
+        .containsExactly(Map.entry(WS1, t0.plusSeconds(50)), Map.entry(WS2, t0.plusSeconds(40)));
     assertThat(usageStats()).containsExactly(List.of(REPLICA.toString(), 2L, 1L, 6L, 2L));
     assertThat(finalStats)
         .extracting(ComponentStats::component)

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A {@link FlushListener} added through {@code TallyModule}'s {@code Multibinder<FlushListener>}
- * sees the flushes of every component that flushes: the last-used and usage-stats trackers and
- * the {@code db} backend's batcher.
+ * sees the flushes of every component that flushes: the last-used and usage-stats trackers and the
+ * {@code db} backend's batcher.
  */
 class FlushListenerWiringTest {
 

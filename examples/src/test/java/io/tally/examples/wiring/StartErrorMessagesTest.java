@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a newcomer reads when the store cannot be had: a mistyped URL, a store module or a JDBC
- * driver missing from the class path. Each message says what to change, and never shows more of
- * the URL than its scheme.
+ * driver missing from the class path. Each message says what to change, and never shows more of the
+ * URL than its scheme.
  */
 class StartErrorMessagesTest {
   private static final String BUILT_IN =

@@ -25,7 +25,8 @@ class StartFailuresHideTheJdbcUrlTest {
 
   @Test
   void aPostgresUrlWithoutTallyStoreIsNotHandedToH2() {
-    Failure f = start(Map.of("tally.jdbc.url", "jdbc:postgresql://127.0.0.1:1/db?password=hunter2"));
+    Failure f =
+        start(Map.of("tally.jdbc.url", "jdbc:postgresql://127.0.0.1:1/db?password=hunter2"));
 
     // the URL's scheme chose the postgres store, which cannot reach port 1
     assertThat(f.thrown)

@@ -8,9 +8,9 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The end-to-end run on the real PostgreSQL server, with the application's own {@link
- * DataSource} passed to an explicit {@link PostgresStoreProvider}, which wins over the discovered
- * one and leaves the DataSource open.
+ * The end-to-end run on the real PostgreSQL server, with the application's own {@link DataSource}
+ * passed to an explicit {@link PostgresStoreProvider}, which wins over the discovered one and
+ * leaves the DataSource open.
  */
 class TallyPostgresDataSourceEndToEndTest extends AbstractTallyEndToEndTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();

@@ -6,8 +6,8 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The end-to-end run on the real PostgreSQL server, through the JDBC settings: the {@code
- * postgres} provider builds its own HikariCP pool.
+ * The end-to-end run on the real PostgreSQL server, through the JDBC settings: the {@code postgres}
+ * provider builds its own HikariCP pool.
  */
 class TallyPostgresEndToEndTest extends AbstractTallyEndToEndTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();

@@ -15,9 +15,8 @@ import java.util.concurrent.Semaphore;
 import javax.sql.DataSource;
 
 /**
- * The connection-log part of {@link H2Dialect}: the two {@code MERGE} statements (keyed and
- * keyless rows), the bounded delete, and the retention lock of this JVM (see {@link
- * H2ConnectionLogStore}).
+ * The connection-log part of {@link H2Dialect}: the two {@code MERGE} statements (keyed and keyless
+ * rows), the bounded delete, and the retention lock of this JVM (see {@link H2ConnectionLogStore}).
  */
 final class H2ConnectionLogSql {
   private static final String COLUMNS =

@@ -13,16 +13,15 @@ import javax.sql.DataSource;
  * <p>A batch is written in one transaction with two batched {@code MERGE} statements: one for
  * events with a connection id (matched on {@code (connection_id, workspace_id, agent_name)}, the
  * upsert rules of {@link ConnectionLogStore} as {@code CASE} expressions) and one for events
- * without (matched on {@code id}, insert only, so a retried batch inserts nothing twice). Events
- * of one row are merged first ({@link ConnectionEvents#coalesceForStore(List)}).
+ * without (matched on {@code id}, insert only, so a retried batch inserts nothing twice). Events of
+ * one row are merged first ({@link ConnectionEvents#coalesceForStore(List)}).
  *
  * <p>Retention: {@link #deleteOlderThan(Instant, int)} is one {@code DELETE … WHERE id IN (SELECT
- * id … WHERE connect_time < ? ORDER BY connect_time LIMIT ?)} in a transaction of its own, run
- * like an upsert (one writer per table in this JVM, so an upsert waits at most for one batch). H2
- * has no advisory locks: the retention lock is a lock per database URL and table in this JVM,
- * which covers every replica of an embedded database. Replicas in several JVMs sharing an H2
- * server are not covered: their runs may overlap, which deletes nothing wrongly, only twice the
- * work. Thread-safe.
+ * id … WHERE connect_time < ? ORDER BY connect_time LIMIT ?)} in a transaction of its own, run like
+ * an upsert (one writer per table in this JVM, so an upsert waits at most for one batch). H2 has no
+ * advisory locks: the retention lock is a lock per database URL and table in this JVM, which covers
+ * every replica of an embedded database. Replicas in several JVMs sharing an H2 server are not
+ * covered: their runs may overlap, which deletes nothing wrongly, only twice the work. Thread-safe.
  */
 public final class H2ConnectionLogStore extends JdbcConnectionLogStore {
   /**

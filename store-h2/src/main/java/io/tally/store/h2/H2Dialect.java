@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * H2 under Tally's JDBC store algorithms: a batch is bound as array parameters expanded by {@code
  * UNNEST} into one {@code MERGE}; writers of one table take turns in the JVM and a conflict with a
- * writer elsewhere is retried ({@link H2Writes}). The usage-stats lock is the single row of
- * {@code <prefix>usage_stats_lock}, selected {@code FOR UPDATE}; members are merged on their key.
+ * writer elsewhere is retried ({@link H2Writes}). The usage-stats lock is the single row of {@code
+ * <prefix>usage_stats_lock}, selected {@code FOR UPDATE}; members are merged on their key.
  */
 final class H2Dialect extends SqlDialect {
   static final H2Dialect INSTANCE = new H2Dialect();
@@ -89,13 +89,17 @@ final class H2Dialect extends SqlDialect {
 
   @Override
   public String usageMemberInsert(String members) {
-    return "MERGE INTO " + members + " (replica_id, kind, member_id)"
+    return "MERGE INTO "
+        + members
+        + " (replica_id, kind, member_id)"
         + " KEY (replica_id, kind, member_id) VALUES (?, ?, ?)";
   }
 
   @Override
   public String usageSequenceUpsert(String sequence) {
-    return "MERGE INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+    return "MERGE INTO "
+        + sequence
+        + " (replica_id, session_id, last_sequence, last_inserted,"
         + " updated_at) KEY (replica_id) VALUES (?, ?, ?, ?, ?)";
   }
 

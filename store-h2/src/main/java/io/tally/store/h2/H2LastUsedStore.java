@@ -8,15 +8,15 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * A {@link LastUsedStore} on H2 that writes a whole batch with one {@code MERGE} statement, the
- * ids and times passed as two array parameters expanded by {@code UNNEST}. A stored time never
- * moves backwards, so replicas may flush in any order and a repeated batch is harmless.
+ * A {@link LastUsedStore} on H2 that writes a whole batch with one {@code MERGE} statement, the ids
+ * and times passed as two array parameters expanded by {@code UNNEST}. A stored time never moves
+ * backwards, so replicas may flush in any order and a repeated batch is harmless.
  *
  * <p>Two modes, as in the PostgreSQL store:
  *
  * <ul>
- *   <li><b>Tally's own table</b> (the default): merges into {@code <prefix>last_used} of the
- *       {@link H2Schema} (created by {@link #migrate()}), which holds every id in its text form.
+ *   <li><b>Tally's own table</b> (the default): merges into {@code <prefix>last_used} of the {@link
+ *       H2Schema} (created by {@link #migrate()}), which holds every id in its text form.
  *   <li><b>An existing table</b> ({@link Builder#userTable(String, String, String)}): raises the
  *       timestamp column of the rows whose id column matches; ids with no row are ignored. The id
  *       column's type must match the key type ({@code UUID}, {@code BIGINT}, {@code VARCHAR}); the
@@ -25,8 +25,8 @@ import javax.sql.DataSource;
  * </ul>
  *
  * <p>Keys are {@link UUID}, {@link Long} or {@link String}. Times are written with microsecond
- * precision, truncated (never rounded up). The statement is atomic. Writers of one table in one
- * JVM take turns, and a conflict with a writer elsewhere (duplicate key, deadlock, lock timeout) is
+ * precision, truncated (never rounded up). The statement is atomic. Writers of one table in one JVM
+ * take turns, and a conflict with a writer elsewhere (duplicate key, deadlock, lock timeout) is
  * retried a few times (see {@code H2Writes}). A failure is thrown as a {@link StoreException}
  * naming the table. Thread-safe; holds no connection between calls.
  *
@@ -42,8 +42,8 @@ public final class H2LastUsedStore<K> extends JdbcLastUsedStore<K> {
   }
 
   /**
-   * Creates a store writing Tally's own table of the default schema
-   * ({@link H2Schema#defaults()}); the same as {@code builder(dataSource, keyType).build()}.
+   * Creates a store writing Tally's own table of the default schema ({@link H2Schema#defaults()});
+   * the same as {@code builder(dataSource, keyType).build()}.
    *
    * @param dataSource the database
    * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
@@ -57,8 +57,8 @@ public final class H2LastUsedStore<K> extends JdbcLastUsedStore<K> {
   }
 
   /**
-   * Creates a store writing Tally's own table of {@code schema}; the same as
-   * {@code builder(dataSource, keyType).schema(schema).build()}.
+   * Creates a store writing Tally's own table of {@code schema}; the same as {@code
+   * builder(dataSource, keyType).schema(schema).build()}.
    *
    * @param dataSource the database
    * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
@@ -103,8 +103,7 @@ public final class H2LastUsedStore<K> extends JdbcLastUsedStore<K> {
    *
    * @param <K> the key type
    */
-  public static final class Builder<K>
-      extends JdbcLastUsedStore.Builder<K, H2Schema, Builder<K>> {
+  public static final class Builder<K> extends JdbcLastUsedStore.Builder<K, H2Schema, Builder<K>> {
     private Builder(DataSource dataSource, Class<K> keyType) {
       super(dataSource, keyType, H2Schema.defaults());
     }

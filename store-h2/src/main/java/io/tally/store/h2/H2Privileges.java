@@ -15,14 +15,15 @@ import javax.sql.DataSource;
 
 /**
  * The check of the privileges the H2 stores need ({@link Stores#missingPrivileges}). H2's
- * information schema does not show a user's effective rights (rights through schema grants are
- * not listed), so each privilege is tried: a statement that touches no row ({@code WHERE 1=0}) per
+ * information schema does not show a user's effective rights (rights through schema grants are not
+ * listed), so each privilege is tried: a statement that touches no row ({@code WHERE 1=0}) per
  * table and privilege, in a transaction rolled back at the end. With migrations and a missing
  * table, the user must be an admin or own the schema (H2 lets only them create tables).
  */
 final class H2Privileges extends JdbcPrivilegeCheck {
   /** H2's error code for "Not enough rights for object". */
   private static final int NOT_ENOUGH_RIGHTS = 90096;
+
   /** H2's error codes for a table that does not exist (2.x, 1.4). */
   private static final List<Integer> NO_TABLE = List.of(42102, 42103, 42104);
 

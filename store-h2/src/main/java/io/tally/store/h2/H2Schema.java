@@ -9,9 +9,9 @@ import javax.sql.DataSource;
  * Names and creates Tally's H2 tables. Every table is {@code <prefix><name>} (default prefix
  * {@value #DEFAULT_TABLE_PREFIX}, so {@code tally_last_used}); the prefix is validated as an SQL
  * identifier, at most {@value #MAX_TABLE_PREFIX_LENGTH} characters. {@link #migrate(DataSource)}
- * applies the versioned files under {@code db/tally/h2/} that the database lacks (one at a time
- * per JVM; H2's table locks keep a second JVM from applying a file twice), and is safe to run
- * again. Immutable.
+ * applies the versioned files under {@code db/tally/h2/} that the database lacks (one at a time per
+ * JVM; H2's table locks keep a second JVM from applying a file twice), and is safe to run again.
+ * Immutable.
  */
 public final class H2Schema extends JdbcSchema {
   /** The longest identifier the stores allow: {@value} characters. */
@@ -20,10 +20,13 @@ public final class H2Schema extends JdbcSchema {
   private static final H2Schema DEFAULT = new H2Schema(DEFAULT_TABLE_PREFIX);
 
   private H2Schema(String prefix) {
-    super(prefix, standardMigrations("db/tally/h2", prefix, H2Schema.class.getClassLoader()).build());
+    super(
+        prefix, standardMigrations("db/tally/h2", prefix, H2Schema.class.getClassLoader()).build());
   }
 
-  /** @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX} */
+  /**
+   * @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX}
+   */
   public static H2Schema defaults() {
     return DEFAULT;
   }

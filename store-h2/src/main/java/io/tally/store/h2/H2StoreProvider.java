@@ -3,10 +3,10 @@ package io.tally.store.h2;
 import io.tally.core.ConfigException;
 import io.tally.core.StoreException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.Stores;
 import io.tally.jdbc.GuardedDataSource;
 import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
-import io.tally.core.spi.Stores;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -23,23 +23,23 @@ import org.slf4j.LoggerFactory;
  * The {@code h2} store provider, Tally's default: the H2 stores over an embedded database.
  *
  * <p>Discovered through {@code META-INF/services}, it opens an H2 connection pool ({@link
- * JdbcConnectionPool}, at most {@code tally.jdbc.pool-size} connections) on {@code
- * tally.jdbc.url} with {@code tally.jdbc.user} and {@code tally.jdbc.password}; without a URL,
- * on a private in-memory database that lives until Tally closes and is lost when the process
- * exits (logged at WARN when it opens). The URL must start with {@code
- * jdbc:h2:} (a {@link io.tally.core.ConfigException} says so otherwise, without showing the URL).
- * It connects once when opened, so a bad URL or an unreachable server fails the start (unless
- * {@code tally.start.require-database=false}: then the migrations run before the first store
- * call that reaches the database); the failure's messages never show the URL or the password. Tables are named with {@code
- * tally.table-prefix}. Closing the stores disposes of the pool (and shuts the private in-memory
- * database down).
+ * JdbcConnectionPool}, at most {@code tally.jdbc.pool-size} connections) on {@code tally.jdbc.url}
+ * with {@code tally.jdbc.user} and {@code tally.jdbc.password}; without a URL, on a private
+ * in-memory database that lives until Tally closes and is lost when the process exits (logged at
+ * WARN when it opens). The URL must start with {@code jdbc:h2:} (a {@link
+ * io.tally.core.ConfigException} says so otherwise, without showing the URL). It connects once when
+ * opened, so a bad URL or an unreachable server fails the start (unless {@code
+ * tally.start.require-database=false}: then the migrations run before the first store call that
+ * reaches the database); the failure's messages never show the URL or the password. Tables are
+ * named with {@code tally.table-prefix}. Closing the stores disposes of the pool (and shuts the
+ * private in-memory database down).
  *
- * <p>A file database is opened on H2's interrupt-safe file channel, {@code
- * jdbc:h2:async:/path/db}: Tally interrupts a store call that outlives its flush timeout, and with
- * H2's default channel an interrupt closes the whole database. A plain {@code jdbc:h2:file:} URL
- * or path is rewritten to that form (logged at WARN); {@code nio:} URLs are refused. On a file
- * or server database every store call ends with {@code CHECKPOINT SYNC}, so the rows a flush
- * counts as written are on disk when it returns (a few milliseconds per flush).
+ * <p>A file database is opened on H2's interrupt-safe file channel, {@code jdbc:h2:async:/path/db}:
+ * Tally interrupts a store call that outlives its flush timeout, and with H2's default channel an
+ * interrupt closes the whole database. A plain {@code jdbc:h2:file:} URL or path is rewritten to
+ * that form (logged at WARN); {@code nio:} URLs are refused. On a file or server database every
+ * store call ends with {@code CHECKPOINT SYNC}, so the rows a flush counts as written are on disk
+ * when it returns (a few milliseconds per flush).
  *
  * <p>Constructed with a {@link DataSource}, it uses that instead and leaves it open; pass it to
  * {@code TallyModule.builder(config).storeProvider(..)}, where it wins over the discovered one.
@@ -50,6 +50,7 @@ public final class H2StoreProvider extends JdbcStoreProvider {
 
   private static final Logger log = LoggerFactory.getLogger(H2StoreProvider.class);
   private static final String URL_SCHEME = "jdbc:h2:";
+
   /** A bare file path after {@code jdbc:h2:}: absolute, home, relative or a drive letter. */
   private static final Pattern FILE_PATH = Pattern.compile("[/\\\\~.]|[A-Za-z]:[/\\\\]");
 
@@ -116,10 +117,10 @@ public final class H2StoreProvider extends JdbcStoreProvider {
   /**
    * Returns the URL with a plain file database ({@code jdbc:h2:file:}, or a path such as {@code
    * jdbc:h2:/data/tally} or {@code jdbc:h2:~/tally}) moved to H2's interrupt-safe {@code async:}
-   * file channel: Tally interrupts a store call that outlives its timeout, and H2's default
-   * channel closes the whole database on an interrupt. The rewrite is logged at WARN, without the
-   * URL. H2's {@code nio:} and {@code nioMapped:} channels, which interrupts close too, are
-   * refused. Other URLs are returned as they are.
+   * file channel: Tally interrupts a store call that outlives its timeout, and H2's default channel
+   * closes the whole database on an interrupt. The rewrite is logged at WARN, without the URL. H2's
+   * {@code nio:} and {@code nioMapped:} channels, which interrupts close too, are refused. Other
+   * URLs are returned as they are.
    *
    * @param url a {@code jdbc:h2:} URL
    * @return the URL to open
@@ -151,8 +152,8 @@ public final class H2StoreProvider extends JdbcStoreProvider {
   }
 
   /**
-   * Connects once: a bad URL or an unreachable server fails the start, and H2's message (which
-   * can quote the whole URL) is cleaned here rather than in every later flush.
+   * Connects once: a bad URL or an unreachable server fails the start, and H2's message (which can
+   * quote the whole URL) is cleaned here rather than in every later flush.
    */
   private static void connectOnce(JdbcConnectionPool pool, TallyConfig config) {
     try (Connection c = pool.getConnection()) {
@@ -164,9 +165,9 @@ public final class H2StoreProvider extends JdbcStoreProvider {
   }
 
   /**
-   * Builds the stores over {@code target}; on a database kept in files, every connection given
-   * back runs {@code CHECKPOINT SYNC} first, so what a store call committed is on disk before the
-   * call returns and the flush counts it (H2 otherwise writes commits to the file up to {@code
+   * Builds the stores over {@code target}; on a database kept in files, every connection given back
+   * runs {@code CHECKPOINT SYNC} first, so what a store call committed is on disk before the call
+   * returns and the flush counts it (H2 otherwise writes commits to the file up to {@code
    * WRITE_DELAY} later, and a process killed in between loses them).
    */
   private static Stores stores(

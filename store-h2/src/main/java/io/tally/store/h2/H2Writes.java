@@ -15,15 +15,15 @@ import javax.sql.DataSource;
  * <p>Why serialise: H2's {@code MERGE} is not atomic against a concurrent insert of the same key
  * (two writers both miss the row, both insert, one fails with a duplicate key), and concurrent
  * transactions that touch overlapping rows in different orders wait on each other until H2's lock
- * timeout. Several replicas in one JVM (the demo; tests; a service running several Tally
- * instances) would keep failing and retrying. H2 serialises commits anyway, so one writer per
- * table costs no throughput. The lock is keyed by the database URL and the table, so store
- * instances over different pools of one database share it.
+ * timeout. Several replicas in one JVM (the demo; tests; a service running several Tally instances)
+ * would keep failing and retrying. H2 serialises commits anyway, so one writer per table costs no
+ * throughput. The lock is keyed by the database URL and the table, so store instances over
+ * different pools of one database share it.
  *
  * <p>Why retry: writers in another JVM (H2 server mode) are not covered by the lock; a duplicate
- * key (23505), a deadlock (40001) or a lock timeout (HYT00) is retried up to {@value
- * #MAX_ATTEMPTS} times in all before the failure is thrown. Every statement the stores run is an
- * idempotent upsert, so repeating one is harmless.
+ * key (23505), a deadlock (40001) or a lock timeout (HYT00) is retried up to {@value #MAX_ATTEMPTS}
+ * times in all before the failure is thrown. Every statement the stores run is an idempotent
+ * upsert, so repeating one is harmless.
  */
 final class H2Writes {
   /** Attempts in all, the first included: {@value}. */
@@ -53,7 +53,8 @@ final class H2Writes {
     SQLException failure = null;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try (Connection c = dataSource.getConnection()) {
-        ReentrantLock lock = LOCKS.computeIfAbsent(c.getMetaData().getURL() + "|" + table, k -> new ReentrantLock());
+        ReentrantLock lock =
+            LOCKS.computeIfAbsent(c.getMetaData().getURL() + "|" + table, k -> new ReentrantLock());
         lock.lockInterruptibly();
         try {
           write.run(c);
@@ -71,7 +72,8 @@ final class H2Writes {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        SQLException interrupted = new SQLException("interrupted while waiting to write " + table, "HY008", e);
+        SQLException interrupted =
+            new SQLException("interrupted while waiting to write " + table, "HY008", e);
         if (failure != null) {
           interrupted.addSuppressed(failure);
         }

@@ -5,10 +5,10 @@
  *
  * <p>{@link io.tally.store.h2.H2LastUsedStore} writes a batch with one {@code MERGE ... USING
  * (SELECT ... FROM UNNEST(?, ?))} statement (array parameters, one round trip whatever the batch
- * size) and retries it when it loses a race to insert a new id; times are stored as
- * {@code TIMESTAMP(6) WITH TIME ZONE}, truncated to microseconds in Java because H2 would round
- * them up; ids in Tally's own {@code last_used} table are stored as text so one table holds UUID,
- * Long or String keys.
+ * size) and retries it when it loses a race to insert a new id; times are stored as {@code
+ * TIMESTAMP(6) WITH TIME ZONE}, truncated to microseconds in Java because H2 would round them up;
+ * ids in Tally's own {@code last_used} table are stored as text so one table holds UUID, Long or
+ * String keys.
  *
  * <p>{@link io.tally.store.h2.H2ConnectionLogStore} writes a batch in one transaction with two
  * batched {@code MERGE} statements (rows with a connection id matched on the unique key, the others

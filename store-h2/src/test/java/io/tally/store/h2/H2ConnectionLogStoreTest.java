@@ -2,10 +2,10 @@ package io.tally.store.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tally.core.batch.Batcher;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionLogStore;
-import io.tally.core.batch.Batcher;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ConnectionLogStoreContract;
 import io.tally.testkit.ConservationCheck;
@@ -46,7 +46,10 @@ class H2ConnectionLogStoreTest extends ConnectionLogStoreContract {
     ConnectionEvent d = s.disconnectReason("bye").disconnect(T0.plus(Duration.ofSeconds(30)));
     try (Batcher<ConnectionEvent> batcher =
         conservation.watch(
-            Batcher.builder(store).coalescing(ConnectionEvents.coalescing()).clock(clock).build())) {
+            Batcher.builder(store)
+                .coalescing(ConnectionEvents.coalescing())
+                .clock(clock)
+                .build())) {
       batcher.write(c);
       batcher.write(d);
     }

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a flush of the H2 store counted as written survives the process being killed right after
- * the flush returned: a child JVM writes batches into a file database and reports each one, and
- * is killed with SIGKILL the moment it reports the last one we wait for.
+ * What a flush of the H2 store counted as written survives the process being killed right after the
+ * flush returned: a child JVM writes batches into a file database and reports each one, and is
+ * killed with SIGKILL the moment it reports the last one we wait for.
  */
 class H2DurabilityTest {
   private static final int ROWS_PER_FLUSH = 1000;

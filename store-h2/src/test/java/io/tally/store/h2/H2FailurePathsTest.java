@@ -104,8 +104,9 @@ class H2FailurePathsTest {
     JdbcDataSource ds = h2(); // nothing migrated: every statement fails
     assertThatThrownBy(() -> new H2ConnectionLogStore(ds).upsertBatch(List.of(event())))
         .isInstanceOf(StoreException.class)
-        .hasMessage("upserting 1 connection-log rows into table tally_connection_log failed"
-            + " (SQLState 42S04)")
+        .hasMessage(
+            "upserting 1 connection-log rows into table tally_connection_log failed"
+                + " (SQLState 42S04)")
         .hasCauseInstanceOf(SQLException.class);
     H2UsageStatsStore stats = new H2UsageStatsStore(ds);
     UUID replica = new UUID(0, 7);
@@ -113,12 +114,16 @@ class H2FailurePathsTest {
         new UsageFlush(replica, new UUID(0, 8), 1, Set.of(), Set.of(), 0, 0, 1, 0, T0);
     assertThatThrownBy(() -> stats.flush(flush))
         .isInstanceOf(StoreException.class)
-        .hasMessage("flushing usage stats of replica " + replica
-            + " into table tally_usage_stats failed (SQLState 42S04)");
+        .hasMessage(
+            "flushing usage stats of replica "
+                + replica
+                + " into table tally_usage_stats failed (SQLState 42S04)");
     assertThatThrownBy(() -> stats.collectAndReset(T0, Duration.ofMinutes(30), T0, "me"))
         .isInstanceOf(StoreException.class)
-        .hasMessage("collecting usage stats for the period ending " + T0
-            + " from table tally_usage_stats failed (SQLState 42S04)");
+        .hasMessage(
+            "collecting usage stats for the period ending "
+                + T0
+                + " from table tally_usage_stats failed (SQLState 42S04)");
     assertThatThrownBy(stats::replicaUsage)
         .isInstanceOf(StoreException.class)
         .hasMessage("reading usage stats from table tally_usage_stats failed (SQLState 42S04)");

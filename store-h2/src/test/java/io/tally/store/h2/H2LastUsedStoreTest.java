@@ -53,16 +53,21 @@ class H2LastUsedStoreTest {
 
   @Test
   void userTableModeUpdatesExistingRowsAndIgnoresUnknownIds() throws SQLException {
-    exec("INSERT INTO workspaces VALUES (1, NULL), (2, TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:10Z')");
+    exec(
+        "INSERT INTO workspaces VALUES (1, NULL), (2, TIMESTAMP WITH TIME ZONE '2026-01-01 00:00:10Z')");
     H2LastUsedStore<Long> store =
-        H2LastUsedStore.builder(db, Long.class).userTable("workspaces", "id", "last_used_at").build();
+        H2LastUsedStore.builder(db, Long.class)
+            .userTable("workspaces", "id", "last_used_at")
+            .build();
 
     store.markUsed(Map.of(1L, T, 2L, T.plusSeconds(5), 3L, T));
 
     Map<String, Instant> expected = new HashMap<>();
     expected.put("1", T);
     expected.put("2", T.plusSeconds(10));
-    assertThat(rows("workspaces")).as("no row created for id 3; id 2 not moved back").isEqualTo(expected);
+    assertThat(rows("workspaces"))
+        .as("no row created for id 3; id 2 not moved back")
+        .isEqualTo(expected);
     store.markUsed(Map.of(2L, T.plusSeconds(11)));
     assertThat(rows("workspaces").get("2")).isEqualTo(T.plusSeconds(11));
   }
@@ -118,7 +123,9 @@ class H2LastUsedStoreTest {
   @Test
   void failureIsAStoreExceptionNamingTheTableNotTheUrl() {
     H2LastUsedStore<UUID> store =
-        H2LastUsedStore.builder(db, UUID.class).schema(H2Schema.withTablePrefix("never_migrated_")).build();
+        H2LastUsedStore.builder(db, UUID.class)
+            .schema(H2Schema.withTablePrefix("never_migrated_"))
+            .build();
     assertThatThrownBy(() -> store.markUsed(Map.of(UUID.randomUUID(), T)))
         .isInstanceOf(StoreException.class)
         .hasMessageStartingWith("marking 1 ids used in table never_migrated_last_used failed")

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 class H2PrivilegesTest {
   /** The user's URL: a non-admin may not set database settings such as DB_CLOSE_DELAY. */
   private final String url = "jdbc:h2:mem:privileges-" + UUID.randomUUID();
+
   private final JdbcDataSource admin = new JdbcDataSource();
   private Connection keepOpen; // an in-memory database lives while a connection is open
   private final ManualClock clock = ManualClock.create();

@@ -112,7 +112,8 @@ class H2StoreProviderTest {
   void aPlainFileUrlIsMovedToTheInterruptSafeChannel() {
     assertThat(H2StoreProvider.safeUrl("jdbc:h2:file:/data/tally;MODE=PostgreSQL"))
         .isEqualTo("jdbc:h2:async:/data/tally;MODE=PostgreSQL");
-    assertThat(H2StoreProvider.safeUrl("jdbc:h2:/data/tally")).isEqualTo("jdbc:h2:async:/data/tally");
+    assertThat(H2StoreProvider.safeUrl("jdbc:h2:/data/tally"))
+        .isEqualTo("jdbc:h2:async:/data/tally");
     assertThat(H2StoreProvider.safeUrl("jdbc:h2:~/tally")).isEqualTo("jdbc:h2:async:~/tally");
     assertThat(H2StoreProvider.safeUrl("jdbc:h2:./tally")).isEqualTo("jdbc:h2:async:./tally");
     assertThat(H2StoreProvider.safeUrl("jdbc:h2:C:/tally")).isEqualTo("jdbc:h2:async:C:/tally");
@@ -127,7 +128,8 @@ class H2StoreProviderTest {
     ConfigException e =
         catchThrowableOfType(
             ConfigException.class,
-            () -> open(TallyConfig.builder().jdbcUrl("jdbc:h2:nio:/secret/path;PASSWORD=x").build()));
+            () ->
+                open(TallyConfig.builder().jdbcUrl("jdbc:h2:nio:/secret/path;PASSWORD=x").build()));
     assertThat(e.problems())
         .containsExactly(
             "tally.jdbc.url uses an H2 nio file channel, which an interrupted store call closes"

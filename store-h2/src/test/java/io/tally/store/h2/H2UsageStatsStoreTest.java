@@ -38,10 +38,12 @@ class H2UsageStatsStoreTest extends JdbcUsageStatsStoreContract {
 
   @Test
   void storeWithoutTablesFailsWithAStoreException() {
-    H2UsageStatsStore unmigrated = new H2UsageStatsStore(dataSource, H2Schema.withTablePrefix("none_"));
+    H2UsageStatsStore unmigrated =
+        new H2UsageStatsStore(dataSource, H2Schema.withTablePrefix("none_"));
 
     assertThatThrownBy(unmigrated::replicaUsage)
         .isInstanceOf(StoreException.class)
-        .hasMessageStartingWith("reading usage stats from table none_usage_stats failed (SQLState ");
+        .hasMessageStartingWith(
+            "reading usage stats from table none_usage_stats failed (SQLState ");
   }
 }

@@ -95,14 +95,25 @@ final class MariaDbDialect extends SqlDialect {
 
   @Override
   public String lastUsedUpsert(String table) {
-    return "INSERT INTO " + table + " (id, last_used_at) VALUES (?, ?)"
+    return "INSERT INTO "
+        + table
+        + " (id, last_used_at) VALUES (?, ?)"
         + " ON DUPLICATE KEY UPDATE last_used_at = GREATEST(last_used_at, VALUES(last_used_at))";
   }
 
   @Override
   public String lastUsedUpdate(String table, String idColumn, String timeColumn, KeyType keyType) {
-    return "UPDATE " + table + " SET " + timeColumn + " = ? WHERE " + idColumn + " = ? AND ("
-        + timeColumn + " IS NULL OR " + timeColumn + " < ?)";
+    return "UPDATE "
+        + table
+        + " SET "
+        + timeColumn
+        + " = ? WHERE "
+        + idColumn
+        + " = ? AND ("
+        + timeColumn
+        + " IS NULL OR "
+        + timeColumn
+        + " < ?)";
   }
 
   @Override
@@ -131,7 +142,9 @@ final class MariaDbDialect extends SqlDialect {
 
   @Override
   public String usageSequenceUpsert(String sequence) {
-    return "INSERT INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+    return "INSERT INTO "
+        + sequence
+        + " (replica_id, session_id, last_sequence, last_inserted,"
         + " updated_at) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE"
         + " session_id = VALUES(session_id), last_sequence = VALUES(last_sequence),"
         + " last_inserted = VALUES(last_inserted), updated_at = VALUES(updated_at)";
@@ -146,16 +159,26 @@ final class MariaDbDialect extends SqlDialect {
     // fail as PostgreSQL's does (a DATA error), so id is set to NULL then, which strict mode
     // refuses (23000). Assignments run left to right and see the values already assigned:
     // disconnect_time last.
-    String keyed = "INSERT INTO " + table + " (" + COLUMNS + ")" + VALUES
-        + " ON DUPLICATE KEY UPDATE"
-        + " id = IF(connection_id <=> VALUES(connection_id) AND workspace_id = VALUES(workspace_id)"
-        + " AND agent_name = VALUES(agent_name), id, NULL),"
-        + " connect_time = LEAST(connect_time, VALUES(connect_time)),"
-        + " disconnect_reason = CASE WHEN " + NEWER_DISCONNECT
-        + " THEN VALUES(disconnect_reason) ELSE disconnect_reason END,"
-        + " code = CASE WHEN " + NEWER_DISCONNECT + " THEN VALUES(code) ELSE code END,"
-        + " disconnect_time = CASE WHEN " + NEWER_DISCONNECT
-        + " THEN VALUES(disconnect_time) ELSE disconnect_time END";
+    String keyed =
+        "INSERT INTO "
+            + table
+            + " ("
+            + COLUMNS
+            + ")"
+            + VALUES
+            + " ON DUPLICATE KEY UPDATE"
+            + " id = IF(connection_id <=> VALUES(connection_id) AND workspace_id = VALUES(workspace_id)"
+            + " AND agent_name = VALUES(agent_name), id, NULL),"
+            + " connect_time = LEAST(connect_time, VALUES(connect_time)),"
+            + " disconnect_reason = CASE WHEN "
+            + NEWER_DISCONNECT
+            + " THEN VALUES(disconnect_reason) ELSE disconnect_reason END,"
+            + " code = CASE WHEN "
+            + NEWER_DISCONNECT
+            + " THEN VALUES(code) ELSE code END,"
+            + " disconnect_time = CASE WHEN "
+            + NEWER_DISCONNECT
+            + " THEN VALUES(disconnect_time) ELSE disconnect_time END";
     // A row without a connection id is inserted once; its id already there changes nothing.
     String keyless =
         "INSERT INTO " + table + " (" + COLUMNS + ")" + VALUES + " ON DUPLICATE KEY UPDATE id = id";
@@ -172,7 +195,10 @@ final class MariaDbDialect extends SqlDialect {
     boolean all = before.isAfter(LAST);
     try (PreparedStatement ps =
         c.prepareStatement(
-            "DELETE FROM " + table + " WHERE connect_time " + (all ? "<=" : "<")
+            "DELETE FROM "
+                + table
+                + " WHERE connect_time "
+                + (all ? "<=" : "<")
                 + " ? ORDER BY connect_time LIMIT ?")) {
       ps.setObject(1, time(all ? LAST : before));
       ps.setInt(2, limit);

@@ -14,19 +14,21 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 /**
- * The check of the privileges the MariaDB/MySQL stores need ({@link Stores#missingPrivileges}).
- * A user's effective rights come from global, database, table and role grants, so each privilege
- * is tried rather than looked up: a statement that touches no row ({@code WHERE 1=0}) per table
- * and privilege, in a transaction rolled back at the end. Error 1142 (command denied) names a
- * missing privilege, 1146 (no such table) a missing table. With migrations and a missing table,
- * the user needs CREATE on the database, looked up in {@code information_schema} (global or
- * database grants of the user; a CREATE held only through a role is not seen there).
+ * The check of the privileges the MariaDB/MySQL stores need ({@link Stores#missingPrivileges}). A
+ * user's effective rights come from global, database, table and role grants, so each privilege is
+ * tried rather than looked up: a statement that touches no row ({@code WHERE 1=0}) per table and
+ * privilege, in a transaction rolled back at the end. Error 1142 (command denied) names a missing
+ * privilege, 1146 (no such table) a missing table. With migrations and a missing table, the user
+ * needs CREATE on the database, looked up in {@code information_schema} (global or database grants
+ * of the user; a CREATE held only through a role is not seen there).
  */
 final class MariaDbPrivileges extends JdbcPrivilegeCheck {
   /** MariaDB's error code for "command denied to user for table". */
   private static final int COMMAND_DENIED = 1142;
+
   /** MariaDB's error code for a table that does not exist. */
   private static final int NO_SUCH_TABLE = 1146;
+
   /**
    * MariaDB's error code for a NOT NULL column left without a value: the INSERT probe names one
    * column, and the server checks the others only after the privilege, so this means allowed.

@@ -29,7 +29,9 @@ public final class MariaDbSchema extends JdbcSchema {
     return "CONCAT('tally_m_', SHA1(CONCAT(DATABASE(), '." + prefix + "')))";
   }
 
-  /** @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX} */
+  /**
+   * @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX}
+   */
   public static MariaDbSchema defaults() {
     return DEFAULT;
   }

@@ -13,12 +13,12 @@ import javax.sql.DataSource;
 
 /**
  * The {@code mariadb} store provider: the MariaDB/MySQL stores over a HikariCP pool named {@code
- * tally} on {@code tally.jdbc.url} ({@code jdbc:mariadb:}, or {@code jdbc:mysql:}, to which
- * {@code permitMysqlScheme} is added so that the MariaDB driver takes it), with {@code
- * tally.jdbc.user}, {@code tally.jdbc.password} and at most {@code tally.jdbc.pool-size}
- * connections. Chosen from the URL when {@code tally.store} is not set. Every connection is
- * bounded by {@code tally.jdbc.network-timeout} (the driver's {@code socketTimeout} and {@link
- * GuardedDataSource}); a session waits for a row lock at most the longest flush timeout ({@code
+ * tally} on {@code tally.jdbc.url} ({@code jdbc:mariadb:}, or {@code jdbc:mysql:}, to which {@code
+ * permitMysqlScheme} is added so that the MariaDB driver takes it), with {@code tally.jdbc.user},
+ * {@code tally.jdbc.password} and at most {@code tally.jdbc.pool-size} connections. Chosen from the
+ * URL when {@code tally.store} is not set. Every connection is bounded by {@code
+ * tally.jdbc.network-timeout} (the driver's {@code socketTimeout} and {@link GuardedDataSource}); a
+ * session waits for a row lock at most the longest flush timeout ({@code
  * innodb_lock_wait_timeout}). Constructed with a {@link DataSource}, it uses that and leaves it
  * open. Closing the stores closes the pool.
  */
@@ -82,9 +82,9 @@ public final class MariaDbStoreProvider extends JdbcStoreProvider {
   }
 
   /**
-   * The MariaDB driver's own settings: its socket timeout (in milliseconds) is the network
-   * timeout, and a session waits for a row lock at most the longest flush timeout (in whole
-   * seconds, at least one).
+   * The MariaDB driver's own settings: its socket timeout (in milliseconds) is the network timeout,
+   * and a session waits for a row lock at most the longest flush timeout (in whole seconds, at
+   * least one).
    */
   private static void driverSettings(HikariConfig hikari, TallyConfig config) {
     hikari.setDriverClassName("org.mariadb.jdbc.Driver");

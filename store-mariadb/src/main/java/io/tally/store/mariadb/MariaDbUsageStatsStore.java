@@ -5,10 +5,9 @@ import io.tally.jdbc.JdbcUsageStatsStore;
 import javax.sql.DataSource;
 
 /**
- * The {@link UsageStatsStore} on MariaDB/MySQL: {@link JdbcUsageStatsStore}'s algorithm over
- * {@code MariaDbDialect} (the lock row {@code <prefix>usage_stats_lock} selected {@code FOR
- * UPDATE}, members as JDBC batches, the sequence row by {@code ON DUPLICATE KEY UPDATE}).
- * Thread-safe.
+ * The {@link UsageStatsStore} on MariaDB/MySQL: {@link JdbcUsageStatsStore}'s algorithm over {@code
+ * MariaDbDialect} (the lock row {@code <prefix>usage_stats_lock} selected {@code FOR UPDATE},
+ * members as JDBC batches, the sequence row by {@code ON DUPLICATE KEY UPDATE}). Thread-safe.
  */
 public final class MariaDbUsageStatsStore extends JdbcUsageStatsStore {
   /**

@@ -9,10 +9,10 @@
  * (exactly-once usage stats, last-used times that only move forward, connection-log upserts and
  * retention) are {@code tally-jdbc}'s.
  *
- * <p>Tables use InnoDB, {@code utf8mb4} with the binary collation (ids and names compare
- * exactly), {@code DATETIME(6)} in UTC and {@code CHAR(36)} UUIDs. Key columns stay within
- * InnoDB's 3,072-byte key limit: a last-used id is at most 255 characters, and the connection key
- * holds the SHA-256 of the agent name (up to 1,000 characters) in a stored generated column.
+ * <p>Tables use InnoDB, {@code utf8mb4} with the binary collation (ids and names compare exactly),
+ * {@code DATETIME(6)} in UTC and {@code CHAR(36)} UUIDs. Key columns stay within InnoDB's
+ * 3,072-byte key limit: a last-used id is at most 255 characters, and the connection key holds the
+ * SHA-256 of the agent name (up to 1,000 characters) in a stored generated column.
  *
  * <p>Nullness: parameters, returns and fields are non-null unless marked {@code @Nullable}
  * (JSpecify).

@@ -26,9 +26,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code Tally.start} on MariaDB checks the database user's privileges and fails naming the
- * missing one and its table or database, for a user that lacks each grant in turn (users made
- * here, with unique names, dropped after each test; the class has a database of its own).
+ * {@code Tally.start} on MariaDB checks the database user's privileges and fails naming the missing
+ * one and its table or database, for a user that lacks each grant in turn (users made here, with
+ * unique names, dropped after each test; the class has a database of its own).
  */
 class MariaDbPrivilegesTest {
   @RegisterExtension static final MariaDbDatabase db = MariaDbDatabase.create();
@@ -63,7 +63,9 @@ class MariaDbPrivilegesTest {
     }
   }
 
-  /** @return a new user ({@code 'name'@'%'}) holding only {@code grants} (each {@code %s} is it) */
+  /**
+   * @return a new user ({@code 'name'@'%'}) holding only {@code grants} (each {@code %s} is it)
+   */
   private String user(String... grants) throws SQLException {
     String name = "tally_priv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     String user = "'" + name + "'@'%'";
@@ -152,7 +154,9 @@ class MariaDbPrivilegesTest {
     String user = user("GRANT SELECT, INSERT, UPDATE, DELETE ON " + db.database() + ".* TO %s");
     assertThat(refused(user, "fresh_", true))
         .contains(
-            "CREATE on database " + db.database() + ", to create the missing table(s) fresh_last_used")
+            "CREATE on database "
+                + db.database()
+                + ", to create the missing table(s) fresh_last_used")
         .contains("GRANT CREATE, ALTER, INDEX ON " + db.database() + ".* TO '" + user + "'@'%'");
   }
 
@@ -178,7 +182,8 @@ class MariaDbPrivilegesTest {
     try (Connection c = db.dataSource().getConnection();
         Statement s = c.createStatement();
         ResultSet rs =
-            s.executeQuery("SELECT COUNT(*) FROM " + PREFIX + "last_used WHERE id = '" + id + "'")) {
+            s.executeQuery(
+                "SELECT COUNT(*) FROM " + PREFIX + "last_used WHERE id = '" + id + "'")) {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(1);
     }

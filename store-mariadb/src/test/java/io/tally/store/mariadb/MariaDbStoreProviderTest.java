@@ -22,7 +22,9 @@ class MariaDbStoreProviderTest {
         ResultSet rs =
             s.executeQuery(
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
-                    + " AND table_name LIKE '" + prefix + "%'")) {
+                    + " AND table_name LIKE '"
+                    + prefix
+                    + "%'")) {
       rs.next();
       return rs.getLong(1);
     }

@@ -125,8 +125,22 @@ final class PostgresConnectionLogSql {
       disconnectReason[i] = e.disconnectReason();
     }
     Object[][] columns = {
-      id, connectTime, organizationId, workspaceOwnerId, workspaceId, workspaceName, agentName,
-      type, code, ip, userAgent, userId, slugOrPort, connectionId, disconnectTime, disconnectReason
+      id,
+      connectTime,
+      organizationId,
+      workspaceOwnerId,
+      workspaceId,
+      workspaceName,
+      agentName,
+      type,
+      code,
+      ip,
+      userAgent,
+      userId,
+      slugOrPort,
+      connectionId,
+      disconnectTime,
+      disconnectReason
     };
     try (PreparedStatement ps = c.prepareStatement(upsertSql(table))) {
       for (int i = 0; i < columns.length; i++) {
@@ -156,12 +170,14 @@ final class PostgresConnectionLogSql {
   }
 
   private static String advisory(String function) {
-    return "SELECT " + function + "(" + RETENTION_LOCK_CLASS
+    return "SELECT "
+        + function
+        + "("
+        + RETENTION_LOCK_CLASS
         + ", hashtext(current_schema() || '.' || ?))";
   }
 
   private static String text(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MICROS).toString(); // never rounded up
   }
-
 }

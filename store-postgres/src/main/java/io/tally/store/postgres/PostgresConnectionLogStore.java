@@ -10,20 +10,19 @@ import javax.sql.DataSource;
 /**
  * The {@link ConnectionLogStore} on PostgreSQL: table {@code <prefix>connection_log}.
  *
- * <p>A batch is <b>one statement</b>: each column travels as one array parameter and is
- * {@code unnest}ed; two data-modifying CTEs insert the rows. Events with a connection id go
- * through {@code INSERT … ON CONFLICT (connection_id, workspace_id, agent_name) WHERE
- * connection_id IS NOT NULL DO UPDATE} with the upsert rules of {@link ConnectionLogStore}
- * ({@code LEAST} for the connect time; the disconnect time, reason and code only when the
- * incoming disconnect fills in or is later; rows that would not change are not touched).
- * Events without a connection id go through {@code ON CONFLICT (id) DO NOTHING}, so a retried
- * batch inserts nothing twice. Events of one row are merged first
- * ({@link ConnectionEvents#coalesceForStore(List)}), because {@code ON CONFLICT} cannot touch a
- * row twice in one statement. Rows are sent in one order (connection key, then id), so
- * concurrent batches from several replicas lock the rows they share in the same order and
- * cannot deadlock. With auto-commit off the statement is committed, or rolled back on failure,
- * so a pooled connection never goes back in an aborted transaction. Unnest was measured against COPY into a staging table; see
- * {@code docs/benchmarks.md}.
+ * <p>A batch is <b>one statement</b>: each column travels as one array parameter and is {@code
+ * unnest}ed; two data-modifying CTEs insert the rows. Events with a connection id go through {@code
+ * INSERT … ON CONFLICT (connection_id, workspace_id, agent_name) WHERE connection_id IS NOT NULL DO
+ * UPDATE} with the upsert rules of {@link ConnectionLogStore} ({@code LEAST} for the connect time;
+ * the disconnect time, reason and code only when the incoming disconnect fills in or is later; rows
+ * that would not change are not touched). Events without a connection id go through {@code ON
+ * CONFLICT (id) DO NOTHING}, so a retried batch inserts nothing twice. Events of one row are merged
+ * first ({@link ConnectionEvents#coalesceForStore(List)}), because {@code ON CONFLICT} cannot touch
+ * a row twice in one statement. Rows are sent in one order (connection key, then id), so concurrent
+ * batches from several replicas lock the rows they share in the same order and cannot deadlock.
+ * With auto-commit off the statement is committed, or rolled back on failure, so a pooled
+ * connection never goes back in an aborted transaction. Unnest was measured against COPY into a
+ * staging table; see {@code docs/benchmarks.md}.
  *
  * <p>Retention: {@link #deleteOlderThan(Instant, int)} is one statement, {@code DELETE … WHERE id =
  * ANY (ARRAY (SELECT id … WHERE connect_time < ? ORDER BY connect_time LIMIT ? FOR UPDATE SKIP

@@ -127,24 +127,37 @@ final class PostgresDialect extends SqlDialect {
     // sequence row).
     return LOCK_SQL
         + ";\n"
-        + "WITH prev AS (SELECT last_inserted FROM " + sequence
+        + "WITH prev AS (SELECT last_inserted FROM "
+        + sequence
         + " WHERE replica_id = ? AND session_id = ? AND last_sequence >= ?),"
-        + " r AS (INSERT INTO " + stats + " AS t (replica_id, window_start, unique_workspaces,"
+        + " r AS (INSERT INTO "
+        + stats
+        + " AS t (replica_id, window_start, unique_workspaces,"
         + " unique_users, allowed_requests, denied_requests, updated_at)"
         + " SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM prev)"
         + " ON CONFLICT (replica_id) DO UPDATE SET unique_workspaces = ?, unique_users = ?,"
         + " allowed_requests = "
-        + saturatingSum("t.allowed_requests", "EXCLUDED.allowed_requests") + ","
+        + saturatingSum("t.allowed_requests", "EXCLUDED.allowed_requests")
+        + ","
         + " denied_requests = "
-        + saturatingSum("t.denied_requests", "EXCLUDED.denied_requests") + ","
+        + saturatingSum("t.denied_requests", "EXCLUDED.denied_requests")
+        + ","
         + " updated_at = GREATEST(t.updated_at, EXCLUDED.updated_at)"
         + " RETURNING (t.xmax = 0) AS inserted),"
-        + " m AS (INSERT INTO " + members + " (replica_id, kind, member_id)"
-        + " SELECT ?::uuid, " + WORKSPACE + ", u.id FROM unnest(?::uuid[]) AS u(id)"
+        + " m AS (INSERT INTO "
+        + members
+        + " (replica_id, kind, member_id)"
+        + " SELECT ?::uuid, "
+        + WORKSPACE
+        + ", u.id FROM unnest(?::uuid[]) AS u(id)"
         + " WHERE NOT EXISTS (SELECT 1 FROM prev)"
-        + " UNION ALL SELECT ?::uuid, " + USER + ", u.id FROM unnest(?::uuid[]) AS u(id)"
+        + " UNION ALL SELECT ?::uuid, "
+        + USER
+        + ", u.id FROM unnest(?::uuid[]) AS u(id)"
         + " WHERE NOT EXISTS (SELECT 1 FROM prev)),"
-        + " s AS (INSERT INTO " + sequence + " (replica_id, session_id, last_sequence,"
+        + " s AS (INSERT INTO "
+        + sequence
+        + " (replica_id, session_id, last_sequence,"
         + " last_inserted, updated_at) SELECT ?, ?, ?, r.inserted, ? FROM r"
         + " ON CONFLICT (replica_id) DO UPDATE SET session_id = EXCLUDED.session_id,"
         + " last_sequence = EXCLUDED.last_sequence, last_inserted = EXCLUDED.last_inserted,"
@@ -154,13 +167,23 @@ final class PostgresDialect extends SqlDialect {
 
   /** {@code a + b} for two non-negative bigints, {@link Long#MAX_VALUE} where it would overflow. */
   private static String saturatingSum(String a, String b) {
-    return "CASE WHEN " + a + " > " + Long.MAX_VALUE + " - " + b + " THEN " + Long.MAX_VALUE
-        + " ELSE " + a + " + " + b + " END";
+    return "CASE WHEN "
+        + a
+        + " > "
+        + Long.MAX_VALUE
+        + " - "
+        + b
+        + " THEN "
+        + Long.MAX_VALUE
+        + " ELSE "
+        + a
+        + " + "
+        + b
+        + " END";
   }
 
   @Override
-  public @Nullable FlushOutcome flushUsageStats(
-      Connection c, UsageStatsTables tables, UsageFlush f)
+  public @Nullable FlushOutcome flushUsageStats(Connection c, UsageStatsTables tables, UsageFlush f)
       throws SQLException {
     // Small member sets travel with the statement; large ones follow by binary COPY, which the
     // server parses fastest, once the statement has said the flush is new.
@@ -226,7 +249,9 @@ final class PostgresDialect extends SqlDialect {
 
   @Override
   public String usageSequenceUpsert(String sequence) {
-    return "INSERT INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+    return "INSERT INTO "
+        + sequence
+        + " (replica_id, session_id, last_sequence, last_inserted,"
         + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (replica_id) DO UPDATE SET"
         + " session_id = EXCLUDED.session_id, last_sequence = EXCLUDED.last_sequence,"
         + " last_inserted = EXCLUDED.last_inserted, updated_at = EXCLUDED.updated_at";
@@ -235,13 +260,15 @@ final class PostgresDialect extends SqlDialect {
   @Override
   public String usageDistinctMembers(String members) {
     // DISTINCT in a subquery lets the planner hash (linear) instead of sorting per kind
-    return "SELECT kind, count(*) FROM (SELECT DISTINCT kind, member_id FROM " + members + ") d"
+    return "SELECT kind, count(*) FROM (SELECT DISTINCT kind, member_id FROM "
+        + members
+        + ") d"
         + " GROUP BY kind";
   }
 
   /**
-   * Empties the members with {@code TRUNCATE}: no dead rows, constant time; without the
-   * privilege, {@code DELETE}, whose dead rows autovacuum reclaims.
+   * Empties the members with {@code TRUNCATE}: no dead rows, constant time; without the privilege,
+   * {@code DELETE}, whose dead rows autovacuum reclaims.
    */
   @Override
   public void emptyUsageMembers(Connection c, String members) throws SQLException {

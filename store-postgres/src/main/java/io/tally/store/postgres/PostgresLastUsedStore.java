@@ -21,15 +21,15 @@ import javax.sql.DataSource;
  *       form with a {@code timestamptz}.
  *   <li><b>An existing table</b> ({@link Builder#userTable(String, String, String)}): updates the
  *       timestamp column of the rows whose id column matches; ids with no row are ignored, no row
- *       is created. The id column's type must match the key type ({@code uuid}, {@code bigint} or
- *       a smaller integer, {@code text}/{@code varchar}); the timestamp column should be
- *       {@code timestamptz} (a {@code NULL} there counts as "never used").
+ *       is created. The id column's type must match the key type ({@code uuid}, {@code bigint} or a
+ *       smaller integer, {@code text}/{@code varchar}); the timestamp column should be {@code
+ *       timestamptz} (a {@code NULL} there counts as "never used").
  * </ul>
  *
  * <p>Keys are {@link UUID}, {@link Long} or {@link String}. Times are written with microsecond
  * precision, truncated (never rounded up). Rows are sent sorted by id, so concurrent writers from
- * several replicas take row locks in the same order. A failure is thrown as a
- * {@link StoreException} naming the table. Thread-safe; holds no connection between calls.
+ * several replicas take row locks in the same order. A failure is thrown as a {@link
+ * StoreException} naming the table. Thread-safe; holds no connection between calls.
  *
  * @param <K> the key type
  */
@@ -43,8 +43,8 @@ public final class PostgresLastUsedStore<K> extends JdbcLastUsedStore<K> {
   }
 
   /**
-   * Creates a store writing Tally's own table of the default schema
-   * ({@link PostgresSchema#defaults()}); the same as {@code builder(dataSource, keyType).build()}.
+   * Creates a store writing Tally's own table of the default schema ({@link
+   * PostgresSchema#defaults()}); the same as {@code builder(dataSource, keyType).build()}.
    *
    * @param dataSource the database
    * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}
@@ -58,8 +58,8 @@ public final class PostgresLastUsedStore<K> extends JdbcLastUsedStore<K> {
   }
 
   /**
-   * Creates a store writing Tally's own table of {@code schema}; the same as
-   * {@code builder(dataSource, keyType).schema(schema).build()}.
+   * Creates a store writing Tally's own table of {@code schema}; the same as {@code
+   * builder(dataSource, keyType).schema(schema).build()}.
    *
    * @param dataSource the database
    * @param keyType the key class: {@code UUID.class}, {@code Long.class} or {@code String.class}

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The check of the privileges the PostgreSQL stores need ({@link Stores#missingPrivileges}), one
  * catalog query per table: USAGE on the schema that holds the tables (the first schema of the
- * search path); SELECT, INSERT, UPDATE and DELETE on each of Tally's tables; with migrations, CREATE
- * on that schema while a table is missing, and SELECT and INSERT on the history table.
+ * search path); SELECT, INSERT, UPDATE and DELETE on each of Tally's tables; with migrations,
+ * CREATE on that schema while a table is missing, and SELECT and INSERT on the history table.
  */
 final class PostgresPrivileges extends JdbcPrivilegeCheck {
   /** The tables the migrations ({@code db/tally/postgres/V1..V4}) create, by base name. */
@@ -59,7 +59,9 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
       String first = firstExistingSchema(c, path, user);
       out.add(
           first == null
-              ? "no schema of the search_path '" + path + "' exists (set currentSchema in"
+              ? "no schema of the search_path '"
+                  + path
+                  + "' exists (set currentSchema in"
                   + " tally.jdbc.url, or create the schema)"
               : "USAGE on schema "
                   + first
@@ -90,7 +92,9 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
     return out;
   }
 
-  /** Adds the privileges of {@code privileges} the user lacks on {@code table}, or notes it absent. */
+  /**
+   * Adds the privileges of {@code privileges} the user lacks on {@code table}, or notes it absent.
+   */
   private static void checkTable(
       Connection c,
       String table,
@@ -130,7 +134,9 @@ final class PostgresPrivileges extends JdbcPrivilegeCheck {
     }
   }
 
-  /** @return the first schema named in {@code path} that exists, or null */
+  /**
+   * @return the first schema named in {@code path} that exists, or null
+   */
   private static @Nullable String firstExistingSchema(Connection c, String path, String user)
       throws SQLException {
     for (String element : path.split(",")) {

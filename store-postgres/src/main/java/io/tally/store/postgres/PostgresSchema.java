@@ -6,12 +6,11 @@ import javax.sql.DataSource;
 
 /**
  * Names and creates Tally's PostgreSQL tables. Every table is {@code <prefix><name>} (default
- * prefix {@value #DEFAULT_TABLE_PREFIX}, so {@code tally_last_used}); the prefix is validated as
- * an SQL identifier, at most {@value #MAX_TABLE_PREFIX_LENGTH} characters so that the longest
- * derived name ({@value #LONGEST_DERIVED_NAME}) fits PostgreSQL's 63. {@link
- * #migrate(DataSource)} applies the versioned files under {@code db/tally/postgres/} that the
- * database lacks, serialised across replicas by an advisory lock, and is safe to run again.
- * Immutable.
+ * prefix {@value #DEFAULT_TABLE_PREFIX}, so {@code tally_last_used}); the prefix is validated as an
+ * SQL identifier, at most {@value #MAX_TABLE_PREFIX_LENGTH} characters so that the longest derived
+ * name ({@value #LONGEST_DERIVED_NAME}) fits PostgreSQL's 63. {@link #migrate(DataSource)} applies
+ * the versioned files under {@code db/tally/postgres/} that the database lacks, serialised across
+ * replicas by an advisory lock, and is safe to run again. Immutable.
  */
 public final class PostgresSchema extends JdbcSchema {
   /** The longest identifier PostgreSQL keeps whole: {@value} characters. */
@@ -31,7 +30,9 @@ public final class PostgresSchema extends JdbcSchema {
             .build());
   }
 
-  /** @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX} */
+  /**
+   * @return the schema with the default prefix {@value #DEFAULT_TABLE_PREFIX}
+   */
   public static PostgresSchema defaults() {
     return DEFAULT;
   }

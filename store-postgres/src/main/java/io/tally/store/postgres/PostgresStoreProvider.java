@@ -4,11 +4,11 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.tally.core.ConfigException;
 import io.tally.core.TallyConfig;
+import io.tally.core.spi.Stores;
 import io.tally.jdbc.GuardedDataSource;
 import io.tally.jdbc.HikariPools;
 import io.tally.jdbc.JdbcStoreProvider;
 import io.tally.jdbc.JdbcUrls;
-import io.tally.core.spi.Stores;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -18,30 +18,29 @@ import org.postgresql.Driver;
  * The {@code postgres} store provider: the PostgreSQL stores over a HikariCP pool.
  *
  * <p>Discovered through {@code META-INF/services}, it opens a pool named {@code tally} on {@code
- * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at
- * most {@code tally.jdbc.pool-size} connections. The URL must be one the PostgreSQL driver accepts,
+ * tally.jdbc.url} (required) with {@code tally.jdbc.user}, {@code tally.jdbc.password} and at most
+ * {@code tally.jdbc.pool-size} connections. The URL must be one the PostgreSQL driver accepts,
  * starting with {@code jdbc:postgresql:} and without user information ({@code user:password@});
  * otherwise a {@link ConfigException} says so without showing the URL. The pool is created when
  * Tally starts and fails the start at once if the database cannot be reached; with {@code
- * tally.start.require-database=false} it starts without connecting, and the migrations run
- * before the first store call that reaches the database. Tables are named with {@code
- * tally.table-prefix}. Closing the stores closes the pool.
+ * tally.start.require-database=false} it starts without connecting, and the migrations run before
+ * the first store call that reaches the database. Tables are named with {@code tally.table-prefix}.
+ * Closing the stores closes the pool.
  *
- * <p>Every connection is bounded (see {@link GuardedDataSource}): the driver's socket timeout
- * and each connection's network timeout are {@code tally.jdbc.network-timeout}; each session
- * starts with {@code statement_timeout} and {@code idle_in_transaction_session_timeout} of that
- * value and a {@code lock_timeout} of the longest flush timeout, so a backend whose client went
- * silent releases its locks; the migrations use {@code tally.jdbc.migration-timeout} instead. A
- * store call a component abandons at its timeout has its connection aborted and the pool's idle
- * connections evicted, so the next call runs on a fresh connection.
+ * <p>Every connection is bounded (see {@link GuardedDataSource}): the driver's socket timeout and
+ * each connection's network timeout are {@code tally.jdbc.network-timeout}; each session starts
+ * with {@code statement_timeout} and {@code idle_in_transaction_session_timeout} of that value and
+ * a {@code lock_timeout} of the longest flush timeout, so a backend whose client went silent
+ * releases its locks; the migrations use {@code tally.jdbc.migration-timeout} instead. A store call
+ * a component abandons at its timeout has its connection aborted and the pool's idle connections
+ * evicted, so the next call runs on a fresh connection.
  *
  * <p>Constructed with a {@link DataSource} (your application's pool), it uses that instead and
  * leaves it open; pass it to {@code TallyModule.builder(config).storeProvider(..)}, where it wins
  * over the discovered one. The JDBC settings are then ignored, except the timeouts JDBC lets a
- * borrower set: each connection gets the network timeout while Tally holds it and is aborted
- * when a component abandons its call. Session settings (statement, lock and
- * idle-in-transaction timeouts) are yours to set, for example with the driver's {@code options}
- * property or {@code ALTER ROLE}.
+ * borrower set: each connection gets the network timeout while Tally holds it and is aborted when a
+ * component abandons its call. Session settings (statement, lock and idle-in-transaction timeouts)
+ * are yours to set, for example with the driver's {@code options} property or {@code ALTER ROLE}.
  */
 public final class PostgresStoreProvider extends JdbcStoreProvider {
   /** The provider's name: {@value}. */
@@ -95,14 +94,14 @@ public final class PostgresStoreProvider extends JdbcStoreProvider {
   }
 
   /**
-   * Bounds every wait on the database (see {@link io.tally.jdbc.GuardedDataSource}): the
-   * driver's socket timeout, which also bounds logging in, is the network timeout; each session
-   * starts with a statement timeout of the network timeout, a lock timeout of the longest flush
-   * timeout and an {@code idle_in_transaction_session_timeout} of the network timeout, so a
-   * backend whose client went silent gives up its locks and transaction by itself; the server's
-   * TCP keepalive probes such a client after the network timeout too (three probes a second
-   * apart), which frees a backend that waits for the rest of a message. Settings the URL gives in
-   * its own {@code options} are kept and win.
+   * Bounds every wait on the database (see {@link io.tally.jdbc.GuardedDataSource}): the driver's
+   * socket timeout, which also bounds logging in, is the network timeout; each session starts with
+   * a statement timeout of the network timeout, a lock timeout of the longest flush timeout and an
+   * {@code idle_in_transaction_session_timeout} of the network timeout, so a backend whose client
+   * went silent gives up its locks and transaction by itself; the server's TCP keepalive probes
+   * such a client after the network timeout too (three probes a second apart), which frees a
+   * backend that waits for the rest of a message. Settings the URL gives in its own {@code options}
+   * are kept and win.
    */
   private static void configureTimeouts(HikariConfig hikari, String url, TallyConfig config) {
     long network = config.jdbcNetworkTimeout().toMillis();

@@ -6,9 +6,9 @@
  *
  * <p>{@link io.tally.store.postgres.PostgresLastUsedStore} passes times as ISO-8601 text truncated
  * to microseconds (PostgreSQL would round nanoseconds, possibly up) cast to {@code timestamptz};
- * sends rows sorted by id so replicas take row locks in one order; stores ids in Tally's own
- * {@code last_used} table as text so one table holds UUID, Long or String keys; and throws
- * {@link io.tally.core.StoreException}s that name the table and the SQLState, never the JDBC URL.
+ * sends rows sorted by id so replicas take row locks in one order; stores ids in Tally's own {@code
+ * last_used} table as text so one table holds UUID, Long or String keys; and throws {@link
+ * io.tally.core.StoreException}s that name the table and the SQLState, never the JDBC URL.
  *
  * <p>{@link io.tally.store.postgres.PostgresConnectionLogStore} upserts a batch in one statement
  * (two data-modifying CTEs over {@code unnest}ed arrays: {@code ON CONFLICT} on the partial unique

@@ -78,7 +78,8 @@ class ConnectionLogPipelineTest {
   /** What the table must hold for one session (the row id depends on batch boundaries). */
   private record Session(UUID connectionId, Instant connect, Instant disconnect, String reason) {
     static Session of(ConnectionLogRow r) {
-      return new Session(r.connectionId(), r.connectTime(), r.disconnectTime(), r.disconnectReason());
+      return new Session(
+          r.connectionId(), r.connectTime(), r.disconnectTime(), r.disconnectReason());
     }
   }
 

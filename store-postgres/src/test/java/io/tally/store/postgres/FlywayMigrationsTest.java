@@ -23,11 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Tally's PostgreSQL migrations applied by the user's own Flyway, as docs/migrations.md shows:
- * the SQL files from the class path ({@code classpath:db/tally/postgres}), the table prefix as
- * the Flyway placeholder {@code prefix}, Flyway's own history table; then Tally started with
- * {@code tally.migrate-on-start=false} on that schema writes and reads. The class has a schema of
- * its own.
+ * Tally's PostgreSQL migrations applied by the user's own Flyway, as docs/migrations.md shows: the
+ * SQL files from the class path ({@code classpath:db/tally/postgres}), the table prefix as the
+ * Flyway placeholder {@code prefix}, Flyway's own history table; then Tally started with {@code
+ * tally.migrate-on-start=false} on that schema writes and reads. The class has a schema of its own.
  */
 class FlywayMigrationsTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
@@ -60,7 +59,8 @@ class FlywayMigrationsTest {
       assertThat(tally.lastUsed().flush().rows()).isEqualTo(1);
       tally
           .connectionLog()
-          .write(ConnectionLogStoreContract.session().connectionId(connection).connect(clock.now()));
+          .write(
+              ConnectionLogStoreContract.session().connectionId(connection).connect(clock.now()));
     }
     assertThat(count("SELECT COUNT(*) FROM " + PREFIX + "last_used WHERE id = '" + id + "'"))
         .isEqualTo(1);
@@ -68,8 +68,12 @@ class FlywayMigrationsTest {
         .extracting(ConnectionLogRow::connectionId)
         .containsExactly(connection);
     // Tally kept its hands off the schema: no history table of its own next to Flyway's.
-    assertThat(count("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
-            + " AND tablename = '" + PREFIX + "schema_history'"))
+    assertThat(
+            count(
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+                    + " AND tablename = '"
+                    + PREFIX
+                    + "schema_history'"))
         .isZero();
     // Flyway again: up to date, nothing applied.
     assertThat(flyway().migrate().migrationsExecuted).isZero();

@@ -84,7 +84,8 @@ class GuardedDataSourceTest {
     assertThat(
             catchThrowableOfType(
                 IllegalArgumentException.class, () -> b.networkTimeout(Duration.ofMillis(-1))))
-        .hasMessage("networkTimeout was PT-0.001S but must be zero (none) or from 1 ms to 2147483647 ms");
+        .hasMessage(
+            "networkTimeout was PT-0.001S but must be zero (none) or from 1 ms to 2147483647 ms");
     assertThat(
             catchThrowableOfType(
                 IllegalArgumentException.class, () -> b.networkTimeout(Duration.ofNanos(5))))

@@ -76,7 +76,9 @@ class PostgresConnectionLogStorageTest {
   void aTimeRangeIsReadThroughTheConnectTimeIndex() throws SQLException {
     String plan =
         explain(
-            "SELECT * FROM " + store.table() + " WHERE connect_time >= ? AND connect_time < ?"
+            "SELECT * FROM "
+                + store.table()
+                + " WHERE connect_time >= ? AND connect_time < ?"
                 + " ORDER BY connect_time DESC LIMIT 100",
             T0.plusSeconds(10_000),
             T0.plusSeconds(10_600));
@@ -87,7 +89,10 @@ class PostgresConnectionLogStorageTest {
   void aWorkspaceWithinATimeRangeIsReadThroughTheConnectTimeIndex() throws SQLException {
     String plan =
         explain(
-            "SELECT * FROM " + store.table() + " WHERE workspace_id = '" + new UUID(2, 7)
+            "SELECT * FROM "
+                + store.table()
+                + " WHERE workspace_id = '"
+                + new UUID(2, 7)
                 + "' AND connect_time >= ? AND connect_time < ? ORDER BY connect_time DESC",
             T0.plusSeconds(10_000),
             T0.plusSeconds(13_600));

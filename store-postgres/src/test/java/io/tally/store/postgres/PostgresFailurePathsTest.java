@@ -61,7 +61,8 @@ class PostgresFailurePathsTest {
     try {
       // no migrate() for this prefix: the statement fails, aborting the transaction
       PostgresConnectionLogStore store =
-          new PostgresConnectionLogStore(pool.dataSource, PostgresSchema.withTablePrefix("absent_"));
+          new PostgresConnectionLogStore(
+              pool.dataSource, PostgresSchema.withTablePrefix("absent_"));
       assertThatThrownBy(
               () -> store.upsertBatch(List.of(event(UUID.randomUUID(), UUID.randomUUID(), "a"))))
           .isInstanceOf(StoreException.class);
@@ -102,8 +103,9 @@ class PostgresFailurePathsTest {
                 new PostgresConnectionLogStore(pg.dataSource(), absent)
                     .upsertBatch(List.of(event(UUID.randomUUID(), UUID.randomUUID(), "a"))))
         .isInstanceOf(StoreException.class)
-        .hasMessage("upserting 1 connection-log rows into table missing_connection_log failed"
-            + " (SQLState 42P01)")
+        .hasMessage(
+            "upserting 1 connection-log rows into table missing_connection_log failed"
+                + " (SQLState 42P01)")
         .hasCauseInstanceOf(SQLException.class);
     PostgresUsageStatsStore stats = new PostgresUsageStatsStore(pg.dataSource(), absent);
     UUID replica = new UUID(0, 7);
@@ -111,8 +113,10 @@ class PostgresFailurePathsTest {
         new UsageFlush(replica, new UUID(0, 8), 1, Set.of(), Set.of(), 0, 0, 1, 0, T0);
     assertThatThrownBy(() -> stats.flush(flush))
         .isInstanceOf(StoreException.class)
-        .hasMessage("flushing usage stats of replica " + replica
-            + " into table missing_usage_stats failed (SQLState 42P01)");
+        .hasMessage(
+            "flushing usage stats of replica "
+                + replica
+                + " into table missing_usage_stats failed (SQLState 42P01)");
     assertThatThrownBy(stats::replicaUsage)
         .isInstanceOf(StoreException.class)
         .hasMessage("reading usage stats from table missing_usage_stats failed (SQLState 42P01)");

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An event keeps its address in the form PostgreSQL's {@code inet} prints, so the address is
- * stored exactly: random IPv4 and IPv6 literals in every spelling (leading zeros, upper case,
- * compressed or not, dotted tails) against the server's own canonical text.
+ * An event keeps its address in the form PostgreSQL's {@code inet} prints, so the address is stored
+ * exactly: random IPv4 and IPv6 literals in every spelling (leading zeros, upper case, compressed
+ * or not, dotted tails) against the server's own canonical text.
  */
 class PostgresIpCanonicalTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
@@ -93,8 +93,18 @@ class PostgresIpCanonicalTest {
             .type(ConnectionType.SSH);
     Instant t = Instant.parse("2026-01-01T00:00:00Z");
     for (String fixed :
-        List.of("::", "::1", "::2", "1::", "::ffff:0:0", "abcd:0:0:0:1::", "1:0:1:1:1:1:1:1",
-            "::10.0.0.1", "::0.0.1.0", "1:2:3:4:5:6:1.2.3.4", "0:0:0:0:0:ffff:1.2.3.4")) {
+        List.of(
+            "::",
+            "::1",
+            "::2",
+            "1::",
+            "::ffff:0:0",
+            "abcd:0:0:0:1::",
+            "1:0:1:1:1:1:1:1",
+            "::10.0.0.1",
+            "::0.0.1.0",
+            "1:2:3:4:5:6:1.2.3.4",
+            "0:0:0:0:0:ffff:1.2.3.4")) {
       literals.add(fixed);
     }
     for (int i = 0; i < 3_000; i++) {
@@ -106,7 +116,8 @@ class PostgresIpCanonicalTest {
     List<String> printed = new ArrayList<>();
     try (Connection c = pg.dataSource().getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT host(a) FROM unnest(?::inet[]) WITH ORDINALITY AS u(a, n) ORDER BY n")) {
+            c.prepareStatement(
+                "SELECT host(a) FROM unnest(?::inet[]) WITH ORDINALITY AS u(a, n) ORDER BY n")) {
       Array array = c.createArrayOf("text", literals.toArray());
       ps.setArray(1, array);
       try (ResultSet rs = ps.executeQuery()) {
@@ -116,7 +127,9 @@ class PostgresIpCanonicalTest {
       }
     }
     for (int i = 0; i < literals.size(); i++) {
-      assertThat(kept.get(i)).as("seed %s, literal '%s'", SEED, literals.get(i)).isEqualTo(printed.get(i));
+      assertThat(kept.get(i))
+          .as("seed %s, literal '%s'", SEED, literals.get(i))
+          .isEqualTo(printed.get(i));
     }
   }
 }

@@ -163,16 +163,18 @@ class PostgresLastUsedStoreTest {
   }
 
   /**
-   * Two replicas (each its own tracker and store) see every id. Round 1: for even ids replica A
-   * has the later time, for odd ids replica B; A flushes first, then B. Round 2: both flush at the
-   * same moment from two threads, each with later times for half the ids.
+   * Two replicas (each its own tracker and store) see every id. Round 1: for even ids replica A has
+   * the later time, for odd ids replica B; A flushes first, then B. Round 2: both flush at the same
+   * moment from two threads, each with later times for half the ids.
    */
   private static void runReplicas(
       java.util.function.Supplier<PostgresLastUsedStore<UUID>> stores, List<UUID> ids)
       throws Exception {
     ManualClock clock = ManualClock.create();
-    LastUsedTracker<UUID> a = LastUsedTracker.builder(stores.get()).clock(clock).name("replica-a").build();
-    LastUsedTracker<UUID> b = LastUsedTracker.builder(stores.get()).clock(clock).name("replica-b").build();
+    LastUsedTracker<UUID> a =
+        LastUsedTracker.builder(stores.get()).clock(clock).name("replica-a").build();
+    LastUsedTracker<UUID> b =
+        LastUsedTracker.builder(stores.get()).clock(clock).name("replica-b").build();
     try {
       for (int i = 0; i < ids.size(); i++) {
         boolean even = i % 2 == 0;
@@ -190,8 +192,10 @@ class PostgresLastUsedStoreTest {
       ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
         CountDownLatch go = new CountDownLatch(1);
-        Future<FlushResult> fa = pool.submit(() -> go.await(5, TimeUnit.SECONDS) ? a.flush() : null);
-        Future<FlushResult> fb = pool.submit(() -> go.await(5, TimeUnit.SECONDS) ? b.flush() : null);
+        Future<FlushResult> fa =
+            pool.submit(() -> go.await(5, TimeUnit.SECONDS) ? a.flush() : null);
+        Future<FlushResult> fb =
+            pool.submit(() -> go.await(5, TimeUnit.SECONDS) ? b.flush() : null);
         go.countDown();
         assertThat(fa.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);
         assertThat(fb.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(FlushResult.Outcome.SUCCESS);

@@ -63,7 +63,9 @@ class PostgresPrivilegesTest {
     }
   }
 
-  /** @return a new login role holding only {@code grants} (each {@code %s} is the role) */
+  /**
+   * @return a new login role holding only {@code grants} (each {@code %s} is the role)
+   */
   private String role(String... grants) throws SQLException {
     String role = "tally_priv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     admin("CREATE ROLE " + role + " LOGIN");
@@ -91,7 +93,8 @@ class PostgresPrivilegesTest {
     Throwable thrown = catchThrowable(() -> start(role, prefix, migrate).close());
     assertThat(thrown).isInstanceOf(StoreException.class);
     assertThat(thrown.getMessage())
-        .startsWith("the database user lacks privileges Tally needs (README, \"Database privileges\"): ");
+        .startsWith(
+            "the database user lacks privileges Tally needs (README, \"Database privileges\"): ");
     return thrown.getMessage();
   }
 
@@ -122,7 +125,11 @@ class PostgresPrivilegesTest {
     String role =
         role(
             "GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s",
-            "GRANT " + String.join(", ", granted) + " ON ALL TABLES IN SCHEMA " + pg.schema() + " TO %s");
+            "GRANT "
+                + String.join(", ", granted)
+                + " ON ALL TABLES IN SCHEMA "
+                + pg.schema()
+                + " TO %s");
     String message = refused(role, PREFIX, false);
     for (String base : PostgresPrivileges.TABLES) {
       assertThat(message)
@@ -152,7 +159,8 @@ class PostgresPrivilegesTest {
   void migratingWithoutCreateOnTheSchemaIsNamed() throws Exception {
     String role = role("GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s");
     assertThat(refused(role, "fresh_", true))
-        .contains("CREATE on schema " + pg.schema() + ", to create the missing table(s) fresh_last_used")
+        .contains(
+            "CREATE on schema " + pg.schema() + ", to create the missing table(s) fresh_last_used")
         .contains("GRANT CREATE ON SCHEMA " + pg.schema() + " TO " + role);
   }
 
@@ -167,13 +175,16 @@ class PostgresPrivilegesTest {
     String role =
         role(
             "GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s",
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + pg.schema() + " TO %s");
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
+                + pg.schema()
+                + " TO %s");
     UUID connection = UUID.randomUUID();
     Tally tally = start(role, PREFIX, false);
     try {
       tally
           .connectionLog()
-          .write(ConnectionLogStoreContract.session().connectionId(connection).connect(clock.now()));
+          .write(
+              ConnectionLogStoreContract.session().connectionId(connection).connect(clock.now()));
     } finally {
       tally.close();
     }

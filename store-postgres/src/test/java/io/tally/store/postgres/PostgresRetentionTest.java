@@ -100,8 +100,12 @@ class PostgresRetentionTest extends JdbcConnectionLogRetentionContract {
       try (Statement s = writer.createStatement()) {
         assertThat(
                 s.executeUpdate(
-                    "UPDATE " + table() + " SET disconnect_reason = 'held' WHERE id ="
-                        + " (SELECT id FROM " + table() + " ORDER BY connect_time LIMIT 1)"))
+                    "UPDATE "
+                        + table()
+                        + " SET disconnect_reason = 'held' WHERE id ="
+                        + " (SELECT id FROM "
+                        + table()
+                        + " ORDER BY connect_time LIMIT 1)"))
             .isEqualTo(1);
       }
 

@@ -30,12 +30,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A rolling upgrade across V4 (the usage-stats change that alters what statements see: claim
- * summary columns, the claim-rows table, the members table's primary key dropped) and V5: a
- * replica of the previous version keeps flushing usage stats with its own statements while a
- * replica of this version applies V4 and V5 and writes too; a collection by this version then
- * counts every request and every id of both, and a claim made afterwards by the old replica
- * still keeps this version from reporting the same period twice. The class has a schema of its
- * own.
+ * summary columns, the claim-rows table, the members table's primary key dropped) and V5: a replica
+ * of the previous version keeps flushing usage stats with its own statements while a replica of
+ * this version applies V4 and V5 and writes too; a collection by this version then counts every
+ * request and every id of both, and a claim made afterwards by the old replica still keeps this
+ * version from reporting the same period twice. The class has a schema of its own.
  */
 class PostgresRollingUpgradeTest {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
@@ -56,7 +55,8 @@ class PostgresRollingUpgradeTest {
             .migration(3, "usage_stats")
             .prefixPlaceholder("prefix", PREFIX)
             .historyTable(PREFIX + "schema_history")
-            .lockStatement("SELECT pg_advisory_xact_lock(" + PostgresSchema.MIGRATION_LOCK_KEY + ")")
+            .lockStatement(
+                "SELECT pg_advisory_xact_lock(" + PostgresSchema.MIGRATION_LOCK_KEY + ")")
             .classLoader(PostgresSchema.class.getClassLoader())
             .build()
             .migrate(ds);
@@ -78,7 +78,10 @@ class PostgresRollingUpgradeTest {
                 sequence++;
                 boolean afterV5 = migrated.get();
                 previous.flush(
-                    oldReplica, oldSession, sequence, UUID.nameUUIDFromBytes(bytes(sequence)),
+                    oldReplica,
+                    oldSession,
+                    sequence,
+                    UUID.nameUUIDFromBytes(bytes(sequence)),
                     T0.plusMillis(sequence));
                 oldFlushes.incrementAndGet();
                 if (afterV5) {
@@ -100,7 +103,15 @@ class PostgresRollingUpgradeTest {
       UUID workspace = UUID.nameUUIDFromBytes(bytes(-i));
       current.flush(
           new UsageFlush(
-              newReplica, newSession, i, Set.of(workspace), Set.of(), i, 0, 1, 0,
+              newReplica,
+              newSession,
+              i,
+              Set.of(workspace),
+              Set.of(),
+              i,
+              0,
+              1,
+              0,
               T0.plusSeconds(i)));
     }
     Await.until(
@@ -133,8 +144,8 @@ class PostgresRollingUpgradeTest {
    * PostgresUsageStatsStore} as it was before commit 3af8e91 ({@code git show
    * 3af8e91^:store-postgres/src/main/java/io/tally/store/postgres/PostgresUsageStatsStore.java}):
    * the same advisory lock, a probe of the sequence and row, insert or update of the row, the
-   * members with {@code ON CONFLICT DO NOTHING} (no conflict target: valid without the members
-   * key V4 drops), the sequence upsert, and the claim without a summary.
+   * members with {@code ON CONFLICT DO NOTHING} (no conflict target: valid without the members key
+   * V4 drops), the sequence upsert, and the claim without a summary.
    */
   static final class PreviousVersionUsageStats {
     private final DataSource dataSource;
@@ -154,31 +165,46 @@ class PostgresRollingUpgradeTest {
       String sequence = prefix + "usage_stats_sequence";
       String claims = prefix + "usage_stats_claims";
       this.lockSql =
-          "SELECT pg_advisory_xact_lock(" + PostgresDialect.LOCK_CLASS
+          "SELECT pg_advisory_xact_lock("
+              + PostgresDialect.LOCK_CLASS
               + ", hashtext(current_schema() || '.' || ?))";
       this.probeSql =
           "SELECT s.session_id, s.last_sequence, s.last_inserted,"
-              + " EXISTS (SELECT 1 FROM " + stats + " WHERE replica_id = ?)"
-              + " FROM (VALUES (1)) v LEFT JOIN " + sequence + " s ON s.replica_id = ?";
+              + " EXISTS (SELECT 1 FROM "
+              + stats
+              + " WHERE replica_id = ?)"
+              + " FROM (VALUES (1)) v LEFT JOIN "
+              + sequence
+              + " s ON s.replica_id = ?";
       this.insertSql =
-          "INSERT INTO " + stats + " (replica_id, window_start, unique_workspaces, unique_users,"
+          "INSERT INTO "
+              + stats
+              + " (replica_id, window_start, unique_workspaces, unique_users,"
               + " allowed_requests, denied_requests, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
       this.updateSql =
-          "UPDATE " + stats + " SET unique_workspaces = ?, unique_users = ?,"
+          "UPDATE "
+              + stats
+              + " SET unique_workspaces = ?, unique_users = ?,"
               + " allowed_requests = allowed_requests + ?, denied_requests = denied_requests + ?,"
               + " updated_at = ? WHERE replica_id = ?";
       this.membersSql =
-          "INSERT INTO " + members + " (replica_id, kind, member_id)"
+          "INSERT INTO "
+              + members
+              + " (replica_id, kind, member_id)"
               + " SELECT ?::uuid, 1, unnest(?::uuid[])"
               + " UNION ALL SELECT ?::uuid, 2, unnest(?::uuid[])"
               + " ON CONFLICT DO NOTHING";
       this.sequenceSql =
-          "INSERT INTO " + sequence + " (replica_id, session_id, last_sequence, last_inserted,"
+          "INSERT INTO "
+              + sequence
+              + " (replica_id, session_id, last_sequence, last_inserted,"
               + " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (replica_id) DO UPDATE SET"
               + " session_id = EXCLUDED.session_id, last_sequence = EXCLUDED.last_sequence,"
               + " last_inserted = EXCLUDED.last_inserted, updated_at = EXCLUDED.updated_at";
       this.claimSql =
-          "INSERT INTO " + claims + " (period_end, claimed_at, claimed_by) VALUES (?, ?, ?)"
+          "INSERT INTO "
+              + claims
+              + " (period_end, claimed_at, claimed_by) VALUES (?, ?, ?)"
               + " ON CONFLICT (period_end) DO NOTHING";
     }
 

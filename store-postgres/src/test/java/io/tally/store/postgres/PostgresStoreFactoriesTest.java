@@ -20,9 +20,11 @@ class PostgresStoreFactoriesTest {
     DataSource ds = pg.dataSource();
     PostgresSchema acme = PostgresSchema.withTablePrefix("acme_");
     assertThat(PostgresLastUsedStore.create(ds, UUID.class).table()).isEqualTo("tally_last_used");
-    assertThat(PostgresLastUsedStore.create(ds, UUID.class, acme).table()).isEqualTo("acme_last_used");
+    assertThat(PostgresLastUsedStore.create(ds, UUID.class, acme).table())
+        .isEqualTo("acme_last_used");
     assertThat(PostgresConnectionLogStore.create(ds).table()).isEqualTo("tally_connection_log");
-    assertThat(PostgresConnectionLogStore.create(ds, acme).table()).isEqualTo("acme_connection_log");
+    assertThat(PostgresConnectionLogStore.create(ds, acme).table())
+        .isEqualTo("acme_connection_log");
     assertThat(PostgresUsageStatsStore.create(ds).table()).isEqualTo("tally_usage_stats");
     assertThat(PostgresUsageStatsStore.create(ds, acme).table()).isEqualTo("acme_usage_stats");
 

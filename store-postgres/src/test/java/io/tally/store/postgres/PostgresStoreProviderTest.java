@@ -6,13 +6,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-
 import io.tally.core.ConfigException;
 import io.tally.core.TallyConfig;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.Stores;
-import io.tally.testkit.PostgresDatabase;
 import io.tally.testkit.ManualClock;
+import io.tally.testkit.PostgresDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

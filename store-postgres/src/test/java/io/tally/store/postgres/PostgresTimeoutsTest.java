@@ -3,12 +3,14 @@ package io.tally.store.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.tally.core.FlushResult;
+import io.tally.core.TallyConfig;
 import io.tally.core.batch.Batcher;
 import io.tally.core.connectionlog.ConnectionEvent;
 import io.tally.core.connectionlog.ConnectionEvents;
 import io.tally.core.connectionlog.ConnectionType;
-import io.tally.core.TallyConfig;
 import io.tally.core.lastused.LastUsedTracker;
 import io.tally.core.spi.ProviderContext;
 import io.tally.core.spi.Stores;
@@ -16,8 +18,6 @@ import io.tally.core.usagestats.UsageStatsReporter;
 import io.tally.testkit.Await;
 import io.tally.testkit.ManualClock;
 import io.tally.testkit.PostgresDatabase;
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -91,7 +91,8 @@ class PostgresTimeoutsTest {
   private static int backends(String application) {
     try (Connection c = pg.dataSource().getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
       ps.setString(1, application);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -155,7 +156,9 @@ class PostgresTimeoutsTest {
           UUID second = UUID.randomUUID();
           batcher.write(session(second));
           FlushResult stuck = batcher.flush();
-          assertThat(stuck.isSuccess()).as("the flush on the silent connection: %s", stuck).isFalse();
+          assertThat(stuck.isSuccess())
+              .as("the flush on the silent connection: %s", stuck)
+              .isFalse();
 
           FlushResult next = batcher.flush();
           assertThat(next.isSuccess()).as("the flush after the stuck one: %s", next).isTrue();
@@ -185,7 +188,8 @@ class PostgresTimeoutsTest {
   private static int connectionRows(UUID connectionId) throws SQLException {
     try (Connection c = pg.dataSource().getConnection();
         PreparedStatement ps =
-            c.prepareStatement("SELECT count(*) FROM tally_connection_log WHERE connection_id = ?")) {
+            c.prepareStatement(
+                "SELECT count(*) FROM tally_connection_log WHERE connection_id = ?")) {
       ps.setObject(1, connectionId);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();

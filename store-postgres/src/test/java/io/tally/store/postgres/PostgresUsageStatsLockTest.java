@@ -59,18 +59,22 @@ class PostgresUsageStatsLockTest {
       a.takeLock(holder); // store A's stats lock is now held
 
       // B's flush takes B's lock: it must not wait for A's
-      FlushOutcome outcome = CompletableFuture.supplyAsync(() -> b.flush(flush())).get(10, TimeUnit.SECONDS);
+      FlushOutcome outcome =
+          CompletableFuture.supplyAsync(() -> b.flush(flush())).get(10, TimeUnit.SECONDS);
       assertThat(outcome.startedPeriod()).isTrue();
 
       // A second store on schema A does wait for it
-      CompletableFuture<FlushOutcome> blocked = CompletableFuture.supplyAsync(() -> a.flush(flush()));
-      Await.until("store A's flush waits for the lock", () -> {
-        try {
-          return waitingAdvisoryLocks(observer) == 1;
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<FlushOutcome> blocked =
+          CompletableFuture.supplyAsync(() -> a.flush(flush()));
+      Await.until(
+          "store A's flush waits for the lock",
+          () -> {
+            try {
+              return waitingAdvisoryLocks(observer) == 1;
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
       assertThat(blocked).isNotDone();
       holder.rollback(); // releases the lock
       assertThat(blocked.get(10, TimeUnit.SECONDS).startedPeriod()).isTrue();

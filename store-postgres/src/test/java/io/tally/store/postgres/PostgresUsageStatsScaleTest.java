@@ -17,10 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A flush of one million new ids with the default options (each store call, one chunk of
- * 100,000 ids, bounded by the default flush timeout), then a collection of them, on a real
- * PostgreSQL. Logs the figures (on a busy 2-core machine: flush 2-6 s, collection 1-3 s); the
- * bounds asserted are generous, so the test does not fail on a slow machine.
+ * A flush of one million new ids with the default options (each store call, one chunk of 100,000
+ * ids, bounded by the default flush timeout), then a collection of them, on a real PostgreSQL. Logs
+ * the figures (on a busy 2-core machine: flush 2-6 s, collection 1-3 s); the bounds asserted are
+ * generous, so the test does not fail on a slow machine.
  */
 class PostgresUsageStatsScaleTest {
   private static final Logger log = LoggerFactory.getLogger(PostgresUsageStatsScaleTest.class);

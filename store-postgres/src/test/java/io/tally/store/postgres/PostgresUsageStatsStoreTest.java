@@ -19,7 +19,8 @@ class PostgresUsageStatsStoreTest extends JdbcUsageStatsStoreContract {
 
   @Override
   protected JdbcUsageStatsStore buildStore(String tablePrefix) {
-    return new PostgresUsageStatsStore(pg.dataSource(), PostgresSchema.withTablePrefix(tablePrefix));
+    return new PostgresUsageStatsStore(
+        pg.dataSource(), PostgresSchema.withTablePrefix(tablePrefix));
   }
 
   @Override

@@ -36,14 +36,18 @@ final class SilentProxy implements AutoCloseable {
     accept.start();
   }
 
-  /** @return a proxy to the server of {@code pg} */
+  /**
+   * @return a proxy to the server of {@code pg}
+   */
   static SilentProxy toServerOf(PostgresDatabase pg) throws IOException {
     Properties p = Driver.parseURL(pg.jdbcUrl(), null);
     return new SilentProxy(
         PGProperty.PG_HOST.getOrDefault(p), Integer.parseInt(PGProperty.PG_PORT.getOrDefault(p)));
   }
 
-  /** @return the fixture's URL with its host and port replaced by this proxy's */
+  /**
+   * @return the fixture's URL with its host and port replaced by this proxy's
+   */
   String url(PostgresDatabase pg) {
     String url = pg.jdbcUrl();
     int at = url.indexOf("//") + 2;

@@ -13,8 +13,8 @@ import io.tally.core.spi.ProviderContext;
 /**
  * The {@code db} backend: a {@link Batcher} over the configured store's connection-log store,
  * coalescing by connection ({@link ConnectionEvents#coalescing()}), with the {@code tally.batch.*}
- * settings; it writes on {@code tally.batch.parallelism} connections at once, one session's
- * events always on the same one. Its component name is {@value #COMPONENT}; its {@code
+ * settings; it writes on {@code tally.batch.parallelism} connections at once, one session's events
+ * always on the same one. Its component name is {@value #COMPONENT}; its {@code
  * stats().truncated()} counts the free-text fields truncated in the events it accepted ({@link
  * ConnectionEvent#truncatedFields()}).
  */
