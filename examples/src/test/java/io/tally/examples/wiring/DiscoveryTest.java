@@ -21,10 +21,10 @@ class DiscoveryTest {
   private final ProviderLoader loader = ProviderLoader.serviceLoader();
 
   @Test
-  void bothStoresAndBothBackendsAreFound() {
+  void everyStoreAndBackendOnTheClassPathIsFound() {
     assertThat(loader.load(StoreProvider.class))
         .extracting(StoreProvider::name)
-        .containsExactlyInAnyOrder("h2", "postgres");
+        .containsExactlyInAnyOrder("h2", "postgres", "mariadb");
     assertThat(loader.load(BackendProvider.class))
         .extracting(BackendProvider::name)
         .containsExactlyInAnyOrder("db", "slog", "jsonl", "nats");
@@ -41,7 +41,7 @@ class DiscoveryTest {
 
     assertThat(e.problems())
         .containsExactly(
-            "tally.store names 'mysql' but no StoreProvider has that name; found: h2, postgres",
+            "tally.store names 'mysql' but no StoreProvider has that name; found: h2, mariadb, postgres",
             "tally.backends names 'kafka' but no BackendProvider has that name; found: db, jsonl, nats, slog");
   }
 

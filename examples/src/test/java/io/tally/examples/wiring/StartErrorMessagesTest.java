@@ -38,7 +38,7 @@ class StartErrorMessagesTest {
                 assertThat(m)
                     .startsWith(
                         "tally.store is not set and no StoreProvider takes tally.jdbc.url"
-                            + " ('jdbc:postgres:'); found: h2, postgres. Fix the URL (did you mean"
+                            + " ('jdbc:postgres:'); found: h2, mariadb, postgres. Fix the URL (did you mean"
                             + " jdbc:postgresql:?), or set tally.store to the provider that takes"
                             + " it. "
                             + BUILT_IN)
