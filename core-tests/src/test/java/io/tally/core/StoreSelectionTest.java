@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tally.core.spi.ProviderLoader;
 import java.util.List;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,6 +20,13 @@ class StoreSelectionTest {
         .loader(ProviderLoader.of(providers))
         .backendProvider(backend("db", List.of()))
         .build();
+  }
+
+  /** The one problem of building {@code config} with only an H2 store provider found. */
+  private static AbstractStringAssert<?> onlyProblemWithH2(TallyConfig config) {
+    ConfigException e =
+        catchThrowableOfType(ConfigException.class, () -> build(config, store("h2", "jdbc:h2:")));
+    return assertThat(e.problems()).singleElement().asString();
   }
 
   @Test
@@ -50,14 +58,7 @@ class StoreSelectionTest {
 
   @Test
   void noProviderTakesTheUrl() {
-    TallyConfig config = TallyConfig.builder().jdbcUrl("jdbc:acme://bob:pw@db/app").build();
-
-    ConfigException e =
-        catchThrowableOfType(ConfigException.class, () -> build(config, store("h2", "jdbc:h2:")));
-
-    assertThat(e.problems())
-        .singleElement()
-        .asString()
+    onlyProblemWithH2(TallyConfig.builder().jdbcUrl("jdbc:acme://bob:pw@db/app").build())
         .startsWith(
             "tally.store is not set and no StoreProvider takes tally.jdbc.url ('jdbc:acme:');"
                 + " found: h2. Fix the URL, or set tally.store to the provider that takes it."
@@ -68,14 +69,7 @@ class StoreSelectionTest {
 
   @Test
   void aBuiltInStoreMissingFromTheClassPathIsNamedButNotChosen() {
-    TallyConfig config = TallyConfig.builder().jdbcUrl("jdbc:mysql://db/app").build();
-
-    ConfigException e =
-        catchThrowableOfType(ConfigException.class, () -> build(config, store("h2", "jdbc:h2:")));
-
-    assertThat(e.problems())
-        .singleElement()
-        .asString()
+    onlyProblemWithH2(TallyConfig.builder().jdbcUrl("jdbc:mysql://db/app").build())
         .contains("found: h2. The mariadb store takes it: add io.tally:tally-store-mariadb");
   }
 

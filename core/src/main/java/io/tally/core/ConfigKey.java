@@ -187,14 +187,7 @@ public final class ConfigKey<T> {
    */
   public static ConfigKey<Integer> integer(
       String name, @Nullable Integer defaultValue, int min, int max) {
-    requireOrder(min, max);
-    return of(
-        name,
-        ConfigValues::parseInt,
-        String::valueOf,
-        defaultValue,
-        n -> bound(n, min, max),
-        false);
+    return bounded(name, ConfigValues::parseInt, defaultValue, min, max);
   }
 
   /**
@@ -211,14 +204,7 @@ public final class ConfigKey<T> {
    */
   public static ConfigKey<Long> longInteger(
       String name, @Nullable Long defaultValue, long min, long max) {
-    requireOrder(min, max);
-    return of(
-        name,
-        ConfigValues::parseLong,
-        String::valueOf,
-        defaultValue,
-        n -> bound(n, min, max),
-        false);
+    return bounded(name, ConfigValues::parseLong, defaultValue, min, max);
   }
 
   /**
@@ -443,6 +429,17 @@ public final class ConfigKey<T> {
 
   private static String ruleOf(Map<String, ?> byName) {
     return "must be one of " + String.join(", ", byName.keySet());
+  }
+
+  /**
+   * A number key whose values must lie in {@code [min, max]}: {@link #integer}, {@link
+   * #longInteger}.
+   */
+  private static <N extends Number> ConfigKey<N> bounded(
+      String name, Function<String, N> parser, @Nullable N defaultValue, long min, long max) {
+    requireOrder(min, max);
+    return of(
+        name, parser, String::valueOf, defaultValue, n -> bound(n.longValue(), min, max), false);
   }
 
   private static void requireOrder(long min, long max) {

@@ -4,11 +4,16 @@ import io.tally.core.StoreException;
 import io.tally.core.spi.Stores;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The skeleton of a SQL store's privilege check ({@link Stores#missingPrivileges}): it borrows one
@@ -72,6 +77,97 @@ public abstract class JdbcPrivilegeCheck implements Stores.PrivilegeCheck {
     }
     tables.put("usage_stats_claim_rows", "period_end");
     return Collections.unmodifiableMap(tables);
+  }
+
+  /**
+   * How a database answers a probe: the error codes that mean the privilege is missing, that the
+   * table does not exist, or that the privilege was granted (an error the server raises only after
+   * the privilege check, e.g. a NOT NULL column the probe left without a value).
+   *
+   * @param denied the codes of a missing privilege
+   * @param noTable the codes of a missing table
+   * @param allowed the codes that still mean the privilege is granted
+   */
+  protected record ProbeErrors(Set<Integer> denied, Set<Integer> noTable, Set<Integer> allowed) {
+    /**
+     * Copies the sets.
+     *
+     * @param denied the codes of a missing privilege
+     * @param noTable the codes of a missing table
+     * @param allowed the codes that still mean the privilege is granted
+     * @throws NullPointerException if a set is null
+     */
+    public ProbeErrors {
+      denied = Set.copyOf(denied);
+      noTable = Set.copyOf(noTable);
+      allowed = Set.copyOf(allowed);
+    }
+  }
+
+  /**
+   * Runs {@code work} in a transaction that is rolled back at the end, whatever it did: for probes
+   * that must leave nothing behind. The connection's auto-commit mode is restored.
+   *
+   * @param c the connection
+   * @param work the probes
+   * @param <T> the result type
+   * @return what {@code work} returned
+   * @throws SQLException if the work, the rollback or the reset fails
+   */
+  protected static <T extends @Nullable Object> T rolledBack(
+      Connection c, Transactions.Work<T> work) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false);
+    try {
+      return work.run(c);
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  /**
+   * Tries each privilege on a table with its probe, a statement that needs that privilege only and
+   * touches no row, for databases whose catalog does not show a user's effective rights. Run it in
+   * {@link #rolledBack}.
+   *
+   * @param c the connection
+   * @param table the table, as the probes name it
+   * @param probes by privilege, in the order to try, the statement that needs it
+   * @param errors how the database's error codes answer a probe
+   * @param absent where {@code table} is added if it does not exist
+   * @return the privileges the probes were denied, in probe order; empty if none was, or if the
+   *     table does not exist
+   * @throws SQLException if a probe fails for another reason than those of {@code errors}
+   */
+  protected static List<String> deniedByProbes(
+      Connection c,
+      String table,
+      Map<String, String> probes,
+      ProbeErrors errors,
+      List<String> absent)
+      throws SQLException {
+    Objects.requireNonNull(table, "table");
+    List<String> denied = new ArrayList<>();
+    for (Map.Entry<String, String> p : probes.entrySet()) {
+      try (Statement s = c.createStatement()) {
+        s.execute(p.getValue());
+      } catch (SQLException e) {
+        int code = e.getErrorCode();
+        if (errors.noTable().contains(code)) {
+          absent.add(table);
+          return List.of();
+        }
+        if (errors.allowed().contains(code)) {
+          continue;
+        }
+        if (!errors.denied().contains(code)) {
+          throw e;
+        }
+        denied.add(p.getKey());
+      }
+    }
+    return denied;
   }
 
   /**

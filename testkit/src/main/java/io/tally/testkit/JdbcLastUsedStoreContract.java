@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tally.core.lastused.LastUsedStore;
 import io.tally.core.lastused.LastUsedTracker;
+import io.tally.jdbc.JdbcLastUsedStore;
+import io.tally.jdbc.JdbcSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -40,9 +42,8 @@ import org.junit.jupiter.api.Test;
  *
  *   protected <K> LastUsedStore<K> ownTableStore(
  *       DataSource dataSource, Class<K> keyType, String tablePrefix) {
- *     MyStore<K> store = MyStore.builder(dataSource, keyType).tablePrefix(tablePrefix).build();
- *     store.migrate();
- *     return store;
+ *     return migratedStore(
+ *         dataSource, MyStore.builder(dataSource, keyType), MySchema.withTablePrefix(tablePrefix));
  *   }
  *
  *   protected <K> LastUsedStore<K> userTableStore(
@@ -182,6 +183,26 @@ public abstract class JdbcLastUsedStoreContract {
   protected void bindUserTableId(PreparedStatement insert, int index, Object id)
       throws SQLException {
     insert.setObject(index, id);
+  }
+
+  /**
+   * Builds a store of Tally's own tables with {@code schema} and applies the schema's migrations:
+   * the body of {@link #ownTableStore(DataSource, Class, String)} for a store built on {@link
+   * JdbcLastUsedStore}, typed so that no store needs a cast.
+   *
+   * @param dataSource where the store writes and the migrations run
+   * @param builder the store's builder on {@code dataSource}
+   * @param schema the store's schema, with the table prefix
+   * @param <K> the key type
+   * @param <S> the store's schema type
+   * @param <B> the store's builder type
+   * @return the store, its tables migrated
+   */
+  protected static <K, S extends JdbcSchema, B extends JdbcLastUsedStore.Builder<K, S, B>>
+      LastUsedStore<K> migratedStore(DataSource dataSource, B builder, S schema) {
+    LastUsedStore<K> store = builder.schema(schema).build();
+    schema.migrate(dataSource);
+    return store;
   }
 
   /**

@@ -6,11 +6,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -21,11 +21,12 @@ import javax.sql.DataSource;
  * table, the user must be an admin or own the schema (H2 lets only them create tables).
  */
 final class H2Privileges extends JdbcPrivilegeCheck {
-  /** H2's error code for "Not enough rights for object". */
-  private static final int NOT_ENOUGH_RIGHTS = 90096;
-
-  /** H2's error codes for a table that does not exist (2.x, 1.4). */
-  private static final List<Integer> NO_TABLE = List.of(42102, 42103, 42104);
+  /**
+   * H2's error codes for a probe: 90096 "Not enough rights for object", and 42102, 42103, 42104 for
+   * a table that does not exist (2.x, 1.4).
+   */
+  private static final ProbeErrors ERRORS =
+      new ProbeErrors(Set.of(90096), Set.of(42102, 42103, 42104), Set.of());
 
   /** Tally's H2 tables by base name, each with one of its columns (for the UPDATE probe). */
   private static final Map<String, String> TABLES = tables(true);
@@ -45,14 +46,7 @@ final class H2Privileges extends JdbcPrivilegeCheck {
   /** Probes in a transaction that is rolled back at the end. */
   @Override
   protected List<String> missing(Connection c, boolean migrating) throws SQLException {
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      return probe(c, migrating);
-    } finally {
-      c.rollback();
-      c.setAutoCommit(autoCommit);
-    }
+    return rolledBack(c, t -> probe(t, migrating));
   }
 
   private List<String> probe(Connection c, boolean migrating) throws SQLException {
@@ -66,29 +60,9 @@ final class H2Privileges extends JdbcPrivilegeCheck {
       probes.put("INSERT", "INSERT INTO " + table + " SELECT * FROM " + table + " WHERE 1=0");
       probes.put("UPDATE", "UPDATE " + table + " SET " + column + " = " + column + " WHERE 1=0");
       probes.put("DELETE", "DELETE FROM " + table + " WHERE 1=0");
-      List<String> lacking = new ArrayList<>();
-      for (Map.Entry<String, String> p : probes.entrySet()) {
-        try (Statement s = c.createStatement()) {
-          s.execute(p.getValue());
-        } catch (SQLException e) {
-          if (NO_TABLE.contains(e.getErrorCode())) {
-            absent.add(table);
-            break;
-          }
-          if (e.getErrorCode() != NOT_ENOUGH_RIGHTS) {
-            throw e;
-          }
-          lacking.add(p.getKey());
-        }
-      }
+      List<String> lacking = deniedByProbes(c, table, probes, ERRORS, absent);
       if (!lacking.isEmpty()) {
-        out.add(
-            String.join(", ", lacking)
-                + " on table "
-                + table
-                + " (GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                + table
-                + " TO <user>)");
+        out.add(lackingOnTable(lacking, table, TABLE_PRIVILEGES, "<user>"));
       }
     }
     if (absent.isEmpty()) {

@@ -22,12 +22,10 @@ class H2LastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   @Override
   protected <K> LastUsedStore<K> ownTableStore(
       DataSource dataSource, Class<K> keyType, String tablePrefix) {
-    H2LastUsedStore<K> h2 =
-        H2LastUsedStore.builder(dataSource, keyType)
-            .schema(H2Schema.withTablePrefix(tablePrefix))
-            .build();
-    h2.migrate();
-    return h2;
+    return migratedStore(
+        dataSource,
+        H2LastUsedStore.builder(dataSource, keyType),
+        H2Schema.withTablePrefix(tablePrefix));
   }
 
   @Override

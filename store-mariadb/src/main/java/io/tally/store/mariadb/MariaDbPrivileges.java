@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -23,17 +24,13 @@ import javax.sql.DataSource;
  * of the user; a CREATE held only through a role is not seen there).
  */
 final class MariaDbPrivileges extends JdbcPrivilegeCheck {
-  /** MariaDB's error code for "command denied to user for table". */
-  private static final int COMMAND_DENIED = 1142;
-
-  /** MariaDB's error code for a table that does not exist. */
-  private static final int NO_SUCH_TABLE = 1146;
-
   /**
-   * MariaDB's error code for a NOT NULL column left without a value: the INSERT probe names one
-   * column, and the server checks the others only after the privilege, so this means allowed.
+   * MariaDB's error codes for a probe: 1142 "command denied to user for table", 1146 no such table,
+   * and 1364, a NOT NULL column left without a value: the INSERT probe names one column, and the
+   * server checks the others only after the privilege, so this means allowed.
    */
-  private static final int NO_DEFAULT_FOR_FIELD = 1364;
+  private static final ProbeErrors ERRORS =
+      new ProbeErrors(Set.of(1142), Set.of(1146), Set.of(1364));
 
   /** Tally's MariaDB tables by base name, each with one of its columns (INSERT, UPDATE probes). */
   static final Map<String, String> TABLES = tables(true);
@@ -71,14 +68,7 @@ final class MariaDbPrivileges extends JdbcPrivilegeCheck {
       return List.of(
           "no database is selected (name one in tally.jdbc.url: jdbc:mariadb://host/database)");
     }
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      return probe(c, migrating, user, database);
-    } finally {
-      c.rollback();
-      c.setAutoCommit(autoCommit);
-    }
+    return rolledBack(c, t -> probe(t, migrating, user, database));
   }
 
   private List<String> probe(Connection c, boolean migrating, String user, String database)
@@ -123,24 +113,8 @@ final class MariaDbPrivileges extends JdbcPrivilegeCheck {
         "INSERT", "INSERT INTO " + table + " (" + column + ") SELECT NULL FROM DUAL WHERE 1=0");
     probes.put("UPDATE", "UPDATE " + table + " SET " + column + " = NULL WHERE 1=0");
     probes.put("DELETE", "DELETE FROM " + table + " WHERE 1=0");
-    List<String> lacking = new ArrayList<>();
-    for (String privilege : privileges) {
-      try (Statement s = c.createStatement()) {
-        s.execute(probes.get(privilege));
-      } catch (SQLException e) {
-        if (e.getErrorCode() == NO_SUCH_TABLE) {
-          absent.add(table);
-          return;
-        }
-        if (e.getErrorCode() == NO_DEFAULT_FOR_FIELD) {
-          continue;
-        }
-        if (e.getErrorCode() != COMMAND_DENIED) {
-          throw e;
-        }
-        lacking.add(privilege);
-      }
-    }
+    probes.keySet().retainAll(privileges);
+    List<String> lacking = deniedByProbes(c, table, probes, ERRORS, absent);
     if (!lacking.isEmpty()) {
       out.add(lackingOnTable(lacking, database + "." + table, privileges, user));
     }

@@ -21,12 +21,10 @@ class MariaDbLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   @Override
   protected <K> LastUsedStore<K> ownTableStore(
       DataSource dataSource, Class<K> keyType, String tablePrefix) {
-    MariaDbLastUsedStore<K> store =
-        MariaDbLastUsedStore.builder(dataSource, keyType)
-            .schema(MariaDbSchema.withTablePrefix(tablePrefix))
-            .build();
-    store.migrate();
-    return store;
+    return migratedStore(
+        dataSource,
+        MariaDbLastUsedStore.builder(dataSource, keyType),
+        MariaDbSchema.withTablePrefix(tablePrefix));
   }
 
   @Override

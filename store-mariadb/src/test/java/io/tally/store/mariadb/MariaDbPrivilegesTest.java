@@ -1,24 +1,20 @@
 package io.tally.store.mariadb;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.google.inject.Module;
-import io.tally.core.Clock;
-import io.tally.core.StoreException;
 import io.tally.core.Tally;
-import io.tally.core.TallyConfig;
-import io.tally.core.TallyModule;
-import io.tally.testkit.ManualClock;
+import io.tally.testkit.JdbcPrivilegesContract;
 import io.tally.testkit.MariaDbDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,100 +26,71 @@ import org.junit.jupiter.params.provider.ValueSource;
  * one and its table or database, for a user that lacks each grant in turn (users made here, with
  * unique names, dropped after each test; the class has a database of its own).
  */
-class MariaDbPrivilegesTest {
+class MariaDbPrivilegesTest extends JdbcPrivilegesContract {
   @RegisterExtension static final MariaDbDatabase db = MariaDbDatabase.create();
 
-  /** Tables the administrator created; the users get grants on them. */
-  private static final String PREFIX = "priv_";
-
   private static final String PASSWORD = "tally-priv-pw";
-
-  private final ManualClock clock = ManualClock.create();
-  private final Module manualClock = binder -> binder.bind(Clock.class).toInstance(clock);
-  private final List<String> users = new ArrayList<>();
 
   @BeforeAll
   static void createTables() {
     MariaDbSchema.withTablePrefix(PREFIX).migrate(db.dataSource());
   }
 
-  @AfterEach
-  void dropUsers() throws SQLException {
-    for (String user : users) {
-      admin("DROP USER IF EXISTS " + user);
-    }
+  @Override
+  protected DataSource dataSource() {
+    return db.dataSource();
   }
 
-  private static void admin(String... sql) throws SQLException {
-    try (Connection c = db.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      for (String q : sql) {
-        s.execute(q);
-      }
-    }
+  @Override
+  protected String store() {
+    return "mariadb";
   }
 
-  /**
-   * @return a new user ({@code 'name'@'%'}) holding only {@code grants} (each {@code %s} is it)
-   */
-  private String user(String... grants) throws SQLException {
-    String name = "tally_priv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    String user = "'" + name + "'@'%'";
-    admin("CREATE USER " + user + " IDENTIFIED BY '" + PASSWORD + "'");
-    users.add(user);
-    for (String g : grants) {
-      admin(String.format(g, user));
-    }
-    return name;
+  @Override
+  protected String jdbcUrl() {
+    return db.jdbcUrl();
   }
 
-  private Tally start(String user, String prefix, boolean migrate) {
-    TallyConfig config =
-        TallyConfig.builder()
-            .store("mariadb")
-            .jdbcUrl(db.jdbcUrl())
-            .jdbcUser(user)
-            .jdbcPassword(PASSWORD)
-            .poolSize(1)
-            .tablePrefix(prefix)
-            .migrateOnStart(migrate)
-            .build();
-    return Tally.start(TallyModule.create(config), manualClock);
+  @Override
+  protected @Nullable String password() {
+    return PASSWORD;
   }
 
-  private String refused(String user, String prefix, boolean migrate) {
-    Throwable thrown = catchThrowable(() -> start(user, prefix, migrate).close());
-    assertThat(thrown).isInstanceOf(StoreException.class);
-    assertThat(thrown.getMessage())
-        .startsWith(
-            "the database user lacks privileges Tally needs (README, \"Database privileges\"): ");
-    return thrown.getMessage();
+  /** A user is {@code 'name'@'%'}. */
+  @Override
+  protected String grantee(String name) {
+    return "'" + name + "'@'%'";
   }
 
-  private static String table(String base) {
-    return db.database() + "." + PREFIX + base;
+  @Override
+  protected List<String> createUser(String grantee) {
+    return List.of("CREATE USER " + grantee + " IDENTIFIED BY '" + PASSWORD + "'");
+  }
+
+  @Override
+  protected List<String> dropUser(String grantee) {
+    return List.of("DROP USER IF EXISTS " + grantee);
+  }
+
+  @Override
+  protected String container() {
+    return db.database();
+  }
+
+  @Override
+  protected Collection<String> tables() {
+    return MariaDbPrivileges.TABLES.keySet();
+  }
+
+  @Override
+  protected List<String> grantsOnEveryTable(String privileges) {
+    return List.of("GRANT " + privileges + " ON " + db.database() + ".* TO %s");
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"SELECT", "INSERT", "UPDATE", "DELETE"})
   void eachMissingTablePrivilegeIsNamedWithEveryTable(String lacking) throws Exception {
-    List<String> granted = new ArrayList<>(MariaDbPrivileges.TABLE_PRIVILEGES);
-    granted.remove(lacking);
-    String user = user("GRANT " + String.join(", ", granted) + " ON " + db.database() + ".* TO %s");
-    String message = refused(user, PREFIX, false);
-    for (String base : MariaDbPrivileges.TABLES.keySet()) {
-      assertThat(message)
-          .contains(
-              lacking
-                  + " on table "
-                  + table(base)
-                  + " (GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                  + table(base)
-                  + " TO '"
-                  + user
-                  + "'@'%')");
-    }
-    assertThat(message.split("; ")).hasSize(MariaDbPrivileges.TABLES.size());
+    assertEachTableNamesTheMissing(lacking);
   }
 
   @Test

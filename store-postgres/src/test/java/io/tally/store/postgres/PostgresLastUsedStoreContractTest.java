@@ -22,12 +22,10 @@ class PostgresLastUsedStoreContractTest extends JdbcLastUsedStoreContract {
   @Override
   protected <K> LastUsedStore<K> ownTableStore(
       DataSource dataSource, Class<K> keyType, String tablePrefix) {
-    PostgresLastUsedStore<K> store =
-        PostgresLastUsedStore.builder(dataSource, keyType)
-            .schema(PostgresSchema.withTablePrefix(tablePrefix))
-            .build();
-    store.migrate();
-    return store;
+    return migratedStore(
+        dataSource,
+        PostgresLastUsedStore.builder(dataSource, keyType),
+        PostgresSchema.withTablePrefix(tablePrefix));
   }
 
   @Override

@@ -1,26 +1,18 @@
 package io.tally.store.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.google.inject.Module;
-import io.tally.core.Clock;
 import io.tally.core.ComponentStats;
-import io.tally.core.StoreException;
 import io.tally.core.Tally;
-import io.tally.core.TallyConfig;
-import io.tally.core.TallyModule;
 import io.tally.testkit.ConnectionLogRow;
 import io.tally.testkit.ConnectionLogStoreContract;
-import io.tally.testkit.ManualClock;
+import io.tally.testkit.JdbcPrivilegesContract;
 import io.tally.testkit.PostgresDatabase;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,79 +24,70 @@ import org.junit.jupiter.params.provider.ValueSource;
  * its table or schema, for a PostgreSQL role that lacks each grant in turn (roles made here, with
  * unique names, dropped after each test).
  */
-class PostgresPrivilegesTest {
+class PostgresPrivilegesTest extends JdbcPrivilegesContract {
   @RegisterExtension static final PostgresDatabase pg = PostgresDatabase.create();
-
-  /** Tables the administrator created; the roles get grants on them. */
-  private static final String PREFIX = "priv_";
-
-  private final ManualClock clock = ManualClock.create();
-  private final Module manualClock = binder -> binder.bind(Clock.class).toInstance(clock);
-  private final List<String> roles = new ArrayList<>();
 
   @BeforeAll
   static void createTables() {
     PostgresSchema.withTablePrefix(PREFIX).migrate(pg.dataSource());
   }
 
-  @AfterEach
-  void dropRoles() throws SQLException {
-    for (String role : roles) {
-      admin("DROP OWNED BY " + role, "DROP ROLE " + role);
-    }
+  @Override
+  protected DataSource dataSource() {
+    return pg.dataSource();
   }
 
-  private static void admin(String... sql) throws SQLException {
-    try (Connection c = pg.dataSource().getConnection();
-        Statement s = c.createStatement()) {
-      for (String q : sql) {
-        s.execute(q);
-      }
-    }
+  @Override
+  protected String store() {
+    return "postgres";
   }
 
-  /**
-   * @return a new login role holding only {@code grants} (each {@code %s} is the role)
-   */
-  private String role(String... grants) throws SQLException {
-    String role = "tally_priv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    admin("CREATE ROLE " + role + " LOGIN");
-    roles.add(role);
-    for (String g : grants) {
-      admin(String.format(g, role));
-    }
-    return role;
+  @Override
+  protected String jdbcUrl() {
+    return pg.jdbcUrl();
   }
 
-  private Tally start(String role, String prefix, boolean migrate) {
-    TallyConfig config =
-        TallyConfig.builder()
-            .store("postgres")
-            .jdbcUrl(pg.jdbcUrl())
-            .jdbcUser(role)
-            .poolSize(1)
-            .tablePrefix(prefix)
-            .migrateOnStart(migrate)
-            .build();
-    return Tally.start(TallyModule.create(config), manualClock);
+  /** The login roles have no password. */
+  @Override
+  protected @Nullable String password() {
+    return null;
   }
 
-  private String refused(String role, String prefix, boolean migrate) {
-    Throwable thrown = catchThrowable(() -> start(role, prefix, migrate).close());
-    assertThat(thrown).isInstanceOf(StoreException.class);
-    assertThat(thrown.getMessage())
-        .startsWith(
-            "the database user lacks privileges Tally needs (README, \"Database privileges\"): ");
-    return thrown.getMessage();
+  @Override
+  protected String grantee(String name) {
+    return name;
   }
 
-  private static String table(String base) {
-    return pg.schema() + "." + PREFIX + base;
+  @Override
+  protected List<String> createUser(String grantee) {
+    return List.of("CREATE ROLE " + grantee + " LOGIN");
+  }
+
+  @Override
+  protected List<String> dropUser(String grantee) {
+    return List.of("DROP OWNED BY " + grantee, "DROP ROLE " + grantee);
+  }
+
+  @Override
+  protected String container() {
+    return pg.schema();
+  }
+
+  @Override
+  protected Collection<String> tables() {
+    return PostgresPrivileges.TABLES;
+  }
+
+  @Override
+  protected List<String> grantsOnEveryTable(String privileges) {
+    return List.of(
+        "GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s",
+        "GRANT " + privileges + " ON ALL TABLES IN SCHEMA " + pg.schema() + " TO %s");
   }
 
   @Test
   void withoutUsageOnTheSchemaTheStartNamesTheSchemaWithOrWithoutMigrations() throws Exception {
-    String role = role();
+    String role = user();
     String usage =
         "USAGE on schema "
             + pg.schema()
@@ -120,35 +103,12 @@ class PostgresPrivilegesTest {
   @ParameterizedTest
   @ValueSource(strings = {"SELECT", "INSERT", "UPDATE", "DELETE"})
   void eachMissingTablePrivilegeIsNamedWithEveryTable(String lacking) throws Exception {
-    List<String> granted = new ArrayList<>(PostgresPrivileges.TABLE_PRIVILEGES);
-    granted.remove(lacking);
-    String role =
-        role(
-            "GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s",
-            "GRANT "
-                + String.join(", ", granted)
-                + " ON ALL TABLES IN SCHEMA "
-                + pg.schema()
-                + " TO %s");
-    String message = refused(role, PREFIX, false);
-    for (String base : PostgresPrivileges.TABLES) {
-      assertThat(message)
-          .contains(
-              lacking
-                  + " on table "
-                  + table(base)
-                  + " (GRANT SELECT, INSERT, UPDATE, DELETE ON "
-                  + table(base)
-                  + " TO "
-                  + role
-                  + ")");
-    }
-    assertThat(message.split("; ")).hasSize(PostgresPrivileges.TABLES.size());
+    assertEachTableNamesTheMissing(lacking);
   }
 
   @Test
   void missingTablesWithoutMigrationsAreNamed() throws Exception {
-    String role = role("GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s");
+    String role = user("GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s");
     assertThat(refused(role, "absent_", false))
         .contains("table(s) absent_last_used, absent_connection_log,")
         .contains("do not exist")
@@ -157,7 +117,7 @@ class PostgresPrivilegesTest {
 
   @Test
   void migratingWithoutCreateOnTheSchemaIsNamed() throws Exception {
-    String role = role("GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s");
+    String role = user("GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s");
     assertThat(refused(role, "fresh_", true))
         .contains(
             "CREATE on schema " + pg.schema() + ", to create the missing table(s) fresh_last_used")
@@ -166,14 +126,14 @@ class PostgresPrivilegesTest {
 
   @Test
   void migratingWithUsageAndCreateStarts() throws Exception {
-    String role = role("GRANT USAGE, CREATE ON SCHEMA " + pg.schema() + " TO %s");
+    String role = user("GRANT USAGE, CREATE ON SCHEMA " + pg.schema() + " TO %s");
     start(role, "own_", true).close();
   }
 
   @Test
   void theDocumentedGrantsAreEnoughToStartAndWrite() throws Exception {
     String role =
-        role(
+        user(
             "GRANT USAGE ON SCHEMA " + pg.schema() + " TO %s",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "
                 + pg.schema()
